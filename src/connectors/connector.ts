@@ -80,7 +80,11 @@ export interface KeyEntry {
 /** One record to write. Fields carry native names; only the fields to set are present (null sets null). */
 export interface OutboundRecord {
   readonly key: string;
-  /** The record's native id on this side when tandem knows it (updates that also set the key use it). */
+  /**
+   * The record's native id on this side. Set for deletes when tandem knows it, and for upserts only when the record
+   * on this side does not carry the key yet (created there, never synced): the sink then addresses the record by its
+   * native id and sets the key field, instead of upserting on the key.
+   */
   readonly nativeId?: string;
   readonly op: 'upsert' | 'delete';
   readonly fields: Fields;
