@@ -1,0 +1,53 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ConfigIssue } from '../util/errors.js';
+import { configErrorOf } from './config-issues.js';
+import { BUILT_IN_POLICIES } from './config-schema.js';
+import { checkConfig } from './parse-config.js';
+import type { TandemConfig } from './tandem-config.js';
+
+/**
+ * Reads, validates and freezes a tandem.yaml. Throws a ConfigError listing every issue: a missing file, YAML syntax,
+ * unknown keys, unset environment variables, literal secrets, bad mappings, and policy files that do not exist.
+ *
+ * @example
+ * ```ts
+ * const config = await loadConfig('tandem.yaml', process.env)
+ * ```
+ */
+export async function loadConfig(file: string, env: Readonly<Record<string, string | undefined>>): Promise<TandemConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message =
+      code === 'ENOENT'
+        ? 'file not found. Fix: run `tandem init` to write a commented example, or pass the right path with --config'
+        : code === 'EISDIR'
+          ? 'is a folder, not a file. Fix: pass the path of tandem.yaml itself'
+          : `cannot be read (${code ?? 'unknown error'}). Fix: check the path and its permissions`;
+    throw configErrorOf(file, [{ file, path: '', message }]);
+  }
+  const { config, issues, source } = checkConfig(text, file, env);
+  if (config === undefined) throw configErrorOf(file, issues);
+
+  const missing: ConfigIssue[] = [];
+  for (const object of config.objects) {
+    if ((BUILT_IN_POLICIES as readonly string[]).includes(object.policy)) continue;
+    const policyFile = join(config.policies.dir, object.policy);
+    const found = await stat(policyFile).then((s) => s.isFile(), () => false);
+    if (!found) {
+      const path = ['objects', object.name, 'policy'];
+      missing.push({
+        file,
+        ...source.locate(path),
+        path: path.join('.'),
+        message: `policy file '${object.policy}' not found in ${config.policies.dir}. ` +
+          `Fix: create it, set policies.dir, or use a built-in: ${BUILT_IN_POLICIES.join(', ')}`,
+      });
+    }
+  }
+  if (missing.length > 0) throw configErrorOf(file, missing);
+  return config;
+}
