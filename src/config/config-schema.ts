@@ -32,9 +32,9 @@ export const DEFAULTS = Object.freeze({
   policy: 'latest-wins',
   direction: 'both',
   type: 'string',
-  phoneFormat: 'e164',
+  phoneFormat: 'e164' as const,
   phoneCountry: 'US',
-  unmapped: 'pass',
+  unmapped: 'pass' as const,
 });
 
 /** A strict object: an unknown key is an issue naming the closest allowed key and listing all of them. */
@@ -153,6 +153,14 @@ const enumTransform = strictObject({
     .superRefine((map, ctx) => {
       const seen = new Map<string, string>();
       for (const [from, to] of Object.entries(map)) {
+        if (from === '' || to === '') {
+          ctx.addIssue({
+            code: 'custom',
+            path: [from],
+            message: "enum map has an empty value; tandem reads '' as null. Fix: drop the entry and use unmapped: null",
+          });
+          continue;
+        }
         const earlier = seen.get(to);
         if (earlier !== undefined) {
           ctx.addIssue({

@@ -1,5 +1,7 @@
+import { normalizeText } from '../mapping/string-pipeline.js';
 import { fieldSchema, type FieldYaml } from './config-schema.js';
 import type { PathIssue } from './env-references.js';
+import { transformFromYaml } from './transform-from-yaml.js';
 
 /**
  * Checks one object mapping (as written, after `${VAR}` substitution) for what a schema cannot see: native fields
@@ -69,6 +71,7 @@ function checkField(field: FieldYaml, path: readonly (string | number)[]): PathI
       message: `several ${erp > 1 ? 'erp' : 'crm'} fields map to one value only with a split transform. Fix: add transforms: [{ split: ' ' }] or map one field`,
     });
   }
+  issues.push(...checkEnum(field, path));
   if (field.type !== 'string') {
     field.transforms.forEach((t, i) => {
       const name = typeof t === 'string' ? t : Object.keys(t).find((k) => k !== 'unmapped') ?? '';
@@ -79,6 +82,31 @@ function checkField(field: FieldYaml, path: readonly (string | number)[]): PathI
     });
   }
   return issues;
+}
+
+// The canonical value of an enum field is the CRM's word; transforms before the enum normalise ERP values before
+// the look-up. These rules keep `fromErp(toErp(c)) === c` (see mapping/string-pipeline.ts).
+function checkEnum(field: FieldYaml, path: readonly (string | number)[]): PathIssue[] {
+  const transforms = field.transforms.map(transformFromYaml);
+  const enums = transforms.flatMap((t, i) => (t.kind === 'enum' ? [i] : []));
+  const first = enums[0];
+  if (first === undefined) return [];
+  const at = [...path, 'transforms', first];
+  if (enums.length > 1) return [{ path: at, message: 'only one enum transform per field. Fix: merge the maps' }];
+  if (transforms.some((t) => t.kind === 'split-join')) {
+    return [{ path: at, message: 'enum and split do not combine. Fix: map each native field as its own canonical field' }];
+  }
+  if (first !== transforms.length - 1) {
+    return [{ path: at, message: 'enum must be the last transform (the ones before it normalise ERP values before the look-up). Fix: move it to the end' }];
+  }
+  const map = transforms[first]?.kind === 'enum' ? (transforms[first] as { map: Readonly<Record<string, string>> }).map : {};
+  const before = transforms.slice(0, first);
+  return Object.keys(map).flatMap((key) => {
+    const normalized = normalizeText(before, key);
+    return normalized === key
+      ? []
+      : [{ path: [...at, 'enum', key], at: 'key' as const, message: `enum key '${key}' can never match: the transforms before the enum turn it into '${normalized ?? ''}'. Fix: write the key as '${normalized ?? ''}'` }];
+  });
 }
 
 function list(names: string | readonly string[]): readonly string[] {

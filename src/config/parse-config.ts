@@ -1,11 +1,12 @@
 import { dirname, resolve } from 'node:path';
 import type { ConfigIssue } from '../util/errors.js';
 import { configErrorOf } from './config-issues.js';
-import { tandemYamlSchema, type ObjectYaml, type TandemYaml, type TransformYaml } from './config-schema.js';
+import { tandemYamlSchema, type ObjectYaml, type TandemYaml } from './config-schema.js';
 import { deepFreeze } from './deep-freeze.js';
 import { resolveEnvReferences, type PathIssue } from './env-references.js';
 import { checkObjectMapping } from './object-checks.js';
-import type { FieldMapping, ObjectMapping, TandemConfig, Transform } from './tandem-config.js';
+import type { FieldMapping, ObjectMapping, TandemConfig } from './tandem-config.js';
+import { transformFromYaml } from './transform-from-yaml.js';
 import { formatPath, readYamlSource, type PathSegment, type YamlSource } from './yaml-source.js';
 import { fromZodIssues } from './zod-issues.js';
 
@@ -136,19 +137,10 @@ function buildObject(name: string, object: ObjectYaml, source: YamlSource): Obje
       crm: typeof field.crm === 'string' ? [field.crm] : [...field.crm],
       direction: field.direction,
       type: field.type,
-      transforms: field.transforms.map(toTransform),
+      transforms: field.transforms.map(transformFromYaml),
     })),
     policy: object.policy,
   };
-}
-
-function toTransform(t: TransformYaml): Transform {
-  if (typeof t === 'string') {
-    return t === 'phone' ? { kind: 'phone', format: 'e164', defaultCountry: 'US' } : { kind: t };
-  }
-  if ('phone' in t) return { kind: 'phone', format: t.phone?.format ?? 'e164', defaultCountry: t.phone?.defaultCountry ?? 'US' };
-  if ('enum' in t) return { kind: 'enum', map: { ...t.enum }, unmapped: t.unmapped === 'pass' ? 'pass' : 'null' };
-  return { kind: 'split-join', separator: t.split };
 }
 
 function definedOnly(options: Record<string, unknown>): Record<string, unknown> {
