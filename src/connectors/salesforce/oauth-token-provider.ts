@@ -31,7 +31,7 @@ export type OAuthCredentials =
       readonly username: string;
       readonly privateKeyPem: string;
       /** The JWT `aud`; default the login URL's origin. */
-      readonly audience?: string;
+      readonly audience?: string | undefined;
     };
 
 /** How long a JWT assertion stays valid: Salesforce wants "a few minutes". */

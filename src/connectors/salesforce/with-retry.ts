@@ -20,12 +20,12 @@ export interface RetryEvent {
   readonly reason: string;
 }
 
-export interface RetryOptions extends Partial<BackoffOptions> {
+export type RetryOptions = { readonly [K in keyof BackoffOptions]?: BackoffOptions[K] | undefined } & {
   /** Called before each retry (logging, statistics). */
   readonly onRetry?: (event: RetryEvent) => void;
   /** Jitter source; tests pass a fixed one. */
   readonly random?: () => number;
-}
+};
 
 /**
  * Retries a call that failed for a reason worth waiting out: 429 and 503 for any request (the server refused it),

@@ -1,0 +1,169 @@
+import type { CallOptions, Connector, ConnectorCapabilities, Sink, Source } from '../connector.js';
+import type { StreamRef } from '../../model/stream.js';
+import type { Logger } from '../../util/logger.js';
+import { silentLogger } from '../../util/logger.js';
+import { ApiLimits } from './api-limits.js';
+import { BulkClient, type PollOptions } from './bulk-client.js';
+import { SalesforceApiError, SalesforceSchemaError } from './errors.js';
+import { createUndiciHttpClient, type HttpClient } from './http-client.js';
+import { OAuthTokenProvider } from './oauth-token-provider.js';
+import {
+  parseSalesforceConnectorConfig, parseSalesforceStreamOptions,
+  type SalesforceConnectorConfig, type SalesforceConnectorConfigInput,
+} from './salesforce-connector-config.js';
+import { SalesforceSink } from './salesforce-sink.js';
+import { SalesforceSource } from './salesforce-source.js';
+import { withAuth } from './with-auth.js';
+import { withLimits } from './with-limits.js';
+import { withRetry, type RetryEvent } from './with-retry.js';
+
+/** Fields every Salesforce object has that the source selects besides the stream's own. */
+const SYSTEM_FIELDS = ['Id', 'SystemModstamp', 'IsDeleted'];
+
+export interface SalesforceConnectorDeps {
+  /** The HTTP function to use (default: undici with its own pool, closed by `close`). */
+  readonly http?: HttpClient;
+  readonly logger?: Logger;
+}
+
+/**
+ * The CRM side over Salesforce Bulk API 2.0. Builds its HTTP stack as `withAuth(withRetry(withLimits(http)))`.
+ *
+ * @example
+ * ```ts
+ * const crm = new SalesforceConnector({ loginUrl: emu.url, auth: { flow: 'client_credentials', clientId: emu.clientId, clientSecret: emu.clientSecret } })
+ * await crm.init([stream])
+ * for await (const batch of crm.createSource().readChanges(stream, undefined, {})) ...
+ * await crm.close()
+ * ```
+ */
+export class SalesforceConnector implements Connector {
+  readonly system = 'crm' as const;
+  readonly capabilities: ConnectorCapabilities = Object.freeze({ supportsKeyListing: true, reportsDeletes: true, maxBatchSize: 10_000 });
+  readonly config: SalesforceConnectorConfig;
+  /** The daily API budget as last reported, and the number of calls made. */
+  readonly limits: ApiLimits;
+  readonly tokens: OAuthTokenProvider;
+  readonly bulk: BulkClient;
+  readonly #logger: Logger;
+  readonly #closePool: (() => Promise<void>) | undefined;
+  readonly #fieldTypes = new Map<string, Promise<ReadonlyMap<string, string>>>();
+  #retries = 0;
+
+  constructor(config: SalesforceConnectorConfigInput | SalesforceConnectorConfig, deps: SalesforceConnectorDeps = {}) {
+    this.config = parseSalesforceConnectorConfig(config);
+    this.#logger = (deps.logger ?? silentLogger()).child({ connector: 'salesforce' });
+    let raw = deps.http;
+    if (!raw) {
+      const pool = createUndiciHttpClient();
+      raw = pool.http;
+      this.#closePool = pool.close;
+    }
+    this.limits = new ApiLimits({ reserveShare: this.config.apiReserveShare });
+    const retry = {
+      ...(this.config.retry ?? {}),
+      onRetry: (e: RetryEvent) => {
+        this.#retries += 1;
+        this.#logger.warn(e, 'salesforce call retried');
+      },
+    };
+    this.tokens = new OAuthTokenProvider(withRetry(raw, retry), this.config.loginUrl, this.config.auth);
+    const http = withAuth(withRetry(withLimits(raw, this.limits), retry), this.tokens);
+    const fixedInstance = this.config.instanceUrl?.replace(/\/+$/, '');
+    this.bulk = new BulkClient({
+      http,
+      apiVersion: this.config.apiVersion,
+      instanceUrl: async () => fixedInstance ?? (await this.tokens.getToken()).instanceUrl,
+    });
+  }
+
+  /** Retries made so far (statistics). */
+  get retries(): number {
+    return this.#retries;
+  }
+
+  /**
+   * Logs in, reads `/limits` (so the reserve applies from the first call), and checks every stream against its
+   * object's describe: the object exists, the key field and every field exist, the options are valid.
+   */
+  async init(streams: readonly StreamRef[], options: CallOptions = {}): Promise<void> {
+    await this.tokens.getToken(options.signal);
+    const limits = await this.bulk.limits(options.signal);
+    const daily = limits['DailyApiRequests'];
+    if (daily && typeof daily.Max === 'number' && typeof daily.Remaining === 'number') {
+      this.limits.observe({ used: daily.Max - daily.Remaining, max: daily.Max });
+    }
+    for (const stream of streams) {
+      parseSalesforceStreamOptions(stream.name, stream.options);
+      let types: ReadonlyMap<string, string>;
+      try {
+        types = await this.#describe(stream.entity, options.signal);
+      } catch (error) {
+        if (error instanceof SalesforceApiError && (error.status === 404 || error.status === 400)) {
+          throw new SalesforceSchemaError(
+            `stream '${stream.name}': Salesforce has no object '${stream.entity}' (describe answered ${error.status} ${error.errorCode}). Check the object's API name (custom objects end in __c).`,
+            { stream: stream.name, entity: stream.entity },
+          );
+        }
+        throw error;
+      }
+      for (const field of [stream.keyField, ...stream.fields]) {
+        if (!types.has(field.toLowerCase())) {
+          const available = [...types.keys()].sort();
+          throw new SalesforceSchemaError(
+            `stream '${stream.name}': ${stream.entity} has no field '${field}'. Fields that exist: ${available.join(', ')}. ` +
+              'Use the field API name (custom fields end in __c).',
+            { stream: stream.name, entity: stream.entity, field, available },
+          );
+        }
+      }
+      for (const field of SYSTEM_FIELDS) {
+        if (!types.has(field.toLowerCase())) {
+          throw new SalesforceSchemaError(
+            `stream '${stream.name}': ${stream.entity} has no ${field} field, which incremental reads need.`,
+            { stream: stream.name, entity: stream.entity, field },
+          );
+        }
+      }
+    }
+  }
+
+  createSource(): Source {
+    return new SalesforceSource(this.bulk, {
+      poll: this.#poll(),
+      queryPageSize: this.config.queryPageSize,
+      fieldTypes: (entity, signal) => this.#describe(entity, signal),
+    });
+  }
+
+  createSink(): Sink {
+    return new SalesforceSink(
+      this.bulk,
+      { maxUploadBytes: this.config.maxUploadBytes, poll: this.#poll(), queryPageSize: this.config.queryPageSize },
+      this.#logger,
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.#closePool?.();
+  }
+
+  #poll(): Omit<PollOptions, 'signal'> {
+    return {
+      intervalMs: this.config.pollIntervalMs,
+      maxIntervalMs: Math.max(this.config.pollIntervalMs, this.config.pollMaxIntervalMs),
+      timeoutMs: this.config.pollTimeoutMs,
+    };
+  }
+
+  /** Field name (lower case) -> describe type, fetched once per object. */
+  #describe(entity: string, signal?: AbortSignal): Promise<ReadonlyMap<string, string>> {
+    let pending = this.#fieldTypes.get(entity);
+    if (!pending) {
+      pending = this.bulk.describe(entity, signal).then((d) => new Map(d.fields.map((f) => [f.name.toLowerCase(), f.type])));
+      pending.catch(() => this.#fieldTypes.delete(entity));
+      this.#fieldTypes.set(entity, pending);
+    }
+    return pending;
+  }
+}
