@@ -21,6 +21,8 @@ export interface LoadedPolicy {
   readonly resolver: ConflictResolver;
   /** Findings that do not stop the policy from working (e.g. a mapped field with no rule and no default). */
   readonly warnings: readonly PolicyWarning[];
+  /** A fresh resolver from the same text (custom strategies built anew), for the laws' cross-instance checks. */
+  readonly fresh: () => ConflictResolver;
 }
 
 /** `conflict-rules/account.yaml has 2 problems:\n  line 4: ...` */
@@ -51,5 +53,10 @@ export async function loadPolicyFile(path: string, options: LoadPolicyOptions): 
   }
   const analysis = analyzePolicy(text, { file: path, mapping: options.mapping, registry: options.registry });
   if (analysis.issues.length > 0 || !analysis.policy) throw new ConfigError(formatIssues(path, analysis.issues), analysis.issues);
-  return { file: path, version: analysis.version, resolver: policyResolver(analysis.policy), warnings: analysis.warnings };
+  const again = (): ConflictResolver => {
+    const policy = analyzePolicy(text, { file: path, mapping: options.mapping, registry: options.registry }).policy;
+    if (!policy) throw new ConfigError(formatIssues(path, analysis.issues), analysis.issues);
+    return policyResolver(policy);
+  };
+  return { file: path, version: analysis.version, resolver: policyResolver(analysis.policy), warnings: analysis.warnings, fresh: again };
 }
