@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import type { StreamRef } from '../../model/stream.js';
+import { assertIdentifier, parseEntity, type QualifiedName } from './identifiers.js';
+import { PostgresConfigError } from './postgres-errors.js';
+import type { PgliteLike } from './pglite-sql-client.js';
+
+/** Per-stream options (`StreamRef.options`) the Postgres connector accepts. Unknown keys are refused. */
+export const postgresStreamOptionsSchema = z.strictObject({
+  /** The primary key column (the native id). Default `id`. */
+  primaryKey: z.string().default('id'),
+  /** The modification timestamp column. Default `updated_at`. */
+  updatedAt: z.string().default('updated_at'),
+  /** How changes are captured. Default `watermark` (read-only access is enough). */
+  capture: z.enum(['watermark', 'changelog']).default('watermark'),
+  /** How far back each watermark read starts, in seconds. Default 300. */
+  lookbackSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(300),
+  /** What an outbound delete does: delete the row, set `softDeleteColumn`, or nothing. Default `delete`. */
+  deletes: z.enum(['delete', 'soft-delete', 'ignore']).default('delete'),
+  /** A timestamp column that marks a row deleted when not null (e.g. `deleted_at`). */
+  softDeleteColumn: z.string().optional(),
+});
+
+export type PostgresStreamOptionsInput = z.input<typeof postgresStreamOptionsSchema>;
+
+/** A stream's validated settings, identifiers checked. */
+export interface PostgresStreamSettings {
+  readonly object: string;
+  readonly table: QualifiedName;
+  readonly keyColumn: string;
+  readonly fields: readonly string[];
+  readonly primaryKey: string;
+  readonly updatedAt: string;
+  readonly capture: 'watermark' | 'changelog';
+  readonly lookbackSeconds: number;
+  readonly deletes: 'delete' | 'soft-delete' | 'ignore';
+  readonly softDeleteColumn: string | undefined;
+}
+
+const ALLOWED_STREAM_KEYS = Object.keys(postgresStreamOptionsSchema.shape).join(', ');
+
+/** Validates a stream's entity, key field, fields and options. Throws PostgresConfigError listing every issue. */
+export function parseStreamSettings(stream: StreamRef): PostgresStreamSettings {
+  const context = { object: stream.name, table: stream.entity };
+  const parsed = postgresStreamOptionsSchema.safeParse(stream.options);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown option(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`
+        : `${issue.path.join('.') || '(options)'}: ${issue.message}`,
+    );
+    throw new PostgresConfigError(
+      `object ${JSON.stringify(stream.name)}: invalid Postgres options: ${issues.join('; ')}. Allowed options: ${ALLOWED_STREAM_KEYS}.`,
+      { ...context, issues },
+    );
+  }
+  const o = parsed.data;
+  if (o.deletes === 'soft-delete' && o.softDeleteColumn === undefined) {
+    throw new PostgresConfigError(
+      `object ${JSON.stringify(stream.name)}: deletes: soft-delete needs softDeleteColumn (e.g. deleted_at)`,
+      context,
+    );
+  }
+  const table = parseEntity(stream.entity, context);
+  const fields = stream.fields.map((f) => assertIdentifier(f, 'field', { ...context, column: f }));
+  return Object.freeze({
+    object: stream.name,
+    table,
+    keyColumn: assertIdentifier(stream.keyField, 'key field', { ...context, column: stream.keyField }),
+    fields: Object.freeze([...fields]),
+    primaryKey: assertIdentifier(o.primaryKey, 'primaryKey', { ...context, column: o.primaryKey }),
+    updatedAt: assertIdentifier(o.updatedAt, 'updatedAt', { ...context, column: o.updatedAt }),
+    capture: o.capture,
+    lookbackSeconds: o.lookbackSeconds,
+    deletes: o.deletes,
+    softDeleteColumn:
+      o.softDeleteColumn === undefined
+        ? undefined
+        : assertIdentifier(o.softDeleteColumn, 'softDeleteColumn', { ...context, column: o.softDeleteColumn }),
+  });
+}
+
+const common = {
+  /** Schema for tandem's own objects on the ERP (change log, trigger function). Default `tandem`. */
+  tandemSchema: z.string().default('tandem'),
+  /** Rows per page read and per write transaction. Default 5000. */
+  batchSize: z.number().int().min(1).max(1_000_000).default(5000),
+  /** `statement_timeout` for every statement tandem runs, in milliseconds. */
+  statementTimeoutMs: z.number().int().min(1).optional(),
+};
+
+/** The connector's configuration: a connection string, or a PGlite instance (embedded, tests and demos). */
+export const postgresConnectorConfigSchema = z.union([
+  z.strictObject({ url: z.string().min(1), ...common }),
+  z.strictObject({
+    pglite: z.custom<PgliteLike>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as { query?: unknown }).query === 'function',
+      { message: 'expected a PGlite instance' },
+    ),
+    ...common,
+  }),
+]);
+
+export type PostgresConnectorConfigInput = z.input<typeof postgresConnectorConfigSchema>;
+export type PostgresConnectorConfig = z.output<typeof postgresConnectorConfigSchema>;
+
+/** Validates the connector config. The URL never appears in the error (it may hold a password). */
+export function parseConnectorConfig(input: unknown): PostgresConnectorConfig {
+  const parsed = postgresConnectorConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
+    throw new PostgresConfigError(
+      `invalid Postgres connector config: ${issues.join('; ')}. Give either { url } or { pglite }, plus optional ` +
+        `tandemSchema, batchSize, statementTimeoutMs.`,
+      { issues },
+    );
+  }
+  assertIdentifier(parsed.data.tandemSchema, 'tandemSchema');
+  return parsed.data;
+}
