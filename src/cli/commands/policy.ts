@@ -1,0 +1,260 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Conflict } from '../../model/conflict.js';
+import type { RecordInput } from '../../diff/plan-record.js';
+import { ConfigError, EXIT, TandemError } from '../../util/errors.js';
+import { checkPolicyFiles, mappingUsesFile } from '../../resolve/check-policy-files.js';
+import { allowedHint } from '../../resolve/closest-match.js';
+import type { ConflictResolver } from '../../resolve/conflict-resolver.js';
+import { diffPolicies } from '../../resolve/diff-policies.js';
+import { explainRecord } from '../../resolve/explain-record.js';
+import { loadPolicyFile } from '../../resolve/load-policy-file.js';
+import type { PolicyMapping } from '../../resolve/policy-mapping.js';
+import { renderExplanation } from '../../resolve/render-explanation.js';
+import { renderPolicyDiff } from '../../resolve/render-policy-diff.js';
+import { BUILTIN_POLICIES, resolverForMapping } from '../../resolve/resolver-for-mapping.js';
+import type { ResolverRegistry } from '../../resolve/resolver-registry.js';
+import { analyzePolicy } from '../../resolve/analyze-policy.js';
+import { readFileSync } from 'node:fs';
+import { checkPolicyLaws, renderLawReports, type LawReport } from '../../testing/check-policy-laws.js';
+import { sampleConflicts } from '../../testing/sample-conflicts.js';
+
+/**
+ * What `tandem policy` needs from the configuration; the lead's CLI builds it from tandem.yaml.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(policyCommand(async (path) => {
+ *   const config = await loadConfig(path)
+ *   return { mappings: config.objects.map(toPolicyMapping), policiesDir: config.policiesDir, explain: (o, k) => store.recordInput(o, k) }
+ * }))
+ * ```
+ */
+export interface PolicyCliContext {
+  /** Every mapped object: name, canonical fields (name, type, direction) and its `policy`. */
+  readonly mappings: readonly PolicyMapping[];
+  /** Where policy files live (`conflict-rules/`). */
+  readonly policiesDir: string;
+  /** Custom strategies policy files may name. */
+  readonly registry?: ResolverRegistry;
+  /** The record as the planner would see it now: base from the state store, both sides from the connectors. */
+  readonly explain?: (object: string, key: string) => Promise<RecordInput | undefined>;
+  /** Recent conflicts of an object from the state store, newest first, at most `limit`. */
+  readonly recentConflicts?: (object: string, limit: number) => Promise<readonly Conflict[]>;
+}
+
+/** Where output goes; tests capture it. Defaults: process.stdout, process.stderr, process.exitCode. */
+export interface PolicyCliIo {
+  readonly stdout?: { write(text: string): unknown };
+  readonly stderr?: { write(text: string): unknown };
+  readonly setExitCode?: (code: number) => void;
+}
+
+class UsageError extends TandemError {
+  constructor(message: string) {
+    super(message, { code: 'USAGE', exitCode: EXIT.usage });
+  }
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected an integer');
+  return n;
+}
+
+/** Policy files of the directory plus those the mappings name. */
+function defaultFiles(context: PolicyCliContext): string[] {
+  const files = new Set<string>();
+  if (existsSync(context.policiesDir)) {
+    for (const name of readdirSync(context.policiesDir).sort()) if (/\.ya?ml$/i.test(name)) files.add(join(context.policiesDir, name));
+  }
+  for (const m of context.mappings) if (m.policy && /\.ya?ml$/i.test(m.policy)) files.add(join(context.policiesDir, m.policy));
+  return [...files];
+}
+
+/** A file argument as given, or found in the policies directory. */
+function locateFile(context: PolicyCliContext, file: string): string {
+  if (existsSync(file)) return file;
+  const inDir = join(context.policiesDir, file);
+  return existsSync(inDir) ? inDir : file;
+}
+
+/** The mappings a file applies to: those naming it, else the one its `object:` names. */
+function mappingsFor(context: PolicyCliContext, file: string): PolicyMapping[] {
+  const users = context.mappings.filter((m) => mappingUsesFile(m, file));
+  if (users.length > 0) return users;
+  let object: string | undefined;
+  try {
+    object = analyzePolicy(readFileSync(file, 'utf8'), { file, mapping: null }).object;
+  } catch {
+    return [];
+  }
+  return context.mappings.filter((m) => m.object === object);
+}
+
+function findMapping(context: PolicyCliContext, object: string): PolicyMapping {
+  const mapping = context.mappings.find((m) => m.object === object);
+  if (!mapping) throw new UsageError(`unknown object '${object}'${allowedHint(object, context.mappings.map((m) => m.object))}`);
+  return mapping;
+}
+
+/**
+ * `tandem policy check|test|explain|diff`. Exit codes: 0 ok; 1 when check or test found problems; 2 for wrong usage
+ * or invalid configuration.
+ */
+export function policyCommand(loadContext: (configPath: string) => Promise<PolicyCliContext>, io: PolicyCliIo = {}): Command {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const setExitCode = io.setExitCode ?? ((code: number) => void (process.exitCode = code));
+
+  const policy = new Command('policy').description('check, test, explain and compare conflict policies (conflict-rules/*.yaml)').option('-c, --config <path>', 'tandem configuration file', 'tandem.yaml');
+
+  /** Runs an action with the context, turning named errors into exit codes and --json errors. */
+  const run =
+    <A extends unknown[]>(action: (context: PolicyCliContext, json: boolean, ...args: A) => Promise<number>) =>
+    async (...args: A): Promise<void> => {
+      const command = args[args.length - 1] as Command;
+      const opts = command.optsWithGlobals<{ config: string; json?: boolean }>();
+      const json = opts.json === true;
+      try {
+        const context = await loadContext(opts.config);
+        setExitCode(await action(context, json, ...args));
+      } catch (thrown) {
+        if (!(thrown instanceof TandemError)) throw thrown;
+        if (json) stdout.write(`${JSON.stringify({ error: { code: thrown.code, message: thrown.message, ...(thrown instanceof ConfigError ? { issues: thrown.issues } : {}) } }, null, 2)}\n`);
+        else stderr.write(`${thrown.message}\n`);
+        setExitCode(thrown.exitCode);
+      }
+    };
+
+  policy
+    .command('check')
+    .description('validate policy files against the mappings: unknown fields and strategies, rules that can never apply')
+    .argument('[files...]', 'policy files (default: every file in the policies directory and every file a mapping names)')
+    .option('--json', 'machine-readable output')
+    .action(
+      run(async (context, json, files: string[]) => {
+        const list = files.length > 0 ? files.map((f) => locateFile(context, f)) : defaultFiles(context);
+        const report = await checkPolicyFiles(list, context.mappings, context.registry ? { registry: context.registry } : {});
+        if (json) stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        else {
+          const where = (i: { file: string; line?: number }): string => `${i.file}${i.line !== undefined ? `:${i.line}` : ''}`;
+          for (const f of report.files) {
+            const bad = report.errors.some((e) => e.file === f.file);
+            stdout.write(`${bad ? 'FAIL' : 'ok  '} ${f.file}${f.version ? ` (version ${f.version})` : ''}${f.objects.length > 0 ? `, used by ${f.objects.join(', ')}` : ''}\n`);
+          }
+          for (const e of report.errors) stdout.write(`${where(e)}: error: ${e.message}\n`);
+          for (const w of report.warnings) stdout.write(`${where(w)}: warning: ${w.message}\n`);
+          stdout.write(`${report.errors.length} error(s), ${report.warnings.length} warning(s)\n`);
+        }
+        return report.errors.length > 0 ? EXIT.partial : EXIT.ok;
+      }),
+    );
+
+  policy
+    .command('test')
+    .description('run the policy laws (deterministic, order-independent, idempotent, one-sided edits kept) on generated records')
+    .argument('[files...]', `policy files or built-in policies (${BUILTIN_POLICIES.join(', ')}); default: every policy file`)
+    .option('--runs <n>', 'generated cases per law (default PBT_NUM_RUNS or 100)', positiveInt)
+    .option('--seed <n>', 'random seed, to replay a failure (default PBT_SEED or random)', integer)
+    .option('--json', 'machine-readable output')
+    .action(
+      run(async (context, json, files: string[], opts: { runs?: number; seed?: number }) => {
+        const list = files.length > 0 ? files : defaultFiles(context);
+        const results: { file: string; object: string; version: string; reports: LawReport[] }[] = [];
+        for (const entry of list) {
+          const builtin = (BUILTIN_POLICIES as readonly string[]).includes(entry);
+          const file = builtin ? entry : locateFile(context, entry);
+          const targets = builtin ? context.mappings : mappingsFor(context, file);
+          if (targets.length === 0) throw new UsageError(`${file}: no mapping uses this policy and it names no mapped object, so there are no fields to test it with; set object: or policy:`);
+          for (const mapping of targets) {
+            let subject: () => ConflictResolver;
+            let version: string;
+            if (builtin) {
+              const resolver = await resolverForMapping(entry, context.policiesDir, mapping, context.registry);
+              subject = () => resolver;
+              version = `builtin:${entry}`;
+            } else {
+              const loaded = await loadPolicyFile(file, { mapping, registry: context.registry });
+              subject = loaded.fresh;
+              version = loaded.version;
+            }
+            const reports = checkPolicyLaws(subject, {
+              fields: mapping.fields,
+              object: mapping.object,
+              ...(opts.runs !== undefined ? { runs: opts.runs } : {}),
+              ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+              ...(entry === 'erp-wins' || entry === 'crm-wins' ? { sourceOfTruth: { default: entry === 'erp-wins' ? ('erp' as const) : ('crm' as const) } } : {}),
+              ...(entry === 'latest-wins' ? { latestWins: {} } : {}),
+            });
+            results.push({ file, object: mapping.object, version, reports });
+          }
+        }
+        const failed = results.some((r) => r.reports.some((l) => !l.ok));
+        if (json) stdout.write(`${JSON.stringify({ ok: !failed, results }, null, 2)}\n`);
+        else for (const r of results) stdout.write(`${renderLawReports(`${r.file} for ${r.object} (version ${r.version})`, r.reports)}\n`);
+        return failed ? EXIT.partial : EXIT.ok;
+      }),
+    );
+
+  policy
+    .command('explain')
+    .description('show how one record would sync: values on each side, what changed, which rule decides and why, what is written')
+    .requiredOption('--object <name>', 'mapped object, e.g. account')
+    .requiredOption('--key <key>', 'sync key of the record')
+    .option('--json', 'machine-readable output')
+    .action(
+      run(async (context, json, opts: { object: string; key: string }) => {
+        const mapping = findMapping(context, opts.object);
+        if (!context.explain) throw new UsageError('explain needs the state store and connectors, which this configuration does not provide');
+        const input = await context.explain(opts.object, opts.key);
+        if (!input) throw new UsageError(`no record ${JSON.stringify(opts.key)} in ${opts.object}: neither side nor the state store knows it`);
+        const resolver = await resolverForMapping(mapping.policy ?? 'manual', context.policiesDir, mapping, context.registry);
+        const explanation = explainRecord(input, resolver);
+        stdout.write(json ? `${JSON.stringify(explanation, null, 2)}\n` : `${renderExplanation(explanation)}\n`);
+        return EXIT.ok;
+      }),
+    );
+
+  policy
+    .command('diff')
+    .description('how many conflicts would resolve differently under a new policy (recent conflicts, or a generated sample)')
+    .argument('<old>', 'current policy: a file or a built-in name')
+    .argument('<new>', 'proposed policy: a file or a built-in name')
+    .option('--object <name>', 'mapped object (default: the object the files name)')
+    .option('--sample <n>', 'how many conflicts to compare', positiveInt, 200)
+    .option('--seed <n>', 'seed for generated conflicts', integer)
+    .option('--json', 'machine-readable output')
+    .action(
+      run(async (context, json, oldPolicy: string, newPolicy: string, opts: { object?: string; sample: number; seed?: number }) => {
+        const isBuiltin = (p: string): boolean => (BUILTIN_POLICIES as readonly string[]).includes(p);
+        let object = opts.object;
+        for (const p of [oldPolicy, newPolicy]) {
+          if (object || isBuiltin(p)) continue;
+          object = mappingsFor(context, locateFile(context, p))[0]?.object;
+        }
+        if (!object && context.mappings.length === 1) object = context.mappings[0]!.object;
+        if (!object) throw new UsageError('cannot tell which object to compare; pass --object');
+        const mapping = findMapping(context, object);
+        const load = async (p: string): Promise<ConflictResolver> =>
+          isBuiltin(p) ? resolverForMapping(p, context.policiesDir, mapping, context.registry) : (await loadPolicyFile(locateFile(context, p), { mapping, registry: context.registry })).resolver;
+        const [before, after] = [await load(oldPolicy), await load(newPolicy)];
+        const recent = context.recentConflicts ? await context.recentConflicts(object, opts.sample) : [];
+        const source = recent.length > 0 ? 'recent conflicts' : 'generated conflicts';
+        const conflicts = recent.length > 0 ? recent : sampleConflicts({ object, fields: mapping.fields, count: opts.sample, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+        const diff = diffPolicies(before, after, conflicts);
+        stdout.write(json ? `${JSON.stringify({ source, ...diff }, null, 2)}\n` : `${renderPolicyDiff(diff, source)}\n`);
+        return EXIT.ok;
+      }),
+    );
+
+  return policy;
+}
+
