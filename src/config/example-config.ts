@@ -1,0 +1,122 @@
+/**
+ * The commented tandem.yaml that `tandem init` writes: every option, its default and allowed values. It validates
+ * with `parseConfig` given ERP_DATABASE_URL, SF_CLIENT_ID and SF_CLIENT_SECRET (tested).
+ */
+export const EXAMPLE_CONFIG = `# tandem.yaml -- one bidirectional sync between an ERP (Postgres) and a CRM (Salesforce).
+# Reference: docs/configuration.md. Editor support: point your YAML plugin at docs/tandem.schema.json.
+# Secrets are never written here: use \${VAR} references to environment variables (\${VAR:-default} gives a default).
+
+# Name of this sync; state is kept per name. [a-z][a-z0-9_-]*, default: default
+sync: acme
+
+# Where tandem keeps watermarks, record state, the conflict queue and the job ledger.
+state:
+  # Postgres URL of the state store. Empty or omitted: an embedded store in dataDir.
+  url: \${TANDEM_STATE_URL:-}
+  # Folder of the embedded store, relative to this file. Default: .tandem/state
+  dataDir: .tandem/state
+  # Schema for tandem's own tables. Default: tandem
+  schema: tandem
+
+# The ERP database. Set url (a Postgres server) or dataDir (an embedded database, for demos).
+erp:
+  type: postgres                 # only postgres for now
+  url: \${ERP_DATABASE_URL}       # e.g. postgres://tandem:\${PGPASSWORD}@db.internal:5432/erp
+  # dataDir: .tandem/erp
+  tandemSchema: tandem           # schema for tandem's change log and triggers in the ERP. Default: tandem
+  batchSize: 5000                # rows per page read and per write transaction (1..1000000). Default: 5000
+
+# The CRM.
+crm:
+  type: salesforce               # only salesforce for now
+  # My Domain URL (needed for client_credentials); https://login.salesforce.com or https://test.salesforce.com for jwt.
+  loginUrl: https://acme.my.salesforce.com
+  # instanceUrl: https://acme.my.salesforce.com   # API host; default: the instance_url the token endpoint returns
+  apiVersion: "66.0"             # REST API version. Default: 66.0
+  auth:
+    flow: client_credentials     # client_credentials | jwt
+    clientId: \${SF_CLIENT_ID}
+    clientSecret: \${SF_CLIENT_SECRET}   # only as a \${VAR} reference
+  # The JWT bearer flow instead:
+  # auth:
+  #   flow: jwt
+  #   clientId: \${SF_CLIENT_ID}
+  #   username: integration@acme.com
+  #   privateKeyPem: \${SF_PRIVATE_KEY_PEM}   # only as a \${VAR} reference
+  #   audience: https://login.salesforce.com  # default: derived from loginUrl
+  apiReserveShare: 0.2           # share of the org's daily API requests left to others (0..0.95). Default: 0.2
+  pollIntervalMs: 1000           # how often a Bulk API job is polled (100..60000). Default: 1000
+  pollTimeoutMs: 600000          # how long one Bulk API job may take before the run moves on. Default: 600000
+  maxUploadBytes: 100000000      # largest CSV per Bulk API job (Salesforce: 100 MB). Default: 100000000
+
+# Conflict policy files (see docs/conflict-rules.md), relative to this file. Default: ./conflict-rules
+policies:
+  dir: ./conflict-rules
+
+# When \`tandem schedule\` runs a sync (node-cron syntax; 6 fields adds seconds). Omit to run by hand only.
+schedule:
+  cron: "*/15 * * * *"
+
+# Mapping name -> one ERP table <-> CRM object. Names: [a-z][a-z0-9_]*
+objects:
+  account:
+    erp:
+      table: public.customers    # schema.table (schema defaults to public)
+      key: customer_no           # column holding the sync key
+      primaryKey: id             # primary key column (the native id). Default: id
+      updatedAt: updated_at      # modification timestamp column. Default: updated_at
+      capture: watermark         # watermark (updatedAt column) | changelog (trigger + change-log table). Default: watermark
+      lookbackSeconds: 300       # each read re-reads this far back, for late commits. Default: 300
+      deletes: soft-delete       # a CRM delete in the ERP: delete | soft-delete | ignore. Default: delete
+      softDeleteColumn: deleted_at   # with deletes: soft-delete
+    crm:
+      object: Account            # CRM object API name
+      externalId: External_Id__c # external ID field holding the sync key
+      lookbackSeconds: 300       # each read re-reads this far back
+      deletes: delete            # an ERP delete in the CRM: delete | ignore
+    # Conflict policy: latest-wins | erp-wins | crm-wins | manual, or a file in policies.dir (account.yaml).
+    # Default: latest-wins
+    policy: latest-wins
+    # Canonical field name -> native field(s).
+    #   erp / crm: one field, or a list with a split transform
+    #   direction: both | erp-to-crm | crm-to-erp (default both)
+    #   type: string | number | integer | boolean | date | datetime (default string)
+    #   transforms (text fields): trim, lowercase, uppercase, phone, enum, split
+    fields:
+      name:
+        erp: name
+        crm: Name
+        transforms: [trim]
+      email:
+        erp: email
+        crm: Email__c
+        transforms: [trim, lowercase]
+      phone:
+        erp: phone
+        crm: Phone
+        transforms:
+          - phone: { format: e164, defaultCountry: US }   # format: e164 | us-national
+      status:
+        erp: status
+        crm: Type
+        transforms:
+          - enum: { A: Customer, P: Prospect }   # ERP value: CRM value, one-to-one
+            unmapped: pass                        # other values: pass (kept) | null (cleared)
+      credit_limit:
+        erp: credit_limit
+        crm: Credit_Limit__c
+        type: number
+        direction: erp-to-crm
+      contact:
+        erp: contact_name
+        crm: [Contact_First__c, Contact_Last__c]
+        transforms: [{ split: " " }]             # "Ada Lovelace" <-> Ada | Lovelace
+      active:
+        erp: active
+        crm: Active__c
+        type: boolean
+      since:
+        erp: customer_since
+        crm: Customer_Since__c
+        type: date
+`;

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { configJsonSchema } from '../../../src/config/config-json-schema.js';
+import { EXAMPLE_CONFIG } from '../../../src/config/example-config.js';
+import { parseConfig } from '../../../src/config/tandem-config.js';
+import { createObjectMapper } from '../../../src/mapping/object-mapper.js';
+
+const repoFile = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
+
+describe('EXAMPLE_CONFIG (what `tandem init` writes)', () => {
+  it('validates with example env vars and shows every top-level option', () => {
+    const config = parseConfig(EXAMPLE_CONFIG, '/srv/tandem/tandem.yaml', {
+      ERP_DATABASE_URL: 'postgres://tandem@db/erp',
+      SF_CLIENT_ID: 'id',
+      SF_CLIENT_SECRET: 'secret',
+    });
+    expect(config.state.url).toBeNull(); // ${TANDEM_STATE_URL:-} unset: embedded
+    expect(config.schedule?.cron).toBe('*/15 * * * *');
+    expect(config.objects[0]?.erp.options).toEqual({
+      primaryKey: 'id', updatedAt: 'updated_at', capture: 'watermark', lookbackSeconds: 300, deletes: 'soft-delete', softDeleteColumn: 'deleted_at',
+    });
+    const kinds = config.objects.flatMap((o) => o.fields.flatMap((f) => f.transforms.map((t) => t.kind)));
+    expect(new Set(kinds)).toEqual(new Set(['trim', 'lowercase', 'phone', 'enum', 'split-join']));
+    for (const key of Object.keys((configJsonSchema() as { properties: object }).properties)) {
+      expect(EXAMPLE_CONFIG).toMatch(new RegExp(`^${key}:`, 'm'));
+    }
+  });
+});
+
+describe('examples/demo.tandem.yaml', () => {
+  it('validates with the demo env and maps the demo tables', () => {
+    const file = repoFile('examples/demo.tandem.yaml');
+    const config = parseConfig(readFileSync(file, 'utf8'), file, {
+      TANDEM_DEMO_SF_URL: 'http://127.0.0.1:4010',
+      TANDEM_DEMO_CLIENT_ID: 'demo',
+      TANDEM_DEMO_CLIENT_SECRET: 'demo-secret',
+    });
+    expect(config.state.url).toBeNull();
+    expect(config.erp.url).toBeNull();
+    expect(config.erp.dataDir).not.toBeNull();
+    const [account, contact] = config.objects.map(createObjectMapper);
+    expect(config.objects.map((o) => [o.erp.table, o.erp.key, o.crm.object, o.crm.externalId])).toEqual([
+      ['public.customers', 'customer_no', 'Account', 'External_Id__c'],
+      ['public.contacts', 'contact_no', 'Contact', 'External_Id__c'],
+    ]);
+    expect([...(account?.nativeFields('crm') ?? [])].sort()).toEqual(
+      ['AnnualRevenue', 'BillingCity', 'BillingCountry', 'Industry', 'Name', 'NumberOfEmployees', 'Phone', 'Type', 'Website'],
+    );
+    expect([...(contact?.nativeFields('erp') ?? [])].sort()).toEqual(['email', 'first_name', 'last_name', 'phone', 'title']);
+  });
+});
+
+describe('docs/tandem.schema.json', () => {
+  it('is up to date with the zod schema (run: npx tsx scripts/generate-config-schema.ts)', () => {
+    const committed: unknown = JSON.parse(readFileSync(repoFile('docs/tandem.schema.json'), 'utf8'));
+    expect(committed).toEqual(configJsonSchema());
+  });
+
+  it('describes the surface: strict maps, enums and defaults', () => {
+    const schema = configJsonSchema() as { additionalProperties?: unknown; required?: string[] };
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.required).toEqual(['erp', 'crm', 'objects']);
+    expect(JSON.stringify(schema)).toContain('"erp-to-crm"');
+  });
+});
