@@ -1,0 +1,810 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import type { Logger } from 'pino';
+import { ApiLimits } from './api-limits.js';
+import { EmulatorConfigError, EmulatorRecordError, SalesforceApiError } from './emulator-errors.js';
+import { type EmulatorStore, toRecord } from './emulator-store.js';
+import { type FaultConfig, FaultInjector, type FaultKind, parseFaultConfig } from './fault-config.js';
+import {
+  COLUMN_DELIMITERS, type ColumnDelimiter, INGEST_OPERATIONS, type IngestJob, type IngestOperation, type JobState,
+  type LineEnding, runIngestJob,
+} from './ingest-job.js';
+import { OAuthTokenEndpoint, ORG_ID, USER_ID } from './oauth-token-endpoint.js';
+import type { FieldDefinition, ObjectDefinition } from './object-definition.js';
+import { decodeLocator, encodeLocator, type QueryJob, resultPageChunks, runQueryJob } from './query-job.js';
+import { SalesforceIdGenerator } from './salesforce-id.js';
+import { compileSoql } from './soql-query-plan.js';
+
+/** Raw CSV upload limit per job. Salesforce's is 150 MB after base64 (~100 MB raw); see docs. */
+export const MAX_UPLOAD_BYTES = 150 * 1024 * 1024;
+/** Multipart create+upload: at most 100,000 characters of CSV, as documented. */
+export const MAX_MULTIPART_CSV_CHARS = 100_000;
+const MIN_API_VERSION = 41;
+const MIN_QUERY_API_VERSION = 47;
+const JOB_LIST_PAGE = 1000;
+
+/** Counters since start, served by `stats()` and `GET /__emulator/stats`. */
+export interface EmulatorStats {
+  readonly httpRequests: number;
+  readonly apiRequests: number;
+  readonly tokenRequests: number;
+  readonly jobsCreated: number;
+  readonly queryJobsCreated: number;
+  readonly recordsIngested: number;
+  readonly recordsFailed: number;
+  readonly batchesProcessed: number;
+  readonly recordsQueried: number;
+  readonly faultsInjected: number;
+  readonly connectionsDropped: number;
+}
+
+export interface EmulatorServerSettings {
+  readonly store: EmulatorStore;
+  readonly logger: Logger;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly jwtPublicKeyPem: string | undefined;
+  readonly apiVersion: string;
+  readonly queryPageSize: number;
+  readonly batchSize: number;
+  readonly dailyApiRequests: number;
+  readonly faults: FaultConfig;
+}
+
+type Job = IngestJob | QueryJob;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const JSON_TYPE = 'application/json;charset=UTF-8';
+
+/** Salesforce's job timestamp style: `2022-01-02T21:33:43.000+0000`. */
+function jobTime(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '+0000');
+}
+
+/** JSON with `apiVersion` as a number with one decimal (`62.0`), as Salesforce sends it. */
+function jobJson(value: unknown): string {
+  return JSON.stringify(value).replace(/"apiVersion":"(\d+\.\d+)"/g, '"apiVersion":$1');
+}
+
+/**
+ * The HTTP side of the emulator: routing, auth, limits, faults, and the handlers of the OAuth, REST, Bulk API 2.0
+ * and admin endpoints. Construct it once and pass `handle` to `http.createServer`.
+ */
+export class EmulatorServer {
+  readonly store: EmulatorStore;
+  readonly limits: ApiLimits;
+  readonly faults: FaultInjector;
+  readonly oauth: OAuthTokenEndpoint;
+  readonly #settings: EmulatorServerSettings;
+  readonly #log: Logger;
+  readonly #jobs = new Map<string, Job>();
+  readonly #jobIds = new SalesforceIdGenerator('750');
+  readonly #running = new Set<Promise<void>>();
+  readonly #stats: Mutable<EmulatorStats> = {
+    httpRequests: 0, apiRequests: 0, tokenRequests: 0, jobsCreated: 0, queryJobsCreated: 0, recordsIngested: 0,
+    recordsFailed: 0, batchesProcessed: 0, recordsQueried: 0, faultsInjected: 0, connectionsDropped: 0,
+  };
+  origin = '';
+
+  constructor(settings: EmulatorServerSettings) {
+    this.#settings = settings;
+    this.store = settings.store;
+    this.#log = settings.logger;
+    this.limits = new ApiLimits(settings.dailyApiRequests);
+    this.faults = new FaultInjector(settings.faults);
+    this.oauth = new OAuthTokenEndpoint({
+      clientId: settings.clientId, clientSecret: settings.clientSecret, jwtPublicKeyPem: settings.jwtPublicKeyPem,
+    });
+  }
+
+  stats(): EmulatorStats {
+    return { ...this.#stats };
+  }
+
+  /** Waits for background jobs (used on close). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.#running]);
+  }
+
+  /** Stops background jobs at their next batch boundary. */
+  abortAll(): void {
+    for (const job of this.#jobs.values()) {
+      if (job.state === 'UploadComplete' || job.state === 'InProgress' || job.state === 'Open') job.state = 'Aborted';
+    }
+  }
+
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    this.#stats.httpRequests++;
+    this.#route(req, res).catch((error: unknown) => this.#fail(req, res, error));
+  };
+
+  #fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    if (res.headersSent) {
+      res.destroy(error instanceof Error ? error : undefined);
+      return;
+    }
+    let apiError: SalesforceApiError;
+    if (error instanceof SalesforceApiError) apiError = error;
+    else if (error instanceof EmulatorConfigError) apiError = new SalesforceApiError(400, 'INVALID_INPUT', error.message);
+    else if (error instanceof EmulatorRecordError) apiError = new SalesforceApiError(400, error.statusCode, error.message);
+    else {
+      this.#log.error({ err: error, method: req.method, path: req.url?.split('?')[0] }, 'emulator request failed');
+      apiError = new SalesforceApiError(500, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred in the emulator.');
+    }
+    this.#send(res, apiError.status, apiError.body(), { 'Content-Type': JSON_TYPE, ...apiError.headers });
+    req.resume();
+  }
+
+  #send(res: ServerResponse, status: number, body: string | undefined, headers: Record<string, string> = {}): void {
+    res.writeHead(status, headers);
+    res.end(body);
+  }
+
+  #json(res: ServerResponse, status: number, value: unknown): void {
+    this.#send(res, status, jobJson(value), { 'Content-Type': JSON_TYPE });
+  }
+
+  async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.origin);
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    if (path === '/services/oauth2/token') {
+      allow(method, ['POST']);
+      this.#stats.tokenRequests++;
+      const form = new URLSearchParams((await readBody(req, 1024 * 1024)).toString('utf8'));
+      const answer = await this.oauth.handle(form, this.origin);
+      this.#send(res, answer.status, JSON.stringify(answer.body), { 'Content-Type': JSON_TYPE, 'Cache-Control': 'no-cache,must-revalidate,max-age=0,no-store,private' });
+      return;
+    }
+    if (path === '/__emulator' || path.startsWith('/__emulator/')) return this.#admin(req, res, url, method);
+    if (path === '/services/data' || path === '/services/data/') {
+      allow(method, ['GET']);
+      const newest = Number(this.#settings.apiVersion);
+      const versions = [];
+      for (let v = MIN_API_VERSION; v <= newest; v++) {
+        const version = `${v}.0`;
+        versions.push({ label: `API ${version}`, url: `/services/data/v${version}`, version });
+      }
+      this.#json(res, 200, versions);
+      return;
+    }
+    const m = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(path);
+    const idMatch = /^\/id\/([^/]+)\/([^/]+)$/.exec(path);
+    if (!m && !idMatch) throw notFound();
+
+    // ---- a REST API request: faults, auth, quota, counting, Sforce-Limit-Info ----
+    const decision = this.faults.decide();
+    if (decision.kind === 'drop') {
+      this.#stats.connectionsDropped++;
+      req.socket.destroy();
+      return;
+    }
+    res.setHeader('Sforce-Limit-Info', this.limits.header());
+    if (decision.kind === 'error') {
+      this.#stats.faultsInjected++;
+      throw faultError(decision.error, this.faults.config.retryAfterSeconds);
+    }
+    this.#authenticate(req);
+    if (this.limits.apiRequests >= this.limits.dailyApiRequests) throw quotaError();
+    this.limits.apiRequests++;
+    this.#stats.apiRequests++;
+    res.setHeader('Sforce-Limit-Info', this.limits.header());
+
+    if (idMatch) {
+      allow(method, ['GET']);
+      this.#json(res, 200, {
+        id: `${this.origin}/id/${ORG_ID}/${USER_ID}`, user_id: USER_ID, organization_id: ORG_ID,
+        username: 'emulator@tandem.local', display_name: 'Tandem Emulator', active: true, user_type: 'STANDARD',
+      });
+      return;
+    }
+    const version = m![1]!;
+    const rest = m![2] ?? '';
+    const v = Number(version);
+    if (v < MIN_API_VERSION || v > Number(this.#settings.apiVersion)) throw notFound();
+    const parts = rest.split('/').filter((p) => p !== '').map(decodeURIComponent);
+    const [p0, p1, p2, p3, ...more] = parts;
+    if (parts.length === 0) {
+      allow(method, ['GET']);
+      const base = `/services/data/v${version}`;
+      this.#json(res, 200, {
+        limits: `${base}/limits`, sobjects: `${base}/sobjects`, jobs: `${base}/jobs`, query: `${base}/query`,
+      });
+      return;
+    }
+    if (p0 === 'limits' && parts.length === 1) {
+      allow(method, ['GET']);
+      this.#json(res, 200, this.limits.toJson());
+      return;
+    }
+    if (p0 === 'sobjects') return this.#sobjects(res, method, version, parts.slice(1));
+    if (p0 === 'jobs' && (p1 === 'ingest' || p1 === 'query') && more.length === 0) {
+      if (p1 === 'query' && v < MIN_QUERY_API_VERSION) throw notFound();
+      if (p2 === undefined) {
+        allow(method, ['GET', 'POST']);
+        if (method === 'GET') return this.#listJobs(res, url, version, p1);
+        return p1 === 'ingest' ? this.#createIngestJob(req, res, version) : this.#createQueryJob(req, res, version);
+      }
+      const job = this.#jobs.get(p2);
+      if (!job || job.kind !== p1) throw notFound();
+      if (p3 === undefined) {
+        allow(method, ['GET', 'PATCH', 'DELETE']);
+        if (method === 'GET') return this.#json(res, 200, this.#jobInfo(job, 'full'));
+        if (method === 'PATCH') return this.#patchJob(req, res, job);
+        return this.#deleteJob(res, job);
+      }
+      const sub = p3.toLowerCase();
+      if (job.kind === 'ingest') {
+        if (sub === 'batches') {
+          allow(method, ['PUT']);
+          return this.#upload(req, res, job);
+        }
+        if (sub === 'successfulresults' || sub === 'failedresults' || sub === 'unprocessedrecords') {
+          allow(method, ['GET']);
+          return this.#ingestResults(req, res, job, sub);
+        }
+      } else if (sub === 'results') {
+        allow(method, ['GET']);
+        return this.#queryResults(req, res, url, job, version);
+      }
+    }
+    throw notFound();
+  }
+
+  #authenticate(req: IncomingMessage): void {
+    const header = req.headers.authorization ?? '';
+    const token = /^(?:Bearer|OAuth)\s+(.+)$/i.exec(header)?.[1]?.trim();
+    const state = token === undefined ? 'unknown' : this.oauth.check(token, this.faults.config.tokenTtlSeconds);
+    if (state !== 'valid') {
+      throw new SalesforceApiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+    }
+  }
+
+  // ---- sobjects ----
+
+  #sobjects(res: ServerResponse, method: string, version: string, parts: readonly string[]): void {
+    allow(method, ['GET']);
+    if (parts.length === 0) {
+      this.#json(res, 200, {
+        encoding: 'UTF-8', maxBatchSize: 200,
+        sobjects: this.store.objects().map((o) => ({ ...objectSummary(o, version) })),
+      });
+      return;
+    }
+    const def = this.store.describe(parts[0]!);
+    if (!def) {
+      throw new SalesforceApiError(404, 'NOT_FOUND', `The requested resource does not exist`);
+    }
+    if (parts.length === 1) {
+      this.#json(res, 200, { objectDescribe: objectSummary(def, version), recentItems: [] });
+      return;
+    }
+    if (parts.length === 2 && parts[1] === 'describe') {
+      this.#json(res, 200, {
+        ...objectSummary(def, version),
+        fields: def.fields.map(describeField),
+        childRelationships: this.store.objects().flatMap((o) =>
+          o.fields.filter((f) => f.referenceTo.includes(def.name)).map((f) => ({
+            childSObject: o.name, field: f.name, relationshipName: `${o.name}s`, cascadeDelete: false,
+          }))),
+        recordTypeInfos: [],
+      });
+      return;
+    }
+    throw notFound();
+  }
+
+  // ---- jobs ----
+
+  async #jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+    const text = (await readBody(req, 10 * 1024 * 1024)).toString('utf8');
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      throw new SalesforceApiError(400, 'JSON_PARSER_ERROR', `Unexpected character in JSON body: ${(error as Error).message}`);
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new SalesforceApiError(400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object');
+    }
+    return body as Record<string, unknown>;
+  }
+
+  #formatOptions(body: Record<string, unknown>): { lineEnding: LineEnding; columnDelimiter: ColumnDelimiter } {
+    const lineEnding = body['lineEnding'] ?? 'LF';
+    const columnDelimiter = body['columnDelimiter'] ?? 'COMMA';
+    const contentType = body['contentType'] ?? 'CSV';
+    if (contentType !== 'CSV') {
+      throw new SalesforceApiError(400, 'INVALIDJOB', `InvalidJob : contentType ${String(contentType)} is not supported; Bulk API 2.0 supports CSV`);
+    }
+    if (lineEnding !== 'LF' && lineEnding !== 'CRLF') {
+      throw new SalesforceApiError(400, 'INVALIDJOB', `InvalidJob : Invalid lineEnding ${String(lineEnding)}; allowed: LF, CRLF`);
+    }
+    if (typeof columnDelimiter !== 'string' || !(columnDelimiter in COLUMN_DELIMITERS)) {
+      throw new SalesforceApiError(400, 'INVALIDJOB',
+        `InvalidJob : Invalid columnDelimiter ${String(columnDelimiter)}; allowed: ${Object.keys(COLUMN_DELIMITERS).join(', ')}`);
+    }
+    return { lineEnding, columnDelimiter: columnDelimiter as ColumnDelimiter };
+  }
+
+  async #createIngestJob(req: IncomingMessage, res: ServerResponse, version: string): Promise<void> {
+    const contentType = req.headers['content-type'] ?? '';
+    let body: Record<string, unknown>;
+    let csv: Buffer | undefined;
+    if (/^multipart\/form-data/i.test(contentType)) {
+      const raw = await readBody(req, MAX_UPLOAD_BYTES);
+      const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData().catch(() => {
+        throw new SalesforceApiError(400, 'INVALIDJOB', 'InvalidJob : the multipart body could not be parsed');
+      });
+      const jobPart = form.get('job');
+      const contentPart = form.get('content');
+      if (jobPart === null || contentPart === null) {
+        throw new SalesforceApiError(400, 'INVALIDJOB', "InvalidJob : a multipart create needs the parts 'job' (JSON) and 'content' (CSV)");
+      }
+      const jobText = typeof jobPart === 'string' ? jobPart : await jobPart.text();
+      const csvText = typeof contentPart === 'string' ? contentPart : await contentPart.text();
+      if (csvText.length > MAX_MULTIPART_CSV_CHARS) {
+        throw new SalesforceApiError(400, 'INVALIDJOB',
+          `InvalidJob : multipart uploads are limited to ${MAX_MULTIPART_CSV_CHARS} characters of CSV; use PUT .../batches for more`);
+      }
+      try {
+        body = JSON.parse(jobText) as Record<string, unknown>;
+      } catch (error) {
+        throw new SalesforceApiError(400, 'JSON_PARSER_ERROR', `Unexpected character in the job part: ${(error as Error).message}`);
+      }
+      csv = Buffer.from(csvText, 'utf8');
+    } else {
+      body = await this.#jsonBody(req);
+    }
+    const operation = body['operation'];
+    const objectName = body['object'];
+    if (typeof objectName !== 'string' || objectName === '') {
+      throw new SalesforceApiError(400, 'INVALIDJOB', 'InvalidJob : Required field object is missing');
+    }
+    if (typeof operation !== 'string' || !(INGEST_OPERATIONS as readonly string[]).includes(operation)) {
+      throw new SalesforceApiError(400, 'INVALIDJOB',
+        `InvalidJob : Invalid operation ${String(operation)}; allowed: ${INGEST_OPERATIONS.join(', ')}`);
+    }
+    const def = this.store.describe(objectName);
+    if (!def) {
+      throw new SalesforceApiError(400, 'INVALIDENTITY', `Entity '${objectName}' is not supported by the Bulk API.`);
+    }
+    const format = this.#formatOptions(body);
+    let externalIdFieldName: string | undefined;
+    if (operation === 'upsert') {
+      const name = body['externalIdFieldName'];
+      if (typeof name !== 'string' || name === '') {
+        throw new SalesforceApiError(400, 'INVALIDJOB', 'InvalidJob : External ID field name is required for upsert operation');
+      }
+      const field = def.fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
+      if (!field || !(field.externalId || field.idLookup)) {
+        throw new SalesforceApiError(400, 'INVALIDJOB',
+          `InvalidJob : Field name provided, ${name} does not match an External ID, Salesforce Id, or indexed field for ${def.name}`);
+      }
+      externalIdFieldName = field.name;
+    }
+    const now = Date.now();
+    const job: IngestJob = {
+      kind: 'ingest', id: this.#jobIds.next(), operation: operation as IngestOperation, object: def.name,
+      externalIdFieldName, createdById: USER_ID, createdDate: now, systemModstamp: now, apiVersion: version,
+      ...format, state: 'Open', upload: [], uploadBytes: 0, uploaded: false, numberRecordsProcessed: 0,
+      numberRecordsFailed: 0, errorMessage: undefined, totalProcessingTime: 0, columns: [], successful: [],
+      failed: [], unprocessed: [],
+    };
+    this.#jobs.set(job.id, job);
+    this.#stats.jobsCreated++;
+    if (csv) {
+      job.upload = [csv];
+      job.uploadBytes = csv.length;
+      job.uploaded = true;
+      this.#startIngest(job);
+    }
+    this.#json(res, 200, this.#jobInfo(job, 'create'));
+  }
+
+  async #createQueryJob(req: IncomingMessage, res: ServerResponse, version: string): Promise<void> {
+    const body = await this.#jsonBody(req);
+    const operation = body['operation'] ?? 'query';
+    if (operation !== 'query' && operation !== 'queryAll') {
+      throw new SalesforceApiError(400, 'INVALIDJOB', `InvalidJob : Invalid operation ${String(operation)}; allowed: query, queryAll`);
+    }
+    const soql = body['query'];
+    if (typeof soql !== 'string' || soql.trim() === '') {
+      throw new SalesforceApiError(400, 'INVALIDJOB', 'InvalidJob : Required field query is missing');
+    }
+    const format = this.#formatOptions(body);
+    const plan = compileSoql(soql, this.store);
+    const now = Date.now();
+    const job: QueryJob = {
+      kind: 'query', id: this.#jobIds.next(), operation, query: soql, plan, object: plan.table.definition.name,
+      createdById: USER_ID, createdDate: now, systemModstamp: now, apiVersion: version, ...format,
+      state: 'UploadComplete', rows: undefined, numberRecordsProcessed: 0, totalProcessingTime: 0,
+    };
+    this.#jobs.set(job.id, job);
+    this.#stats.queryJobsCreated++;
+    this.limits.queryJobs++;
+    this.#track(runQueryJob(job, () => this.faults.config.jobDelayMs ?? 0).then(() => {
+      this.#stats.recordsQueried += job.numberRecordsProcessed;
+    }));
+    this.#json(res, 200, this.#jobInfo(job, 'create'));
+  }
+
+  #track(p: Promise<void>): void {
+    const tracked = p.catch((error: unknown) => this.#log.error({ err: error }, 'background job crashed'));
+    this.#running.add(tracked);
+    void tracked.finally(() => this.#running.delete(tracked));
+  }
+
+  #startIngest(job: IngestJob): void {
+    job.state = 'UploadComplete';
+    job.systemModstamp = Date.now();
+    let counted = 0;
+    this.#track(runIngestJob(job, {
+      store: this.store,
+      batchSize: this.#settings.batchSize,
+      logger: this.#log,
+      jobDelayMs: () => this.faults.config.jobDelayMs ?? 0,
+      failJobAfterRecords: () => this.faults.config.failJobAfterRecords,
+      onBatch: () => {
+        this.#stats.batchesProcessed++;
+        this.limits.bulkBatches++;
+        this.#stats.recordsIngested += job.numberRecordsProcessed - counted;
+        counted = job.numberRecordsProcessed;
+      },
+    }).then(() => {
+      this.#stats.recordsIngested += job.numberRecordsProcessed - counted;
+      this.#stats.recordsFailed += job.numberRecordsFailed;
+    }));
+  }
+
+  #jobInfo(job: Job, variant: 'create' | 'full' | 'list'): Record<string, unknown> {
+    const info: Record<string, unknown> = {
+      id: job.id,
+      operation: job.kind === 'ingest' ? job.operation : job.operation,
+      object: job.object,
+      createdById: job.createdById,
+      createdDate: jobTime(job.createdDate),
+      systemModstamp: jobTime(job.systemModstamp),
+      state: job.state,
+    };
+    if (job.kind === 'ingest' && job.externalIdFieldName !== undefined) info['externalIdFieldName'] = job.externalIdFieldName;
+    info['concurrencyMode'] = 'Parallel';
+    info['contentType'] = 'CSV';
+    info['apiVersion'] = job.apiVersion;
+    if (variant !== 'create') info['jobType'] = job.kind === 'ingest' ? 'V2Ingest' : 'V2Query';
+    if (job.kind === 'ingest' && variant !== 'list') {
+      info['contentUrl'] = `services/data/v${job.apiVersion}/jobs/ingest/${job.id}/batches`;
+    }
+    info['lineEnding'] = job.lineEnding;
+    info['columnDelimiter'] = job.columnDelimiter;
+    if (variant === 'full') {
+      info['numberRecordsProcessed'] = job.numberRecordsProcessed;
+      if (job.kind === 'ingest') info['numberRecordsFailed'] = job.numberRecordsFailed;
+      info['retries'] = 0;
+      info['totalProcessingTime'] = job.totalProcessingTime;
+      if (job.kind === 'ingest') {
+        info['apiActiveProcessingTime'] = job.totalProcessingTime;
+        info['apexProcessingTime'] = 0;
+        if (job.state === 'Failed' && job.errorMessage !== undefined) info['errorMessage'] = job.errorMessage;
+      } else {
+        info['isPkChunkingSupported'] = true;
+      }
+    }
+    return info;
+  }
+
+  #listJobs(res: ServerResponse, url: URL, version: string, kind: 'ingest' | 'query'): void {
+    const jobType = url.searchParams.get('jobType');
+    const wanted = [...this.#jobs.values()].filter((j) => {
+      if (jobType === 'V2Ingest') return j.kind === 'ingest';
+      if (jobType === 'V2Query') return j.kind === 'query';
+      if (jobType === 'Classic' || jobType === 'BigObjectIngest') return false;
+      return j.kind === kind;
+    });
+    const locator = url.searchParams.get('queryLocator');
+    const offset = locator ? decodeLocator(locator) : 0;
+    if (offset === undefined) throw new SalesforceApiError(400, 'INVALID_QUERY_LOCATOR', `invalid query locator: ${locator}`);
+    const page = wanted.slice(offset, offset + JOB_LIST_PAGE);
+    const done = offset + JOB_LIST_PAGE >= wanted.length;
+    const next = new URLSearchParams(url.searchParams);
+    next.set('queryLocator', encodeLocator(offset + JOB_LIST_PAGE));
+    this.#json(res, 200, {
+      done,
+      records: page.map((j) => this.#jobInfo(j, 'list')),
+      nextRecordsUrl: done ? null : `/services/data/v${version}/jobs/${kind}?${next.toString()}`,
+    });
+  }
+
+  async #patchJob(req: IncomingMessage, res: ServerResponse, job: Job): Promise<void> {
+    const body = await this.#jsonBody(req);
+    const state = body['state'];
+    if (state === 'UploadComplete' && job.kind === 'ingest') {
+      if (job.state !== 'Open') {
+        throw new SalesforceApiError(400, 'INVALIDJOBSTATE', `Unable to close job ${job.id}: it is in state ${job.state}, not Open`);
+      }
+      this.#startIngest(job);
+      this.#json(res, 200, this.#jobInfo(job, 'create'));
+      return;
+    }
+    if (state === 'Aborted') {
+      const abortable: readonly JobState[] = job.kind === 'ingest'
+        ? ['Open', 'UploadComplete', 'InProgress'] : ['UploadComplete', 'InProgress'];
+      if (!abortable.includes(job.state)) {
+        const what = job.state === 'JobComplete' ? 'Completed' : job.state;
+        throw new SalesforceApiError(400, 'INVALIDJOBSTATE', `Aborting already ${what} Job not allowed`);
+      }
+      job.state = 'Aborted';
+      job.systemModstamp = Date.now();
+      if (job.kind === 'ingest') job.upload = [];
+      this.#json(res, 200, this.#jobInfo(job, 'create'));
+      return;
+    }
+    throw new SalesforceApiError(400, 'INVALIDJOBSTATE',
+      `Invalid state ${JSON.stringify(state)} for a ${job.kind} job; allowed: ${job.kind === 'ingest' ? 'UploadComplete, Aborted' : 'Aborted'}`);
+  }
+
+  #deleteJob(res: ServerResponse, job: Job): void {
+    const deletable: readonly JobState[] = job.kind === 'ingest'
+      ? ['UploadComplete', 'JobComplete', 'Aborted', 'Failed'] : ['JobComplete', 'Aborted', 'Failed'];
+    if (!deletable.includes(job.state)) {
+      throw new SalesforceApiError(400, 'API_ERROR', 'Error encountered when deleting the job because the job is not terminated');
+    }
+    if (job.state === 'UploadComplete') job.state = 'Aborted'; // stops its background run
+    this.#jobs.delete(job.id);
+    this.#send(res, 204, undefined);
+  }
+
+  async #upload(req: IncomingMessage, res: ServerResponse, job: IngestJob): Promise<void> {
+    if (job.state !== 'Open') {
+      req.resume();
+      throw new SalesforceApiError(400, 'INVALIDJOBSTATE', `Job ${job.id} is in state ${job.state}; data can only be uploaded to an Open job`);
+    }
+    if (job.uploaded) {
+      req.resume();
+      throw new SalesforceApiError(400, 'INVALIDJOBSTATE',
+        `Found multiple contents for job: <${job.id}>, please 'Close' / 'Abort' / 'Delete' the current Job then create a new Job and make sure you only do 'PUT' once on a given Job.`);
+    }
+    job.uploaded = true;
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      if (bytes > MAX_UPLOAD_BYTES) {
+        job.uploaded = false;
+        req.resume();
+        throw new SalesforceApiError(400, 'CLIENTINPUTERROR',
+          `ClientInputError : Exceeded max size limit of ${MAX_UPLOAD_BYTES} bytes for job data; split the data into several jobs`);
+      }
+      chunks.push(chunk);
+    }
+    job.upload = chunks;
+    job.uploadBytes = bytes;
+    this.#send(res, 201, undefined);
+  }
+
+  async #ingestResults(req: IncomingMessage, res: ServerResponse, job: IngestJob, which: string): Promise<void> {
+    if (job.state === 'Open') {
+      throw new SalesforceApiError(400, 'INVALIDJOBSTATE', `Job ${job.id} is still Open; close it before asking for results`);
+    }
+    const delimiter = COLUMN_DELIMITERS[job.columnDelimiter];
+    const eol = job.lineEnding === 'CRLF' ? '\r\n' : '\n';
+    const original = job.columns.map((c) => (c.includes(delimiter) || c.includes('"') ? `"${c.replace(/"/g, '""')}"` : c));
+    let header: string[];
+    let chunks: string[];
+    if (which === 'successfulresults') {
+      header = ['"sf__Id"', '"sf__Created"', ...original];
+      chunks = job.successful;
+    } else if (which === 'failedresults') {
+      header = ['"sf__Id"', '"sf__Error"', ...original];
+      chunks = job.failed;
+    } else {
+      header = original;
+      chunks = job.unprocessed;
+    }
+    const parts = [`${header.join(delimiter)}${eol}`, ...chunks];
+    await this.#sendCsv(req, res, 200, parts, {});
+  }
+
+  async #queryResults(req: IncomingMessage, res: ServerResponse, url: URL, job: QueryJob, version: string): Promise<void> {
+    if (version !== job.apiVersion) {
+      throw new SalesforceApiError(409, 'API_ERROR',
+        `Job ${job.id} was created with API version ${job.apiVersion}; request its results with /services/data/v${job.apiVersion}/`);
+    }
+    if (job.state !== 'JobComplete' || !job.rows) {
+      throw new SalesforceApiError(400, 'INVALIDJOBSTATE', `The job is in state ${job.state}; results are available once it is JobComplete`);
+    }
+    const locator = url.searchParams.get('locator');
+    const start = locator === null || locator === '' ? 0 : decodeLocator(locator);
+    if (start === undefined || start > job.rows.length) {
+      throw new SalesforceApiError(400, 'INVALID_QUERY_LOCATOR', `invalid locator: ${locator}`);
+    }
+    const maxParam = url.searchParams.get('maxRecords');
+    let pageSize = this.#settings.queryPageSize;
+    if (maxParam !== null) {
+      if (!/^\d+$/.test(maxParam) || Number(maxParam) < 1) {
+        throw new SalesforceApiError(400, 'INVALIDJOB', `InvalidJob : maxRecords must be a positive integer, got '${maxParam}'`);
+      }
+      pageSize = Number(maxParam);
+    }
+    const end = Math.min(job.rows.length, start + pageSize);
+    const headers = {
+      'Sforce-Locator': end < job.rows.length ? encodeLocator(end) : 'null',
+      'Sforce-NumberOfRecords': String(end - start),
+    };
+    let bytes = 0;
+    const counted = (function* (gen: Generator<string>) {
+      for (const chunk of gen) {
+        bytes += chunk.length;
+        yield chunk;
+      }
+    })(resultPageChunks(job, start, end));
+    await this.#sendCsv(req, res, 200, counted, headers);
+    this.limits.queryResultBytes += bytes;
+  }
+
+  async #sendCsv(
+    req: IncomingMessage, res: ServerResponse, status: number, chunks: Iterable<string>, headers: Record<string, string>,
+  ): Promise<void> {
+    const gzip = /\bgzip\b/i.test(String(req.headers['accept-encoding'] ?? ''));
+    res.writeHead(status, {
+      'Content-Type': 'text/csv', ...headers, ...(gzip ? { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' } : {}),
+    });
+    const source = Readable.from(chunks, { objectMode: false });
+    if (gzip) await pipeline(source, createGzip(), res);
+    else await pipeline(source, res);
+  }
+
+  // ---- admin API ----
+
+  async #admin(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
+    const parts = url.pathname.split('/').filter((p) => p !== '').slice(1).map(decodeURIComponent);
+    const [p0, p1, p2, p3] = parts;
+    if (p0 === 'faults' && parts.length === 1) {
+      allow(method, ['GET', 'PUT']);
+      if (method === 'PUT') {
+        const text = (await readBody(req, 1024 * 1024)).toString('utf8');
+        let body: unknown;
+        try {
+          body = JSON.parse(text === '' ? '{}' : text);
+        } catch (error) {
+          throw new SalesforceApiError(400, 'JSON_PARSER_ERROR', `fault config is not JSON: ${(error as Error).message}`);
+        }
+        this.faults.set(parseFaultConfig(body, 'PUT /__emulator/faults'));
+      }
+      this.#json(res, 200, this.faults.config);
+      return;
+    }
+    if (p0 === 'stats' && parts.length === 1) {
+      allow(method, ['GET']);
+      this.#json(res, 200, { ...this.stats(), limits: this.limits.toJson() });
+      return;
+    }
+    if (p0 === 'objects' && p1 !== undefined && p2 === 'records') {
+      const table = this.store.table(p1);
+      if (!table) throw new SalesforceApiError(404, 'NOT_FOUND', `unknown object '${p1}'`);
+      if (p3 === undefined) {
+        allow(method, ['GET', 'POST']);
+        if (method === 'GET') {
+          const records = [...table.rows.values()].map((r) => toRecord(table, r));
+          this.#json(res, 200, { totalSize: records.length, records });
+          return;
+        }
+        const body = await this.#jsonBody(req);
+        const records = body['records'];
+        if (!Array.isArray(records)) {
+          throw new SalesforceApiError(400, 'INVALID_INPUT', 'body must be {"records":[{...}]}; give Id to update a record');
+        }
+        const results = records.map((r: unknown) => {
+          if (r === null || typeof r !== 'object') return { success: false, errors: [{ statusCode: 'INVALID_INPUT', message: 'a record must be an object', fields: [] }] };
+          const fields = r as Record<string, unknown>;
+          const id = fields['Id'];
+          try {
+            const saved = typeof id === 'string' && id !== ''
+              ? this.store.update(table.definition.name, id, fields)
+              : this.store.insert(table.definition.name, fields);
+            return { id: saved['Id'], success: true, created: !(typeof id === 'string' && id !== ''), errors: [] };
+          } catch (error) {
+            if (!(error instanceof EmulatorRecordError)) throw error;
+            return { success: false, errors: [{ statusCode: error.statusCode, message: error.message, fields: error.fields }] };
+          }
+        });
+        this.#json(res, 200, results);
+        return;
+      }
+      allow(method, ['GET', 'DELETE']);
+      if (method === 'GET') {
+        const record = this.store.get(table.definition.name, p3);
+        if (!record) throw new SalesforceApiError(404, 'NOT_FOUND', `no ${table.definition.name} with id ${p3}`);
+        this.#json(res, 200, record);
+        return;
+      }
+      this.store.delete(table.definition.name, p3);
+      this.#send(res, 204, undefined);
+      return;
+    }
+    throw notFound();
+  }
+}
+
+function allow(method: string, allowed: readonly string[]): void {
+  if (!allowed.includes(method)) {
+    throw new SalesforceApiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are ${allowed.join(',')}`, {
+      Allow: allowed.join(', '),
+    });
+  }
+}
+
+function notFound(): SalesforceApiError {
+  return new SalesforceApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
+}
+
+function quotaError(): SalesforceApiError {
+  return new SalesforceApiError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
+}
+
+function faultError(kind: FaultKind, retryAfter: number | undefined): SalesforceApiError {
+  const retry: Record<string, string> = retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) };
+  switch (kind) {
+    case '403-quota':
+      return quotaError();
+    case '429':
+      return new SalesforceApiError(429, 'REQUEST_LIMIT_EXCEEDED', 'ConcurrentPerOrgLongTxn Limit exceeded.', retry);
+    case '500':
+      return new SalesforceApiError(500, 'UNKNOWN_EXCEPTION',
+        'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)');
+    case '502':
+      return new SalesforceApiError(502, 'BAD_GATEWAY', 'Bad Gateway');
+    case '503':
+      return new SalesforceApiError(503, 'SERVER_UNAVAILABLE', 'Server is temporarily unavailable. Please try again later.', retry);
+  }
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw new SalesforceApiError(413, 'REQUEST_ENTITY_TOO_LARGE', `request body exceeds ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function objectSummary(o: ObjectDefinition, version: string): Record<string, unknown> {
+  const base = `/services/data/v${version}/sobjects/${o.name}`;
+  return {
+    name: o.name, label: o.label, labelPlural: `${o.label}s`, keyPrefix: o.keyPrefix, custom: o.name.endsWith('__c'),
+    createable: true, updateable: true, deletable: true, queryable: true, undeletable: true,
+    urls: { sobject: base, describe: `${base}/describe`, rowTemplate: `${base}/{ID}` },
+  };
+}
+
+function describeField(f: FieldDefinition): Record<string, unknown> {
+  return {
+    name: f.name, label: f.label, type: f.type, length: f.length, nillable: f.nillable, createable: f.createable,
+    updateable: f.updateable, externalId: f.externalId, idLookup: f.idLookup, unique: f.unique,
+    referenceTo: f.referenceTo, relationshipName: f.relationshipName, defaultedOnCreate: f.defaultedOnCreate,
+    custom: f.name.endsWith('__c'), calculated: false, filterable: true, sortable: f.type !== 'textarea',
+    caseSensitive: false, precision: f.precision ?? 0, scale: f.scale ?? 0, digits: f.type === 'int' ? 9 : 0,
+    soapType: soapType(f.type),
+    picklistValues: f.picklistValues.map((v) => ({ active: true, defaultValue: false, label: v, validFor: null, value: v })),
+    restrictedPicklist: f.restrictedPicklist ?? false,
+  };
+}
+
+function soapType(type: FieldDefinition['type']): string {
+  switch (type) {
+    case 'id': case 'reference': return 'tns:ID';
+    case 'boolean': return 'xsd:boolean';
+    case 'int': return 'xsd:int';
+    case 'double': case 'currency': case 'percent': return 'xsd:double';
+    case 'date': return 'xsd:date';
+    case 'datetime': return 'xsd:dateTime';
+    default: return 'xsd:string';
+  }
+}

@@ -1,0 +1,158 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { silentLogger } from '../../util/logger.js';
+import { EmulatorConfigError } from './emulator-errors.js';
+import { EmulatorServer, type EmulatorStats } from './emulator-server.js';
+import { EmulatorStore } from './emulator-store.js';
+import type { FaultConfig } from './fault-config.js';
+import { loadObjectDefinitions } from './object-definition.js';
+import { loadStore, saveStore } from './state-persistence.js';
+
+export type { FaultConfig, FaultKind } from './fault-config.js';
+export { FAULT_KINDS, parseFaultConfig } from './fault-config.js';
+export type { EmulatorStats } from './emulator-server.js';
+export { EmulatorStore, type EmulatorRecord } from './emulator-store.js';
+export type { FieldDefinition, ObjectDefinition, FieldType } from './object-definition.js';
+export { EmulatorConfigError, EmulatorRecordError } from './emulator-errors.js';
+
+/** Options of startSalesforceEmulator; every one is optional. */
+export interface SalesforceEmulatorOptions {
+  /** Default 0 (random free port). */
+  readonly port?: number;
+  /** Default '127.0.0.1'. */
+  readonly host?: string;
+  /** Persist records in this folder (loaded at start, saved on close and every 30 s when changed); default memory only. */
+  readonly dataDir?: string;
+  /** Default 'tandem-emulator'. */
+  readonly clientId?: string;
+  /** Default 'tandem-emulator-secret'. */
+  readonly clientSecret?: string;
+  /**
+   * Verify JWT bearer assertions (RS256) with this SPKI PEM. When absent, any well-formed RS256 JWT with
+   * iss == clientId, a sub, an accepted aud and a future exp is accepted WITHOUT checking its signature.
+   */
+  readonly jwtPublicKeyPem?: string;
+  /** JSON or YAML file adding objects/fields (same field shape as describe). */
+  readonly definitionsFile?: string;
+  /** The newest version served, default '62.0'; any vXX.X from 41.0 up to it is accepted in paths. */
+  readonly apiVersion?: string;
+  /** Query results page size when maxRecords is absent; default 100000 (jsforce breaks on multi-page results). */
+  readonly queryPageSize?: number;
+  /** Records per internal ingest batch, default 10000. */
+  readonly batchSize?: number;
+  /** The DailyApiRequests Max, default 100000. */
+  readonly dailyApiRequests?: number;
+  readonly faults?: FaultConfig;
+  readonly logger?: Logger;
+}
+
+/**
+ * A running emulator.
+ *
+ * @example
+ * ```ts
+ * const sf = await startSalesforceEmulator()
+ * const conn = new jsforce.Connection({ oauth2: { loginUrl: sf.url, clientId: sf.clientId, clientSecret: sf.clientSecret } })
+ * await conn.authorize({ grant_type: 'client_credentials' })
+ * sf.store.insert('Account', { Name: 'Acme' })
+ * await sf.close()
+ * ```
+ */
+export interface RunningSalesforceEmulator {
+  /** Origin, e.g. 'http://127.0.0.1:54321' (the emulator is mounted at the root). */
+  readonly url: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Replaces the fault config. */
+  setFaults(faults: FaultConfig): void;
+  /** Counters since start. */
+  stats(): EmulatorStats;
+  /** In-process access to records and object definitions, writing as a CRM user would. */
+  readonly store: EmulatorStore;
+  /** Stops the server (and saves dataDir state). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+const SAVE_INTERVAL_MS = 30_000;
+
+/** Starts the Salesforce-compatible emulator (OAuth, REST limits/describe, Bulk API 2.0 ingest and query). */
+export async function startSalesforceEmulator(options: SalesforceEmulatorOptions = {}): Promise<RunningSalesforceEmulator> {
+  const logger = options.logger ?? silentLogger();
+  const apiVersion = options.apiVersion ?? '62.0';
+  if (!/^\d+\.0$/.test(apiVersion) || Number(apiVersion) < 47) {
+    throw new EmulatorConfigError(`apiVersion '${apiVersion}' is invalid; use a version such as '62.0' (47.0 or newer)`, {
+      apiVersion,
+    });
+  }
+  for (const [name, value] of [['queryPageSize', options.queryPageSize], ['batchSize', options.batchSize],
+    ['dailyApiRequests', options.dailyApiRequests]] as const) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+      throw new EmulatorConfigError(`${name} must be a positive integer, got ${value}`, { [name]: value });
+    }
+  }
+  const definitions = await loadObjectDefinitions(options.definitionsFile);
+  const store = new EmulatorStore(definitions);
+  if (options.dataDir !== undefined) {
+    const loaded = await loadStore(store, options.dataDir);
+    logger.info({ dataDir: options.dataDir, records: loaded }, 'emulator state loaded');
+  }
+  const clientId = options.clientId ?? 'tandem-emulator';
+  const clientSecret = options.clientSecret ?? 'tandem-emulator-secret';
+  const emulator = new EmulatorServer({
+    store, logger, clientId, clientSecret, jwtPublicKeyPem: options.jwtPublicKeyPem, apiVersion,
+    queryPageSize: options.queryPageSize ?? 100_000, batchSize: options.batchSize ?? 10_000,
+    dailyApiRequests: options.dailyApiRequests ?? 100_000, faults: options.faults ?? {},
+  });
+  const server: Server = createServer({ keepAliveTimeout: 30_000 }, emulator.handle);
+  server.requestTimeout = 0; // 150 MB uploads over slow links must not be cut off
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  emulator.origin = url;
+  logger.info({ port: address.port }, 'salesforce emulator listening');
+
+  let savedVersion = store.version;
+  let saving: Promise<void> = Promise.resolve();
+  const save = (): Promise<void> => {
+    if (options.dataDir === undefined || store.version === savedVersion) return saving;
+    const version = store.version;
+    saving = saving.then(() => saveStore(store, options.dataDir!)).then(() => {
+      savedVersion = version;
+    }, (error: unknown) => logger.error({ err: error }, 'saving emulator state failed'));
+    return saving;
+  };
+  const timer = options.dataDir === undefined ? undefined : setInterval(() => void save(), SAVE_INTERVAL_MS);
+  timer?.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    clientId,
+    clientSecret,
+    store,
+    setFaults: (faults) => emulator.faults.set(faults),
+    stats: () => emulator.stats(),
+    close: () => {
+      closing ??= (async () => {
+        if (timer) clearInterval(timer);
+        emulator.abortAll();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await emulator.idle();
+        await save();
+        logger.info('salesforce emulator stopped');
+      })();
+      return closing;
+    },
+  };
+}
