@@ -1,0 +1,50 @@
+import { sameRecord } from '../diff/canonical-json.js';
+import type { SystemId } from '../model/system.js';
+import type { StagedChange } from '../state/record-rows.js';
+import type { RunHandle } from './run-counts.js';
+import { toStagedChange } from './staged-change.js';
+import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';
+
+/**
+ * Reads one side's changes since its watermark and stages them in the inbox, page by page; each page and the
+ * watermark after it are stored in one transaction. A change identical to what tandem already knows of that side
+ * (an echo of tandem's own write, a re-read from a lookback window) is dropped here, so it costs no planning.
+ */
+export async function captureSide(ctx: SyncContext, object: SyncObject, system: SystemId, run: RunHandle, options: SyncOptions): Promise<void> {
+  const counts = run.counts[object.name]!;
+  const stream = object.streams[system];
+  const source = ctx.connectors[system].createSource();
+  const watermarkKey = { sync: ctx.sync, object: object.name, system };
+  const stored = await ctx.store.watermarks.get(watermarkKey);
+  const since = options.full ? undefined : stored?.watermark;
+  const log = ctx.logger.child({ object: object.name, system, stage: 'capture' });
+  log.debug({ since }, 'capture started');
+  let pages = 0;
+  for await (const batch of source.readChanges(stream, since, { batchSize: options.batchSize ?? 5000, ...(options.signal ? { signal: options.signal } : {}) })) {
+    const changes = batch.records.map((record) => toStagedChange(system, record, object.mapper));
+    const fresh = await dropKnown(ctx, object.name, system, changes);
+    await ctx.store.stageChanges(watermarkKey, fresh, batch.watermark);
+    counts[system].captured += fresh.length;
+    pages += 1;
+    await options.checkpoint?.(`captured-page:${object.name}:${system}`);
+    options.onProgress?.({ object: object.name, stage: 'capture', system, done: counts[system].captured });
+  }
+  log.debug({ pages, captured: counts[system].captured }, 'capture finished');
+  await options.checkpoint?.(`captured:${object.name}:${system}`);
+}
+
+/** Drops changes equal to what tandem knows that side holds, unless an inbox entry for the key is waiting. */
+async function dropKnown(ctx: SyncContext, object: string, system: SystemId, changes: readonly StagedChange[]): Promise<StagedChange[]> {
+  if (changes.length === 0) return [];
+  const keys = changes.map((c) => c.key);
+  const planning = await ctx.store.loadForPlanning(ctx.sync, object, keys);
+  return changes.filter((change) => {
+    if (change.keyMissing) return true;
+    if (planning.inbox.get(change.key)?.[system]) return true;
+    const state = planning.states.get(change.key);
+    if (!state || state.pending !== null || state.pendingDelete) return true;
+    const known = system === 'erp' ? state.erp : state.crm;
+    if (change.deleted) return known !== null;
+    return known === null || !sameRecord(known, change.fields);
+  });
+}

@@ -1,0 +1,74 @@
+import { planRecord, type RecordChangeKind } from '../diff/plan-record.js';
+import type { SystemId } from '../model/system.js';
+import type { DecisionRow, OutboxEntry, QueuedConflictRow, RecordState } from '../state/record-rows.js';
+import { observedSide, planTransition } from './record-transition.js';
+import type { ObjectCounts, RunHandle } from './run-counts.js';
+import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';
+
+/**
+ * Plans every key waiting in the inbox (plus failed records due for retry and answered conflicts), in key order and
+ * in chunks: three-way diff, resolution, and the writes per side go to the outbox. Each chunk is one transaction:
+ * the inbox entries it consumed, the new record states, the outbox, queued conflicts and decisions.
+ */
+export async function planObject(ctx: SyncContext, object: SyncObject, run: RunHandle, options: SyncOptions): Promise<void> {
+  const counts = run.counts[object.name]!;
+  const chunkSize = options.batchSize ?? 5000;
+  const now = ctx.now?.() ?? new Date();
+  let after: string | null = null;
+  let done = 0;
+  for (;;) {
+    const keys = await ctx.store.nextPlanKeys(ctx.sync, object.name, after, chunkSize, now);
+    if (keys.length === 0) break;
+    const input = await ctx.store.loadForPlanning(ctx.sync, object.name, keys);
+    const states: RecordState[] = [];
+    const outbox: OutboxEntry[] = [];
+    const conflicts: QueuedConflictRow[] = [];
+    const resolveConflicts: string[] = [];
+    const decisions: DecisionRow[] = [];
+    const deleteFailed: { system: SystemId; key: string }[] = [];
+    for (const key of keys) {
+      const prior = input.states.get(key);
+      const staged = input.inbox.get(key);
+      const answer = input.answers.get(key);
+      const plan = planRecord(
+        {
+          object: object.name,
+          key,
+          base: prior?.base ?? null,
+          erp: observedSide('erp', prior, staged?.erp),
+          crm: observedSide('crm', prior, staged?.crm),
+          fields: object.mapper.fieldNames,
+          directions: object.mapper.directions,
+          answer: answer ?? null,
+        },
+        object.resolver,
+      );
+      const transition = planTransition(key, prior, staged, plan);
+      if (transition.state) states.push(transition.state);
+      outbox.push(...transition.outbox);
+      if (transition.conflict) conflicts.push(transition.conflict);
+      else if (input.openConflicts.has(key)) resolveConflicts.push(key);
+      if (plan.decisions.length > 0) decisions.push({ key, kind: plan.kind, decisions: plan.decisions, policyVersion: plan.policyVersion });
+      for (const system of input.failed.get(key) ?? []) {
+        if (!transition.outbox.some((o) => o.system === system)) deleteFailed.push({ system, key });
+      }
+      bump(counts, plan.kind);
+      counts.conflicts.decided += plan.decisions.filter((d) => d.take !== 'manual').length;
+      if (transition.conflict) counts.conflicts.queued += 1;
+    }
+    await ctx.store.apply(
+      ctx.sync,
+      object.name,
+      { states, deleteInbox: keys, outbox, conflicts, resolveConflicts, decisions, deleteFailed },
+      { id: run.id, counts: run.counts, now },
+    );
+    done += keys.length;
+    options.onProgress?.({ object: object.name, stage: 'plan', done });
+    after = keys[keys.length - 1]!;
+  }
+  await options.checkpoint?.(`planned:${object.name}`);
+}
+
+function bump(counts: ObjectCounts, kind: RecordChangeKind): void {
+  counts.plan[kind] = (counts.plan[kind] ?? 0) + 1;
+}

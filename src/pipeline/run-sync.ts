@@ -1,0 +1,88 @@
+import { coerceError, QuotaExceededError, TandemError } from '../util/errors.js';
+import { SYSTEMS } from '../model/system.js';
+import { captureSide } from './capture-stage.js';
+import { planObject } from './plan-stage.js';
+import { reconcileSide } from './reconcile-stage.js';
+import { emptyObjectCounts, writesOf, type ObjectCounts, type RunHandle } from './run-counts.js';
+import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';
+import { resumeSide, writeSide } from './write-stage.js';
+
+export interface SyncRunResult {
+  readonly runId: string;
+  readonly status: 'succeeded' | 'partial' | 'failed' | 'interrupted';
+  readonly counts: Readonly<Record<string, ObjectCounts>>;
+  /** Records written to either side, all objects together. */
+  readonly writes: number;
+  readonly error?: TandemError | Error;
+  readonly durationMs: number;
+}
+
+export class UnknownObjectError extends TandemError {
+  constructor(name: string, known: readonly string[]) {
+    super(`unknown object '${name}'; the config maps: ${known.join(', ') || '(none)'}. Fix: pass one of those to --object, or add a mapping under objects: in tandem.yaml`, {
+      code: 'UNKNOWN_OBJECT',
+      context: { object: name, known },
+      exitCode: 2,
+    });
+  }
+}
+
+export function selectObjects(ctx: SyncContext, names: readonly string[] | undefined): readonly SyncObject[] {
+  if (!names || names.length === 0) return ctx.objects;
+  return names.map((name) => {
+    const found = ctx.objects.find((o) => o.name === name);
+    if (!found) throw new UnknownObjectError(name, ctx.objects.map((o) => o.name));
+    return found;
+  });
+}
+
+/**
+ * One sync run over the selected objects: resume remote jobs left open, capture both sides into the inbox, reconcile
+ * keys (with `full`), plan, write each side's outbox and apply the results. Every step's effect on the state store
+ * is transactional, so a crash anywhere leaves a state the next run continues from: nothing is lost, nothing is
+ * written twice (writes are keyed on the sync key).
+ *
+ * Expected failures (rejected records, queued conflicts) make the run `partial`; a quota stop or an infrastructure
+ * failure ends it `failed` with the error, after recording what was done.
+ */
+export async function runSync(ctx: SyncContext, options: SyncOptions = {}): Promise<SyncRunResult> {
+  const started = Date.now();
+  const objects = selectObjects(ctx, options.objects);
+  const policyVersions = Object.fromEntries(objects.map((o) => [o.name, o.policyVersion]));
+  await ctx.store.markInterruptedRuns(ctx.sync);
+  const runId = await ctx.store.startRun(ctx.sync, objects.map((o) => o.name), false, policyVersions);
+  const run: RunHandle = { id: runId, counts: Object.fromEntries(objects.map((o) => [o.name, emptyObjectCounts()])) };
+  const log = ctx.logger.child({ runId, sync: ctx.sync });
+  log.info({ objects: objects.map((o) => o.name), full: options.full ?? false }, 'sync started');
+  try {
+    for (const object of objects) {
+      for (const system of SYSTEMS) await resumeSide(ctx, object, system, run, options);
+      for (const system of SYSTEMS) await captureSide(ctx, object, system, run, options);
+      if (options.full) for (const system of SYSTEMS) await reconcileSide(ctx, object, system, run.counts[object.name]!, options);
+      await planObject(ctx, object, run, options);
+      for (const system of SYSTEMS) await writeSide(ctx, object, system, run, options);
+      log.info({ object: object.name, counts: summarize(run.counts[object.name]!) }, 'object synced');
+    }
+  } catch (thrown) {
+    const error = coerceError(thrown);
+    const status = error instanceof QuotaExceededError ? 'interrupted' : 'failed';
+    await ctx.store
+      .finishRun(runId, status, run.counts, { name: error.name, message: error.message, ...(error instanceof TandemError ? { code: error.code, context: error.context } : {}) })
+      .catch((e: unknown) => log.error({ err: coerceError(e) }, 'could not record the failed run'));
+    log.error({ err: error }, status === 'interrupted' ? 'sync stopped: quota exhausted; the next run resumes' : 'sync failed; the next run resumes from the stored state');
+    return { runId, status, counts: run.counts, writes: totalWrites(run.counts), error, durationMs: Date.now() - started };
+  }
+  const partial = Object.values(run.counts).some((c) => c.erp.rejected + c.crm.rejected + c.erp.unprocessed + c.crm.unprocessed + c.conflicts.queued > 0);
+  const status = partial ? 'partial' : 'succeeded';
+  await ctx.store.finishRun(runId, status, run.counts);
+  log.info({ status, writes: totalWrites(run.counts), ms: Date.now() - started }, 'sync finished');
+  return { runId, status, counts: run.counts, writes: totalWrites(run.counts), durationMs: Date.now() - started };
+}
+
+function totalWrites(counts: Readonly<Record<string, ObjectCounts>>): number {
+  return Object.values(counts).reduce((sum, c) => sum + writesOf(c), 0);
+}
+
+function summarize(c: ObjectCounts): Record<string, unknown> {
+  return { erp: c.erp, crm: c.crm, plan: c.plan, conflicts: c.conflicts };
+}

@@ -1,0 +1,67 @@
+import type { Connector } from '../connectors/connector.js';
+import type { Fields } from '../model/record.js';
+import type { StreamRef } from '../model/stream.js';
+import type { SystemId } from '../model/system.js';
+import type { Direction } from '../diff/plan-record.js';
+import type { ConflictResolver } from '../resolve/conflict-resolver.js';
+import type { StateStore } from '../state/state-store.js';
+import type { Logger } from '../util/logger.js';
+
+/**
+ * Converts one object's records between native and canonical field names (transforms included). Implemented by
+ * `src/mapping` from tandem.yaml; the pipeline only needs this much.
+ */
+export interface FieldMapper {
+  /** Canonical field names, sorted. */
+  readonly fieldNames: readonly string[];
+  readonly directions: Readonly<Record<string, Direction>>;
+  toCanonical(system: SystemId, native: Fields): Fields;
+  toNative(system: SystemId, canonical: Fields): Fields;
+}
+
+/** One mapped object, ready to sync: its streams on each side, its mapper and its conflict policy. */
+export interface SyncObject {
+  readonly name: string;
+  readonly streams: { readonly erp: StreamRef; readonly crm: StreamRef };
+  readonly mapper: FieldMapper;
+  readonly resolver: ConflictResolver;
+  /** The policy version recorded in the run (decisions carry their own). */
+  readonly policyVersion: string;
+}
+
+export interface SyncOptions {
+  /** Print the plan, write nothing to either side and change no state. */
+  readonly dryRun?: boolean;
+  /** Re-read everything (ignore watermarks) and reconcile keys to find deletes. */
+  readonly full?: boolean;
+  /** Only these objects (default: all). */
+  readonly objects?: readonly string[];
+  /** Records per capture page and per planning chunk. */
+  readonly batchSize?: number;
+  readonly signal?: AbortSignal;
+  /** Progress callback for long work (the CLI draws it). */
+  readonly onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Test hook: called between steps with the step's name; throwing from it simulates a crash at that point.
+   * Steps: `captured:<object>:<side>`, `planned:<object>`, `written:<object>:<side>`, `write-batch:<object>:<side>`.
+   */
+  readonly checkpoint?: (step: string) => void | Promise<void>;
+}
+
+export interface ProgressEvent {
+  readonly object: string;
+  readonly stage: 'capture' | 'reconcile' | 'plan' | 'write' | 'resume';
+  readonly system?: SystemId;
+  readonly done: number;
+  readonly total?: number;
+}
+
+export interface SyncContext {
+  readonly sync: string;
+  readonly store: StateStore;
+  readonly connectors: { readonly erp: Connector; readonly crm: Connector };
+  readonly objects: readonly SyncObject[];
+  readonly logger: Logger;
+  /** The clock used for retry schedules (not for conflict decisions, which use each side's own clock). */
+  readonly now?: () => Date;
+}

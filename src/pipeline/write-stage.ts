@@ -1,0 +1,103 @@
+import type { OutboundRecord, WriteResult } from '../connectors/connector.js';
+import { otherSystem, type SystemId } from '../model/system.js';
+import type { FailedEntry, RecordState } from '../state/record-rows.js';
+import { confirmWrite, isConfirmed } from './record-transition.js';
+import { countResult, type RunHandle } from './run-counts.js';
+import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';
+
+const RESULT_CHUNK = 2000;
+
+/**
+ * Finishes remote jobs a previous process left open (their results are applied like fresh ones). Called first in a
+ * run, so that tandem's confirmed writes are known before their echoes are captured.
+ */
+export async function resumeSide(ctx: SyncContext, object: SyncObject, system: SystemId, run: RunHandle, options: SyncOptions): Promise<void> {
+  const sink = ctx.connectors[system].createSink();
+  const ledger = ctx.store.ledger(ctx.sync);
+  const results = sink.resume(object.streams[system], { ledger, ...(options.signal ? { signal: options.signal } : {}) });
+  await applyResultStream(ctx, object, system, run, results, options);
+}
+
+/**
+ * Streams a side's outbox to its sink, in key order, and applies the results as they come: confirmed writes move
+ * the record's state (and the base once both sides agree); rejected ones go to the failed-record queue. A side with
+ * nothing to write is not called at all.
+ */
+export async function writeSide(ctx: SyncContext, object: SyncObject, system: SystemId, run: RunHandle, options: SyncOptions): Promise<void> {
+  if ((await ctx.store.countOutbox(ctx.sync, object.name, system)) === 0) return;
+  const sink = ctx.connectors[system].createSink();
+  const ledger = ctx.store.ledger(ctx.sync);
+  const batchSize = Math.min(options.batchSize ?? 5000, ctx.connectors[system].capabilities.maxBatchSize);
+  const batches = outboundBatches(ctx, object, system, batchSize);
+  const results = sink.write(object.streams[system], batches, { ledger, ...(options.signal ? { signal: options.signal } : {}) });
+  await applyResultStream(ctx, object, system, run, results, options);
+  await options.checkpoint?.(`written:${object.name}:${system}`);
+}
+
+async function* outboundBatches(ctx: SyncContext, object: SyncObject, system: SystemId, batchSize: number): AsyncGenerator<readonly OutboundRecord[]> {
+  let after: string | null = null;
+  for (;;) {
+    const entries = await ctx.store.readOutbox(ctx.sync, object.name, system, after, batchSize);
+    if (entries.length === 0) return;
+    yield entries.map((entry): OutboundRecord => {
+      const fields = entry.op === 'delete' ? {} : object.mapper.toNative(system, entry.payload);
+      return entry.nativeId !== null ? { key: entry.key, op: entry.op, fields, nativeId: entry.nativeId } : { key: entry.key, op: entry.op, fields };
+    });
+    after = entries[entries.length - 1]!.key;
+  }
+}
+
+async function applyResultStream(ctx: SyncContext, object: SyncObject, system: SystemId, run: RunHandle, results: AsyncIterable<readonly WriteResult[]>, options: SyncOptions): Promise<void> {
+  let pending: WriteResult[] = [];
+  let done = 0;
+  for await (const batch of results) {
+    pending.push(...batch);
+    while (pending.length >= RESULT_CHUNK) {
+      await applyResults(ctx, object, system, run, pending.slice(0, RESULT_CHUNK));
+      pending = pending.slice(RESULT_CHUNK);
+      done += RESULT_CHUNK;
+      options.onProgress?.({ object: object.name, stage: 'write', system, done });
+      await options.checkpoint?.(`write-batch:${object.name}:${system}`);
+    }
+  }
+  if (pending.length > 0) {
+    await applyResults(ctx, object, system, run, pending);
+    done += pending.length;
+    options.onProgress?.({ object: object.name, stage: 'write', system, done });
+  }
+}
+
+/** Applies one chunk of a side's results to the state store, in one transaction with the run's counters. */
+export async function applyResults(ctx: SyncContext, object: SyncObject, system: SystemId, run: RunHandle, results: readonly WriteResult[]): Promise<void> {
+  const unique = new Map<string, WriteResult>();
+  for (const result of results) unique.set(result.key, result);
+  const keys = [...unique.keys()];
+  const [outbox, states, otherOutbox] = await Promise.all([
+    ctx.store.loadOutbox(ctx.sync, object.name, system, keys),
+    ctx.store.loadStates(ctx.sync, object.name, keys),
+    ctx.store.loadOutbox(ctx.sync, object.name, otherSystem(system), keys),
+  ]);
+  const counts = run.counts[object.name]!;
+  const nextStates: RecordState[] = [];
+  const deleteOutbox: { system: SystemId; key: string }[] = [];
+  const deleteFailed: { system: SystemId; key: string }[] = [];
+  const failed: FailedEntry[] = [];
+  for (const [key, result] of unique) {
+    const entry = outbox.get(key);
+    if (!entry) {
+      ctx.logger.warn({ object: object.name, system, key, status: result.status }, 'a write result for a record with no planned write was ignored');
+      continue;
+    }
+    const state = states.get(key) ?? emptyState(key);
+    nextStates.push(confirmWrite(state, entry, result, otherOutbox.has(key)));
+    deleteOutbox.push({ system, key });
+    if (isConfirmed(result)) deleteFailed.push({ system, key });
+    else failed.push({ system, key, status: result.status === 'unprocessed' ? 'unprocessed' : 'rejected', reason: result.reason ?? 'no reason given', payload: entry.payload });
+    countResult(counts, system, result);
+  }
+  await ctx.store.apply(ctx.sync, object.name, { states: nextStates, deleteOutbox, deleteFailed, failed }, { id: run.id, counts: run.counts, now: ctx.now?.() ?? new Date() });
+}
+
+function emptyState(key: string): RecordState {
+  return { key, base: null, erp: null, crm: null, erpId: null, crmId: null, erpModifiedAt: null, crmModifiedAt: null, pending: null, pendingDelete: false };
+}

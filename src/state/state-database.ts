@@ -1,0 +1,89 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Kysely, Migrator, PostgresDialect, type Dialect, type MigrationResultSet } from 'kysely';
+import pg from 'pg';
+import { TandemError, UnavailableError, EXIT } from '../util/errors.js';
+import { packageRoot } from './package-root.js';
+import { SqlFileMigrationProvider } from './sql-file-migration-provider.js';
+import type { StateTables } from './state-tables.js';
+
+/** Where the state store lives: a real Postgres (a connection string) or the embedded one (PGlite, in a folder). */
+export type StateTarget =
+  | { readonly kind: 'postgres'; readonly url: string }
+  /** `dataDir` null keeps everything in memory (tests). */
+  | { readonly kind: 'embedded'; readonly dataDir: string | null };
+
+export interface StateDatabase {
+  readonly db: Kysely<StateTables>;
+  readonly kind: StateTarget['kind'];
+  readonly schema: string;
+  close(): Promise<void>;
+}
+
+export class MigrationError extends TandemError {
+  constructor(message: string, context: Record<string, unknown>, cause?: unknown) {
+    super(message, { code: 'MIGRATION_FAILED', context, cause, exitCode: EXIT.failure });
+  }
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** pg returns int8/numeric as strings by default; tandem keeps them that way (ids can exceed 2^53). */
+export async function openStateDatabase(target: StateTarget, schema = 'tandem'): Promise<StateDatabase> {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new TandemError(`invalid state schema name '${schema}': use lower-case letters, digits and _ (at most 63), starting with a letter or _`, { code: 'CONFIG_INVALID', context: { schema }, exitCode: EXIT.usage });
+  }
+  let dialect: Dialect;
+  let closeExtra: () => Promise<void> = async () => {};
+  if (target.kind === 'postgres') {
+    const pool = new pg.Pool({ connectionString: target.url, max: 4, application_name: 'tandem' });
+    pool.on('error', () => {}); // idle-client errors surface on the next query instead of crashing the process
+    try {
+      const client = await pool.connect();
+      client.release();
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw new UnavailableError(`cannot connect to the state database: ${(error as Error).message}. Check state.url in tandem.yaml (or TANDEM_STATE_URL) and that the server accepts connections.`, { database: 'state' }, error);
+    }
+    dialect = new PostgresDialect({ pool });
+  } else {
+    const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
+    if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
+    const pglite = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
+    await pglite.waitReady;
+    dialect = new PGliteDialect(pglite);
+    closeExtra = async () => {
+      if (!pglite.closed) await pglite.close();
+    };
+  }
+  const db = new Kysely<StateTables>({ dialect }).withSchema(schema);
+  let closed = false;
+  return {
+    db,
+    kind: target.kind,
+    schema,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+      await closeExtra();
+    },
+  };
+}
+
+/** Applies every pending migration from schema/migrations. Idempotent, and safe when two processes start at once. */
+export async function migrateStateDatabase(database: StateDatabase): Promise<MigrationResultSet> {
+  const migrator = new Migrator({
+    db: database.db as unknown as Kysely<unknown>,
+    provider: new SqlFileMigrationProvider(join(packageRoot(), 'schema', 'migrations'), database.schema),
+    migrationTableSchema: database.schema,
+  });
+  // The migration table lives in our schema, which the first migration creates: create it first.
+  await (database.db as unknown as Kysely<unknown>).schema.createSchema(database.schema).ifNotExists().execute().catch(() => {});
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new MigrationError(`migration ${failed ?? '(unknown)'} failed in schema '${database.schema}': ${(result.error as Error).message}`, { schema: database.schema, migration: failed }, result.error);
+  }
+  return result;
+}
