@@ -200,7 +200,15 @@ export function analyzePolicy(text: string, options: AnalyzeOptions): PolicyAnal
         conditions.push({ side, field, op: 'equals', value: test as FieldValue });
         continue;
       }
-      const [op, operand] = Object.entries(test)[0] as [(typeof CONDITION_OPERATORS)[number], unknown];
+      const entry = Object.entries(test)[0] as [(typeof CONDITION_OPERATORS)[number], unknown] | undefined;
+      if (!entry) {
+        // Either written as {} or its only key was unknown (already reported).
+        if (!issues.some((i) => i.path.startsWith(dotted(at)))) {
+          fail(at, `condition '${key}' has no test; write one of ${CONDITION_OPERATORS.join(', ')}`, true);
+        }
+        continue;
+      }
+      const [op, operand] = entry;
       if (op === 'in' || op === 'not-in') conditions.push({ side, field, op, values: operand as FieldValue[] });
       else if (op === 'empty') conditions.push({ side, field, op, empty: operand as boolean });
       else conditions.push({ side, field, op, value: operand as FieldValue });

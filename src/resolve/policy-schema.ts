@@ -12,7 +12,7 @@ const operatorTest = z
     'not-in': z.array(scalar).min(1).optional(),
     empty: z.boolean().optional(),
   })
-  .refine((test) => Object.keys(test).length === 1, { message: 'a test needs exactly one operator: equals, not, in, not-in or empty' });
+  .refine((test) => Object.keys(test).length <= 1, { message: 'a test needs exactly one operator: equals, not, in, not-in or empty' });
 
 export const conditionSchema = z.record(z.string(), z.union([scalar, operatorTest]));
 

@@ -6,6 +6,10 @@ export function locate(doc: Document, counter: LineCounter, path: readonly Prope
   let found: { range?: [number, number, number] | null | undefined } | undefined = node as Node | undefined;
   for (let i = 0; i < path.length; i++) {
     const segment = path[i];
+    if (typeof segment === 'number' && !isSeq(node)) {
+      // A single rule written without a list is validated as a list of one.
+      continue;
+    }
     if (isMap(node)) {
       const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
       if (!pair) break;
@@ -18,9 +22,6 @@ export function locate(doc: Document, counter: LineCounter, path: readonly Prope
     } else if (isSeq(node) && typeof segment === 'number') {
       node = node.items[segment];
       if (node) found = node as Node;
-    } else if (typeof segment === 'number' && segment === 0) {
-      // A single rule written without a list is validated as a list of one.
-      continue;
     } else {
       break;
     }
