@@ -13,8 +13,9 @@ import type { FieldValue } from '../model/record.js';
  * - `date`: `YYYY-MM-DD` (a datetime's date part as written).
  * - `datetime`: `normalizeInstant`'s `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
  *
- * A value that does not read as its type is returned unchanged (strings trimmed of nothing): the target side then
- * accepts or rejects it per record, rather than the mapping failing the batch. Idempotent.
+ * A value that does not read as its type is kept as its text (`'0x10'`, `'2024-02-30'`, `false` -> `'false'`): the
+ * target side then accepts or rejects it per record, rather than the mapping failing the batch; text survives
+ * Salesforce's CSV unchanged, so such a value still compares equal when read back. Idempotent.
  *
  * @example
  * ```ts
@@ -30,22 +31,21 @@ export function normalizeValue(type: FieldType, value: FieldValue): FieldValue {
       return String(value);
     case 'number': {
       const n = toNumber(value);
-      return n === undefined ? value : n;
+      return n === undefined ? String(value) : n;
     }
     case 'integer': {
       const n = toNumber(value);
-      return n !== undefined && Number.isSafeInteger(n) ? n : value;
+      return n !== undefined && Number.isSafeInteger(n) ? n : String(value);
     }
     case 'boolean':
-      return toBoolean(value) ?? value;
+      return toBoolean(value) ?? String(value);
     case 'date':
-      return typeof value === 'string' ? (toDate(value) ?? value) : value;
+      return toDate(String(value)) ?? String(value);
     case 'datetime':
-      if (typeof value !== 'string') return value;
       try {
-        return normalizeInstant(value);
+        return normalizeInstant(String(value));
       } catch {
-        return value;
+        return String(value);
       }
   }
 }
