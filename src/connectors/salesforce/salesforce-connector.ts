@@ -5,6 +5,7 @@ import { silentLogger } from '../../util/logger.js';
 import { ApiLimits } from './api-limits.js';
 import { BulkClient, type PollOptions } from './bulk-client.js';
 import { SalesforceApiError, SalesforceSchemaError } from './errors.js';
+import type { SObjectField } from './field-types.js';
 import { createUndiciHttpClient, type HttpClient } from './http-client.js';
 import { OAuthTokenProvider } from './oauth-token-provider.js';
 import {
@@ -47,7 +48,7 @@ export class SalesforceConnector implements Connector {
   readonly bulk: BulkClient;
   readonly #logger: Logger;
   readonly #closePool: (() => Promise<void>) | undefined;
-  readonly #fieldTypes = new Map<string, Promise<ReadonlyMap<string, string>>>();
+  readonly #fieldTypes = new Map<string, Promise<ReadonlyMap<string, SObjectField>>>();
   #retries = 0;
 
   constructor(config: SalesforceConnectorConfigInput | SalesforceConnectorConfig, deps: SalesforceConnectorDeps = {}) {
@@ -95,7 +96,7 @@ export class SalesforceConnector implements Connector {
     }
     for (const stream of streams) {
       parseSalesforceStreamOptions(stream.name, stream.options);
-      let types: ReadonlyMap<string, string>;
+      let types: ReadonlyMap<string, SObjectField>;
       try {
         types = await this.#describe(stream.entity, options.signal);
       } catch (error) {
@@ -109,7 +110,7 @@ export class SalesforceConnector implements Connector {
       }
       for (const field of [stream.keyField, ...stream.fields]) {
         if (!types.has(field.toLowerCase())) {
-          const available = [...types.keys()].sort();
+          const available = [...types.values()].map((f) => f.name).sort();
           throw new SalesforceSchemaError(
             `stream '${stream.name}': ${stream.entity} has no field '${field}'. Fields that exist: ${available.join(', ')}. ` +
               'Use the field API name (custom fields end in __c).',
@@ -156,11 +157,11 @@ export class SalesforceConnector implements Connector {
     };
   }
 
-  /** Field name (lower case) -> describe type, fetched once per object. */
-  #describe(entity: string, signal?: AbortSignal): Promise<ReadonlyMap<string, string>> {
+  /** Field name (lower case) -> describe field, fetched once per object. */
+  #describe(entity: string, signal?: AbortSignal): Promise<ReadonlyMap<string, SObjectField>> {
     let pending = this.#fieldTypes.get(entity);
     if (!pending) {
-      pending = this.bulk.describe(entity, signal).then((d) => new Map(d.fields.map((f) => [f.name.toLowerCase(), f.type])));
+      pending = this.bulk.describe(entity, signal).then((d) => new Map(d.fields.map((f) => [f.name.toLowerCase(), f])));
       pending.catch(() => this.#fieldTypes.delete(entity));
       this.#fieldTypes.set(entity, pending);
     }

@@ -38,23 +38,29 @@ type JobDetail = {
   readonly keysById?: Readonly<Record<string, string>>;
 };
 
-interface OpenJob {
+/** Records gathered for the next job of one kind (one job takes exactly one upload). */
+interface Part {
   readonly kind: JobKind;
-  jobId?: string;
-  detail?: JobDetail;
   readonly buffer: IngestCsvBuffer;
   readonly pending: PendingRecords;
-  /** Id -> key for delete jobs (what the ledger keeps when small). */
+  /** Id -> key for delete jobs (kept in the ledger when small, so a resumed job reports keys). */
   readonly idToKey?: Map<string, string>;
-  uploads: number;
+}
+
+/** A job that was uploaded and closed and whose results are still to be read. */
+interface SubmittedJob {
+  readonly jobId: string;
+  readonly kind: JobKind;
+  readonly pending: PendingRecords;
+  readonly keysById?: Readonly<Record<string, string>>;
 }
 
 /**
- * Writes to Salesforce with Bulk API 2.0. A `write` gathers all its batches into at most three jobs: one upsert on
- * the external ID field, one update by Id (records that carry `nativeId`: created in Salesforce, never synced; the
- * update also sets the external ID), and one delete by Id. Each job is recorded in the ledger before its first upload,
- * uploaded in parts of at most `maxUploadBytes`, closed, polled, and its three result files are matched to every
- * record sent: one WriteResult per record.
+ * Writes to Salesforce with Bulk API 2.0. A `write` gathers all its batches into as few jobs as possible: upserts on
+ * the external ID field, updates by Id (records that carry `nativeId`: created in Salesforce, never synced; the
+ * update also sets the external ID), and deletes by Id; one job of each kind per `maxUploadBytes` of CSV (Salesforce
+ * takes exactly one upload per job). Each job is recorded in the ledger before its upload, closed, polled, and its
+ * three result files are matched to every record sent: one WriteResult per record.
  *
  * @example
  * ```ts
@@ -73,27 +79,28 @@ export class SalesforceSink implements Sink {
   }
 
   async *write(stream: StreamRef, batches: AsyncIterable<readonly OutboundRecord[]>, options: WriteOptions): AsyncGenerator<readonly WriteResult[]> {
-    const jobs = new Map<JobKind, OpenJob>();
+    const parts = new Map<JobKind, Part>();
+    const submitted: SubmittedJob[] = [];
     const deletesByKey: OutboundRecord[] = [];
     const signal = options.signal;
+    const newPart = (kind: JobKind): Part => ({
+      kind,
+      buffer: new IngestCsvBuffer(this.#settings.maxUploadBytes),
+      pending: new PendingRecords(),
+      ...(kind === 'delete' ? { idToKey: new Map<string, string>() } : {}),
+    });
     const add = async (kind: JobKind, row: IngestRow, match: string, key: string): Promise<void> => {
-      let job = jobs.get(kind);
-      if (!job) {
-        job = {
-          kind,
-          buffer: new IngestCsvBuffer(this.#settings.maxUploadBytes),
-          pending: new PendingRecords(),
-          ...(kind === 'delete' ? { idToKey: new Map<string, string>() } : {}),
-          uploads: 0,
-        };
-        jobs.set(kind, job);
+      let part = parts.get(kind) ?? newPart(kind);
+      parts.set(kind, part);
+      if (!part.buffer.add(row)) {
+        // Salesforce takes one upload per job ("Found multiple contents for job"): a full part becomes its own job.
+        submitted.push(await this.#submit(stream, part, options.ledger, signal));
+        part = newPart(kind);
+        parts.set(kind, part);
+        part.buffer.add(row);
       }
-      if (!job.buffer.add(row)) {
-        await this.#upload(stream, job, options.ledger, signal);
-        job.buffer.add(row);
-      }
-      job.pending.add(match, key);
-      if (job.idToKey && job.idToKey.size < LEDGER_KEYS_LIMIT) job.idToKey.set(match, key);
+      part.pending.add(match, key);
+      if (part.idToKey && part.idToKey.size < LEDGER_KEYS_LIMIT) part.idToKey.set(match, key);
     };
 
     for await (const batch of batches) {
@@ -129,25 +136,11 @@ export class SalesforceSink implements Sink {
     }
     if (gone.length > 0) yield gone;
 
-    const started: OpenJob[] = [];
-    for (const job of jobs.values()) {
-      if (job.buffer.recordCount > 0) await this.#upload(stream, job, options.ledger, signal);
-      if (job.jobId === undefined || job.detail === undefined) continue;
-      const keysById = job.idToKey && job.idToKey.size <= LEDGER_KEYS_LIMIT && job.idToKey.size === job.pending.size
-        ? Object.fromEntries(job.idToKey)
-        : undefined;
-      job.detail = { ...job.detail, state: 'Closing', ...(keysById ? { keysById } : {}) };
-      await options.ledger.update(job.jobId, job.detail);
-      await this.#bulk.closeIngestJob(job.jobId, signal);
-      job.detail = { ...job.detail, state: 'UploadComplete' };
-      await options.ledger.update(job.jobId, job.detail);
-      this.#logger.info({ stream: stream.name, jobId: job.jobId, operation: job.kind, uploads: job.uploads, records: job.pending.size }, 'salesforce job closed');
-      started.push(job);
+    for (const part of parts.values()) {
+      if (part.buffer.recordCount > 0) submitted.push(await this.#submit(stream, part, options.ledger, signal));
     }
-
-    for (const job of started) {
-      const jobId = job.jobId as string;
-      yield* this.#finish(stream, jobId, job.kind, options.ledger, job.pending, job.detail?.keysById, signal);
+    for (const job of submitted) {
+      yield* this.#finish(stream, job.jobId, job.kind, options.ledger, job.pending, job.keysById, signal);
     }
   }
 
@@ -174,21 +167,27 @@ export class SalesforceSink implements Sink {
     }
   }
 
-  /** Creates the job on first use (ledger first), then uploads the buffered part. */
-  async #upload(stream: StreamRef, job: OpenJob, ledger: JobLedger, signal: AbortSignal | undefined): Promise<void> {
-    if (job.jobId === undefined) {
-      const info = await this.#bulk.createIngestJob(
-        { object: stream.entity, operation: OPERATION[job.kind], ...(job.kind === 'upsert' ? { externalIdFieldName: stream.keyField } : {}) },
-        signal,
-      );
-      const detail: JobDetail = { sfObject: stream.entity, kind: job.kind, keyField: stream.keyField, apiVersion: this.#bulk.apiVersion, state: 'Open' };
-      // Recorded before any data goes up: a crash from here on resumes this job instead of sending the data again.
-      await ledger.record({ jobId: info.id, system: 'crm', object: stream.name, operation: OPERATION[job.kind], detail });
-      job.jobId = info.id;
-      job.detail = detail;
-    }
-    await this.#bulk.uploadJobData(job.jobId, job.buffer.take(), signal);
-    job.uploads += 1;
+  /**
+   * Turns a part into a job: create, record in the ledger (before any data goes up, so a crash from here on resumes
+   * this job instead of sending its data again), upload, close.
+   */
+  async #submit(stream: StreamRef, part: Part, ledger: JobLedger, signal: AbortSignal | undefined): Promise<SubmittedJob> {
+    const operation = OPERATION[part.kind];
+    const info = await this.#bulk.createIngestJob(
+      { object: stream.entity, operation, ...(part.kind === 'upsert' ? { externalIdFieldName: stream.keyField } : {}) },
+      signal,
+    );
+    let detail: JobDetail = { sfObject: stream.entity, kind: part.kind, keyField: stream.keyField, apiVersion: this.#bulk.apiVersion, state: 'Open' };
+    await ledger.record({ jobId: info.id, system: 'crm', object: stream.name, operation, detail });
+    const records = part.buffer.recordCount;
+    await this.#bulk.uploadJobData(info.id, part.buffer.take(), signal);
+    const keysById = part.idToKey && part.idToKey.size === part.pending.size ? Object.fromEntries(part.idToKey) : undefined;
+    detail = { ...detail, state: 'Closing', ...(keysById ? { keysById } : {}) };
+    await ledger.update(info.id, detail);
+    await this.#bulk.closeIngestJob(info.id, signal);
+    await ledger.update(info.id, { ...detail, state: 'UploadComplete' });
+    this.#logger.info({ stream: stream.name, jobId: info.id, operation, records }, 'salesforce job uploaded and closed');
+    return { jobId: info.id, kind: part.kind, pending: part.pending, ...(keysById ? { keysById } : {}) };
   }
 
   /** Waits for a closed job and yields one result per record; leaves the job open in the ledger when the wait times out. */

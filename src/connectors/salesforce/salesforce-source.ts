@@ -4,7 +4,7 @@ import type { Fields, FieldValue, NativeRecord } from '../../model/record.js';
 import type { StreamRef } from '../../model/stream.js';
 import { laterWatermark, type Watermark } from '../../model/watermark.js';
 import type { BulkClient, PollOptions } from './bulk-client.js';
-import { fromCsvValue } from './field-types.js';
+import { fromCsvValue, type SObjectField } from './field-types.js';
 import { parseSalesforceStreamOptions } from './salesforce-connector-config.js';
 import { buildChangesQuery, buildKeysQuery } from './soql.js';
 import { TandemError } from '../../util/errors.js';
@@ -12,8 +12,8 @@ import { TandemError } from '../../util/errors.js';
 export interface SalesforceSourceSettings {
   readonly poll: Omit<PollOptions, 'signal'>;
   readonly queryPageSize: number;
-  /** Field name -> describe type of an entity (from `Connector.init`, or fetched on first use). */
-  readonly fieldTypes: (entity: string, signal?: AbortSignal) => Promise<ReadonlyMap<string, string>>;
+  /** Field name (lower case) -> describe field of an entity (from `Connector.init`, or fetched on first use). */
+  readonly fieldTypes: (entity: string, signal?: AbortSignal) => Promise<ReadonlyMap<string, SObjectField>>;
 }
 
 const DEFAULT_BATCH = 10_000;
@@ -96,9 +96,9 @@ export class SalesforceSource implements Source {
   }
 }
 
-function toNativeRecord(stream: StreamRef, row: Record<string, string>, types: ReadonlyMap<string, string>, withDeletes: boolean): NativeRecord {
+function toNativeRecord(stream: StreamRef, row: Record<string, string>, types: ReadonlyMap<string, SObjectField>, withDeletes: boolean): NativeRecord {
   const fields: Record<string, FieldValue> = {};
-  for (const name of stream.fields) fields[name] = fromCsvValue(types.get(name.toLowerCase()), row[name] ?? '');
+  for (const name of stream.fields) fields[name] = fromCsvValue(types.get(name.toLowerCase())?.type, row[name] ?? '');
   return Object.freeze({
     key: row[stream.keyField] ?? '',
     nativeId: row['Id'] ?? '',
