@@ -96,12 +96,16 @@ export function installTriggerStatements(tandemSchema: string, settings: Postgre
   const fn = `${quoteIdent(tandemSchema)}.${quoteIdent(CAPTURE_FUNCTION)}`;
   const table = quoteQualified(settings.table);
   const args = `'${settings.keyColumn}', '${settings.primaryKey}'`; // identifiers validated: no quotes inside
+  const watched = [
+    ...new Set([settings.keyColumn, settings.primaryKey, ...settings.fields, ...(settings.softDeleteColumn === undefined ? [] : [settings.softDeleteColumn])]),
+  ].map(quoteIdent);
   return [
     `CREATE OR REPLACE TRIGGER ${TRIGGER_NAME} AFTER INSERT OR DELETE ON ${table}
        FOR EACH ROW EXECUTE FUNCTION ${fn}(${args})`,
-    // An UPDATE that changes nothing is not a change.
+    // Only an UPDATE of a column tandem maps is a change (re-run install-capture when the mapping changes).
     `CREATE OR REPLACE TRIGGER ${TRIGGER_NAME_UPDATE} AFTER UPDATE ON ${table}
-       FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION ${fn}(${args})`,
+       FOR EACH ROW WHEN ((${watched.map((c) => `OLD.${c}`).join(', ')}) IS DISTINCT FROM (${watched.map((c) => `NEW.${c}`).join(', ')}))
+       EXECUTE FUNCTION ${fn}(${args})`,
   ];
 }
 

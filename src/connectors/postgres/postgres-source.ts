@@ -146,11 +146,12 @@ export class PostgresSource implements Source {
     for (;;) {
       options.signal?.throwIfAborted();
       const { rows: entries } = await db.query<{ seq: string; xid: string; key: string | null; pk: string; at: string }>(
-        `SELECT seq::text AS seq, xid::text AS xid, key, pk,
-                to_char(captured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
-           FROM ${log}
-          WHERE table_name = $1 AND (xid, seq) > ($2::text::xid8, $3::bigint) AND xid < $4::text::xid8
-          ORDER BY xid, seq LIMIT ${pageSize}`,
+        // Qualified names: a bare ORDER BY seq would sort by the text output column.
+        `SELECT l.seq::text AS seq, l.xid::text AS xid, l.key, l.pk,
+                to_char(l.captured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
+           FROM ${log} l
+          WHERE l.table_name = $1 AND (l.xid, l.seq) > ($2::text::xid8, $3::bigint) AND l.xid < $4::text::xid8
+          ORDER BY l.xid, l.seq LIMIT ${pageSize}`,
         [tableName, from.xid.toString(), from.seq.toString(), horizon.toString()],
       );
       const lastEntry = entries.at(-1);

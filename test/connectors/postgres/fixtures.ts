@@ -21,12 +21,16 @@ export interface Db {
   dispose(): Promise<void>;
 }
 
+let sharedLite: Promise<PGlite> | undefined;
+
 export async function openDb(backend: TestBackend): Promise<Db> {
   const schema = uniqueSchemaName('pgc');
   const connectors: PostgresConnector[] = [];
   const clients: pg.Client[] = [];
   if (backend.url === undefined) {
-    const lite = new PGlite();
+    // One PGlite per test process (starting one costs seconds); each test still gets its own schemas.
+    sharedLite ??= PGlite.create();
+    const lite = await sharedLite;
     await lite.exec(`CREATE SCHEMA ${schema}`);
     return {
       backend: backend.name,
@@ -46,7 +50,7 @@ export async function openDb(backend: TestBackend): Promise<Db> {
       connect: () => Promise.reject(new Error('PGlite has one connection')),
       dispose: async () => {
         for (const c of connectors) await c.close();
-        await lite.close();
+        await lite.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE; DROP SCHEMA IF EXISTS ${schema}_tandem CASCADE;`);
       },
     };
   }
@@ -142,4 +146,27 @@ export async function writeAll(connector: PostgresConnector, stream: StreamRef, 
   const out: WriteResult[] = [];
   for await (const results of connector.createSink().write(stream, gen(), { ledger: noLedger })) out.push(...results);
   return out;
+}
+
+/**
+ * Reads repeatedly, from each read's watermark, until `done(records so far)` holds. Changelog capture waits for
+ * the oldest transaction of the whole server to end (other tests share the server), so one read may come early.
+ */
+export async function readUntil(
+  connector: PostgresConnector,
+  stream: StreamRef,
+  since: Watermark | undefined,
+  done: (records: readonly NativeRecord[]) => boolean,
+  timeoutMs = 15_000,
+): Promise<{ records: NativeRecord[]; watermark: Watermark | undefined }> {
+  const records: NativeRecord[] = [];
+  let watermark = since;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await readAll(connector, stream, watermark);
+    records.push(...r.records);
+    watermark = r.watermark;
+    if (done(records) || Date.now() > deadline) return { records, watermark };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
