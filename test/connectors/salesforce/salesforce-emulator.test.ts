@@ -1,21 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startSalesforceEmulator, type RunningSalesforceEmulator, type SalesforceEmulatorOptions } from '../../../src/emulator/salesforce/index.js';
-import { SalesforceConnector } from '../../../src/connectors/salesforce/salesforce-connector.js';
+import type { SalesforceConnector } from '../../../src/connectors/salesforce/salesforce-connector.js';
 import type { SalesforceConnectorConfigInput } from '../../../src/connectors/salesforce/salesforce-connector-config.js';
 import type { HttpClient } from '../../../src/connectors/salesforce/http-client.js';
-import type { ChangeBatch, OutboundRecord, WriteResult } from '../../../src/connectors/connector.js';
-import type { StreamRef } from '../../../src/model/stream.js';
+import type { ChangeBatch, OutboundRecord } from '../../../src/connectors/connector.js';
 import type { Watermark } from '../../../src/model/watermark.js';
 import { MemoryJobLedger } from './memory-job-ledger.js';
-
-const stream: StreamRef = Object.freeze({
-  name: 'account',
-  entity: 'Account',
-  keyField: 'External_Id__c',
-  fields: ['Name', 'Phone', 'Description', 'NumberOfEmployees', 'AnnualRevenue'],
-  options: {},
-});
+import { accountStream as stream, batchesOf, byKey, collect, connectTo, recordingHttp, upserts } from './harness.js';
 
 let emu: RunningSalesforceEmulator;
 const connectors: SalesforceConnector[] = [];
@@ -24,55 +16,10 @@ async function startEmu(options: SalesforceEmulatorOptions = {}): Promise<void> 
   emu = await startSalesforceEmulator({ port: 0, ...options });
 }
 
-/** A connector against the emulator with fast polls and a short retry budget; `http` wraps undici to observe calls. */
 function connect(overrides: Partial<SalesforceConnectorConfigInput> = {}, http?: HttpClient): SalesforceConnector {
-  const c = new SalesforceConnector(
-    {
-      loginUrl: emu.url,
-      auth: { flow: 'client_credentials', clientId: emu.clientId, clientSecret: emu.clientSecret },
-      pollIntervalMs: 10,
-      pollMaxIntervalMs: 50,
-      pollTimeoutMs: 20_000,
-      retry: { initialDelayMs: 5, maxDelayMs: 40, maxRetries: 10 },
-      ...overrides,
-    },
-    http ? { http } : {},
-  );
+  const c = connectTo(emu, overrides, http);
   connectors.push(c);
   return c;
-}
-
-/** undici's request, recording method and path of every call. */
-function recordingHttp(calls: string[], before?: (method: string, path: string) => void): HttpClient {
-  return async (url, options) => {
-    const path = new URL(url).pathname;
-    before?.(options.method, path);
-    calls.push(`${options.method} ${path}`);
-    return request(url, options);
-  };
-}
-
-async function* batchesOf(records: readonly OutboundRecord[], size = 25): AsyncGenerator<readonly OutboundRecord[]> {
-  for (let i = 0; i < records.length; i += size) yield records.slice(i, i + size);
-}
-
-async function collect<T>(it: AsyncIterable<readonly T[]>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const page of it) out.push(...page);
-  return out;
-}
-
-function upserts(n: number, from = 0, fields: (i: number) => OutboundRecord['fields'] = (i) => ({ Name: `Account ${i}` })): OutboundRecord[] {
-  return Array.from({ length: n }, (_, k) => ({ key: `K-${from + k}`, op: 'upsert' as const, fields: fields(from + k) }));
-}
-
-function byKey(results: readonly WriteResult[]): Map<string, WriteResult> {
-  const m = new Map<string, WriteResult>();
-  for (const r of results) {
-    expect(m.has(r.key), `one result per record, ${r.key} twice`).toBe(false);
-    m.set(r.key, r);
-  }
-  return m;
 }
 
 function accountByKey(key: string): Record<string, unknown> | undefined {
