@@ -1,7 +1,7 @@
 import { planRecord, type RecordChangeKind } from '../diff/plan-record.js';
 import type { SystemId } from '../model/system.js';
 import type { DecisionRow, OutboxEntry, QueuedConflictRow, RecordState } from '../state/record-rows.js';
-import { observedSide, planTransition } from './record-transition.js';
+import { observedSide, planTransition, settleEchoes } from './record-transition.js';
 import type { ObjectCounts, RunHandle } from './run-counts.js';
 import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';
 
@@ -26,9 +26,11 @@ export async function planObject(ctx: SyncContext, object: SyncObject, run: RunH
     const resolveConflicts: string[] = [];
     const decisions: DecisionRow[] = [];
     const deleteFailed: { system: SystemId; key: string }[] = [];
+    const deleteOutbox: { system: SystemId; key: string }[] = [];
     for (const key of keys) {
-      const prior = input.states.get(key);
       const staged = input.inbox.get(key);
+      const inFlight = input.outbox.get(key);
+      const { state: prior } = settleEchoes(input.states.get(key), staged, inFlight);
       const answer = input.answers.get(key);
       const plan = planRecord(
         {
@@ -46,6 +48,10 @@ export async function planObject(ctx: SyncContext, object: SyncObject, run: RunH
       const transition = planTransition(key, prior, staged, plan);
       if (transition.state) states.push(transition.state);
       outbox.push(...transition.outbox);
+      // A write planned earlier that this plan no longer wants (settled, or overtaken by newer changes) is dropped.
+      for (const system of ['erp', 'crm'] as const) {
+        if (inFlight?.[system] && !transition.outbox.some((o) => o.system === system)) deleteOutbox.push({ system, key });
+      }
       if (transition.conflict) conflicts.push(transition.conflict);
       else if (input.openConflicts.has(key)) resolveConflicts.push(key);
       if (plan.decisions.length > 0) decisions.push({ key, kind: plan.kind, decisions: plan.decisions, policyVersion: plan.policyVersion });
@@ -59,7 +65,7 @@ export async function planObject(ctx: SyncContext, object: SyncObject, run: RunH
     await ctx.store.apply(
       ctx.sync,
       object.name,
-      { states, deleteInbox: keys, outbox, conflicts, resolveConflicts, decisions, deleteFailed },
+      { states, deleteInbox: keys, deleteOutbox, outbox, conflicts, resolveConflicts, decisions, deleteFailed },
       { id: run.id, counts: run.counts, now },
     );
     done += keys.length;

@@ -133,3 +133,38 @@ export function confirmWrite(state: RecordState, entry: OutboxEntry, result: Wri
   }
   return next;
 }
+
+/**
+ * Settles writes whose results were never recorded (the process died after the side confirmed them): when a side is
+ * read back holding exactly what tandem planned to write there, the write landed, and the change read is tandem's
+ * own echo. Without this, a record created by tandem just before a crash would look "created on both sides" and a
+ * later edit could lose a conflict against tandem's own copy.
+ */
+export function settleEchoes(
+  prior: RecordState | undefined,
+  staged: { readonly erp?: StagedChange; readonly crm?: StagedChange } | undefined,
+  outbox: { readonly erp?: OutboxEntry; readonly crm?: OutboxEntry } | undefined,
+): { readonly state: RecordState | undefined; readonly settled: readonly OutboxEntry[] } {
+  if (!prior || !outbox || (prior.pending === null && !prior.pendingDelete)) return { state: prior, settled: [] };
+  let state: RecordState = prior;
+  const settled: OutboxEntry[] = [];
+  for (const system of ['erp', 'crm'] as const) {
+    const entry = outbox[system];
+    const seen = staged?.[system];
+    if (!entry || !seen) continue;
+    const landed =
+      entry.op === 'delete'
+        ? seen.deleted
+        : !seen.deleted && Object.entries(entry.payload).every(([field, value]) => sameFieldValue(seen.fields[field], value)) && !(entry.setKey && seen.keyMissing);
+    if (!landed) continue;
+    settled.push(entry);
+    const other = system === 'erp' ? outbox.crm : outbox.erp;
+    const otherOutstanding = other !== undefined && !settled.includes(other);
+    state = confirmWrite(state, entry, { key: entry.key, status: entry.op === 'delete' ? 'deleted' : 'updated', ...(seen.nativeId ? { nativeId: seen.nativeId } : {}) }, otherOutstanding);
+  }
+  return { state, settled };
+}
+
+function sameFieldValue(a: Fields[string] | undefined, b: Fields[string] | undefined): boolean {
+  return (a ?? null) === (b ?? null);
+}

@@ -43,7 +43,8 @@ export interface SyncOptions {
   readonly onProgress?: (event: ProgressEvent) => void;
   /**
    * Test hook: called between steps with the step's name; throwing from it simulates a crash at that point.
-   * Steps: `captured:<object>:<side>`, `planned:<object>`, `written:<object>:<side>`, `write-batch:<object>:<side>`.
+   * Steps: `captured-page:<object>:<side>`, `captured:<object>:<side>`, `planned:<object>`, `before-apply:<object>:<side>`
+   * (the side confirmed writes that are not yet recorded), `write-batch:<object>:<side>`, `written:<object>:<side>`.
    */
   readonly checkpoint?: (step: string) => void | Promise<void>;
 }

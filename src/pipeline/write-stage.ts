@@ -53,6 +53,7 @@ async function applyResultStream(ctx: SyncContext, object: SyncObject, system: S
   for await (const batch of results) {
     pending.push(...batch);
     while (pending.length >= RESULT_CHUNK) {
+      await options.checkpoint?.(`before-apply:${object.name}:${system}`);
       await applyResults(ctx, object, system, run, pending.slice(0, RESULT_CHUNK));
       pending = pending.slice(RESULT_CHUNK);
       done += RESULT_CHUNK;
@@ -61,6 +62,7 @@ async function applyResultStream(ctx: SyncContext, object: SyncObject, system: S
     }
   }
   if (pending.length > 0) {
+    await options.checkpoint?.(`before-apply:${object.name}:${system}`);
     await applyResults(ctx, object, system, run, pending);
     done += pending.length;
     options.onProgress?.({ object: object.name, stage: 'write', system, done });

@@ -95,6 +95,8 @@ export interface PlanningInput {
   readonly answers: ReadonlyMap<string, ConflictAnswer>;
   /** Keys with an open conflict (answered or not). */
   readonly openConflicts: ReadonlySet<string>;
+  /** Planned writes still waiting for a confirmation, per key. */
+  readonly outbox: ReadonlyMap<string, { readonly erp?: OutboxEntry; readonly crm?: OutboxEntry }>;
   /** Sides with a failed-record entry, per key. */
   readonly failed: ReadonlyMap<string, ReadonlySet<SystemId>>;
 }

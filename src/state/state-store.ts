@@ -193,13 +193,20 @@ export class StateStore implements ConflictQueue {
   }
 
   async loadForPlanning(sync: string, object: string, keys: readonly string[]): Promise<PlanningInput> {
-    if (keys.length === 0) return { states: new Map(), inbox: new Map(), answers: new Map(), openConflicts: new Set(), failed: new Map() };
-    const [states, inboxRows, conflicts, failedRows] = await Promise.all([
+    if (keys.length === 0) return { states: new Map(), inbox: new Map(), answers: new Map(), openConflicts: new Set(), failed: new Map(), outbox: new Map() };
+    const [states, inboxRows, conflicts, failedRows, outboxRows] = await Promise.all([
       this.loadStates(sync, object, keys),
       this.#db.selectFrom('inbox').selectAll().where('sync_name', '=', sync).where('object', '=', object).where('key', 'in', [...keys]).execute(),
       this.#db.selectFrom('conflict').select(['key', 'resolution']).where('sync_name', '=', sync).where('object', '=', object).where('status', '=', 'open').where('key', 'in', [...keys]).execute(),
       this.#db.selectFrom('failed_record').select(['key', 'system']).where('sync_name', '=', sync).where('object', '=', object).where('key', 'in', [...keys]).execute(),
+      this.#db.selectFrom('outbox').selectAll().where('sync_name', '=', sync).where('object', '=', object).where('key', 'in', [...keys]).execute(),
     ]);
+    const outbox = new Map<string, { erp?: OutboxEntry; crm?: OutboxEntry }>();
+    for (const row of outboxRows) {
+      const entry = outbox.get(row.key) ?? {};
+      entry[row.system] = outboxEntry(row);
+      outbox.set(row.key, entry);
+    }
     const inbox = new Map<string, { erp?: StagedChange; crm?: StagedChange }>();
     for (const row of inboxRows) {
       const entry = inbox.get(row.key) ?? {};
@@ -218,7 +225,7 @@ export class StateStore implements ConflictQueue {
       sides.add(row.system);
       failed.set(row.key, sides);
     }
-    return { states, inbox, answers, openConflicts, failed };
+    return { states, inbox, answers, openConflicts, failed, outbox };
   }
 
   async loadStates(sync: string, object: string, keys: readonly string[]): Promise<Map<string, RecordState>> {
