@@ -188,22 +188,32 @@ async function stage(tx: SqlSession, plan: StreamPlan, staged: readonly Staged[]
 type GroupSql = string;
 
 function castValue(col: ColumnInfo, ref: string): string {
-  return `${ref}::${col.type}`;
+  return `${ref}::${col.castType}`;
 }
 
 function upsertByKeySql(plan: StreamPlan, columns: readonly number[]): GroupSql {
   const key = quoteIdent(plan.key.name);
+  const pk = quoteIdent(plan.pk.name);
   const cols = columns.map((i) => plan.fields[i] as ColumnInfo);
-  const sets = cols.length > 0 ? cols.map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`) : [`${key} = EXCLUDED.${key}`];
+  const names = cols.map((c) => quoteIdent(c.name));
+  // Existing rows are UPDATEd, not INSERTed ON CONFLICT: an INSERT's proposed row must satisfy NOT NULL even when
+  // it then conflicts, so a partial update (only some fields) of a row with required columns would be refused.
+  const updateSets = cols.length > 0 ? names.map((n, i) => `${n} = src.x${i}`) : [`${key} = src.k`];
+  const conflictSets = cols.length > 0 ? names.map((n) => `${n} = EXCLUDED.${n}`) : [`${key} = EXCLUDED.${key}`];
   return `WITH src AS (
       SELECT s.ord, ${castValue(plan.key, 's.k')} AS k${columns.map((i, n) => `, ${castValue(cols[n] as ColumnInfo, `s.v${i}`)} AS x${n}`).join('')}
         FROM ${STAGE} s WHERE s.ord = ANY($1::int[])
+    ), upd AS (
+      UPDATE ${plan.table} AS t SET ${updateSets.join(', ')} FROM src WHERE t.${key} = src.k
+      RETURNING src.ord, t.${pk}::text AS pk, false AS created
     ), ins AS (
-      INSERT INTO ${plan.table} AS t (${[key, ...cols.map((c) => quoteIdent(c.name))].join(', ')})
-      SELECT k${cols.map((_, n) => `, x${n}`).join('')} FROM src
-      ON CONFLICT (${key}) DO UPDATE SET ${sets.join(', ')}
-      RETURNING t.${key} AS k, t.${quoteIdent(plan.pk.name)}::text AS pk, (t.xmax = 0) AS created
+      INSERT INTO ${plan.table} AS t (${[key, ...names].join(', ')})
+      SELECT k${cols.map((_, n) => `, x${n}`).join('')} FROM src WHERE NOT EXISTS (SELECT 1 FROM upd WHERE upd.ord = src.ord)
+      ON CONFLICT (${key}) DO UPDATE SET ${conflictSets.join(', ')}
+      RETURNING t.${key} AS k, t.${pk}::text AS pk, (t.xmax = 0) AS created
     )
+    SELECT ord, pk, created FROM upd
+    UNION ALL
     SELECT src.ord, ins.pk, ins.created FROM ins JOIN src ON src.k = ins.k`;
 }
 

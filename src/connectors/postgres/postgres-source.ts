@@ -83,10 +83,10 @@ export class PostgresSource implements Source {
       let where: string;
       let params: unknown[];
       if (after !== undefined) {
-        where = `(${uRef}, ${pkRef}) > ($1::${u.type}, $2::${plan.pk.type})`;
+        where = `(${uRef}, ${pkRef}) > ($1::${u.castType}, $2::${plan.pk.castType})`;
         params = [after.ts, after.pk];
       } else if (since !== undefined) {
-        where = `${uRef} >= $1::${u.type} - make_interval(secs => $2::double precision)`;
+        where = `${uRef} >= $1::${u.castType} - make_interval(secs => $2::double precision)`;
         params = [since.modifiedAt, plan.settings.lookbackSeconds];
       } else {
         where = 'true';
@@ -188,7 +188,7 @@ export class PostgresSource implements Source {
     }
     const pks = [...new Set([...latest.values()].map((e) => e.pk))];
     const { rows } = await this.#o.client.query<RecordRow>(
-      `SELECT ${recordSelectList(plan)} FROM ${plan.table} t WHERE t.${quoteIdent(plan.pk.name)} = ANY($1::text[]::${plan.pk.type}[])`,
+      `SELECT ${recordSelectList(plan)} FROM ${plan.table} t WHERE t.${quoteIdent(plan.pk.name)} = ANY($1::text[]::${plan.pk.castType}[])`,
       [pks],
     );
     const current = new Map(rows.map((r) => [r.__pk, r]));
@@ -235,7 +235,7 @@ export class PostgresSource implements Source {
       options.signal?.throwIfAborted();
       const { rows } = await this.#o.client.query<R>(
         `SELECT ${selectList} FROM ${plan.table} t WHERE ${filter}
-           ${after === undefined ? '' : `AND ${pkRef} > $1::${plan.pk.type}`}
+           ${after === undefined ? '' : `AND ${pkRef} > $1::${plan.pk.castType}`}
           ORDER BY ${pkRef} LIMIT ${pageSize}`,
         after === undefined ? [] : [after],
       );

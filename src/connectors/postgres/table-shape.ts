@@ -14,8 +14,13 @@ export type ValueKind = 'integer' | 'float' | 'decimal' | 'boolean' | 'timestamp
 
 export interface ColumnInfo {
   readonly name: string;
-  /** `format_type()` of the column, e.g. `character varying(40)`; the cast applied to written values. */
+  /** `format_type()` of the column, e.g. `character varying(40)`, for messages. */
   readonly type: string;
+  /**
+   * The type without modifier, e.g. `character varying`: the cast applied to parameters and staged values. An
+   * explicit cast to `varchar(40)` would silently truncate; assigning to the column checks the length instead.
+   */
+  readonly castType: string;
   readonly kind: ValueKind;
   readonly notNull: boolean;
 }
@@ -46,8 +51,8 @@ export async function readTableShape(db: SqlSession, settings: PostgresStreamSet
   );
   const oid = tables[0]?.oid;
   if (oid === undefined) return undefined;
-  const { rows: columns } = await db.query<{ name: string; type: string; base: string; not_null: boolean | string }>(
-    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+  const { rows: columns } = await db.query<{ name: string; type: string; cast_type: string; base: string; not_null: boolean | string }>(
+    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, format_type(a.atttypid, NULL) AS cast_type,
             coalesce(bt.typname, t.typname) AS base, a.attnotnull AS not_null
        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_type bt ON bt.oid = nullif(t.typbasetype, 0)
       WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
@@ -73,7 +78,7 @@ export async function readTableShape(db: SqlSession, settings: PostgresStreamSet
     columns: new Map(
       columns.map((c) => [
         c.name,
-        Object.freeze({ name: c.name, type: c.type, kind: KIND_BY_TYPE[c.base] ?? 'text', notNull: isTrue(c.not_null) }),
+        Object.freeze({ name: c.name, type: c.type, castType: c.cast_type, kind: KIND_BY_TYPE[c.base] ?? 'text', notNull: isTrue(c.not_null) }),
       ]),
     ),
     uniqueColumns: unique,
