@@ -1,0 +1,155 @@
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { Command, InvalidArgumentError } from 'commander';
+import {
+  type FaultConfig, parseFaultConfig, type RunningSalesforceEmulator, startSalesforceEmulator,
+} from '../../emulator/salesforce/index.js';
+import { EmulatorConfigError } from '../../emulator/salesforce/emulator-errors.js';
+import { createLogger, type Logger } from '../../util/logger.js';
+
+const DEFAULT_SECRET = 'tandem-emulator-secret';
+
+/** What the command needs from the process; tests replace it. */
+export interface EmulatorCommandDeps {
+  readonly stdout?: NodeJS.WritableStream;
+  readonly logger?: Logger;
+  /** Resolves when the emulator should stop; default: the first SIGINT or SIGTERM. */
+  readonly waitForStop?: (emulator: RunningSalesforceEmulator) => Promise<void>;
+}
+
+interface SalesforceFlags {
+  port?: number;
+  host?: string;
+  data?: string;
+  clientId?: string;
+  clientSecret?: string;
+  jwtPublicKey?: string;
+  definitions?: string;
+  apiVersion?: string;
+  queryPageSize?: number;
+  batchSize?: number;
+  dailyApiRequests?: number;
+  faultRate?: number;
+  faultKinds?: string;
+  retryAfter?: number;
+  slowJobs?: number;
+  failJobAfter?: number;
+  tokenTtl?: number;
+  dropRate?: number;
+  quotaExhausted?: boolean;
+  seed?: number;
+}
+
+const int = (name: string) => (value: string): number => {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a non-negative integer, got '${value}'`);
+  return Number(value);
+};
+const rate = (name: string) => (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+    throw new InvalidArgumentError(`${name} must be a number from 0 to 1, got '${value}'`);
+  }
+  return n;
+};
+
+/** Builds the FaultConfig from the fault flags (validated like the admin API's). */
+export function faultsFromFlags(flags: SalesforceFlags): FaultConfig {
+  const raw: Record<string, unknown> = {
+    seed: flags.seed,
+    errorRate: flags.faultRate,
+    errorKinds: flags.faultKinds?.split(',').map((k) => k.trim()).filter((k) => k !== ''),
+    retryAfterSeconds: flags.retryAfter,
+    jobDelayMs: flags.slowJobs,
+    failJobAfterRecords: flags.failJobAfter,
+    tokenTtlSeconds: flags.tokenTtl,
+    dropConnectionRate: flags.dropRate,
+    quotaExhausted: flags.quotaExhausted,
+  };
+  return parseFaultConfig(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)), 'fault flags');
+}
+
+async function untilSignal(): Promise<void> {
+  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+}
+
+/**
+ * `tandem emulator salesforce [--port N] [--data DIR] [--client-id ID --client-secret SECRET] [--definitions FILE]
+ * [--fault-rate R --fault-kinds 503,429 --slow-jobs MS --fail-job-after N --token-ttl S --drop-rate R --seed N]`:
+ * runs the Salesforce-compatible emulator until SIGINT/SIGTERM. Prints the base URL and credentials on stdout
+ * (the secret only when it is the default), logs with pino on stderr.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(emulatorCommand())
+ * // $ tandem emulator salesforce --port 8484 --data .emulator --fault-rate 0.1 --fault-kinds 503,429 --seed 7
+ * ```
+ */
+export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
+  const emulator = new Command('emulator').description('local emulators of the CRM APIs, for tests and demos');
+  emulator
+    .command('salesforce')
+    .description('a Salesforce-compatible server: OAuth, Bulk API 2.0 ingest/query, limits, describe, fault injection')
+    .option('--port <n>', 'port to listen on (0 = a free port)', int('--port'), 0)
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--data <dir>', 'persist records in this folder (loaded at start, saved periodically and on exit)')
+    .option('--client-id <id>', 'OAuth client id (consumer key)', 'tandem-emulator')
+    .option('--client-secret <secret>', 'OAuth client secret', DEFAULT_SECRET)
+    .option('--jwt-public-key <file>', 'PEM public key that JWT bearer assertions must be signed with')
+    .option('--definitions <file>', 'JSON or YAML file adding objects and fields')
+    .option('--api-version <v>', 'newest API version served', '62.0')
+    .option('--query-page-size <n>', 'query results page size without maxRecords', int('--query-page-size'))
+    .option('--batch-size <n>', 'records per internal ingest batch', int('--batch-size'))
+    .option('--daily-api-requests <n>', 'DailyApiRequests Max', int('--daily-api-requests'))
+    .option('--fault-rate <r>', 'share (0..1) of API requests answered with an error', rate('--fault-rate'))
+    .option('--fault-kinds <list>', 'errors to inject: 500,502,503,429,403-quota (default 503)')
+    .option('--retry-after <s>', 'Retry-After seconds sent with 429/503', int('--retry-after'))
+    .option('--slow-jobs <ms>', 'delay before each internal batch of a job', int('--slow-jobs'))
+    .option('--fail-job-after <n>', 'ingest jobs fail after processing this many records', int('--fail-job-after'))
+    .option('--token-ttl <s>', 'access tokens expire after this many seconds', int('--token-ttl'))
+    .option('--drop-rate <r>', 'share (0..1) of API requests whose connection is dropped', rate('--drop-rate'))
+    .option('--quota-exhausted', 'answer every API request with 403 REQUEST_LIMIT_EXCEEDED')
+    .option('--seed <n>', 'seed of the fault decisions', int('--seed'))
+    .action(async (flags: SalesforceFlags) => {
+      const stdout = deps.stdout ?? process.stdout;
+      const logger = deps.logger ?? createLogger({ level: 'info' });
+      let jwtPublicKeyPem: string | undefined;
+      if (flags.jwtPublicKey !== undefined) {
+        try {
+          jwtPublicKeyPem = await readFile(flags.jwtPublicKey, 'utf8');
+        } catch (cause) {
+          throw new EmulatorConfigError(`cannot read --jwt-public-key ${flags.jwtPublicKey}: ${(cause as Error).message}`, {
+            file: flags.jwtPublicKey,
+          }, cause);
+        }
+      }
+      const running = await startSalesforceEmulator({
+        port: flags.port ?? 0,
+        host: flags.host ?? '127.0.0.1',
+        ...(flags.data === undefined ? {} : { dataDir: flags.data }),
+        clientId: flags.clientId ?? 'tandem-emulator',
+        clientSecret: flags.clientSecret ?? DEFAULT_SECRET,
+        ...(jwtPublicKeyPem === undefined ? {} : { jwtPublicKeyPem }),
+        ...(flags.definitions === undefined ? {} : { definitionsFile: flags.definitions }),
+        apiVersion: flags.apiVersion ?? '62.0',
+        ...(flags.queryPageSize === undefined ? {} : { queryPageSize: flags.queryPageSize }),
+        ...(flags.batchSize === undefined ? {} : { batchSize: flags.batchSize }),
+        ...(flags.dailyApiRequests === undefined ? {} : { dailyApiRequests: flags.dailyApiRequests }),
+        faults: faultsFromFlags(flags),
+        logger,
+      });
+      stdout.write(`Salesforce emulator listening on ${running.url}\n`);
+      stdout.write(`  login URL / instance URL: ${running.url}\n`);
+      stdout.write(`  token endpoint: ${running.url}/services/oauth2/token\n`);
+      stdout.write(`  client id: ${running.clientId}\n`);
+      if (running.clientSecret === DEFAULT_SECRET) stdout.write(`  client secret: ${running.clientSecret}\n`);
+      else stdout.write('  client secret: (as given with --client-secret)\n');
+      stdout.write(`  admin API: ${running.url}/__emulator/stats\n`);
+      try {
+        await (deps.waitForStop ?? untilSignal)(running);
+      } finally {
+        await running.close();
+        stdout.write('Salesforce emulator stopped\n');
+      }
+    });
+  return emulator;
+}
