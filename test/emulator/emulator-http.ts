@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import type { RunningSalesforceEmulator } from '../../src/emulator/salesforce/index.js';
 
@@ -14,11 +15,9 @@ export async function raw(
   url: string,
   options: { method?: string; headers?: Record<string, string>; body?: string | Buffer | AsyncIterable<string> } = {},
 ): Promise<RawResponse> {
-  const res = await request(url, {
-    method: (options.method ?? 'GET') as 'GET',
-    headers: options.headers ?? {},
-    ...(options.body === undefined ? {} : { body: options.body }),
-  });
+  const res = options.body === undefined
+    ? await request(url, { method: (options.method ?? 'GET') as 'GET', headers: options.headers ?? {} })
+    : await request(url, { method: (options.method ?? 'GET') as 'GET', headers: options.headers ?? {}, body: typeof options.body === 'string' || Buffer.isBuffer(options.body) ? options.body : Readable.from(options.body) });
   const buffer = Buffer.from(await res.body.arrayBuffer());
   const text = buffer.toString('utf8');
   return { status: res.statusCode, headers: res.headers, text, buffer, json: <T>() => JSON.parse(text) as T };
