@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { UnavailableError } from '../../util/errors.js';
 import { BACKOFF_DEFAULTS, backoffDelay, sleep } from './backoff.js';
 import {
@@ -113,10 +114,13 @@ export class BulkClient {
    * Uploads one CSV part to an Open job (`PUT .../batches`). Not idempotent (a second copy would be appended), so it is
    * only retried when the server refused it (429/503) or the connection never opened.
    */
-  async uploadJobData(jobId: string, csv: Uint8Array, signal?: AbortSignal): Promise<void> {
+  async uploadJobData(jobId: string, csv: Uint8Array | readonly Uint8Array[], signal?: AbortSignal): Promise<void> {
+    const parts = csv instanceof Uint8Array ? [csv] : csv;
+    const length = parts.reduce((n, p) => n + p.byteLength, 0);
     const { response, url } = await this.#call('PUT', `/jobs/ingest/${jobId}/batches`, {
-      body: csv,
-      headers: { 'content-type': 'text/csv; charset=UTF-8' },
+      body: Readable.from(parts),
+      replay: () => Readable.from(parts),
+      headers: { 'content-type': 'text/csv; charset=UTF-8', 'content-length': String(length) },
       idempotent: false,
       signal,
     });
@@ -305,14 +309,19 @@ export class BulkClient {
   async #call(
     method: HttpMethod,
     path: string,
-    options: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal | undefined; idempotent?: boolean },
+    options: {
+      body?: unknown;
+      replay?: () => Readable;
+      headers?: Record<string, string>;
+      signal?: AbortSignal | undefined;
+      idempotent?: boolean;
+    },
   ): Promise<{ response: HttpResponse; url: string }> {
     const base = await this.#instanceUrl();
     const url = `${base}/services/data/v${this.apiVersion}${path}`;
-    const isBytes = options.body instanceof Uint8Array;
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-    let body: string | Uint8Array | undefined;
-    if (isBytes) body = options.body as Uint8Array;
+    let body: string | Uint8Array | Readable | undefined;
+    if (options.body instanceof Uint8Array || options.body instanceof Readable) body = options.body;
     else if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers['content-type'] = 'application/json; charset=UTF-8';
@@ -321,6 +330,7 @@ export class BulkClient {
       method,
       headers,
       ...(body !== undefined ? { body } : {}),
+      ...(options.replay ? { replay: options.replay } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.idempotent !== undefined ? { idempotent: options.idempotent } : {}),
     });

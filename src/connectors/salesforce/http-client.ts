@@ -8,8 +8,13 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 export interface HttpRequestOptions {
   readonly method: HttpMethod;
   readonly headers?: Record<string, string>;
-  /** Strings and byte arrays can be replayed by `withRetry`; a Readable is sent once and never retried. */
+  /**
+   * Strings and byte arrays can be replayed by `withRetry`; a Readable only when `replay` says how to make it again
+   * (otherwise it is sent once and never retried).
+   */
   readonly body?: string | Uint8Array | Readable | null;
+  /** Makes a fresh copy of a stream body for another attempt. Decorators use it; undici never sees it. */
+  readonly replay?: () => Readable;
   readonly signal?: AbortSignal;
   /**
    * Whether sending the request twice is harmless. Defaults to true for GET, HEAD, DELETE and PATCH and false for
@@ -64,7 +69,7 @@ export function createUndiciHttpClient(options: { connections?: number; bodyTime
   });
   let closed = false;
   return {
-    http: (url, opts) => request(url, { ...opts, dispatcher: agent }),
+    http: (url, { replay: _replay, ...opts }) => request(url, { ...opts, dispatcher: agent }),
     close: async () => {
       if (closed) return;
       closed = true;

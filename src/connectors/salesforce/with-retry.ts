@@ -31,7 +31,8 @@ export type RetryOptions = { readonly [K in keyof BackoffOptions]?: BackoffOptio
  * Retries a call that failed for a reason worth waiting out: 429 and 503 for any request (the server refused it),
  * 420/500/502/504 and dropped connections for idempotent requests only (the server may have done the work), and
  * connections that never opened for any request. Honours `Retry-After`, otherwise backs off exponentially with jitter
- * (`BACKOFF_DEFAULTS`), within a bounded number of retries and time. A body that is a stream is never resent.
+ * (`BACKOFF_DEFAULTS`), within a bounded number of retries and time. A stream body is resent only through the
+ * request's `replay`.
  *
  * When the budget runs out the last response is returned as is (the caller turns it into a named error), or for a
  * connection failure an `UnavailableError` is thrown.
@@ -45,14 +46,17 @@ export function withRetry(client: HttpClient, options: RetryOptions = {}): HttpC
   const backoff: BackoffOptions = { ...BACKOFF_DEFAULTS, ...definedOnly(options) };
   const random = options.random ?? Math.random;
   return async (url: string, request: HttpRequestOptions) => {
-    const replayable = !(request.body !== null && request.body !== undefined && typeof request.body === 'object' && !(request.body instanceof Uint8Array));
+    const streamBody = request.body !== null && request.body !== undefined && typeof request.body === 'object' && !(request.body instanceof Uint8Array);
+    const replayable = !streamBody || request.replay !== undefined;
     const idempotent = isIdempotent(request);
     const started = Date.now();
     for (let retry = 0; ; retry += 1) {
       const canRetry = replayable && retry < backoff.maxRetries && !request.signal?.aborted;
       let response;
       try {
-        response = await client(url, request);
+        // A stream body is consumed by an attempt; later attempts send a fresh copy.
+        const attempt = retry > 0 && streamBody && request.replay ? { ...request, body: request.replay() } : request;
+        response = await client(url, attempt);
       } catch (error) {
         const code = errorCode(error);
         const retryable = idempotent || NOT_SENT_CODES.has(code);

@@ -18,11 +18,11 @@ function uploadAll(rows: readonly IngestRow[], maxBytes: number): Buffer[] {
   const uploads: Buffer[] = [];
   for (const r of rows) {
     if (!buf.add(r)) {
-      uploads.push(buf.take());
+      uploads.push(Buffer.concat(buf.take()));
       expect(buf.add(r)).toBe(true);
     }
   }
-  if (buf.recordCount > 0) uploads.push(buf.take());
+  if (buf.recordCount > 0) uploads.push(Buffer.concat(buf.take()));
   return uploads;
 }
 
@@ -31,7 +31,7 @@ describe('IngestCsvBuffer', () => {
     const buf = new IngestCsvBuffer(1 << 20);
     buf.add({ Ext__c: 'k1', Name: 'He said "hi", twice' });
     buf.add({ Ext__c: 'k2', Description: 'two\nlines', Name: '#N/A' });
-    const text = buf.take().toString('utf8');
+    const text = Buffer.concat(buf.take()).toString('utf8');
     expect(text).toBe('Ext__c,Name,Description\nk1,"He said ""hi"", twice",\nk2,#N/A,"two\nlines"\n');
   });
 
@@ -69,6 +69,6 @@ describe('IngestCsvBuffer', () => {
     buf.add({ A: '1' });
     buf.add({ A: '2', B: 'two' });
     const expected = buf.byteLength;
-    expect(buf.take().length).toBe(expected);
+    expect(Buffer.concat(buf.take()).length).toBe(expected);
   });
 });
