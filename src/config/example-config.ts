@@ -32,7 +32,7 @@ crm:
   # My Domain URL (needed for client_credentials); https://login.salesforce.com or https://test.salesforce.com for jwt.
   loginUrl: https://acme.my.salesforce.com
   # instanceUrl: https://acme.my.salesforce.com   # API host; default: the instance_url the token endpoint returns
-  apiVersion: "66.0"             # REST API version. Default: 66.0
+  apiVersion: "62.0"             # REST API version. Default: 62.0
   auth:
     flow: client_credentials     # client_credentials | jwt
     clientId: \${SF_CLIENT_ID}

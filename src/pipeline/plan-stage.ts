@@ -54,7 +54,17 @@ export async function planObject(ctx: SyncContext, object: SyncObject, run: RunH
       }
       if (transition.conflict) conflicts.push(transition.conflict);
       else if (input.openConflicts.has(key)) resolveConflicts.push(key);
-      if (plan.decisions.length > 0) decisions.push({ key, kind: plan.kind, decisions: plan.decisions, policyVersion: plan.policyVersion });
+      if (plan.decisions.length > 0) {
+        // Kept with the decision so `tandem policy diff` can replay real conflicts through another policy version.
+        const erp = observedSide('erp', prior, staged?.erp);
+        const crm = observedSide('crm', prior, staged?.crm);
+        decisions.push({
+          key,
+          kind: plan.kind,
+          decisions: { decisions: plan.decisions, base: prior?.base ?? null, erp, crm, conflictingFields: plan.fields.filter((f) => f.change === 'conflict').map((f) => f.field) },
+          policyVersion: plan.policyVersion,
+        });
+      }
       for (const system of input.failed.get(key) ?? []) {
         if (!transition.outbox.some((o) => o.system === system)) deleteFailed.push({ system, key });
       }

@@ -1,0 +1,137 @@
+import { Command } from 'commander';
+import type { TandemConfig } from '../../config/tandem-config.js';
+import { openStateStore } from '../../engine/open-engine.js';
+import type { FieldValue } from '../../model/record.js';
+import type { ConflictAnswer, QueuedConflict } from '../../state/conflict-queue.js';
+import { EXIT, TandemError } from '../../util/errors.js';
+import { action, loadCommandConfig, output, withCommonOptions, type CommonOptions } from '../cli-io.js';
+
+class ConflictUsageError extends TandemError {
+  constructor(message: string, context: Record<string, unknown> = {}) {
+    super(message, { code: 'USAGE', context, exitCode: EXIT.usage });
+  }
+}
+
+function pickObject(config: TandemConfig, object: string | undefined): string {
+  if (object) {
+    if (!config.objects.some((o) => o.name === object)) throw new ConflictUsageError(`unknown object '${object}'; mapped: ${config.objects.map((o) => o.name).join(', ')}`);
+    return object;
+  }
+  if (config.objects.length === 1) return config.objects[0]!.name;
+  throw new ConflictUsageError(`--object is needed: this config maps ${config.objects.map((o) => o.name).join(', ')}`);
+}
+
+function show(c: QueuedConflict): string {
+  const lines = [`${c.object} ${c.key} (${c.status}) queued by ${c.rule}: ${c.reason} [policy ${c.policyVersion}]`];
+  if (c.existence) lines.push(`  ${c.existence === 'erp-deleted' ? 'deleted in the erp' : 'deleted in the crm'} while the other side changed it`);
+  lines.push(`  erp modified ${c.erpModifiedAt ?? '-'}, crm modified ${c.crmModifiedAt ?? '-'}`);
+  for (const f of c.fields) lines.push(`  ${f.field}: base ${JSON.stringify(f.base ?? null)} | erp ${JSON.stringify(f.erp ?? null)} | crm ${JSON.stringify(f.crm ?? null)}`);
+  if (c.resolution) lines.push(`  answered: ${JSON.stringify(c.resolution)} (flows out on the next sync)`);
+  return lines.join('\n');
+}
+
+/** Parses `field=value`; values are JSON when they parse as JSON (numbers, true, null), text otherwise. */
+export function parseAssignment(text: string): [string, FieldValue] {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new ConflictUsageError(`--set takes field=value, got '${text}'`);
+  const field = text.slice(0, at);
+  const raw = text.slice(at + 1);
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (parsed === null || typeof parsed === 'number' || typeof parsed === 'boolean' || typeof parsed === 'string') return [field, parsed];
+  } catch {
+    // not JSON: plain text
+  }
+  return [field, raw];
+}
+
+export function conflictsCommand(): Command {
+  const command = new Command('conflicts').description('the manual conflict queue: records waiting for a person');
+  command.addCommand(
+    withCommonOptions(new Command('list'))
+      .description('list open conflicts')
+      .option('--object <name>', 'only this object')
+      .option('--resolved', 'list resolved ones instead')
+      .action(
+        action(async (options: CommonOptions & { object?: string; resolved?: boolean }) => {
+          const config = await loadCommandConfig(options);
+          const store = await openStateStore(config);
+          try {
+            const list = await store.listConflicts(config.sync, { ...(options.object ? { object: options.object } : {}), status: options.resolved ? 'resolved' : 'open', limit: 500 });
+            output(options, list, () => (list.length ? list.map((c) => `${c.object} ${c.key}: ${c.fields.map((f) => f.field).join(', ') || c.existence} (${c.rule})${c.resolution ? ' answered' : ''}`).join('\n') : 'no conflicts waiting'));
+          } finally {
+            await store.close();
+          }
+        }),
+      ),
+  );
+  command.addCommand(
+    withCommonOptions(new Command('show'))
+      .description('show one conflict with both sides and the base')
+      .argument('<key>', 'the record key')
+      .option('--object <name>', 'the object (needed when several are mapped)')
+      .action(
+        action(async (key: string, options: CommonOptions & { object?: string }) => {
+          const config = await loadCommandConfig(options);
+          const object = pickObject(config, options.object);
+          const store = await openStateStore(config);
+          try {
+            const conflict = await store.getConflict(config.sync, object, key);
+            if (!conflict) throw new ConflictUsageError(`no conflict for ${object} ${key}; tandem conflicts list shows the queue`, { object, key });
+            output(options, conflict, () => show(conflict));
+          } finally {
+            await store.close();
+          }
+        }),
+      ),
+  );
+  command.addCommand(
+    withCommonOptions(new Command('resolve'))
+      .description('answer a conflict: take one side, or set values; it flows out on the next sync')
+      .argument('<key>', 'the record key')
+      .option('--object <name>', 'the object (needed when several are mapped)')
+      .option('--take <side>', 'take the erp or crm values')
+      .option('--set <field=value...>', 'set these values (others keep waiting)')
+      .option('--by <name>', 'who decided (recorded with the decision)', process.env['USER'] ?? 'cli')
+      .action(
+        action(async (key: string, options: CommonOptions & { object?: string; take?: string; set?: string[]; by: string }) => {
+          if (Boolean(options.take) === Boolean(options.set)) throw new ConflictUsageError('give exactly one of --take erp|crm or --set field=value');
+          if (options.take && options.take !== 'erp' && options.take !== 'crm') throw new ConflictUsageError(`--take must be erp or crm, got '${options.take}'`);
+          const config = await loadCommandConfig(options);
+          const object = pickObject(config, options.object);
+          const answer: ConflictAnswer = options.take ? { take: options.take as 'erp' | 'crm', by: options.by } : { set: Object.fromEntries((options.set ?? []).map(parseAssignment)), by: options.by };
+          const store = await openStateStore(config);
+          try {
+            const ok = await store.answerConflict(config.sync, object, key, answer);
+            if (!ok) throw new ConflictUsageError(`no open conflict for ${object} ${key}; tandem conflicts list shows the queue`, { object, key });
+            output(options, { object, key, answer }, () => `answered ${object} ${key}; the next tandem sync writes it to both sides`);
+          } finally {
+            await store.close();
+          }
+        }),
+      ),
+  );
+  return command;
+}
+
+export function failedCommand(): Command {
+  const command = new Command('failed').description('records a side rejected, waiting for a retry');
+  command.addCommand(
+    withCommonOptions(new Command('list'))
+      .description('list failed records with their reasons')
+      .option('--object <name>', 'only this object')
+      .action(
+        action(async (options: CommonOptions & { object?: string }) => {
+          const config = await loadCommandConfig(options);
+          const store = await openStateStore(config);
+          try {
+            const list = await store.listFailed(config.sync, { ...(options.object ? { object: options.object } : {}), limit: 500 });
+            output(options, list, () => (list.length ? list.map((f) => `${f.object} ${f.key} -> ${f.system} ${f.status} (attempt ${f.attempts}, next ${f.nextRetryAt}): ${f.reason}`).join('\n') : 'no failed records'));
+          } finally {
+            await store.close();
+          }
+        }),
+      ),
+  );
+  return command;
+}

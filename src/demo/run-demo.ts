@@ -1,0 +1,217 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { loadConfig } from '../config/load-config.js';
+import { PostgresConnector } from '../connectors/postgres/postgres-connector.js';
+import { startSalesforceEmulator, type RunningSalesforceEmulator } from '../emulator/salesforce/index.js';
+import { openEngine, type Engine } from '../engine/open-engine.js';
+import { sameRecord } from '../diff/canonical-json.js';
+import type { Fields } from '../model/record.js';
+import { runSync, type SyncRunResult } from '../pipeline/run-sync.js';
+import { packageRoot } from '../state/package-root.js';
+import type { Logger } from '../util/logger.js';
+import { sampleContact, sampleCustomer, seededRandom, type SampleCustomer } from './sample-data.js';
+
+export interface DemoOptions {
+  /** Where the demo keeps its embedded databases (wiped at start). Default `.tandem/demo`. */
+  readonly dataDir?: string;
+  /** ERP customers to generate (contacts: 1.5 per customer). Default 2000. */
+  readonly customers?: number;
+  readonly logger: Logger;
+  /** Where the story is told (default stdout). */
+  readonly print?: (line: string) => void;
+  /** Prints a run's summary. */
+  readonly formatRun: (sync: string, result: SyncRunResult) => string;
+}
+
+export interface DemoReport {
+  readonly runs: readonly SyncRunResult[];
+  /** Per object: records on each side and how many differ after the last run (0 when aligned). */
+  readonly alignment: Readonly<Record<string, { erp: number; crm: number; differing: number }>>;
+}
+
+const ERP_SCHEMA = `
+create table public.customers (
+  customer_no    text primary key,
+  name           text not null,
+  phone          text,
+  email          text,
+  website        text,
+  industry       text,
+  city           text,
+  country        text,
+  annual_revenue numeric(14,2),
+  employees      integer,
+  status         text,
+  updated_at     timestamptz not null default clock_timestamp()
+);
+create index customers_updated on public.customers (updated_at, customer_no);
+create table public.contacts (
+  contact_no  text primary key,
+  first_name  text,
+  last_name   text not null,
+  email       text,
+  phone       text,
+  title       text,
+  customer_no text,
+  updated_at  timestamptz not null default clock_timestamp()
+);
+create index contacts_updated on public.contacts (updated_at, contact_no);
+create function public.touch_updated_at() returns trigger language plpgsql as $$
+begin new.updated_at := clock_timestamp(); return new; end $$;
+create trigger customers_touch before update on public.customers for each row execute function public.touch_updated_at();
+create trigger contacts_touch before update on public.contacts for each row execute function public.touch_updated_at();
+`;
+
+type PgliteInstance = InstanceType<typeof import('@electric-sql/pglite').PGlite>;
+
+async function seedErp(pglite: PgliteInstance, customers: readonly SampleCustomer[], contactCount: number, random: () => number): Promise<void> {
+  await pglite.exec(ERP_SCHEMA);
+  const cols = ['customer_no', 'name', 'phone', 'email', 'website', 'industry', 'city', 'country', 'annual_revenue', 'employees', 'status'] as const;
+  await pglite.query(
+    `insert into public.customers (${cols.join(', ')}) select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::numeric[], $10::int[], $11::text[])`,
+    cols.map((c) => customers.map((row) => row[c])),
+  );
+  const contacts = Array.from({ length: contactCount }, (_, i) => sampleContact(random, i + 1, customers[Math.floor(random() * customers.length)]!.customer_no));
+  const ccols = ['contact_no', 'first_name', 'last_name', 'email', 'phone', 'title', 'customer_no'] as const;
+  await pglite.query(
+    `insert into public.contacts (${ccols.join(', ')}) select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])`,
+    ccols.map((c) => contacts.map((row) => row[c])),
+  );
+}
+
+function accountFields(c: SampleCustomer): Record<string, unknown> {
+  return { Name: c.name, Phone: c.phone, Website: c.website, Industry: c.industry, BillingCity: c.city, BillingCountry: c.country, AnnualRevenue: c.annual_revenue, NumberOfEmployees: c.employees, Type: c.status };
+}
+
+/**
+ * Seeds the CRM so the first sync has every case: accounts matching ERP customers by external ID (most identical,
+ * some edited differently on both sides), accounts that exist only in the CRM (no external ID yet), and ERP
+ * customers the CRM does not have.
+ */
+function seedCrm(emulator: RunningSalesforceEmulator, customers: readonly SampleCustomer[], random: () => number): { matched: number; differing: number; crmOnly: number } {
+  let matched = 0;
+  let differing = 0;
+  customers.forEach((c, i) => {
+    if (i % 5 >= 2) return; // 40% of customers already exist in the CRM
+    const fields = accountFields(c);
+    if (i % 10 === 0) {
+      fields['Website'] = `https://crm-edited-${i}.example`;
+      fields['NumberOfEmployees'] = c.employees + 10;
+      differing += 1;
+    }
+    emulator.store.insert('Account', { ...fields, External_Id__c: c.customer_no });
+    matched += 1;
+  });
+  const crmOnly = Math.max(10, Math.floor(customers.length / 20));
+  for (let i = 0; i < crmOnly; i++) emulator.store.insert('Account', accountFields(sampleCustomer(random, 900_000 + i)));
+  return { matched, differing, crmOnly };
+}
+
+/** Reads both sides in full and counts records whose mapped fields differ: the proof that the sync converged. */
+async function alignment(engine: Engine): Promise<DemoReport['alignment']> {
+  const out: Record<string, { erp: number; crm: number; differing: number }> = {};
+  for (const object of engine.context.objects) {
+    const sides: Record<'erp' | 'crm', Map<string, Fields>> = { erp: new Map(), crm: new Map() };
+    for (const system of ['erp', 'crm'] as const) {
+      const source = engine.context.connectors[system].createSource();
+      for await (const batch of source.readChanges(object.streams[system], undefined, { batchSize: 5000 })) {
+        for (const r of batch.records) if (!r.deleted) sides[system].set(r.key || `${system}-${r.nativeId}`, object.mapper.toCanonical(system, r.fields));
+      }
+    }
+    let differing = 0;
+    for (const key of new Set([...sides.erp.keys(), ...sides.crm.keys()])) {
+      if (!sameRecord(sides.erp.get(key) ?? null, sides.crm.get(key) ?? null)) differing += 1;
+    }
+    out[object.name] = { erp: sides.erp.size, crm: sides.crm.size, differing };
+  }
+  return out;
+}
+
+/**
+ * `tandem demo` (= `npm start`): an embedded ERP with a few thousand customers and contacts, a Salesforce emulator
+ * with overlapping accounts, and the real engine between them: a first full sync, scripted edits on both sides, an
+ * incremental sync and a quiet re-run, each summarised.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoReport> {
+  const print = options.print ?? ((line: string) => process.stdout.write(line + '\n'));
+  const dataDir = resolve(options.dataDir ?? '.tandem/demo');
+  const customerCount = options.customers ?? 2000;
+  const random = seededRandom(20261123);
+  await rm(dataDir, { recursive: true, force: true });
+  await mkdir(dataDir, { recursive: true });
+
+  const emulator = await startSalesforceEmulator({ port: 0, logger: options.logger.child({ part: 'emulator' }) });
+  const { PGlite } = await import('@electric-sql/pglite');
+  const pglite = new PGlite(join(dataDir, 'erp'));
+  let engine: Engine | undefined;
+  try {
+    const customers = Array.from({ length: customerCount }, (_, i) => sampleCustomer(random, i + 1));
+    customers[7] = { ...customers[7]!, name: ' ' }; // a customer the CRM will reject: Account.Name is required
+    await seedErp(pglite, customers, Math.floor(customerCount * 1.5), random);
+    const crmSeed = seedCrm(emulator, customers, random);
+    print(`tandem demo: embedded ERP with ${customerCount} customers and ${Math.floor(customerCount * 1.5)} contacts; Salesforce emulator at ${emulator.url}`);
+    print(`  the CRM already holds ${crmSeed.matched} of those customers (${crmSeed.differing} edited differently there) and ${crmSeed.crmOnly} accounts of its own`);
+
+    // The demo's config: examples/demo.tandem.yaml, written next to its data with local paths.
+    const example = await readFile(join(packageRoot(), 'examples', 'demo.tandem.yaml'), 'utf8');
+    const configFile = join(dataDir, 'tandem.yaml');
+    const text = example.replaceAll('../.tandem/demo/', '').replace('policy: latest-wins', 'policy: account.yaml') + `\npolicies:\n  dir: ${JSON.stringify(join(packageRoot(), 'conflict-rules'))}\n`;
+    await writeFile(configFile, text, 'utf8');
+    const config = await loadConfig(configFile, { TANDEM_DEMO_SF_URL: emulator.url, TANDEM_DEMO_CLIENT_ID: emulator.clientId, TANDEM_DEMO_CLIENT_SECRET: emulator.clientSecret });
+    const erp = new PostgresConnector({ pglite, tandemSchema: config.erp.tandemSchema, batchSize: config.erp.batchSize }, { logger: options.logger });
+    engine = await openEngine(config, { logger: options.logger, erp });
+
+    const runs: SyncRunResult[] = [];
+    print('\n1. first full sync (initial load in both directions)');
+    runs.push(await runSync(engine.context, { full: true }));
+    print(options.formatRun(config.sync, runs[0]!));
+
+    print('\n2. edits on both sides: ERP phones and revenue, CRM websites, the same names edited on both sides, creates and deletes');
+    await pglite.query(`update public.customers set phone = '+4799' || lpad((row_number)::text, 6, '0') from (select customer_no as k, row_number() over (order by customer_no) from public.customers where customer_no <= 'C0000040') n where customer_no = n.k`);
+    await pglite.query(`update public.customers set annual_revenue = annual_revenue + 1000 where customer_no between 'C0000041' and 'C0000045'`);
+    await pglite.query(`update public.customers set name = name || ' (ERP)' where customer_no between 'C0000051' and 'C0000060'`);
+    await pglite.query(`delete from public.customers where customer_no between 'C0000091' and 'C0000093'`);
+    await pglite.query(`insert into public.customers (customer_no, name, phone, city, country, status) values ('C9000001', 'Fjord Freight AS', '+4722334455', 'Bergen', 'Norway', 'Prospect'), ('C9000002', 'Delta Dairy BV', '+31201234567', 'Utrecht', 'Netherlands', 'Customer')`);
+    await pglite.query(`update public.contacts set title = 'Chief Financial Officer' where contact_no <= 'P0000020'`);
+    const accounts = emulator.store.list('Account');
+    const byKey = new Map(accounts.map((a) => [String(a['External_Id__c'] ?? ''), String(a['Id'])]));
+    for (let i = 61; i <= 90; i++) {
+      const a = byKey.get(`C${String(i).padStart(7, '0')}`);
+      if (a) emulator.store.update('Account', a, { Website: `https://new-site-${i}.example` });
+    }
+    for (let i = 51; i <= 60; i++) {
+      const a = byKey.get(`C${String(i).padStart(7, '0')}`);
+      if (a) emulator.store.update('Account', a, { Name: `${String(emulator.store.get('Account', a)?.['Name'])} (CRM)` });
+    }
+    for (let i = 101; i <= 103; i++) {
+      const a = byKey.get(`C${String(i).padStart(7, '0')}`);
+      if (a) emulator.store.delete('Account', a);
+    }
+    emulator.store.insert('Account', { Name: 'Zenith Zinc Ltd', BillingCity: 'Leeds', BillingCountry: 'United Kingdom', Type: 'Prospect' });
+    print('\n3. incremental sync');
+    runs.push(await runSync(engine.context));
+    print(options.formatRun(config.sync, runs[1]!));
+
+    print('\n4. nightly full sync: key reconciliation finds the rows deleted in the ERP (watermark capture cannot see hard deletes)');
+    runs.push(await runSync(engine.context, { full: true }));
+    print(options.formatRun(config.sync, runs[2]!));
+
+    print('\n5. quiet re-run: nothing changed, so nothing is written');
+    runs.push(await runSync(engine.context));
+    print(options.formatRun(config.sync, runs[3]!));
+
+    const aligned = await alignment(engine);
+    print('\nresult:');
+    for (const [object, a] of Object.entries(aligned)) {
+      print(`  ${object}: ${a.erp} in the ERP, ${a.crm} in the CRM, ${a.differing === 0 ? 'identical on every mapped field' : `${a.differing} differ (see tandem failed list / conflicts list)`}`);
+    }
+    const failed = await engine.store.listFailed(config.sync);
+    for (const f of failed.slice(0, 5)) print(`  waiting in the failed queue: ${f.object} ${f.key} (${f.system}): ${f.reason}`);
+    print(`\nstate is kept in ${dataDir}; look around with: npx tandem status -c ${join(dataDir, 'tandem.yaml')}`);
+    return { runs, alignment: aligned };
+  } finally {
+    await engine?.close();
+    if (!pglite.closed) await pglite.close();
+    await emulator.close();
+  }
+}
