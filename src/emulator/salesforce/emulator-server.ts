@@ -9,7 +9,7 @@ import { type EmulatorStore, toRecord } from './emulator-store.js';
 import { type FaultConfig, FaultInjector, type FaultKind, parseFaultConfig } from './fault-config.js';
 import {
   COLUMN_DELIMITERS, type ColumnDelimiter, INGEST_OPERATIONS, type IngestJob, type IngestOperation, type JobState,
-  type LineEnding, runIngestJob,
+  type LineEnding, runIngestJob, successfulResultChunks,
 } from './ingest-job.js';
 import { OAuthTokenEndpoint, ORG_ID, USER_ID } from './oauth-token-endpoint.js';
 import type { FieldDefinition, ObjectDefinition } from './object-definition.js';
@@ -390,7 +390,7 @@ export class EmulatorServer {
       kind: 'ingest', id: this.#jobIds.next(), operation: operation as IngestOperation, object: def.name,
       externalIdFieldName, createdById: USER_ID, createdDate: now, systemModstamp: now, apiVersion: version,
       ...format, state: 'Open', upload: [], uploadBytes: 0, uploaded: false, numberRecordsProcessed: 0,
-      numberRecordsFailed: 0, errorMessage: undefined, totalProcessingTime: 0, columns: [], successful: [],
+      numberRecordsFailed: 0, errorMessage: undefined, totalProcessingTime: 0, columns: [], columnPlan: [], successIds: [], successCreated: [],
       failed: [], unprocessed: [],
     };
     this.#jobs.set(job.id, job);
@@ -591,12 +591,13 @@ export class EmulatorServer {
     const delimiter = COLUMN_DELIMITERS[job.columnDelimiter];
     const eol = job.lineEnding === 'CRLF' ? '\r\n' : '\n';
     const original = job.columns.map((c) => (c.includes(delimiter) || c.includes('"') ? `"${c.replace(/"/g, '""')}"` : c));
+    if (which === 'successfulresults') {
+      await this.#sendCsv(req, res, 200, successfulResultChunks(job, this.store), {});
+      return;
+    }
     let header: string[];
     let chunks: string[];
-    if (which === 'successfulresults') {
-      header = ['"sf__Id"', '"sf__Created"', ...original];
-      chunks = job.successful;
-    } else if (which === 'failedresults') {
+    if (which === 'failedresults') {
       header = ['"sf__Id"', '"sf__Error"', ...original];
       chunks = job.failed;
     } else {
