@@ -89,9 +89,11 @@ export class PgSqlClient implements SqlClient {
       async *[Symbol.asyncIterator]() {
         const client = await self.#connect();
         let broken: Error | undefined;
-        const cursor = client.query(new Cursor(text, [...params]));
+        let cursor: Cursor | undefined;
         try {
+          // BEGIN first: pg runs submitted queries in order, and the cursor occupies the connection until closed.
           await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+          cursor = client.query(new Cursor(text, [...params]));
           for (;;) {
             const rows = (await cursor.read(chunkSize)) as R[];
             if (rows.length === 0) break;
@@ -102,7 +104,7 @@ export class PgSqlClient implements SqlClient {
           throw thrown;
         } finally {
           try {
-            await cursor.close();
+            await cursor?.close();
             await client.query('COMMIT');
           } catch (closeError) {
             broken ??= closeError as Error;
