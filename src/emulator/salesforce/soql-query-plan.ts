@@ -210,8 +210,23 @@ export function compileSoql(text: string, store: EmulatorStore): QueryPlan {
 
   let sort: QueryPlan['sort'];
   if (query.orderBy.length > 0) {
-    const keys = query.orderBy.map((o) => ({ get: comparable(resolve(o.field)), desc: o.descending, nullsLast: o.nullsLast }));
+    const resolved = query.orderBy.map((o) => ({ field: resolve(o.field), o }));
+    const keys = resolved.map(({ field, o }) => ({ get: comparable(field), desc: o.descending, nullsLast: o.nullsLast }));
+    const cheapKeys = resolved.every(({ field }) => !STRING_TYPES.has(field.field.type));
+    const compareRows = (a: Row, b: Row): number => {
+      for (const { get, desc, nullsLast } of keys) {
+        const x = get(a), y = get(b);
+        if (x === y) continue;
+        if (x === null) return nullsLast ? 1 : -1;
+        if (y === null) return nullsLast ? -1 : 1;
+        const cmp = x < y ? -1 : x > y ? 1 : 0;
+        if (cmp !== 0) return desc ? -cmp : cmp;
+      }
+      return 0;
+    };
     sort = (rows) => {
+      // Numbers, dates and booleans compare as stored: sort in place (Array#sort is stable, so ties keep store order).
+      if (cheapKeys) return rows.sort(compareRows);
       // Decorate once: computing keys inside the comparator would lower-case strings n log n times.
       const decorated = rows.map((row, i) => ({ row, i, k: keys.map((key) => key.get(row)) }));
       decorated.sort((a, b) => {
