@@ -141,6 +141,7 @@ export class PostgresConnector implements Connector {
       plan: (s) => this.plan(s),
       tandemSchema: this.config.tandemSchema,
       batchSize: this.config.batchSize,
+      logger: this.#logger,
     });
   }
 

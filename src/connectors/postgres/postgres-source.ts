@@ -6,6 +6,7 @@ import { decodePosition, encodePosition, logTable, logTableName, type LogPositio
 import { quoteIdent } from './identifiers.js';
 import { CompleteKeySet, IncompleteKeyScanError } from './complete-key-set.js';
 import type { SqlClient } from './sql-client.js';
+import type { Logger } from '../../util/logger.js';
 import { NOW_EXPRESSION, instantExpression, recordSelectList, type PlanResolver, type RecordRow, type StreamPlan } from './stream-plan.js';
 import { parseValue, readExpression } from './table-shape.js';
 
@@ -21,6 +22,7 @@ export interface PostgresSourceOptions {
   readonly plan: PlanResolver;
   readonly tandemSchema: string;
   readonly batchSize: number;
+  readonly logger?: Logger;
 }
 
 /** The log watermark a full read hands out until it finishes: resuming from it starts the full read again. */
@@ -38,6 +40,7 @@ const FULL_READ_PENDING: Watermark = Object.freeze({ kind: 'log', position: '0' 
  */
 export class PostgresSource implements Source {
   readonly #o: PostgresSourceOptions;
+  #warnedHidden = false;
 
   constructor(options: PostgresSourceOptions) {
     this.#o = options;
@@ -111,15 +114,26 @@ export class PostgresSource implements Source {
 
   /** min(now(), start of the oldest open transaction of another session), as a cursor below every id at that time. */
   async #horizonCap(): Promise<Watermark> {
-    const { rows } = await this.#o.client.query<{ now: string; oldest: string | null }>(
+    const { rows } = await this.#o.client.query<{ now: string; oldest: string | null; hidden: string }>(
       `SELECT ${NOW_EXPRESSION} AS now,
               (SELECT to_char(min(xact_start) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
                  FROM pg_stat_activity
                 WHERE pid <> pg_backend_pid() AND xact_start IS NOT NULL AND datname = current_database()
-                  AND backend_type = 'client backend') AS oldest`,
+                  AND backend_type = 'client backend') AS oldest,
+              -- Sessions of other roles show NULLs unless tandem's role has pg_read_all_stats.
+              (SELECT count(*) FROM pg_stat_activity
+                WHERE datname = current_database() AND backend_type IS NULL)::text AS hidden`,
     );
     const row = rows[0];
     if (row === undefined) throw new Error('bug: horizon query returned no row');
+    if (row.hidden !== '0' && !this.#warnedHidden) {
+      this.#warnedHidden = true;
+      this.#o.logger?.warn(
+        { hiddenSessions: Number(row.hidden) },
+        'cannot see the transactions of other roles: late commits are caught only within lookbackSeconds; ' +
+          'GRANT pg_read_all_stats TO the tandem role to also cap the watermark at the oldest open transaction',
+      );
+    }
     const now: Watermark = { kind: 'cursor', modifiedAt: row.now, id: '' };
     if (row.oldest === null) return now;
     const oldest: Watermark = { kind: 'cursor', modifiedAt: row.oldest, id: '' };
