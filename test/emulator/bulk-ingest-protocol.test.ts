@@ -212,6 +212,14 @@ describe('Bulk API 2.0 ingest', () => {
     expect(info).toMatchObject({ state: 'Failed', errorMessage: 'InvalidBatch : Field name not found : Bogus__c' });
   });
 
+  it('fails the whole job on unparsable CSV and on a missing key column', async () => {
+    const badQuote = await ingest(call, { object: 'Account', operation: 'insert' }, 'Name,Phone\n"Open quote,1\nB,2\n');
+    expect(badQuote['state']).toBe('Failed');
+    expect(String(badQuote['errorMessage'])).toMatch(/^InvalidBatch : /);
+    const noId = await ingest(call, { object: 'Account', operation: 'update' }, 'Name\nX\n');
+    expect(noId).toMatchObject({ state: 'Failed', errorMessage: 'InvalidBatch : Field name not found : Id' });
+  });
+
   it('upserts by external id (DUPLICATE_VALUE for repeats) and by Id, honouring #N/A and empty values', async () => {
     const first = await ingest(call, { object: 'Account', operation: 'upsert', externalIdFieldName: 'External_Id__c' },
       'External_Id__c,Name,Phone\nU-1,One,111\nU-2,Two,222\nU-3,Dup,1\nu-3,Dup,2\n');

@@ -288,6 +288,7 @@ export async function runIngestJob(job: IngestJob, ctx: IngestContext): Promise<
       parser.end();
       while (!parser.readableEnded) {
         take();
+        if (parser.destroyed) throw parseError ?? new Error('the CSV parser stopped unexpectedly');
         await yieldToEventLoop();
       }
       take();
