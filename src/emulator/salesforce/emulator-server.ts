@@ -154,7 +154,10 @@ export class EmulatorServer {
       allow(method, ['POST']);
       this.#stats.tokenRequests++;
       const form = new URLSearchParams((await readBody(req, 1024 * 1024)).toString('utf8'));
-      const answer = await this.oauth.handle(form, this.origin);
+      // instance_url names the host the client reached us by (a container name in docker compose), as a real org
+      // answers with its own My Domain; the listening address (0.0.0.0) would not be reachable from elsewhere.
+      const host = req.headers.host;
+      const answer = await this.oauth.handle(form, host && /^[A-Za-z0-9.\-\[\]:]+$/.test(host) ? `http://${host}` : this.origin);
       this.#send(res, answer.status, JSON.stringify(answer.body), { 'Content-Type': JSON_TYPE, 'Cache-Control': 'no-cache,must-revalidate,max-age=0,no-store,private' });
       return;
     }

@@ -1,0 +1,98 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseConfig } from '../../../src/config/parse-config.js';
+import { buildProgram } from '../../../src/cli/program.js';
+
+/**
+ * No Docker engine runs here, so docker-compose.yml is checked by reading it: the services, ports, files and commands
+ * it names must exist, and the config the tandem service uses must validate with the environment compose gives it.
+ */
+const root = join(import.meta.dirname, '..', '..', '..');
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as {
+  services: Record<string, { image?: string; build?: string; command?: string[]; ports?: string[]; volumes?: string[]; environment?: Record<string, string>; depends_on?: Record<string, unknown> }>;
+  volumes?: Record<string, unknown>;
+};
+
+/** Resolves a command line against the real CLI: every subcommand and option must exist. */
+function checkCommand(args: readonly string[]): string[] {
+  const problems: string[] = [];
+  let command: Command = buildProgram();
+  let i = 0;
+  for (; i < args.length; i++) {
+    const sub = command.commands.find((c) => c.name() === args[i]);
+    if (!sub) break;
+    command = sub;
+  }
+  for (; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('-')) continue;
+    const option = command.options.find((o) => o.long === arg || o.short === arg);
+    if (!option) problems.push(`'${command.name()}' has no option ${arg}`);
+    else if (option.required && !option.optional) i++;
+  }
+  if (command.commands.length > 0 && command.name() !== 'tandem') problems.push(`'${command.name()}' needs a subcommand`);
+  return problems;
+}
+
+describe('docker-compose.yml', () => {
+  it('names the three services: Postgres, the Salesforce emulator and tandem', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['postgres', 'salesforce-emulator', 'tandem']);
+  });
+
+  it('builds images from a Dockerfile that exists and copies what the CLI needs', () => {
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    for (const service of ['salesforce-emulator', 'tandem']) expect(compose.services[service]!.build).toBe('.');
+    for (const path of ['bin', 'src', 'schema', 'conflict-rules', 'docker']) {
+      expect(dockerfile).toContain(`COPY ${path} ./${path}`);
+      expect(existsSync(join(root, path))).toBe(true);
+    }
+    expect(dockerfile).toMatch(/ENTRYPOINT \["node", "bin\/tandem.js"\]/);
+  });
+
+  it('runs commands the tandem CLI really has', () => {
+    for (const name of ['salesforce-emulator', 'tandem']) {
+      const command = compose.services[name]!.command!;
+      expect(command.length).toBeGreaterThan(0);
+      expect(checkCommand(command)).toEqual([]);
+    }
+    expect(checkCommand(['sync', '--no-such-flag'])).toEqual(["'sync' has no option --no-such-flag"]);
+  });
+
+  it('publishes ports that the services listen on', () => {
+    const emulator = compose.services['salesforce-emulator']!;
+    const port = emulator.command![emulator.command!.indexOf('--port') + 1];
+    expect(emulator.ports).toEqual([`${port}:${port}`]);
+    expect(compose.services['postgres']!.ports).toEqual(['5433:5432']);
+    expect(compose.services['tandem']!.environment!['SF_LOGIN_URL']).toBe(`http://salesforce-emulator:${port}`);
+  });
+
+  it('mounts files that exist, and named volumes that are declared', () => {
+    for (const service of Object.values(compose.services)) {
+      for (const volume of service.volumes ?? []) {
+        const [source] = volume.split(':');
+        if (source!.startsWith('./')) expect(existsSync(join(root, source!))).toBe(true);
+        else expect(Object.keys(compose.volumes ?? {})).toContain(source);
+      }
+    }
+  });
+
+  it('gives tandem a config that validates with the environment compose sets, and databases the init script creates', () => {
+    const tandem = compose.services['tandem']!;
+    const configPath = tandem.command![tandem.command!.indexOf('--config') + 1]!;
+    expect(configPath.startsWith('/app/')).toBe(true);
+    const local = join(root, configPath.slice('/app/'.length));
+    const config = parseConfig(readFileSync(local, 'utf8'), local, tandem.environment!);
+    expect(config.objects.map((o) => o.name)).toEqual(['account', 'contact']);
+    expect(config.schedule?.cron).toBeTruthy();
+    const init = readFileSync(join(root, 'docker', 'postgres-init.sql'), 'utf8');
+    for (const url of [tandem.environment!['TANDEM_STATE_URL']!, tandem.environment!['ERP_DATABASE_URL']!]) {
+      const database = new URL(url).pathname.slice(1);
+      expect(init).toContain(`create database ${database};`);
+    }
+    for (const mapping of config.objects) expect(init).toContain(`create table ${mapping.erp.table}`);
+    expect(Object.keys(tandem.depends_on ?? {}).sort()).toEqual(['postgres', 'salesforce-emulator']);
+  });
+});
