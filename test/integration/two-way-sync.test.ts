@@ -77,3 +77,47 @@ for (const backend of testBackends()) {
     });
   });
 }
+
+for (const backend of testBackends()) {
+  describe(`${backend.name}: a crash after the write and before the commit`, () => {
+    let h: Harness;
+    afterEach(async () => {
+      await h?.close();
+    });
+
+    for (const side of ['crm', 'erp'] as const) {
+      it(`loses no update and duplicates nothing when the process dies after the ${side} confirmed its writes`, async () => {
+        h = await createHarness(backend);
+        if (side === 'crm') {
+          h.erp.insert('customers', 'A', { name: 'A', phone: '1', city: 'X' });
+          h.erp.insert('customers', 'B', { name: 'B', phone: '2', city: 'Y' });
+        } else {
+          h.crm.insert('Account', 'A', { name: 'A', phone: '1', city: 'X' });
+          h.crm.insert('Account', 'B', { name: 'B', phone: '2', city: 'Y' });
+        }
+        const crashed = await runSync(h.ctx, {
+          checkpoint: (step) => {
+            if (step === `before-apply:account:${side}`) throw new Error('simulated crash: the side has the records, the state store does not know');
+          },
+        });
+        expect(crashed.status).toBe('failed');
+        const target = side === 'crm' ? h.crm : h.erp;
+        const entity = side === 'crm' ? 'Account' : 'customers';
+        expect(target.live(entity)).toHaveLength(2); // the writes landed before the crash
+
+        // Meanwhile the origin side edits one of the records again.
+        const origin = side === 'crm' ? h.erp : h.crm;
+        const originEntity = side === 'crm' ? 'customers' : 'Account';
+        origin.update(originEntity, origin.findByKey(originEntity, 'A')!.nativeId, { phone: '111' });
+
+        const next = await runSync(h.ctx);
+        expect(next.status).toBe('succeeded');
+        const keys = target.live(entity).map((r) => r.key).sort();
+        expect(keys).toEqual(['A', 'B']); // no duplicate
+        expect(target.findByKey(entity, 'A')!.fields['phone']).toBe('111'); // no lost update
+        expect(snapshot(h.erp, 'customers')).toEqual(snapshot(h.crm, 'Account'));
+        expect((await runSync(h.ctx)).writes).toBe(0);
+      });
+    }
+  });
+}
