@@ -27,6 +27,17 @@ export class UnknownObjectError extends TandemError {
   }
 }
 
+/** Another run of the same sync holds its lock: two runs at once would write the same records twice. */
+export class SyncAlreadyRunningError extends TandemError {
+  constructor(sync: string) {
+    super(`another tandem run of sync '${sync}' is in progress (it holds the sync's lock in the state store); this run did nothing. Fix: wait for it to finish (tandem status shows it), or stop the other process`, {
+      code: 'SYNC_ALREADY_RUNNING',
+      context: { sync },
+      exitCode: 4,
+    });
+  }
+}
+
 export function selectObjects(ctx: SyncContext, names: readonly string[] | undefined): readonly SyncObject[] {
   if (!names || names.length === 0) return ctx.objects;
   return names.map((name) => {
@@ -49,6 +60,16 @@ export async function runSync(ctx: SyncContext, options: SyncOptions = {}): Prom
   const started = Date.now();
   const objects = selectObjects(ctx, options.objects);
   const policyVersions = Object.fromEntries(objects.map((o) => [o.name, o.policyVersion]));
+  const unlock = await ctx.store.database.tryLock(`sync:${ctx.sync}`);
+  if (!unlock) throw new SyncAlreadyRunningError(ctx.sync);
+  try {
+    return await runLocked(ctx, options, objects, policyVersions, started);
+  } finally {
+    await unlock();
+  }
+}
+
+async function runLocked(ctx: SyncContext, options: SyncOptions, objects: readonly SyncObject[], policyVersions: Record<string, string>, started: number): Promise<SyncRunResult> {
   await ctx.store.markInterruptedRuns(ctx.sync);
   const runId = await ctx.store.startRun(ctx.sync, objects.map((o) => o.name), false, policyVersions);
   const run: RunHandle = { id: runId, counts: Object.fromEntries(objects.map((o) => [o.name, emptyObjectCounts()])) };

@@ -17,7 +17,26 @@ export interface StateDatabase {
   readonly db: Kysely<StateTables>;
   readonly kind: StateTarget['kind'];
   readonly schema: string;
+  /**
+   * Takes the exclusive lock of one sync for the duration of a run, or returns null when another run holds it.
+   * On a real server it is a session advisory lock (so it also excludes other processes, and dies with a crashed
+   * one); the embedded store is single-process, so an in-process lock suffices.
+   */
+  tryLock(name: string): Promise<(() => Promise<void>) | null>;
   close(): Promise<void>;
+}
+
+const inProcessLocks = new Set<string>();
+
+function inProcessLock(scope: string) {
+  return async (name: string): Promise<(() => Promise<void>) | null> => {
+    const id = `${scope}\u0000${name}`;
+    if (inProcessLocks.has(id)) return null;
+    inProcessLocks.add(id);
+    return async () => {
+      inProcessLocks.delete(id);
+    };
+  };
 }
 
 export class MigrationError extends TandemError {
@@ -35,6 +54,7 @@ export async function openStateDatabase(target: StateTarget, schema = 'tandem'):
   }
   let dialect: Dialect;
   let closeExtra: () => Promise<void> = async () => {};
+  let tryLock: StateDatabase['tryLock'];
   if (target.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: target.url, max: 4, application_name: 'tandem' });
     pool.on('error', () => {}); // idle-client errors surface on the next query instead of crashing the process
@@ -46,12 +66,33 @@ export async function openStateDatabase(target: StateTarget, schema = 'tandem'):
       throw new UnavailableError(`cannot connect to the state database: ${(error as Error).message}. Check state.url in tandem.yaml (or TANDEM_STATE_URL) and that the server accepts connections.`, { database: 'state' }, error);
     }
     dialect = new PostgresDialect({ pool });
+    tryLock = async (name) => {
+      const client = await pool.connect();
+      try {
+        const result = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1)) as locked', [`tandem:${schema}:${name}`]);
+        if (!result.rows[0]?.locked) {
+          client.release();
+          return null;
+        }
+      } catch (error) {
+        client.release();
+        throw error;
+      }
+      return async () => {
+        try {
+          await client.query('select pg_advisory_unlock(hashtext($1))', [`tandem:${schema}:${name}`]);
+        } finally {
+          client.release();
+        }
+      };
+    };
   } else {
     const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
     if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
     const pglite = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
     await pglite.waitReady;
     dialect = new PGliteDialect(pglite);
+    tryLock = inProcessLock(`pglite:${target.dataDir ?? Math.random()}:${schema}`);
     closeExtra = async () => {
       if (!pglite.closed) await pglite.close();
     };
@@ -62,6 +103,7 @@ export async function openStateDatabase(target: StateTarget, schema = 'tandem'):
     db,
     kind: target.kind,
     schema,
+    tryLock,
     async close() {
       if (closed) return;
       closed = true;

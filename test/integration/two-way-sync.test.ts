@@ -121,3 +121,34 @@ for (const backend of testBackends()) {
     }
   });
 }
+
+for (const backend of testBackends()) {
+  describe(`${backend.name}: one run of a sync at a time`, () => {
+    let h: Harness;
+    afterEach(async () => {
+      await h?.close();
+    });
+
+    it('refuses a second concurrent run of the same sync, and lets the next one in afterwards', async () => {
+      h = await createHarness(backend);
+      h.erp.insert('customers', 'A', { name: 'A', phone: '1', city: 'X' });
+      let release!: () => void;
+      const paused = new Promise<void>((resolve) => (release = resolve));
+      let reached!: () => void;
+      const atCheckpoint = new Promise<void>((resolve) => (reached = resolve));
+      const first = runSync(h.ctx, {
+        checkpoint: async (step) => {
+          if (step === 'planned:account') {
+            reached();
+            await paused;
+          }
+        },
+      });
+      await atCheckpoint;
+      await expect(runSync(h.ctx)).rejects.toThrow(/another tandem run of sync 'test' is in progress/);
+      release();
+      expect((await first).status).toBe('succeeded');
+      expect((await runSync(h.ctx)).status).toBe('succeeded');
+    });
+  });
+}
