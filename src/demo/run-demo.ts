@@ -29,43 +29,11 @@ export interface DemoReport {
   readonly alignment: Readonly<Record<string, { erp: number; crm: number; differing: number }>>;
 }
 
-const ERP_SCHEMA = `
-create table public.customers (
-  customer_no    text primary key,
-  name           text not null,
-  phone          text,
-  email          text,
-  website        text,
-  industry       text,
-  city           text,
-  country        text,
-  annual_revenue numeric(14,2),
-  employees      integer,
-  status         text,
-  updated_at     timestamptz not null default clock_timestamp()
-);
-create index customers_updated on public.customers (updated_at, customer_no);
-create table public.contacts (
-  contact_no  text primary key,
-  first_name  text,
-  last_name   text not null,
-  email       text,
-  phone       text,
-  title       text,
-  customer_no text,
-  updated_at  timestamptz not null default clock_timestamp()
-);
-create index contacts_updated on public.contacts (updated_at, contact_no);
-create function public.touch_updated_at() returns trigger language plpgsql as $$
-begin new.updated_at := clock_timestamp(); return new; end $$;
-create trigger customers_touch before update on public.customers for each row execute function public.touch_updated_at();
-create trigger contacts_touch before update on public.contacts for each row execute function public.touch_updated_at();
-`;
 
 type PgliteInstance = InstanceType<typeof import('@electric-sql/pglite').PGlite>;
 
 async function seedErp(pglite: PgliteInstance, customers: readonly SampleCustomer[], contactCount: number, random: () => number): Promise<void> {
-  await pglite.exec(ERP_SCHEMA);
+  await pglite.exec(await readFile(join(packageRoot(), 'examples', 'erp-schema.sql'), 'utf8'));
   const cols = ['customer_no', 'name', 'phone', 'email', 'website', 'industry', 'city', 'country', 'annual_revenue', 'employees', 'status'] as const;
   await pglite.query(
     `insert into public.customers (${cols.join(', ')}) select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::numeric[], $10::int[], $11::text[])`,

@@ -88,11 +88,15 @@ describe('docker-compose.yml', () => {
     expect(config.objects.map((o) => o.name)).toEqual(['account', 'contact']);
     expect(config.schedule?.cron).toBeTruthy();
     const init = readFileSync(join(root, 'docker', 'postgres-init.sql'), 'utf8');
+    const postgres = compose.services['postgres']!;
+    const included = /\\i (\S+)/.exec(init)![1]!;
+    const mount = postgres.volumes!.find((v) => v.split(':')[1] === included)!;
+    const schemaSql = readFileSync(join(root, mount.split(':')[0]!), 'utf8');
     for (const url of [tandem.environment!['TANDEM_STATE_URL']!, tandem.environment!['ERP_DATABASE_URL']!]) {
       const database = new URL(url).pathname.slice(1);
       expect(init).toContain(`create database ${database};`);
     }
-    for (const mapping of config.objects) expect(init).toContain(`create table ${mapping.erp.table}`);
+    for (const mapping of config.objects) expect(schemaSql).toContain(`create table ${mapping.erp.table}`);
     expect(Object.keys(tandem.depends_on ?? {}).sort()).toEqual(['postgres', 'salesforce-emulator']);
   });
 });
