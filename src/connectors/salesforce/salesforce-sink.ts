@@ -227,6 +227,10 @@ export class SalesforceSink implements Sink {
         if (file === 'successfulResults') {
           const status = kind === 'delete' ? 'deleted' : row['sf__Created'] === 'true' ? 'created' : 'updated';
           result = { key, status, ...(nativeId ? { nativeId } : {}) };
+        } else if (kind === 'delete' && file === 'failedResults' && (row['sf__Error'] ?? '').startsWith('ENTITY_IS_DELETED')) {
+          // Already deleted (a retried delete, or a user deleted it meanwhile): what the delete asked for holds, as a
+          // delete by key of a key that no longer exists does.
+          result = { key, status: 'deleted', reason: `already deleted in Salesforce (${row['sf__Error']})`, ...(nativeId ? { nativeId } : {}) };
         } else if (file === 'failedResults') {
           result = { key, status: 'rejected', reason: row['sf__Error'] ?? 'rejected without a reason', ...(nativeId ? { nativeId } : {}) };
         } else {
