@@ -82,6 +82,7 @@ export type ContractCheck =
   | 'delete'
   | 'delete-retry'
   | 'reject'
+  | 'opaque-keys'
   | 'null-and-absent'
   | 'read-back'
   | 'resume-empty'
@@ -327,6 +328,18 @@ export function connectorContract(name: string, makeFixture: () => Promise<Conne
       expect(bad?.reason?.length).toBeGreaterThan(0);
       const live = (await read(fx, undefined)).records.filter((r) => !r.deleted);
       expect(live.map((r) => r.key).sort()).toEqual(['W-1', 'W-3']);
+    });
+
+    check('opaque-keys', 'keys and text are opaque: quotes, commas, backslashes, newlines and non-ASCII survive write, read and delete by key', async () => {
+      const keys = [`O'Brien, "Ltd"`, 'back\\slash;semi', 'zoë-日本-1', '  spaced  '];
+      const text = 'line one\nline "two", \'three\' é';
+      const records: OutboundRecord[] = keys.map((key, i) => ({ key, op: 'upsert', fields: { ...sample(i), [fx.fields.text]: text } }));
+      expectStatuses(await write(fx, [records]), Object.fromEntries(keys.map((k) => [k, 'created'])));
+      const read1 = (await read(fx, undefined)).records;
+      expect(read1.map((r) => r.key).sort()).toEqual([...keys].sort());
+      for (const r of read1) expect(r.fields[fx.fields.text]).toBe(text);
+      expectStatuses(await write(fx, [keys.map((key) => ({ key, op: 'delete' as const, fields: {} }))]), Object.fromEntries(keys.map((k) => [k, 'deleted'])));
+      expect((await read(fx, undefined)).records.filter((r) => !r.deleted)).toEqual([]);
     });
 
     check('null-and-absent', 'null sets null and an absent field is left alone', async () => {
