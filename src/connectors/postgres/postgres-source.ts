@@ -261,8 +261,10 @@ export class PostgresSource implements Source {
   }
 
   /**
-   * Every live key (rows with a key, not soft-deleted), in pages. On a real server one consistent snapshot through a
-   * server-side cursor; on PGlite keyset pages. Prefer `readCompleteKeySet`, which cannot return a partial set.
+   * Every live row's key (not soft-deleted), in pages; a row without a key is listed with key '' (as the Source
+   * contract asks), so key reconciliation can tell a keyless row tandem knows by its derived key from a deleted one.
+   * On a real server one consistent snapshot through a server-side cursor; on PGlite keyset pages. Prefer
+   * `readCompleteKeySet`, which cannot return a partial set.
    */
   listKeys(stream: StreamRef, options: CallOptions): AsyncIterable<readonly KeyEntry[]> {
     return this.#listKeys(stream, options);
@@ -272,18 +274,18 @@ export class PostgresSource implements Source {
     const plan = await this.#o.plan(stream);
     const keyRef = `t.${quoteIdent(plan.key.name)}`;
     const select = `${keyRef}::text AS __key, t.${quoteIdent(plan.pk.name)}::text AS __pk`;
-    const filter = `${keyRef} IS NOT NULL${plan.softDelete === undefined ? '' : ` AND t.${quoteIdent(plan.softDelete.name)} IS NULL`}`;
-    const toEntries = (rows: readonly { __key: string; __pk: string }[]): readonly KeyEntry[] =>
-      Object.freeze(rows.map((r) => Object.freeze({ key: r.__key, nativeId: r.__pk })));
+    const filter = plan.softDelete === undefined ? 'true' : `t.${quoteIdent(plan.softDelete.name)} IS NULL`;
+    const toEntries = (rows: readonly { __key: string | null; __pk: string }[]): readonly KeyEntry[] =>
+      Object.freeze(rows.map((r) => Object.freeze({ key: r.__key ?? '', nativeId: r.__pk })));
     const stream_ = this.#o.client.stream;
     if (stream_ !== undefined) {
-      for await (const rows of stream_<{ __key: string; __pk: string }>(`SELECT ${select} FROM ${plan.table} t WHERE ${filter}`, [], this.#o.batchSize)) {
+      for await (const rows of stream_<{ __key: string | null; __pk: string }>(`SELECT ${select} FROM ${plan.table} t WHERE ${filter}`, [], this.#o.batchSize)) {
         options.signal?.throwIfAborted();
         yield toEntries(rows);
       }
       return;
     }
-    for await (const page of this.#pagesByPk<{ __key: string; __pk: string }>(plan, select, filter, this.#o.batchSize, options)) {
+    for await (const page of this.#pagesByPk<{ __key: string | null; __pk: string }>(plan, select, filter, this.#o.batchSize, options)) {
       if (page.rows.length > 0) yield toEntries(page.rows);
     }
   }
@@ -295,7 +297,7 @@ export class PostgresSource implements Source {
   async readCompleteKeySet(stream: StreamRef, options: CallOptions = {}): Promise<CompleteKeySet> {
     const keys = new Map<string, string>();
     try {
-      for await (const page of this.listKeys(stream, options)) for (const e of page) keys.set(e.key, e.nativeId);
+      for await (const page of this.listKeys(stream, options)) for (const e of page) if (e.key !== '') keys.set(e.key, e.nativeId);
     } catch (thrown) {
       throw new IncompleteKeyScanError(stream.name, keys.size, thrown);
     }
