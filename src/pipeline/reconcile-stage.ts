@@ -9,6 +9,10 @@ import { derivedKey } from './staged-change.js';
  * Key reconciliation: lists every live key on a side and stages a tombstone for each record tandem believes exists
  * there but the listing did not return (a hard delete the side does not report). Only a listing that ran to its end
  * is used: an interrupted one throws before anything is staged, so an incomplete scan never deletes a record.
+ *
+ * "Believes exists" covers both what is recorded in `record_state` and changes still waiting in the inbox: a record
+ * captured by an earlier, interrupted run and deleted before it was planned must not be planned as existing (it
+ * would be created on the other side from a row that is gone).
  */
 export async function reconcileSide(ctx: SyncContext, object: SyncObject, system: SystemId, counts: ObjectCounts, options: SyncOptions): Promise<number> {
   const source = ctx.connectors[system].createSource();
@@ -30,6 +34,35 @@ export async function reconcileSide(ctx: SyncContext, object: SyncObject, system
       counts[system].captured += missing.length;
     }
   }
+  const stale = await tombstoneStaleInbox(ctx, object, system, live, detectedAt);
+  tombstones += stale;
+  counts[system].captured += stale;
   ctx.logger.info({ object: object.name, system, live: live.size, tombstones }, 'key reconciliation finished');
   return tombstones;
+}
+
+/** Stages tombstones over inbox entries of `system` that say a record exists which the complete listing did not return. */
+async function tombstoneStaleInbox(ctx: SyncContext, object: SyncObject, system: SystemId, live: ReadonlySet<string>, detectedAt: string): Promise<number> {
+  const PAGE = 1000;
+  // Far in the future: only the inbox matters here, and nextPlanKeys also returns due failed records (harmless).
+  const horizon = new Date('9999-12-31T00:00:00Z');
+  let after: string | null = null;
+  let staged = 0;
+  for (;;) {
+    const keys: readonly string[] = await ctx.store.nextPlanKeys(ctx.sync, object.name, after, PAGE, horizon);
+    if (keys.length === 0) return staged;
+    after = keys[keys.length - 1]!;
+    const missing = keys.filter((key) => !live.has(key));
+    if (missing.length === 0) continue;
+    const { inbox } = await ctx.store.loadForPlanning(ctx.sync, object.name, missing);
+    const stale: StagedChange[] = [];
+    for (const key of missing) {
+      const change = inbox.get(key)?.[system];
+      if (change && !change.deleted) stale.push({ key, nativeId: change.nativeId, fields: {}, modifiedAt: detectedAt, deleted: true, keyMissing: false });
+    }
+    if (stale.length > 0) {
+      await ctx.store.stageChanges({ sync: ctx.sync, object: object.name, system }, stale, null);
+      staged += stale.length;
+    }
+  }
 }
