@@ -83,10 +83,6 @@ function valuesOf(rows: readonly UserRow[]): { text: string; params: unknown[] }
   return { text: tuples.join(', '), params };
 }
 
-const KEYLESS_NOT_LISTED =
-  "PostgresSource.listKeys filters `key IS NOT NULL`, but reconcile-stage maps '' to the derived key: a live ERP " +
-  'row whose key write-back failed would be tombstoned by a full sync';
-
 async function postgresFixture(backend: TestBackend, capture: 'watermark' | 'changelog'): Promise<ConnectorFixture> {
   const { sql, connectorConfig } = await openSql(backend);
   const schema = uniqueSchemaName('contract');
@@ -136,14 +132,10 @@ async function postgresFixture(backend: TestBackend, capture: 'watermark' | 'cha
 }
 
 for (const backend of testBackends()) {
-  connectorContract(`postgres (${backend.name}, watermark capture)`, () => postgresFixture(backend, 'watermark'), {
-    knownGaps: { 'list-keys-keyless': KEYLESS_NOT_LISTED },
-  });
+  connectorContract(`postgres (${backend.name}, watermark capture)`, () => postgresFixture(backend, 'watermark'));
 }
 // Changelog capture on PGlite only: on a shared real server it waits for every other session's open transaction.
-connectorContract('postgres (pglite, changelog capture)', () => postgresFixture({ name: 'pglite', url: undefined }, 'changelog'), {
-  knownGaps: { 'list-keys-keyless': KEYLESS_NOT_LISTED },
-});
+connectorContract('postgres (pglite, changelog capture)', () => postgresFixture({ name: 'pglite', url: undefined }, 'changelog'));
 
 // ---- salesforce: the in-process emulator, over real sockets ----
 
