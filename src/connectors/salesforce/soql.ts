@@ -54,10 +54,13 @@ export interface ChangesQuery {
 }
 
 /**
- * The incremental pull: every record after the (SystemModstamp, Id) cursor, in cursor order, so that records
- * sharing one timestamp are never skipped:
- * `WHERE SystemModstamp > t OR (SystemModstamp = t AND Id > 'id') ORDER BY SystemModstamp ASC, Id ASC`.
- * With `lookbackSeconds` > 0 it reads from `t - lookback` inclusive instead (re-read rows are dropped by the diff).
+ * The incremental pull: every record changed at or after the start of the watermark's second (minus
+ * `lookbackSeconds`), in cursor order:
+ * `WHERE SystemModstamp >= <second of t - lookback> ORDER BY SystemModstamp ASC, Id ASC`.
+ *
+ * Why not `SystemModstamp > t OR (SystemModstamp = t AND Id > 'id')`: SystemModstamp has whole seconds, so a
+ * record with a smaller Id changed later in the watermark's own second has the same stamp and would be skipped
+ * for good. Re-reading that second costs a few rows, which the engine drops because they did not change.
  *
  * @example
  * ```ts
@@ -68,14 +71,10 @@ export function buildChangesQuery(q: ChangesQuery): string {
   const select = uniqueNames(['Id', ...q.fields, 'SystemModstamp', ...(q.includeDeleted ? ['IsDeleted'] : [])]);
   let where = '';
   if (q.since) {
-    const lookback = q.lookbackSeconds ?? 0;
-    if (lookback > 0) {
-      const from = new Date(Number(instantToEpochNanos(q.since.modifiedAt) / 1_000_000n) - lookback * 1000).toISOString();
-      where = ` WHERE SystemModstamp >= ${from}`;
-    } else {
-      const t = soqlDatetime(q.since.modifiedAt);
-      where = ` WHERE SystemModstamp > ${t} OR (SystemModstamp = ${t} AND Id > ${soqlString(q.since.id)})`;
-    }
+    const lookbackMs = (q.lookbackSeconds ?? 0) * 1000;
+    const millis = Number(instantToEpochNanos(q.since.modifiedAt) / 1_000_000n);
+    const from = new Date(Math.floor(millis / 1000) * 1000 - lookbackMs).toISOString();
+    where = ` WHERE SystemModstamp >= ${from}`;
   }
   return `SELECT ${select.map(soqlIdentifier).join(', ')} FROM ${soqlIdentifier(q.entity)}${where} ORDER BY SystemModstamp ASC, Id ASC`;
 }

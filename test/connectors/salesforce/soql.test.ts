@@ -65,9 +65,10 @@ describe('buildChangesQuery', () => {
     );
   });
 
-  it('never skips records sharing the cursor timestamp', () => {
+  it('re-reads the whole second of the cursor, so records changed later in that second are never skipped', () => {
     const q = buildChangesQuery({ entity: 'Account', fields: ['Name'], since: { modifiedAt: '2024-01-01T00:00:00.5Z', id: "001'x" } });
-    expect(q).toContain("WHERE SystemModstamp > 2024-01-01T00:00:00.500Z OR (SystemModstamp = 2024-01-01T00:00:00.500Z AND Id > '001\\'x')");
+    expect(q).toContain('WHERE SystemModstamp >= 2024-01-01T00:00:00.000Z ORDER BY');
+    expect(q).not.toContain("001'x");
     expect(q.endsWith('ORDER BY SystemModstamp ASC, Id ASC')).toBe(true);
   });
 
