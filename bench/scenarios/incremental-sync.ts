@@ -1,0 +1,61 @@
+import pg from 'pg';
+import { runInChild } from '../harness/child-process.js';
+import { customerKey } from '../harness/erp-fixture.js';
+import type { SyncedState } from '../harness/synced-state.js';
+import type { SyncOnceResult } from './sync-once-child.js';
+
+/** Edited records per side per run. */
+export const CHANGES_PER_SIDE = 1000;
+
+export interface SyncRun extends SyncOnceResult {
+  readonly maxRssMb: number;
+  readonly httpCalls: number;
+  readonly wallMs: number;
+}
+
+/** One `tandem sync` process against the synced state, with its HTTP calls counted at the emulator. */
+export async function syncInChild(state: SyncedState): Promise<SyncRun> {
+  const before = await state.emulator.httpRequests();
+  const child = await runInChild<SyncOnceResult>(new URL('./sync-once-child.ts', import.meta.url), 'syncOnceChild', state.engine);
+  const httpCalls = (await state.emulator.httpRequests()) - before - 1;
+  if (child.result.status !== 'succeeded') throw new Error(`sync ended ${child.result.status}`);
+  return { ...child.result, maxRssMb: child.maxRssMb, httpCalls, wallMs: child.wallMs };
+}
+
+/**
+ * Edits round `round`'s records: 1000 ERP rows (an UPDATE, the trigger stamps updated_at) and 1000 other records in
+ * the CRM (through the emulator's admin API, as a user would), disjoint so that no conflict is involved.
+ */
+export async function editBothSides(state: SyncedState, round: number): Promise<void> {
+  const base = round * 2 * CHANGES_PER_SIDE;
+  if (base + 2 * CHANGES_PER_SIDE > state.crmRows) throw new Error(`round ${round} needs more than ${state.crmRows} CRM records`);
+  const erpKeys = Array.from({ length: CHANGES_PER_SIDE }, (_, i) => customerKey(base + i + 1));
+  const crmKeys = Array.from({ length: CHANGES_PER_SIDE }, (_, i) => customerKey(base + CHANGES_PER_SIDE + i + 1));
+  const client = new pg.Client({ connectionString: state.engine.databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`update ${state.engine.table} set city = city || ' (r${round})' where customer_no = any($1::text[])`, [erpKeys]);
+  } finally {
+    await client.end();
+  }
+  await state.emulator.saveRecords('Account', crmKeys.map((key) => ({ Id: state.crmIds.get(key), Phone: `+4799${String(round).padStart(2, '0')}${key.slice(-5)}` })));
+}
+
+/**
+ * Scenario 4 on one table: an unmeasured warm-up round (so every measured run also reads back the previous run's
+ * echoes, as in steady operation), then `runs` measured rounds of edits + sync. Each must write exactly the 2000
+ * edits across.
+ */
+export async function benchIncremental(state: SyncedState, runs: number): Promise<SyncRun[]> {
+  const out: SyncRun[] = [];
+  for (let round = 0; round <= runs; round += 1) {
+    await editBothSides(state, round);
+    const run = await syncInChild(state);
+    if (run.written.erp !== CHANGES_PER_SIDE || run.written.crm !== CHANGES_PER_SIDE) {
+      throw new Error(`round ${round}: expected ${CHANGES_PER_SIDE} writes per side, got erp ${run.written.erp}, crm ${run.written.crm} (captured erp ${run.captured.erp}, crm ${run.captured.crm})`);
+    }
+    console.error(`  incremental ${state.rows.toLocaleString('en-US')} rows, ${round === 0 ? 'warm-up' : `run ${round}`}: sync ${(run.syncMs / 1000).toFixed(2)} s, ${run.httpCalls} HTTP calls, ${run.maxRssMb} MB`);
+    if (round > 0) out.push(run);
+  }
+  return out;
+}
