@@ -10,8 +10,11 @@ import type { StateTables } from './state-tables.js';
 /** Where the state store lives: a real Postgres (a connection string) or the embedded one (PGlite, in a folder). */
 export type StateTarget =
   | { readonly kind: 'postgres'; readonly url: string }
-  /** `dataDir` null keeps everything in memory (tests). */
-  | { readonly kind: 'embedded'; readonly dataDir: string | null };
+  /**
+   * `dataDir` null keeps everything in memory (tests). `pglite` uses an instance the caller opened (and closes):
+   * tests share one per file, each on its own schema, instead of paying PGlite's start-up per test.
+   */
+  | { readonly kind: 'embedded'; readonly dataDir: string | null; readonly pglite?: import('@electric-sql/pglite').PGlite };
 
 export interface StateDatabase {
   readonly db: Kysely<StateTables>;
@@ -88,17 +91,19 @@ export async function openStateDatabase(target: StateTarget, schema = 'tandem'):
     };
   } else {
     const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
-    if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
-    const pglite = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
+    if (target.dataDir && !target.pglite) await mkdir(target.dataDir, { recursive: true });
+    const owned = target.pglite === undefined;
+    const pglite = target.pglite ?? (target.dataDir ? new PGlite(target.dataDir) : new PGlite());
     await pglite.waitReady;
     dialect = new PGliteDialect(pglite);
     tryLock = inProcessLock(`pglite:${target.dataDir ?? Math.random()}:${schema}`);
     closeExtra = async () => {
-      if (!pglite.closed) await pglite.close();
+      if (owned && !pglite.closed) await pglite.close();
     };
   }
   const db = new Kysely<StateTables>({ dialect }).withSchema(schema);
   let closed = false;
+  const destroyDialect = target.kind === 'postgres' || target.pglite === undefined;
   return {
     db,
     kind: target.kind,
@@ -107,7 +112,8 @@ export async function openStateDatabase(target: StateTarget, schema = 'tandem'):
     async close() {
       if (closed) return;
       closed = true;
-      await db.destroy();
+      // A borrowed PGlite stays open for its owner: the Kysely driver would close it on destroy.
+      if (destroyDialect) await db.destroy();
       await closeExtra();
     },
   };

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStateDatabase } from '../../src/state/state-database.js';
+import { openTestStateDatabase } from '../support/test-state.js';
 import { StateStore, nextRetryDelayMs } from '../../src/state/state-store.js';
 import { testBackends, uniqueSchemaName, type TestBackend } from '../support/test-databases.js';
 
 async function openStore(backend: TestBackend, schema: string): Promise<StateStore> {
-  const database = await openStateDatabase(backend.url ? { kind: 'postgres', url: backend.url } : { kind: 'embedded', dataDir: null }, schema);
+  const database = await openTestStateDatabase(backend, schema);
   return new StateStore(database);
 }
 

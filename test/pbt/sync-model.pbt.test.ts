@@ -1,10 +1,10 @@
 import fc from 'fast-check';
+import { openTestStateDatabase } from '../support/test-state.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryConnector } from '../../src/connectors/memory/memory-connector.js';
 import { MemorySystem } from '../../src/connectors/memory/memory-system.js';
 import { runSync } from '../../src/pipeline/run-sync.js';
 import type { SyncContext, SyncObject } from '../../src/pipeline/sync-object.js';
-import { openStateDatabase } from '../../src/state/state-database.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { identityMapper, snapshot, testLatestWins } from '../support/sync-harness.js';
@@ -44,7 +44,7 @@ for (const backend of testBackends()) {
     let store: StateStore;
     let run = 0;
     beforeAll(async () => {
-      const database = await openStateDatabase(backend.url ? { kind: 'postgres', url: backend.url } : { kind: 'embedded', dataDir: null }, uniqueSchemaName('model'));
+      const database = await openTestStateDatabase(backend, uniqueSchemaName('model'));
       store = new StateStore(database);
       await store.migrate();
     });

@@ -1,4 +1,5 @@
 import { MemoryConnector } from '../../src/connectors/memory/memory-connector.js';
+import { openTestStateDatabase } from './test-state.js';
 import { MemorySystem } from '../../src/connectors/memory/memory-system.js';
 import type { Conflict, Resolution } from '../../src/model/conflict.js';
 import type { Fields } from '../../src/model/record.js';
@@ -6,7 +7,6 @@ import { compareInstants } from '../../src/model/instant.js';
 import type { SystemId } from '../../src/model/system.js';
 import type { Direction } from '../../src/diff/plan-record.js';
 import type { ConflictResolver } from '../../src/resolve/conflict-resolver.js';
-import { openStateDatabase } from '../../src/state/state-database.js';
 import { StateStore } from '../../src/state/state-store.js';
 import type { FieldMapper, SyncContext, SyncObject } from '../../src/pipeline/sync-object.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -51,7 +51,7 @@ export interface Harness {
 
 export async function createHarness(backend: TestBackend, options: { resolver?: ConflictResolver; directions?: Readonly<Record<string, Direction>>; rejectCrm?: (key: string, fields: Fields) => string | undefined } = {}): Promise<Harness> {
   const schema = uniqueSchemaName('sync');
-  const database = await openStateDatabase(backend.url ? { kind: 'postgres', url: backend.url } : { kind: 'embedded', dataDir: null }, schema);
+  const database = await openTestStateDatabase(backend, schema);
   const store = new StateStore(database);
   await store.migrate();
   const erp = new MemorySystem({ idPrefix: 'E' });
