@@ -15,7 +15,7 @@ export async function machineInfo(databaseUrl: string): Promise<MachineInfo> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ v: string }>('show server_version');
+    const { rows } = await client.query<{ v: string }>(`select current_setting('server_version') as v`);
     return {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? 'unknown',
