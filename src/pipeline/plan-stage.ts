@@ -2,6 +2,7 @@ import { planRecord, type RecordChangeKind } from '../diff/plan-record.js';
 import type { SystemId } from '../model/system.js';
 import type { DecisionRow, OutboxEntry, QueuedConflictRow, RecordState } from '../state/record-rows.js';
 import { observedSide, planTransition, settleEchoes } from './record-transition.js';
+import { derivedKey } from './staged-change.js';
 import type { ObjectCounts, RunHandle } from './run-counts.js';
 import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';
 
@@ -45,7 +46,7 @@ export async function planObject(ctx: SyncContext, object: SyncObject, run: RunH
         },
         object.resolver,
       );
-      const transition = planTransition(key, prior, staged, plan);
+      const transition = planTransition(key, prior, staged, plan, keyUnconfirmed(key, prior, inFlight, input.failed.get(key)));
       if (transition.state) states.push(transition.state);
       outbox.push(...transition.outbox);
       // A write planned earlier that this plan no longer wants (settled, or overtaken by newer changes) is dropped.
@@ -83,6 +84,20 @@ export async function planObject(ctx: SyncContext, object: SyncObject, run: RunH
     after = keys[keys.length - 1]!;
   }
   await options.checkpoint?.(`planned:${object.name}`);
+}
+
+/**
+ * Sides whose record may still lack the key: tandem's write of the key is in flight, or a write failed on a record
+ * created there without a key (its key is derived from that side's native id), which may have been that write.
+ */
+function keyUnconfirmed(key: string, prior: RecordState | undefined, inFlight: { readonly erp?: OutboxEntry; readonly crm?: OutboxEntry } | undefined, failed: ReadonlySet<SystemId> | undefined): Set<SystemId> {
+  const sides = new Set<SystemId>();
+  for (const system of ['erp', 'crm'] as const) {
+    const nativeId = system === 'erp' ? prior?.erpId : prior?.crmId;
+    const createdWithoutKey = nativeId != null && key === derivedKey(system, nativeId);
+    if (inFlight?.[system]?.setKey || (createdWithoutKey && failed?.has(system))) sides.add(system);
+  }
+  return sides;
 }
 
 function bump(counts: ObjectCounts, kind: RecordChangeKind): void {

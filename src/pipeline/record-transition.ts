@@ -37,12 +37,17 @@ function presentFields(side: SideVersion | null): Fields | null {
 /**
  * The state and outbox after planning. The base does not move while writes are in flight: the plan's target is
  * kept as `pending` and becomes the base only once every write is confirmed (see `confirmWrite`).
+ *
+ * `keyUnconfirmed`: sides where a write that sets the key on a record created there without one is still in flight
+ * or failed. Without a fresh capture saying so, only this tells that the record there still lacks the key: it must be
+ * addressed by its native id again (an upsert on the key would create a second record).
  */
 export function planTransition(
   key: string,
   prior: RecordState | undefined,
   staged: { readonly erp?: StagedChange; readonly crm?: StagedChange } | undefined,
   plan: RecordPlan,
+  keyUnconfirmed: ReadonlySet<SystemId> = new Set(),
 ): PlannedTransition {
   const erpObs = observedSide('erp', prior, staged?.erp);
   const crmObs = observedSide('crm', prior, staged?.crm);
@@ -57,7 +62,7 @@ export function planTransition(
     const side = system === 'erp' ? erp : crm;
     const change = staged?.[system];
     const nativeId = change?.nativeId ?? (system === 'erp' ? prior?.erpId : prior?.crmId) ?? null;
-    const keyMissing = change !== undefined && change.keyMissing && !change.deleted;
+    const keyMissing = change !== undefined ? change.keyMissing && !change.deleted : keyUnconfirmed.has(system) && nativeId !== null && side !== null;
     if (write) {
       if (write.op === 'delete') {
         outbox.push({ system, key, op: 'delete', payload: {}, after: null, nativeId, setKey: false });
