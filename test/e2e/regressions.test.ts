@@ -1,7 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { EmulatorRecord } from '../../src/emulator/salesforce/index.js';
 import { runSync, type SyncRunResult } from '../../src/pipeline/run-sync.js';
 import { openStateDatabase } from '../../src/state/state-database.js';
 import { StateStore } from '../../src/state/state-store.js';
@@ -19,6 +21,18 @@ function crashAt(prefix: string): (step: string) => void {
   return (step) => {
     if (step.startsWith(prefix)) throw new Error(`simulated crash at ${step}`);
   };
+}
+
+/**
+ * A CRM account without a key, and a keyed one modified in a later second: the CRM watermark then lies beyond the
+ * first one's SystemModstamp, so later runs do not read it again (only tandem's state says it lacks the key).
+ */
+async function crmRecordNotReadAgain(run: E2eRun): Promise<EmulatorRecord> {
+  const record = run.emulator.store.insert('Account', { Name: 'Made in the CRM' });
+  const second = Math.floor(Date.now() / 1000);
+  while (Math.floor(Date.now() / 1000) === second) await sleep(20);
+  run.emulator.store.insert('Account', { Name: 'Later', External_Id__c: 'K9' });
+  return record;
 }
 
 async function expectAligned(run: E2eRun): Promise<void> {
@@ -90,6 +104,41 @@ for (const backend of testBackends()) {
       expect(r.emulator.store.count('Account')).toBe(2);
       await expectAligned(r);
       expect((await runSync(r.ctx, { batchSize: 3 })).writes).toBe(0);
+    });
+
+    it('a CRM record whose key write-back failed is keyed by its Id on retry, never duplicated by an upsert', async () => {
+      // Bug: only a fresh capture said "this record has no key yet". Once the write of External_Id__c to a record
+      // created in the CRM failed, the retry (and any later change from the ERP) upserted on External_Id__c, which
+      // created a second Account and left the original without a key.
+      const r = await open();
+      const original = await crmRecordNotReadAgain(r);
+      r.emulator.setFaults({ failJobAfterRecords: 0 });
+      const first = await runSync(r.ctx, { batchSize: 3 });
+      r.emulator.setFaults({});
+      expect(first.counts['account']!.crm.unprocessed).toBe(1);
+      const key = `crm-${String(original['Id'])}`;
+      await r.erp.query(`update ${r.table} set name = 'Renamed in the ERP' where customer_no = $1`, [key]);
+
+      const retry = await runSync({ ...r.ctx, now: () => new Date(Date.now() + 86_400_000) }, { batchSize: 3 });
+      expect(retry.error).toBeUndefined();
+      expect(r.emulator.store.list('Account').map((a) => [a['Id'], a['External_Id__c'], a['Name']])).toEqual([
+        [original['Id'], key, 'Renamed in the ERP'],
+        [expect.any(String), 'K9', 'Later'],
+      ]);
+      await expectAligned(r);
+      expect((await runSync(r.ctx, { batchSize: 3 })).writes).toBe(0);
+    });
+
+    it('a failed key write-back with nothing else to write is retried, so the CRM record ends up keyed', async () => {
+      const r = await open();
+      const original = await crmRecordNotReadAgain(r);
+      r.emulator.setFaults({ failJobAfterRecords: 0 });
+      await runSync(r.ctx, { batchSize: 3 });
+      r.emulator.setFaults({});
+      await runSync({ ...r.ctx, now: () => new Date(Date.now() + 86_400_000) }, { batchSize: 3 });
+      expect(r.emulator.store.get('Account', String(original['Id']))?.['External_Id__c']).toBe(`crm-${String(original['Id'])}`);
+      expect(r.emulator.store.count('Account')).toBe(2);
+      await expectAligned(r);
     });
   });
 }
