@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
-import { openErpConnector, openStateStore, streamsOf } from '../engine/open-engine.js';
+import { openErpConnector, openStateStore, policyMappingOf, streamsOf } from '../engine/open-engine.js';
 import { policyContextFor } from '../engine/policy-context.js';
 import { silentLogger } from '../util/logger.js';
 import { conflictsCommand, failedCommand } from './commands/conflicts.js';
@@ -37,11 +37,21 @@ export function buildProgram(): Command {
   program.addCommand(
     policyCommand(async (configPath) => {
       const config = await loadConfig(resolve(configPath), process.env);
-      const store = await openStateStore(config);
-      const context = policyContextFor(config, store);
-      // The policy command runs once per process; the store closes with it.
-      process.once('beforeExit', () => void store.close());
-      return context;
+      // check and test need only the files; explain and diff open the state store when they ask, and close it.
+      const withStore = async <T>(fn: (context: ReturnType<typeof policyContextFor>) => Promise<T>): Promise<T> => {
+        const store = await openStateStore(config);
+        try {
+          return await fn(policyContextFor(config, store));
+        } finally {
+          await store.close();
+        }
+      };
+      return {
+        mappings: config.objects.map(policyMappingOf),
+        policiesDir: config.policies.dir,
+        explain: (object: string, key: string) => withStore((c) => c.explain(object, key)),
+        recentConflicts: (object: string, limit: number) => withStore((c) => c.recentConflicts(object, limit)),
+      };
     }),
   );
   program.addCommand(

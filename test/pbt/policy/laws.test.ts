@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ConflictResolver } from '../../../src/resolve/conflict-resolver.js';
-import type { PolicyMapping } from '../../../src/resolve/policy-mapping.js';
 import { latestWins } from '../../../src/resolve/latest-wins.js';
 import { sourceOfTruth } from '../../../src/resolve/source-of-truth.js';
 import { manual } from '../../../src/resolve/manual.js';
@@ -17,25 +16,13 @@ import { loadPolicyFile } from '../../../src/resolve/load-policy-file.js';
 import { ResolverRegistry } from '../../../src/resolve/resolver-registry.js';
 import { policyCommand } from '../../../src/cli/commands/policy.js';
 import { checkPolicyLaws } from '../../../src/testing/index.js';
+import { exampleMappings } from '../../support/example-mappings.js';
 
 const RUNS = Number(process.env['PBT_NUM_RUNS'] ?? 60);
 const SEED = process.env['PBT_SEED'] === undefined ? undefined : Number(process.env['PBT_SEED']);
 const opts = { runs: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) };
 
-const accountMapping: PolicyMapping = {
-  object: 'account',
-  policy: 'account.yaml',
-  fields: ['name', 'phone', 'email', 'website', 'industry', 'city', 'country', 'annual_revenue', 'employees', 'status'].map((name) => ({
-    name,
-    type: ['annual_revenue', 'employees'].includes(name) ? 'number' : 'string',
-    ...(name === 'country' ? { direction: 'erp-to-crm' as const } : {}),
-  })),
-};
-const contactMapping: PolicyMapping = {
-  object: 'contact',
-  policy: 'contact.yaml',
-  fields: ['first_name', 'last_name', 'email', 'phone', 'title', 'account'].map((name) => ({ name, type: 'string' })),
-};
+const { account: accountMapping, contact: contactMapping } = exampleMappings();
 
 function failures(reports: ReturnType<typeof checkPolicyLaws>): string[] {
   return reports.filter((r) => !r.ok).map((r) => `${r.law}: ${r.message}\n${r.counterexample}`);

@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { exampleMappings } from '../../support/example-mappings.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,10 +205,9 @@ describe('resolverForMapping', () => {
     await expect(resolverForMapping('lates-wins', dir, account)).rejects.toThrow(/unknown policy 'lates-wins' for account; allowed: .*did you mean 'latest-wins'\?/);
   });
   it('loads the example policies in conflict-rules/ without warnings', async () => {
-    const accountFields = ['name', 'phone', 'email', 'website', 'industry', 'city', 'country', 'annual_revenue', 'employees', 'status'].map((name) => ({ name, type: ['annual_revenue', 'employees'].includes(name) ? 'number' : 'string' }));
-    const contactFields = ['first_name', 'last_name', 'email', 'phone', 'title', 'account'].map((name) => ({ name, type: 'string' }));
-    const a = await loadPolicyFile('conflict-rules/account.yaml', { mapping: { object: 'account', fields: accountFields } });
-    const c = await loadPolicyFile('conflict-rules/contact.yaml', { mapping: { object: 'contact', fields: contactFields } });
+    const { account, contact } = exampleMappings();
+    const a = await loadPolicyFile('conflict-rules/account.yaml', { mapping: account });
+    const c = await loadPolicyFile('conflict-rules/contact.yaml', { mapping: contact });
     expect([...a.warnings, ...c.warnings]).toEqual([]);
   });
 });
