@@ -22,6 +22,7 @@ export class EditHistory {
   readonly #writes = new Map<string, FieldWrite[]>();
   readonly #deleted = new Set<string>();
   readonly #keys = new Set<string>();
+  readonly #seeds = new Map<string, FieldValue[]>();
 
   write(side: SystemId, key: string, field: string, value: FieldValue): void {
     this.#keys.add(key);
@@ -29,6 +30,13 @@ export class EditHistory {
     const list = this.#writes.get(id) ?? [];
     list.push({ side, value });
     this.#writes.set(id, list);
+  }
+
+  /** A value (key, field) held without anyone editing it (a record created with the field empty). */
+  seed(key: string, field: string, value: FieldValue): void {
+    this.#keys.add(key);
+    const id = JSON.stringify([key, field]);
+    this.#seeds.set(id, [...(this.#seeds.get(id) ?? []), value]);
   }
 
   delete(key: string): void {
@@ -66,6 +74,7 @@ export class EditHistory {
     const all = this.writes(key, field);
     const last = all.at(-1);
     if (!last) return undefined;
-    return all.slice(0, -1).some((w) => w.value === last.value) ? undefined : last;
+    const seeded = this.#seeds.get(JSON.stringify([key, field])) ?? [];
+    return seeded.includes(last.value) || all.slice(0, -1).some((w) => w.value === last.value) ? undefined : last;
   }
 }
