@@ -8,7 +8,7 @@ export interface BenchSettings {
   readonly databaseUrl: string;
   /** Scenarios to run (BENCH_ONLY, comma-separated ids; default all). */
   readonly only: ReadonlySet<string> | null;
-  /** Write a V8 CPU profile of one initial-load run to bench/results (BENCH_PROFILE=1). */
+  /** An extra profiled initial-load run (V8 CPU profile + Postgres statement times); BENCH_PROFILE=0 skips it. */
   readonly profile: boolean;
 }
 
@@ -23,7 +23,7 @@ export function readBenchSettings(env: NodeJS.ProcessEnv = process.env): BenchSe
     runs,
     databaseUrl: env['BENCH_DATABASE_URL'] ?? env['TANDEM_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test',
     only,
-    profile: env['BENCH_PROFILE'] === '1',
+    profile: env['BENCH_PROFILE'] !== '0',
   };
 }
 
