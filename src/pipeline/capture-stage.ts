@@ -33,12 +33,22 @@ export async function captureSide(ctx: SyncContext, object: SyncObject, system: 
   await options.checkpoint?.(`captured:${object.name}:${system}`);
 }
 
-/** Drops changes equal to what tandem knows that side holds, unless an inbox entry for the key is waiting. */
+/**
+ * Drops changes equal to what tandem knows that side holds, unless an inbox entry for the key is waiting; and
+ * tombstones of another native record than the one tandem knows under that key. The latter happens when a record
+ * created without a key was deleted and tandem recreated it under the key derived from its id: re-reading the old
+ * record's tombstone (a lookback window, the inclusive second of a cursor) must not delete the new one.
+ */
 async function dropKnown(ctx: SyncContext, object: string, system: SystemId, changes: readonly StagedChange[]): Promise<StagedChange[]> {
   if (changes.length === 0) return [];
   const keys = changes.map((c) => c.key);
   const planning = await ctx.store.loadForPlanning(ctx.sync, object, keys);
   return changes.filter((change) => {
+    if (change.deleted && change.nativeId !== '') {
+      const state = planning.states.get(change.key);
+      const knownId = planning.inbox.get(change.key)?.[system]?.nativeId || (system === 'erp' ? state?.erpId : state?.crmId);
+      if (knownId && knownId !== change.nativeId) return false;
+    }
     if (change.keyMissing) return true;
     if (planning.inbox.get(change.key)?.[system]) return true;
     const state = planning.states.get(change.key);
