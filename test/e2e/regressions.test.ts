@@ -70,7 +70,8 @@ for (const backend of testBackends()) {
       if (policiesDir) await rm(policiesDir, { recursive: true, force: true });
     });
 
-    const open = async (): Promise<E2eRun> => (run = await openE2eRun({ erp, store, run: ++runs, capture: 'watermark', policiesDir }));
+    const open = async (crmLookbackSeconds?: number): Promise<E2eRun> =>
+      (run = await openE2eRun({ erp, store, run: ++runs, capture: 'watermark', policiesDir, ...(crmLookbackSeconds === undefined ? {} : { crmLookbackSeconds }) }));
 
     it('a row captured by a crashed run and deleted before planning is not created in the CRM by the next full sync', async () => {
       // Bug: reconciliation tombstoned only keys in record_state, so the inbox still said "exists" and the full sync
@@ -138,6 +139,27 @@ for (const backend of testBackends()) {
       await runSync({ ...r.ctx, now: () => new Date(Date.now() + 86_400_000) }, { batchSize: 3 });
       expect(r.emulator.store.get('Account', String(original['Id']))?.['External_Id__c']).toBe(`crm-${String(original['Id'])}`);
       expect(r.emulator.store.count('Account')).toBe(2);
+      await expectAligned(r);
+    });
+
+    it("re-reading a deleted keyless CRM record's tombstone does not delete the record tandem recreated under its key", async () => {
+      // Bug: a record created in the CRM without a key is known under the key derived from its Id. Deleted there
+      // before its key was written back, while the ERP row was edited, it is recreated in the CRM under that key.
+      // A later read that returns the old record's tombstone again (here a lookback window) took it for the delete
+      // of the new one and deleted the ERP row.
+      const r = await open(3600);
+      const original = r.emulator.store.insert('Account', { Name: 'Made in the CRM' });
+      const key = `crm-${String(original['Id'])}`;
+      const first = await runSync(r.ctx, { batchSize: 3, checkpoint: crashAt('written:account:erp') });
+      expect(first.status).toBe('failed');
+      r.emulator.store.delete('Account', String(original['Id']));
+      await r.erp.query(`update ${r.table} set name = 'Edited in the ERP' where customer_no = $1`, [key]);
+
+      const second = await runSync(r.ctx, { batchSize: 3 });
+      expect(second.error).toBeUndefined();
+      expect(r.emulator.store.list('Account').map((a) => [a['External_Id__c'], a['Name']])).toEqual([[key, 'Edited in the ERP']]);
+      const quiet = await runSync(r.ctx, { batchSize: 3 });
+      expect(quiet.writes).toBe(0);
       await expectAligned(r);
     });
   });

@@ -42,7 +42,8 @@ export type CaptureMode = 'watermark' | 'changelog';
  * (one user at a time), and the lookback's own safety (late commits) is covered by
  * test/connectors/postgres/capture.pbt.test.ts.
  */
-export function e2eConfigText(options: { sync: string; table: string; capture: CaptureMode; policiesDir: string }): string {
+export function e2eConfigText(options: { sync: string; table: string; capture: CaptureMode; policiesDir: string; crmLookbackSeconds?: number }): string {
+  const crmOptions = options.crmLookbackSeconds === undefined ? '' : `, lookbackSeconds: ${options.crmLookbackSeconds}`;
   const erpOptions = options.capture === 'watermark' ? 'capture: watermark, lookbackSeconds: 0' : 'capture: changelog';
   return `sync: ${options.sync}
 state:
@@ -62,7 +63,7 @@ policies:
 objects:
   account:
     erp: { table: ${options.table}, key: customer_no, primaryKey: id, updatedAt: updated_at, ${erpOptions} }
-    crm: { object: Account, externalId: External_Id__c }
+    crm: { object: Account, externalId: External_Id__c${crmOptions} }
     policy: account.yaml
     fields:
       name:      { erp: name, crm: Name, transforms: [trim] }
@@ -107,14 +108,14 @@ function salesforceConnector(emulator: RunningSalesforceEmulator, pollTimeoutMs:
 }
 
 /** Starts an emulator, creates a fresh ERP table and assembles tandem over them with the real engine parts. */
-export async function openE2eRun(options: { erp: ErpDatabase; store: StateStore; run: number; capture: CaptureMode; policiesDir: string }): Promise<E2eRun> {
+export async function openE2eRun(options: { erp: ErpDatabase; store: StateStore; run: number; capture: CaptureMode; policiesDir: string; crmLookbackSeconds?: number }): Promise<E2eRun> {
   const { erp, store } = options;
   const sync = `e2e-${options.run}`;
   const table = await createCustomersTable(erp, `customers_${options.run}`);
   const emulator = await startSalesforceEmulator({ port: 0 });
   const opened: { close(): Promise<void> }[] = [emulator];
   try {
-    const config = parseConfig(e2eConfigText({ sync, table, capture: options.capture, policiesDir: options.policiesDir }), 'e2e.tandem.yaml', {
+    const config = parseConfig(e2eConfigText({ sync, table, capture: options.capture, policiesDir: options.policiesDir, ...(options.crmLookbackSeconds === undefined ? {} : { crmLookbackSeconds: options.crmLookbackSeconds }) }), 'e2e.tandem.yaml', {
       E2E_SF_URL: emulator.url,
       E2E_SF_CLIENT_ID: emulator.clientId,
       E2E_SF_CLIENT_SECRET: emulator.clientSecret,
