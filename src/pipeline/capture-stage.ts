@@ -20,9 +20,12 @@ export async function captureSide(ctx: SyncContext, object: SyncObject, system: 
   const log = ctx.logger.child({ object: object.name, system, stage: 'capture' });
   log.debug({ since }, 'capture started');
   let pages = 0;
+  // On a first load tandem knows nothing of this object: no need to look each captured key up.
+  const presence = await ctx.store.presence(ctx.sync, object.name);
+  const knowsRecords = presence.states || presence.inbox;
   for await (const batch of source.readChanges(stream, since, { batchSize: options.batchSize ?? 5000, ...(options.signal ? { signal: options.signal } : {}) })) {
     const changes = batch.records.map((record) => toStagedChange(system, record, object.mapper));
-    const fresh = await dropKnown(ctx, object.name, system, changes);
+    const fresh = knowsRecords ? await dropKnown(ctx, object.name, system, changes) : changes;
     await ctx.store.stageChanges(watermarkKey, fresh, batch.watermark);
     counts[system].captured += fresh.length;
     pages += 1;
@@ -41,20 +44,13 @@ export async function captureSide(ctx: SyncContext, object: SyncObject, system: 
  */
 async function dropKnown(ctx: SyncContext, object: string, system: SystemId, changes: readonly StagedChange[]): Promise<StagedChange[]> {
   if (changes.length === 0) return [];
-  const keys = changes.map((c) => c.key);
-  const planning = await ctx.store.loadForPlanning(ctx.sync, object, keys);
+  const known = await ctx.store.knownSides(ctx.sync, object, system, changes.map((c) => c.key));
   return changes.filter((change) => {
-    if (change.deleted && change.nativeId !== '') {
-      const state = planning.states.get(change.key);
-      const knownId = planning.inbox.get(change.key)?.[system]?.nativeId || (system === 'erp' ? state?.erpId : state?.crmId);
-      if (knownId && knownId !== change.nativeId) return false;
-    }
+    const entry = known.get(change.key);
+    if (change.deleted && change.nativeId !== '' && entry?.knownId && entry.knownId !== change.nativeId) return false;
     if (change.keyMissing) return true;
-    if (planning.inbox.get(change.key)?.[system]) return true;
-    const state = planning.states.get(change.key);
-    if (!state || state.pending !== null || state.pendingDelete) return true;
-    const known = system === 'erp' ? state.erp : state.crm;
-    if (change.deleted) return known !== null;
-    return known === null || !sameRecord(known, change.fields);
+    if (!entry || entry.waiting || !entry.hasState || entry.pending) return true;
+    if (change.deleted) return entry.known !== null;
+    return entry.known === null || !sameRecord(entry.known, change.fields);
   });
 }

@@ -17,10 +17,12 @@ export async function planObject(ctx: SyncContext, object: SyncObject, run: RunH
   const now = ctx.now?.() ?? new Date();
   let after: string | null = null;
   let done = 0;
+  // Tables with nothing for this object need no lookup per key (a first load has no state, conflicts or outbox).
+  const presence = await ctx.store.presence(ctx.sync, object.name);
   for (;;) {
     const keys = await ctx.store.nextPlanKeys(ctx.sync, object.name, after, chunkSize, now);
     if (keys.length === 0) break;
-    const input = await ctx.store.loadForPlanning(ctx.sync, object.name, keys);
+    const input = await ctx.store.loadForPlanning(ctx.sync, object.name, keys, presence);
     const states: RecordState[] = [];
     const outbox: OutboxEntry[] = [];
     const conflicts: QueuedConflictRow[] = [];

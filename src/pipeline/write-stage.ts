@@ -1,5 +1,5 @@
 import type { OutboundRecord, WriteResult } from '../connectors/connector.js';
-import { otherSystem, type SystemId } from '../model/system.js';
+import type { SystemId } from '../model/system.js';
 import type { FailedEntry, RecordState } from '../state/record-rows.js';
 import { confirmWrite, isConfirmed } from './record-transition.js';
 import { countResult, type RunHandle } from './run-counts.js';
@@ -15,7 +15,7 @@ export async function resumeSide(ctx: SyncContext, object: SyncObject, system: S
   const sink = ctx.connectors[system].createSink();
   const ledger = ctx.store.ledger(ctx.sync);
   const results = sink.resume(object.streams[system], { ledger, ...(options.signal ? { signal: options.signal } : {}) });
-  await applyResultStream(ctx, object, system, run, results, options);
+  await applyResultStream(ctx, object, system, run, results, options, true);
 }
 
 /**
@@ -30,7 +30,9 @@ export async function writeSide(ctx: SyncContext, object: SyncObject, system: Sy
   const batchSize = Math.min(options.batchSize ?? 5000, ctx.connectors[system].capabilities.maxBatchSize);
   const batches = outboundBatches(ctx, object, system, batchSize);
   const results = sink.write(object.streams[system], batches, { ledger, ...(options.signal ? { signal: options.signal } : {}) });
-  await applyResultStream(ctx, object, system, run, results, options);
+  // Failed records from earlier runs are cleared when their write succeeds; with none, no lookup is needed.
+  const anyFailed = (await ctx.store.presence(ctx.sync, object.name)).failed;
+  await applyResultStream(ctx, object, system, run, results, options, anyFailed);
   await options.checkpoint?.(`written:${object.name}:${system}`);
 }
 
@@ -47,14 +49,14 @@ async function* outboundBatches(ctx: SyncContext, object: SyncObject, system: Sy
   }
 }
 
-async function applyResultStream(ctx: SyncContext, object: SyncObject, system: SystemId, run: RunHandle, results: AsyncIterable<readonly WriteResult[]>, options: SyncOptions): Promise<void> {
+async function applyResultStream(ctx: SyncContext, object: SyncObject, system: SystemId, run: RunHandle, results: AsyncIterable<readonly WriteResult[]>, options: SyncOptions, clearFailed: boolean): Promise<void> {
   let pending: WriteResult[] = [];
   let done = 0;
   for await (const batch of results) {
     pending.push(...batch);
     while (pending.length >= RESULT_CHUNK) {
       await options.checkpoint?.(`before-apply:${object.name}:${system}`);
-      await applyResults(ctx, object, system, run, pending.slice(0, RESULT_CHUNK));
+      await applyResults(ctx, object, system, run, pending.slice(0, RESULT_CHUNK), clearFailed);
       pending = pending.slice(RESULT_CHUNK);
       done += RESULT_CHUNK;
       options.onProgress?.({ object: object.name, stage: 'write', system, done });
@@ -63,38 +65,37 @@ async function applyResultStream(ctx: SyncContext, object: SyncObject, system: S
   }
   if (pending.length > 0) {
     await options.checkpoint?.(`before-apply:${object.name}:${system}`);
-    await applyResults(ctx, object, system, run, pending);
+    await applyResults(ctx, object, system, run, pending, clearFailed);
     done += pending.length;
     options.onProgress?.({ object: object.name, stage: 'write', system, done });
   }
 }
 
-/** Applies one chunk of a side's results to the state store, in one transaction with the run's counters. */
-export async function applyResults(ctx: SyncContext, object: SyncObject, system: SystemId, run: RunHandle, results: readonly WriteResult[]): Promise<void> {
+/**
+ * Applies one chunk of a side's results to the state store, in one transaction with the run's counters.
+ * `clearFailed` says whether failed-record entries may exist for these keys (so confirmed ones must be cleared).
+ */
+export async function applyResults(ctx: SyncContext, object: SyncObject, system: SystemId, run: RunHandle, results: readonly WriteResult[], clearFailed = true): Promise<void> {
   const unique = new Map<string, WriteResult>();
   for (const result of results) unique.set(result.key, result);
-  const keys = [...unique.keys()];
-  const [outbox, states, otherOutbox] = await Promise.all([
-    ctx.store.loadOutbox(ctx.sync, object.name, system, keys),
-    ctx.store.loadStates(ctx.sync, object.name, keys),
-    ctx.store.loadOutbox(ctx.sync, object.name, otherSystem(system), keys),
-  ]);
+  const planned = await ctx.store.loadForApply(ctx.sync, object.name, system, [...unique.keys()]);
   const counts = run.counts[object.name]!;
   const nextStates: RecordState[] = [];
   const deleteOutbox: { system: SystemId; key: string }[] = [];
   const deleteFailed: { system: SystemId; key: string }[] = [];
   const failed: FailedEntry[] = [];
   for (const [key, result] of unique) {
-    const entry = outbox.get(key);
-    if (!entry) {
+    const found = planned.get(key);
+    if (!found) {
       ctx.logger.warn({ object: object.name, system, key, status: result.status }, 'a write result for a record with no planned write was ignored');
       continue;
     }
-    const state = states.get(key) ?? emptyState(key);
-    nextStates.push(confirmWrite(state, entry, result, otherOutbox.has(key)));
+    const { entry, state, otherOutstanding } = found;
+    nextStates.push(confirmWrite(state ?? emptyState(key), entry, result, otherOutstanding));
     deleteOutbox.push({ system, key });
-    if (isConfirmed(result)) deleteFailed.push({ system, key });
-    else failed.push({ system, key, status: result.status === 'unprocessed' ? 'unprocessed' : 'rejected', reason: result.reason ?? 'no reason given', payload: entry.payload });
+    if (isConfirmed(result)) {
+      if (clearFailed) deleteFailed.push({ system, key });
+    } else failed.push({ system, key, status: result.status === 'unprocessed' ? 'unprocessed' : 'rejected', reason: result.reason ?? 'no reason given', payload: entry.payload });
     countResult(counts, system, result);
   }
   await ctx.store.apply(ctx.sync, object.name, { states: nextStates, deleteOutbox, deleteFailed, failed }, { id: run.id, counts: run.counts, now: ctx.now?.() ?? new Date() });

@@ -128,10 +128,22 @@ export async function migrateStateDatabase(database: StateDatabase): Promise<Mig
   });
   // The migration table lives in our schema, which the first migration creates: create it first.
   await (database.db as unknown as Kysely<unknown>).schema.createSchema(database.schema).ifNotExists().execute().catch(() => {});
-  const result = await migrator.migrateToLatest();
+  let result = await migrator.migrateToLatest();
+  // Kysely's Migrator looks for its table by introspecting every schema of the database; another session dropping
+  // a schema at that moment makes the lookup fail with "schema ... does not exist" (3F000) or an undefined table
+  // (42P01). Nothing was applied then, so trying again is safe.
+  for (let attempt = 1; attempt < 4 && result.error && isConcurrentDrop(result.error); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    result = await migrator.migrateToLatest();
+  }
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;
     throw new MigrationError(`migration ${failed ?? '(unknown)'} failed in schema '${database.schema}': ${(result.error as Error).message}`, { schema: database.schema, migration: failed }, result.error);
   }
   return result;
+}
+
+function isConcurrentDrop(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '3F000' || code === '42P01';
 }

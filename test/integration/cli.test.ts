@@ -94,7 +94,7 @@ describe('the tandem CLI', () => {
   it('exits 4 with a clear message when the state database cannot be reached', async () => {
     const file = join(dir, 'unreachable.yaml');
     const example = await readFile(join(root, 'examples', 'demo.tandem.yaml'), 'utf8');
-    await writeFile(file, example.replace(/state:\n  dataDir: [^\n]+/, 'state:\n  url: postgres://tandem@127.0.0.1:9/nowhere'));
+    await writeFile(file, example.replace(/state:\n  dataDir: [^\n]+/, 'state:\n  url: postgres://tandem@127.0.0.1:9/nowhere') + `\npolicies:\n  dir: ${JSON.stringify(join(root, 'conflict-rules'))}\n`);
     const env = { TANDEM_DEMO_SF_URL: 'http://127.0.0.1:9', TANDEM_DEMO_CLIENT_ID: 'x', TANDEM_DEMO_CLIENT_SECRET: 'y' };
     const { stderr, code } = await tandem(['status', '--config', file], env);
     expect(code).toBe(4);
