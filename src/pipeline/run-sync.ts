@@ -7,6 +7,9 @@ import { emptyObjectCounts, writesOf, type ObjectCounts, type RunHandle } from '
 import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';
 import { resumeSide, writeSide } from './write-stage.js';
 
+/** A stage that changed at least this many rows refreshes the planner's statistics before the next one. */
+const ANALYZE_AFTER_ROWS = 20_000;
+
 export interface SyncRunResult {
   readonly runId: string;
   readonly status: 'succeeded' | 'partial' | 'failed' | 'interrupted';
@@ -80,7 +83,10 @@ async function runLocked(ctx: SyncContext, options: SyncOptions, objects: readon
       for (const system of SYSTEMS) await resumeSide(ctx, object, system, run, options);
       for (const system of SYSTEMS) await captureSide(ctx, object, system, run, options);
       if (options.full) for (const system of SYSTEMS) await reconcileSide(ctx, object, system, run.counts[object.name]!, options);
+      const captured = run.counts[object.name]!.erp.captured + run.counts[object.name]!.crm.captured;
+      if (captured >= ANALYZE_AFTER_ROWS) await ctx.store.analyze(['inbox', 'record_state']);
       await planObject(ctx, object, run, options);
+      if (captured >= ANALYZE_AFTER_ROWS) await ctx.store.analyze(['outbox', 'record_state']);
       for (const system of SYSTEMS) await writeSide(ctx, object, system, run, options);
       log.info({ object: object.name, counts: summarize(run.counts[object.name]!) }, 'object synced');
     }
