@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EmulatorRecord } from '../../src/emulator/salesforce/index.js';
+import type { EmulatorRecord, RunningSalesforceEmulator } from '../../src/emulator/salesforce/index.js';
 import { runSync, type SyncRunResult } from '../../src/pipeline/run-sync.js';
 import { openStateDatabase } from '../../src/state/state-database.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { testBackends, uniqueSchemaName } from '../support/test-databases.js';
-import { crmSnapshot, E2E_POLICY, erpSnapshot, openE2eRun, type E2eRun } from './support/e2e-system.js';
+import { crmSnapshot, startE2eEmulator, E2E_POLICY, erpSnapshot, openE2eRun, type E2eRun } from './support/e2e-system.js';
 import { openErpDatabase, type ErpDatabase } from './support/erp-database.js';
 
 /**
@@ -49,6 +49,7 @@ for (const backend of testBackends()) {
     let store: StateStore;
     let erp: ErpDatabase;
     let policiesDir: string;
+    let emulator: RunningSalesforceEmulator;
     let run: E2eRun | undefined;
     let runs = 0;
 
@@ -56,6 +57,7 @@ for (const backend of testBackends()) {
       store = new StateStore(await openStateDatabase(backend.url ? { kind: 'postgres', url: backend.url } : { kind: 'embedded', dataDir: null }, uniqueSchemaName('e2e_reg')));
       await store.migrate();
       erp = await openErpDatabase(backend);
+      emulator = await startE2eEmulator();
       policiesDir = await mkdtemp(join(tmpdir(), 'tandem-e2e-reg-'));
       await writeFile(join(policiesDir, 'account.yaml'), E2E_POLICY, 'utf8');
     });
@@ -67,11 +69,12 @@ for (const backend of testBackends()) {
       if (backend.url) await store?.database.db.schema.dropSchema(store.database.schema).ifExists().cascade().execute();
       await store?.close();
       await erp?.close();
+      await emulator?.close();
       if (policiesDir) await rm(policiesDir, { recursive: true, force: true });
     });
 
     const open = async (crmLookbackSeconds?: number): Promise<E2eRun> =>
-      (run = await openE2eRun({ erp, store, run: ++runs, capture: 'watermark', policiesDir, ...(crmLookbackSeconds === undefined ? {} : { crmLookbackSeconds }) }));
+      (run = await openE2eRun({ erp, store, emulator, run: ++runs, capture: 'watermark', policiesDir, ...(crmLookbackSeconds === undefined ? {} : { crmLookbackSeconds }) }));
 
     it('a row captured by a crashed run and deleted before planning is not created in the CRM by the next full sync', async () => {
       // Bug: reconciliation tombstoned only keys in record_state, so the inbox still said "exists" and the full sync

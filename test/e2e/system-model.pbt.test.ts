@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SalesforceConnector } from '../../src/connectors/salesforce/salesforce-connector.js';
-import type { FaultConfig } from '../../src/emulator/salesforce/index.js';
+import type { FaultConfig, RunningSalesforceEmulator } from '../../src/emulator/salesforce/index.js';
 import type { FieldValue } from '../../src/model/record.js';
 import type { SystemId } from '../../src/model/system.js';
 import { runSync, type SyncRunResult } from '../../src/pipeline/run-sync.js';
@@ -13,7 +13,7 @@ import { openStateDatabase } from '../../src/state/state-database.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { testBackends, uniqueSchemaName } from '../support/test-databases.js';
 import { SimulatedCrash, type LedgerCrashPoint } from './support/crashing-connector.js';
-import { crmSnapshot, E2E_FIELD_NAMES, E2E_FIELDS, E2E_POLICY, erpSnapshot, openE2eRun, type CaptureMode, type E2eField, type E2eRun } from './support/e2e-system.js';
+import { crmSnapshot, startE2eEmulator, E2E_FIELD_NAMES, E2E_FIELDS, E2E_POLICY, erpSnapshot, openE2eRun, type CaptureMode, type E2eField, type E2eRun } from './support/e2e-system.js';
 import { EditHistory } from './support/edit-history.js';
 import { openErpDatabase, type ErpDatabase } from './support/erp-database.js';
 
@@ -394,6 +394,7 @@ for (const backend of testBackends()) {
     let store: StateStore;
     let erp: ErpDatabase;
     let policiesDir: string;
+    let emulator: RunningSalesforceEmulator;
     let runs = 0;
 
     beforeAll(async () => {
@@ -401,6 +402,7 @@ for (const backend of testBackends()) {
       store = new StateStore(database);
       await store.migrate();
       erp = await openErpDatabase(backend);
+      emulator = await startE2eEmulator();
       policiesDir = await mkdtemp(join(tmpdir(), 'tandem-e2e-'));
       await writeFile(join(policiesDir, 'account.yaml'), E2E_POLICY, 'utf8');
     });
@@ -409,6 +411,7 @@ for (const backend of testBackends()) {
       if (backend.url) await store?.database.db.schema.dropSchema(store.database.schema).ifExists().cascade().execute();
       await store?.close();
       await erp?.close();
+      await emulator?.close();
       if (policiesDir) await rm(policiesDir, { recursive: true, force: true });
     });
 
@@ -416,7 +419,7 @@ for (const backend of testBackends()) {
       await fc.assert(
         fc.asyncProperty(fc.constantFrom<CaptureMode>('watermark', 'changelog'), fc.array(command, { minLength: 4, maxLength: 15 }), fc.boolean(), async (capture, commands, finalFull) => {
           runs += 1;
-          const run = await openE2eRun({ erp, store, run: runs, capture, policiesDir });
+          const run = await openE2eRun({ erp, store, emulator, run: runs, capture, policiesDir });
           const m: ModelRun = { run, history: new EditHistory(), counter: 0, erpDeletes: 0, log: [`capture: ${capture}`] };
           try {
             for (const c of commands) await applyCommand(m, c);

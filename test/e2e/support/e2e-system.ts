@@ -8,7 +8,7 @@ import { createObjectMapper } from '../../../src/mapping/object-mapper.js';
 import type { Fields } from '../../../src/model/record.js';
 import type { SyncContext, SyncObject } from '../../../src/pipeline/sync-object.js';
 import type { StateStore } from '../../../src/state/state-store.js';
-import { silentLogger } from '../../../src/util/logger.js';
+import { createLogger, silentLogger, type Logger } from '../../../src/util/logger.js';
 import { CrashingConnector } from './crashing-connector.js';
 import { createCustomersTable, type ErpDatabase } from './erp-database.js';
 
@@ -93,7 +93,7 @@ export interface E2eRun {
   close(): Promise<void>;
 }
 
-function salesforceConnector(emulator: RunningSalesforceEmulator, pollTimeoutMs: number): SalesforceConnector {
+function salesforceConnector(emulator: RunningSalesforceEmulator, pollTimeoutMs: number, logger: Logger): SalesforceConnector {
   return new SalesforceConnector({
     loginUrl: emulator.url,
     auth: { flow: 'client_credentials', clientId: emulator.clientId, clientSecret: emulator.clientSecret },
@@ -104,16 +104,40 @@ function salesforceConnector(emulator: RunningSalesforceEmulator, pollTimeoutMs:
     maxUploadBytes: 400,
     queryPageSize: 4,
     retry: { initialDelayMs: 1, maxDelayMs: 10, maxRetries: 12, maxElapsedMs: 5_000 },
-  });
+  }, { logger });
 }
 
-/** Starts an emulator, creates a fresh ERP table and assembles tandem over them with the real engine parts. */
-export async function openE2eRun(options: { erp: ErpDatabase; store: StateStore; run: number; capture: CaptureMode; policiesDir: string; crmLookbackSeconds?: number }): Promise<E2eRun> {
-  const { erp, store } = options;
+/**
+ * Starts the emulator a test file shares between its runs. Shared, not one per run: job ids then never repeat within
+ * one state store (a fresh emulator starts its ids at 1 again, and the job ledger is keyed on the job id alone).
+ */
+export function startE2eEmulator(): Promise<RunningSalesforceEmulator> {
+  return startSalesforceEmulator({ port: 0 });
+}
+
+/** Removes every Account (hard delete: not even queryAll sees them), so a run starts with an empty CRM. */
+export function clearAccounts(emulator: RunningSalesforceEmulator): void {
+  const table = emulator.store.table('Account');
+  if (!table) throw new Error('the emulator has no Account object');
+  for (const id of [...table.rows.keys()]) emulator.store.deleteRow(table, id, true);
+}
+
+/** Empties the shared emulator's Accounts, creates a fresh ERP table and assembles tandem with the real engine parts. */
+export async function openE2eRun(options: {
+  erp: ErpDatabase;
+  store: StateStore;
+  emulator: RunningSalesforceEmulator;
+  run: number;
+  capture: CaptureMode;
+  policiesDir: string;
+  crmLookbackSeconds?: number;
+}): Promise<E2eRun> {
+  const { erp, store, emulator } = options;
   const sync = `e2e-${options.run}`;
   const table = await createCustomersTable(erp, `customers_${options.run}`);
-  const emulator = await startSalesforceEmulator({ port: 0 });
-  const opened: { close(): Promise<void> }[] = [emulator];
+  emulator.setFaults({});
+  clearAccounts(emulator);
+  const opened: { close(): Promise<void> }[] = [];
   try {
     const config = parseConfig(e2eConfigText({ sync, table, capture: options.capture, policiesDir: options.policiesDir, ...(options.crmLookbackSeconds === undefined ? {} : { crmLookbackSeconds: options.crmLookbackSeconds }) }), 'e2e.tandem.yaml', {
       E2E_SF_URL: emulator.url,
@@ -126,15 +150,17 @@ export async function openE2eRun(options: { erp: ErpDatabase; store: StateStore;
     const erpConnector = new PostgresConnector(erp.connectorConfig);
     opened.push(erpConnector);
     if (options.capture === 'changelog') await erpConnector.installCapture(object.streams.erp);
-    const salesforce = salesforceConnector(emulator, 20_000);
+    // E2E_LOG=debug shows what tandem did (JSON lines on stderr).
+    const logger = process.env['E2E_LOG'] ? createLogger({ level: process.env['E2E_LOG'] }) : silentLogger();
+    const salesforce = salesforceConnector(emulator, 20_000, logger);
     opened.push(salesforce);
-    const impatientCrm = salesforceConnector(emulator, 300);
+    const impatientCrm = salesforceConnector(emulator, 300, logger);
     opened.push(impatientCrm);
     await erpConnector.init([object.streams.erp]);
     await salesforce.init([object.streams.crm]);
     await impatientCrm.init([object.streams.crm]);
     const crm = new CrashingConnector(salesforce);
-    const base = { sync, store, objects: [object], logger: silentLogger() };
+    const base = { sync, store, objects: [object], logger };
     const withCrm = (c: SalesforceConnector | CrashingConnector): SyncContext => ({ ...base, connectors: { erp: erpConnector, crm: c } });
     return {
       sync, table, emulator, erp, store, object, mapper, erpConnector, crm, impatientCrm,
