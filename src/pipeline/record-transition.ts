@@ -157,14 +157,17 @@ export function settleEchoes(
     const entry = outbox[system];
     const seen = staged?.[system];
     if (!entry || !seen) continue;
+    // A create lands a keyed record where tandem knew of none; once there, later edits may already have changed it.
+    const created = entry.op === 'upsert' && (system === 'erp' ? prior.erp : prior.crm) === null && !seen.deleted && !seen.keyMissing;
     const landed =
       entry.op === 'delete'
         ? seen.deleted
-        : !seen.deleted && Object.entries(entry.payload).every(([field, value]) => sameFieldValue(seen.fields[field], value)) && !(entry.setKey && seen.keyMissing);
+        : created || (!seen.deleted && Object.entries(entry.payload).every(([field, value]) => sameFieldValue(seen.fields[field], value)) && !(entry.setKey && seen.keyMissing));
     if (!landed) continue;
     settled.push(entry);
     const other = system === 'erp' ? outbox.crm : outbox.erp;
-    const otherOutstanding = other !== undefined && !settled.includes(other);
+    // A write that only sets the key changes no field: both sides already agree on the fields without it.
+    const otherOutstanding = other !== undefined && !settled.includes(other) && (other.op === 'delete' || Object.keys(other.payload).length > 0);
     state = confirmWrite(state, entry, { key: entry.key, status: entry.op === 'delete' ? 'deleted' : 'updated', ...(seen.nativeId ? { nativeId: seen.nativeId } : {}) }, otherOutstanding);
   }
   return { state, settled };
