@@ -165,5 +165,23 @@ for (const backend of testBackends()) {
       expect(quiet.writes).toBe(0);
       await expectAligned(r);
     });
+
+    it("an ERP user's edit of a record tandem created there just before a crash is not undone", async () => {
+      // Bug: the ERP committed tandem's create but the run died before recording it. The ERP user then cleared a
+      // field; the echo no longer matched what tandem wrote, so the create was not recognised, the record was merged
+      // as "created on both sides" against an empty base, and the cleared field was filled again from the CRM.
+      const r = await open();
+      const original = r.emulator.store.insert('Account', { Name: 'Made in the CRM', NumberOfEmployees: 2 });
+      const key = `crm-${String(original['Id'])}`;
+      const crashed = await runSync(r.ctx, { batchSize: 3, checkpoint: crashAt('before-apply:account:erp') });
+      expect(crashed.status).toBe('failed');
+      await r.erp.query(`update ${r.table} set employees = null where customer_no = $1`, [key]);
+
+      const next = await runSync(r.ctx, { batchSize: 3 });
+      expect(next.error).toBeUndefined();
+      expect(r.emulator.store.get('Account', String(original['Id']))?.['NumberOfEmployees']).toBeNull();
+      await expectAligned(r);
+      expect((await runSync(r.ctx, { batchSize: 3 })).writes).toBe(0);
+    });
   });
 }

@@ -417,7 +417,9 @@ for (const backend of testBackends()) {
 
     it('converges, loses no edit and no record, duplicates nothing, and every conflict follows the policy', async () => {
       await fc.assert(
-        fc.asyncProperty(fc.constantFrom<CaptureMode>('watermark', 'changelog'), fc.array(command, { minLength: 4, maxLength: 15 }), fc.boolean(), async (capture, commands, finalFull) => {
+        // Changelog capture on PGlite only: on the shared real server it waits for other sessions' open transactions
+        // (other test files), so a row may legitimately be read a run later than this model expects.
+        fc.asyncProperty(backend.url ? fc.constant<CaptureMode>('watermark') : fc.constantFrom<CaptureMode>('watermark', 'changelog'), fc.array(command, { minLength: 4, maxLength: 15 }), fc.boolean(), async (capture, commands, finalFull) => {
           runs += 1;
           const run = await openE2eRun({ erp, store, emulator, run: runs, capture, policiesDir });
           const m: ModelRun = { run, history: new EditHistory(), counter: 0, erpDeletes: 0, log: [`capture: ${capture}`] };
