@@ -61,7 +61,7 @@ export interface BulkClientOptions {
  * ```ts
  * const bulk = new BulkClient({ http, instanceUrl: async () => url, apiVersion: '62.0' })
  * const job = await bulk.createIngestJob({ object: 'Account', operation: 'upsert', externalIdFieldName: 'Ext__c' })
- * await bulk.uploadJobData(job.id, csv); await bulk.closeIngestJob(job.id)
+ * await bulk.uploadJobData(job.id, csv); await bulk.closeIngestJob(job.id) // or uploadJobStream for a streamed body
  * const outcome = await bulk.waitForJob('ingest', job.id, { intervalMs: 1000, maxIntervalMs: 20000, timeoutMs: 600000 })
  * for await (const row of bulk.ingestResults(job.id, 'successfulResults')) ...
  * ```
@@ -121,6 +121,24 @@ export class BulkClient {
       body: Readable.from(parts),
       replay: () => Readable.from(parts),
       headers: { 'content-type': 'text/csv; charset=UTF-8', 'content-length': String(length) },
+      idempotent: false,
+      signal,
+    });
+    if (response.statusCode !== 201 && response.statusCode !== 200) throw await apiErrorFrom(response, 'PUT', url, `upload to job ${jobId}`);
+    await discardBody(response);
+  }
+
+  /**
+   * Streams one CSV upload to an Open job (`PUT .../batches`, `Transfer-Encoding: chunked`) while the caller writes it.
+   * Sent again only while the body can still be replayed from its start (a 429/503 refusal or a connection that never
+   * opened, see `withRetry`); after a 500 or a dropped connection it throws, the job stays Open and the next run's
+   * `resume` aborts it.
+   */
+  async uploadJobStream(jobId: string, body: { open(): Readable; replay(): Readable }, signal?: AbortSignal): Promise<void> {
+    const { response, url } = await this.#call('PUT', `/jobs/ingest/${jobId}/batches`, {
+      body: body.open(),
+      replay: () => body.replay(),
+      headers: { 'content-type': 'text/csv; charset=UTF-8' },
       idempotent: false,
       signal,
     });

@@ -6,7 +6,7 @@ import { silentLogger } from '../../util/logger.js';
 import type { BulkClient, IngestOperation, IngestResultFile, PollOptions } from './bulk-client.js';
 import { RESUME_ACTIONS } from './bulk-job-state.js';
 import { toCsvValue } from './field-types.js';
-import { IngestCsvBuffer, type IngestRow } from './ingest-csv-buffer.js';
+import { IngestUpload } from './ingest-upload.js';
 import { PendingRecords } from './pending-records.js';
 import { buildKeyLookupQuery } from './soql.js';
 
@@ -38,10 +38,14 @@ type JobDetail = {
   readonly keysById?: Readonly<Record<string, string>>;
 };
 
-/** Records gathered for the next job of one kind (one job takes exactly one upload). */
-interface Part {
+/** The job of one kind being uploaded right now (one job takes exactly one upload). */
+interface OpenJob {
   readonly kind: JobKind;
-  readonly buffer: IngestCsvBuffer;
+  readonly jobId: string;
+  readonly detail: JobDetail;
+  readonly upload: IngestUpload;
+  /** Column name -> cell index of `upload.columns`. */
+  readonly index: ReadonlyMap<string, number>;
   readonly pending: PendingRecords;
   /** Id -> key for delete jobs (kept in the ledger when small, so a resumed job reports keys). */
   readonly idToKey?: Map<string, string>;
@@ -56,11 +60,15 @@ interface SubmittedJob {
 }
 
 /**
- * Writes to Salesforce with Bulk API 2.0. A `write` gathers all its batches into as few jobs as possible: upserts on
+ * Writes to Salesforce with Bulk API 2.0. A `write` streams its batches into as few jobs as possible: upserts on
  * the external ID field, updates by Id (records that carry `nativeId`: created in Salesforce, never synced; the
- * update also sets the external ID), and deletes by Id; one job of each kind per `maxUploadBytes` of CSV (Salesforce
- * takes exactly one upload per job). Each job is recorded in the ledger before its upload, closed, polled, and its
- * three result files are matched to every record sent: one WriteResult per record.
+ * update also sets the external ID), and deletes by Id. Each job is created and recorded in the ledger when its first
+ * record arrives, and its CSV is PUT as a chunked body while the batches are read (nothing holds all rows); when the
+ * next row would pass `maxUploadBytes` the upload ends, the job is closed and a new job takes the rest (Salesforce
+ * takes exactly one upload per job). The header names every stream field (plus the key field, plus `Id` for updates),
+ * known up front: a record fills the cells of the fields it sets, an empty cell leaves a field alone and `#N/A` sets
+ * null. Once the input is read, every job is polled and its three result files are matched to every record sent:
+ * one WriteResult per record.
  *
  * @example
  * ```ts
@@ -79,65 +87,83 @@ export class SalesforceSink implements Sink {
   }
 
   async *write(stream: StreamRef, batches: AsyncIterable<readonly OutboundRecord[]>, options: WriteOptions): AsyncGenerator<readonly WriteResult[]> {
-    const parts = new Map<JobKind, Part>();
+    const open = new Map<JobKind, OpenJob>();
     const submitted: SubmittedJob[] = [];
-    const deletesByKey: OutboundRecord[] = [];
+    const deletesByKey: string[] = [];
     const signal = options.signal;
-    const newPart = (kind: JobKind): Part => ({
-      kind,
-      buffer: new IngestCsvBuffer(this.#settings.maxUploadBytes),
-      pending: new PendingRecords(),
-      ...(kind === 'delete' ? { idToKey: new Map<string, string>() } : {}),
-    });
-    const add = async (kind: JobKind, row: IngestRow, match: string, key: string): Promise<void> => {
-      let part = parts.get(kind) ?? newPart(kind);
-      parts.set(kind, part);
-      if (!part.buffer.add(row)) {
-        // Salesforce takes one upload per job ("Found multiple contents for job"): a full part becomes its own job.
-        submitted.push(await this.#submit(stream, part, options.ledger, signal));
-        part = newPart(kind);
-        parts.set(kind, part);
-        part.buffer.add(row);
+    const columns: Record<JobKind, string[]> = {
+      upsert: unique([stream.keyField, ...stream.fields]),
+      update: unique(['Id', stream.keyField, ...stream.fields]),
+      delete: ['Id'],
+    };
+    const add = async (kind: JobKind, address: Readonly<Record<string, string>>, fields: OutboundRecord['fields'], match: string, key: string): Promise<void> => {
+      let job = open.get(kind);
+      // A field outside the stream's (the engine only sends stream fields, so this is a safety net): the header
+      // cannot change mid-upload, so this job ends and the next one names the field too.
+      const extra = kind === 'delete' ? [] : Object.keys(fields).filter((f) => !(f in address) && !columns[kind].includes(f));
+      if (extra.length > 0) {
+        this.#logger.warn({ stream: stream.name, fields: extra }, 'record sets fields outside the stream; starting a job whose header names them');
+        if (job) submitted.push(await this.#close(stream, job, options.ledger, signal));
+        open.delete(kind);
+        job = undefined;
+        columns[kind] = unique([...columns[kind], ...extra]);
       }
-      part.pending.add(match, key);
-      if (part.idToKey && part.idToKey.size < LEDGER_KEYS_LIMIT) part.idToKey.set(match, key);
+      job ??= await this.#open(stream, kind, columns[kind], options.ledger, signal);
+      open.set(kind, job);
+      const cells = encodeCells(job.index, address, fields);
+      if (!(await job.upload.add(cells))) {
+        submitted.push(await this.#close(stream, job, options.ledger, signal));
+        job = await this.#open(stream, kind, columns[kind], options.ledger, signal);
+        open.set(kind, job);
+        // A fresh upload takes any row that fits alone (or throws RecordTooLargeError).
+        await job.upload.add(cells);
+      }
+      job.pending.add(match, key);
+      if (job.idToKey && job.idToKey.size < LEDGER_KEYS_LIMIT) job.idToKey.set(match, key);
     };
 
-    for await (const batch of batches) {
-      for (const record of batch) {
-        if (record.op === 'delete') {
-          if (record.nativeId) await add('delete', { Id: record.nativeId }, record.nativeId, record.key);
-          else deletesByKey.push(record);
-        } else if (record.nativeId) {
-          await add('update', encodeRow({ Id: record.nativeId, [stream.keyField]: record.key }, record.fields), record.nativeId, record.key);
-        } else {
-          await add('upsert', encodeRow({ [stream.keyField]: record.key }, record.fields), record.key, record.key);
+    try {
+      for await (const batch of batches) {
+        for (const record of batch) {
+          if (record.op === 'delete') {
+            if (record.nativeId) await add('delete', { Id: record.nativeId }, {}, record.nativeId, record.key);
+            else deletesByKey.push(record.key);
+          } else if (record.nativeId) {
+            await add('update', { Id: record.nativeId, [stream.keyField]: record.key }, record.fields, record.nativeId, record.key);
+          } else {
+            await add('upsert', { [stream.keyField]: record.key }, record.fields, record.key, record.key);
+          }
         }
       }
-    }
 
-    // Salesforce deletes by Id only: find the Ids of keys the engine could not name, in small lookup queries.
-    const gone: WriteResult[] = [];
-    for (let i = 0; i < deletesByKey.length; i += LOOKUP_CHUNK) {
-      const keys = deletesByKey.slice(i, i + LOOKUP_CHUNK).map((r) => r.key);
-      const found = new Map<string, string>();
-      const rows = this.#bulk.query(buildKeyLookupQuery(stream.entity, stream.keyField, keys), {
-        operation: 'query',
-        pageSize: this.#settings.queryPageSize,
-        poll: { ...this.#settings.poll, ...(signal ? { signal } : {}) },
-        object: stream.entity,
-      });
-      for await (const row of rows) found.set(row[stream.keyField] ?? '', row['Id'] ?? '');
-      for (const key of keys) {
-        const id = found.get(key);
-        if (id) await add('delete', { Id: id }, id, key);
-        else gone.push({ key, status: 'deleted', reason: `no ${stream.entity} has ${stream.keyField} = ${key}; nothing to delete` });
+      // Salesforce deletes by Id only: find the Ids of keys the engine could not name, in small lookup queries.
+      const gone: WriteResult[] = [];
+      for (let i = 0; i < deletesByKey.length; i += LOOKUP_CHUNK) {
+        const keys = deletesByKey.slice(i, i + LOOKUP_CHUNK);
+        const found = new Map<string, string>();
+        const rows = this.#bulk.query(buildKeyLookupQuery(stream.entity, stream.keyField, keys), {
+          operation: 'query',
+          pageSize: this.#settings.queryPageSize,
+          poll: { ...this.#settings.poll, ...(signal ? { signal } : {}) },
+          object: stream.entity,
+        });
+        for await (const row of rows) found.set(row[stream.keyField] ?? '', row['Id'] ?? '');
+        for (const key of keys) {
+          const id = found.get(key);
+          if (id) await add('delete', { Id: id }, {}, id, key);
+          else gone.push({ key, status: 'deleted', reason: `no ${stream.entity} has ${stream.keyField} = ${key}; nothing to delete` });
+        }
       }
-    }
-    if (gone.length > 0) yield gone;
-
-    for (const part of parts.values()) {
-      if (part.buffer.recordCount > 0) submitted.push(await this.#submit(stream, part, options.ledger, signal));
+      for (const job of [...open.values()]) {
+        open.delete(job.kind);
+        submitted.push(await this.#close(stream, job, options.ledger, signal));
+      }
+      if (gone.length > 0) yield gone;
+    } catch (error) {
+      // Uploads still streaming are cut off: their jobs stay Open in the ledger and the next run's resume aborts them.
+      const reason = error instanceof Error ? error : new Error(String(error));
+      for (const job of open.values()) await job.upload.abort(reason);
+      throw error;
     }
     for (const job of submitted) {
       yield* this.#finish(stream, job.jobId, job.kind, options.ledger, job.pending, job.keysById, signal);
@@ -168,26 +194,43 @@ export class SalesforceSink implements Sink {
   }
 
   /**
-   * Turns a part into a job: create, record in the ledger (before any data goes up, so a crash from here on resumes
-   * this job instead of sending its data again), upload, close.
+   * Starts a job: create, record in the ledger (before any data goes up, so a crash from here on resumes this job
+   * instead of sending its data again), then open its streamed upload.
    */
-  async #submit(stream: StreamRef, part: Part, ledger: JobLedger, signal: AbortSignal | undefined): Promise<SubmittedJob> {
-    const operation = OPERATION[part.kind];
+  async #open(stream: StreamRef, kind: JobKind, columns: readonly string[], ledger: JobLedger, signal: AbortSignal | undefined): Promise<OpenJob> {
+    const operation = OPERATION[kind];
     const info = await this.#bulk.createIngestJob(
-      { object: stream.entity, operation, ...(part.kind === 'upsert' ? { externalIdFieldName: stream.keyField } : {}) },
+      { object: stream.entity, operation, ...(kind === 'upsert' ? { externalIdFieldName: stream.keyField } : {}) },
       signal,
     );
-    let detail: JobDetail = { sfObject: stream.entity, kind: part.kind, keyField: stream.keyField, apiVersion: this.#bulk.apiVersion, state: 'Open' };
+    const detail: JobDetail = { sfObject: stream.entity, kind, keyField: stream.keyField, apiVersion: this.#bulk.apiVersion, state: 'Open' };
     await ledger.record({ jobId: info.id, system: 'crm', object: stream.name, operation, detail });
-    const records = part.buffer.recordCount;
-    await this.#bulk.uploadJobData(info.id, part.buffer.take(), signal);
-    const keysById = part.idToKey && part.idToKey.size === part.pending.size ? Object.fromEntries(part.idToKey) : undefined;
-    detail = { ...detail, state: 'Closing', ...(keysById ? { keysById } : {}) };
-    await ledger.update(info.id, detail);
-    await this.#bulk.closeIngestJob(info.id, signal);
-    await ledger.update(info.id, { ...detail, state: 'UploadComplete' });
-    this.#logger.info({ stream: stream.name, jobId: info.id, operation, records }, 'salesforce job uploaded and closed');
-    return { jobId: info.id, kind: part.kind, pending: part.pending, ...(keysById ? { keysById } : {}) };
+    const upload = new IngestUpload({
+      columns,
+      maxBytes: this.#settings.maxUploadBytes,
+      send: (body) => this.#bulk.uploadJobStream(info.id, body, signal),
+    });
+    return {
+      kind,
+      jobId: info.id,
+      detail,
+      upload,
+      index: new Map(columns.map((c, i) => [c, i])),
+      pending: new PendingRecords(),
+      ...(kind === 'delete' ? { idToKey: new Map<string, string>() } : {}),
+    };
+  }
+
+  /** Ends a job's upload (waiting for Salesforce's answer) and closes the job. */
+  async #close(stream: StreamRef, job: OpenJob, ledger: JobLedger, signal: AbortSignal | undefined): Promise<SubmittedJob> {
+    await job.upload.finish();
+    const keysById = job.idToKey && job.idToKey.size === job.pending.size ? Object.fromEntries(job.idToKey) : undefined;
+    const detail: JobDetail = { ...job.detail, state: 'Closing', ...(keysById ? { keysById } : {}) };
+    await ledger.update(job.jobId, detail);
+    await this.#bulk.closeIngestJob(job.jobId, signal);
+    await ledger.update(job.jobId, { ...detail, state: 'UploadComplete' });
+    this.#logger.info({ stream: stream.name, jobId: job.jobId, operation: OPERATION[job.kind], records: job.upload.recordCount }, 'salesforce job uploaded and closed');
+    return { jobId: job.jobId, kind: job.kind, pending: job.pending, ...(keysById ? { keysById } : {}) };
   }
 
   /** Waits for a closed job and yields one result per record; leaves the job open in the ledger when the wait times out. */
@@ -266,9 +309,18 @@ export class SalesforceSink implements Sink {
   }
 }
 
-/** CSV cells of one record: the addressing columns as they are, field values encoded (`#N/A` for null). */
-function encodeRow(address: Readonly<Record<string, string>>, fields: OutboundRecord['fields']): IngestRow {
-  const row: Record<string, string> = { ...address };
-  for (const [name, value] of Object.entries(fields)) if (!(name in address)) row[name] = toCsvValue(value);
-  return row;
+/** CSV cells of one record in header order: the addressing columns, then field values encoded (`#N/A` for null), '' elsewhere. */
+function encodeCells(index: ReadonlyMap<string, number>, address: Readonly<Record<string, string>>, fields: OutboundRecord['fields']): string[] {
+  const cells = new Array<string>(index.size).fill('');
+  for (const [name, value] of Object.entries(address)) cells[index.get(name)!] = value;
+  for (const [name, value] of Object.entries(fields)) {
+    if (name in address) continue;
+    const i = index.get(name);
+    if (i !== undefined) cells[i] = toCsvValue(value);
+  }
+  return cells;
+}
+
+function unique(names: readonly string[]): string[] {
+  return [...new Set(names)];
 }
