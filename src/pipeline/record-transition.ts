@@ -170,6 +170,12 @@ export function settleEchoes(
     const otherOutstanding = other !== undefined && !settled.includes(other) && (other.op === 'delete' || Object.keys(other.payload).length > 0);
     state = confirmWrite(state, entry, { key: entry.key, status: entry.op === 'delete' ? 'deleted' : 'updated', ...(seen.nativeId ? { nativeId: seen.nativeId } : {}) }, otherOutstanding);
   }
+  // Every field write confirmed and only a key write left (e.g. its job never ran): the sides agree on the fields,
+  // so the target is the base. Merging against an empty base instead would take one side's cleared field for "never set".
+  const unsettled = [outbox.erp, outbox.crm].filter((e): e is OutboxEntry => e !== undefined && !settled.includes(e));
+  if ((state.pending !== null || state.pendingDelete) && unsettled.length > 0 && unsettled.every((e) => e.op === 'upsert' && Object.keys(e.payload).length === 0)) {
+    state = { ...state, base: state.pendingDelete ? null : state.pending, pending: null, pendingDelete: false };
+  }
   return { state, settled };
 }
 
