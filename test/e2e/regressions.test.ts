@@ -183,5 +183,24 @@ for (const backend of testBackends()) {
       await expectAligned(r);
       expect((await runSync(r.ctx, { batchSize: 3 })).writes).toBe(0);
     });
+
+    it('a record whose key write-back job never ran takes the ERP edits made meanwhile, cleared fields included', async () => {
+      // Bug: the ERP row was created and confirmed, but the CRM job writing the key back died before its upload.
+      // The base stayed empty until that key-only write was confirmed, so the next run merged the record as
+      // "created on both sides", and a field the ERP user had cleared was filled again from the CRM.
+      const r = await open();
+      const original = r.emulator.store.insert('Account', { Name: 'Made in the CRM', NumberOfEmployees: 2 });
+      const key = `crm-${String(original['Id'])}`;
+      r.crm.arm('record');
+      const crashed = await runSync(r.ctx, { batchSize: 3 });
+      expect(crashed.status).toBe('failed');
+      await r.erp.query(`update ${r.table} set employees = null where customer_no = $1`, [key]);
+
+      const next = await runSync(r.ctx, { batchSize: 3 });
+      expect(next.error).toBeUndefined();
+      expect(r.emulator.store.get('Account', String(original['Id']))?.['NumberOfEmployees']).toBeNull();
+      await expectAligned(r);
+      expect((await runSync(r.ctx, { batchSize: 3 })).writes).toBe(0);
+    });
   });
 }
