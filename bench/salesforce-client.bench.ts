@@ -22,6 +22,8 @@ export interface SalesforceClientBenchResult {
   readonly peakRssMb: number;
   /** Peak RSS up to the end of the upsert. */
   readonly upsertPeakRssMb: number;
+  /** The process's peak RSS as the kernel counts it (`process.resourceUsage().maxRSS`): catches spikes between samples. */
+  readonly maxRssMb: number;
 }
 
 const stream: StreamRef = {
@@ -73,7 +75,10 @@ export async function benchSalesforceClient(opts: SalesforceClientBenchOptions):
     const queryMs = Date.now() - queryStarted;
     if (read < opts.records) throw new Error(`expected at least ${opts.records} records read back, got ${read}`);
     peak = Math.max(peak, process.memoryUsage().rss);
-    return { upsertMs, queryMs, httpCalls, queryHttpCalls: calls - httpCalls, peakRssMb: Math.round(peak / 1024 / 1024), upsertPeakRssMb };
+    return {
+      upsertMs, queryMs, httpCalls, queryHttpCalls: calls - httpCalls, peakRssMb: Math.round(peak / 1024 / 1024), upsertPeakRssMb,
+      maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
   } finally {
     clearInterval(sampler);
     await crm.close();

@@ -65,6 +65,22 @@ describe('Salesforce connector under injected faults', () => {
     expect(emu.stats().faultsInjected).toBe(1);
   });
 
+  it('sends a streamed upload refused with 503 again from its start: one job, every record once', async () => {
+    await startEmu();
+    const calls: string[] = [];
+    let puts = 0;
+    const crm = connect({}, recordingHttp(calls, (method) => {
+      // Only the first PUT meets the fault; every later call finds it cleared.
+      if (method === 'PUT' && puts++ === 0) emu.setFaults({ errorRate: 1, errorKinds: ['503'], retryAfterSeconds: 0 });
+      else emu.setFaults({});
+    }));
+    expectAll(await collect(crm.createSink().write(stream, batchesOf(upserts(2_000), 100), { ledger: new MemoryJobLedger() })), 2_000, 'created');
+    expect(calls.filter((c) => c.startsWith('PUT '))).toHaveLength(2);
+    expect(emu.stats().faultsInjected).toBe(1);
+    expect(emu.stats().jobsCreated).toBe(1);
+    expect([...keyCounts(emu).values()].every((n) => n === 1)).toBe(true);
+  });
+
   it('stops with QuotaExceededError on 403 REQUEST_LIMIT_EXCEEDED mid-job, and a later run resumes the job', async () => {
     await startEmu({ faults: { jobDelayMs: 50 } });
     const crm = connect({}, recordingHttp([], (method, path) => {
