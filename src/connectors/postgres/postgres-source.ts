@@ -211,9 +211,10 @@ export class PostgresSource implements Source {
       const row = current.get(e.pk);
       if (row !== undefined && row.__key === e.key) {
         records.push(toRecord(plan, row, e.at));
-      } else if (e.key !== null) {
-        // Deleted, or its key changed: this identity is gone. Rows that never had a key need no tombstone.
-        records.push(Object.freeze({ key: e.key, nativeId: e.pk, fields: Object.freeze({}), modifiedAt: e.at, deleted: true }));
+      } else {
+        // Deleted, or its key changed: this identity is gone. A row deleted before it had a key gets a tombstone too
+        // (key ''): tandem may already know it under the key derived from its primary key.
+        records.push(Object.freeze({ key: e.key ?? '', nativeId: e.pk, fields: Object.freeze({}), modifiedAt: e.at, deleted: true }));
       }
     }
     return records;
