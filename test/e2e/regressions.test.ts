@@ -73,8 +73,8 @@ for (const backend of testBackends()) {
       if (policiesDir) await rm(policiesDir, { recursive: true, force: true });
     });
 
-    const open = async (crmLookbackSeconds?: number): Promise<E2eRun> =>
-      (run = await openE2eRun({ erp, store, emulator, run: ++runs, capture: 'watermark', policiesDir, ...(crmLookbackSeconds === undefined ? {} : { crmLookbackSeconds }) }));
+    const open = async (crmLookbackSeconds?: number, capture: 'watermark' | 'changelog' = 'watermark'): Promise<E2eRun> =>
+      (run = await openE2eRun({ erp, store, emulator, run: ++runs, capture, policiesDir, ...(crmLookbackSeconds === undefined ? {} : { crmLookbackSeconds }) }));
 
     it('a row captured by a crashed run and deleted before planning is not created in the CRM by the next full sync', async () => {
       // Bug: reconciliation tombstoned only keys in record_state, so the inbox still said "exists" and the full sync
@@ -201,6 +201,21 @@ for (const backend of testBackends()) {
       expect(r.emulator.store.get('Account', String(original['Id']))?.['NumberOfEmployees']).toBeNull();
       await expectAligned(r);
       expect((await runSync(r.ctx, { batchSize: 3 })).writes).toBe(0);
+    });
+
+    it('changelog capture reports the delete of a row that never had a key', async () => {
+      // Bug: the change log's tombstones skipped rows without a key, so a keyless row captured by a crashed run and
+      // deleted before planning was planned as existing: created in the CRM, and its key write-back failed forever.
+      const r = await open(undefined, 'changelog');
+      await r.erp.query(`insert into ${r.table} (name) values ('Keyless')`);
+      const crashed = await runSync(r.ctx, { batchSize: 3, checkpoint: crashAt('captured:account:erp') });
+      expect(crashed.status).toBe('failed');
+      await r.erp.query(`delete from ${r.table}`);
+
+      const next = await runSync(r.ctx, { batchSize: 3 });
+      expect(next.error).toBeUndefined();
+      expect(r.emulator.store.count('Account')).toBe(0);
+      await expectAligned(r);
     });
   });
 }
