@@ -77,6 +77,21 @@ describe('SalesforceConnector against the emulator: ingest', () => {
     expect(emu.store.count('Account')).toBe(120);
   });
 
+  it('a record setting a field outside the stream ends the job; the next job names that field, nothing is lost', async () => {
+    const calls: string[] = [];
+    const crm = connect({}, recordingHttp(calls));
+    const records: OutboundRecord[] = [
+      { key: 'K-a', op: 'upsert', fields: { Name: 'A' } },
+      { key: 'K-b', op: 'upsert', fields: { Name: 'B', AccountNumber: 'AN-1' } },
+      { key: 'K-c', op: 'upsert', fields: { Name: 'C' } },
+    ];
+    const results = byKey(await collect(crm.createSink().write(stream, batchesOf(records), { ledger: new MemoryJobLedger() })));
+    expect([...results.values()].map((r) => r.status)).toEqual(['created', 'created', 'created']);
+    expect(accountByKey('K-b')).toMatchObject({ Name: 'B', AccountNumber: 'AN-1' });
+    expect(accountByKey('K-c')).toMatchObject({ Name: 'C', AccountNumber: null });
+    expect(calls.filter((c) => c.startsWith('PUT '))).toHaveLength(2);
+  });
+
   it('updates records created in Salesforce by Id and sets their external ID; rejects invalid rows with the reason', async () => {
     const crm = connect();
     const orphan = emu.store.insert('Account', { Name: 'Made in CRM' });
