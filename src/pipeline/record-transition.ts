@@ -1,9 +1,10 @@
 import type { SideVersion } from '../model/conflict.js';
 import type { Fields } from '../model/record.js';
-import type { SystemId } from '../model/system.js';
+import { otherSystem, type SystemId } from '../model/system.js';
 import type { WriteResult } from '../connectors/connector.js';
 import type { RecordPlan } from '../diff/plan-record.js';
 import type { OutboxEntry, QueuedConflictRow, RecordState, StagedChange } from '../state/record-rows.js';
+import { derivedKey } from './staged-change.js';
 
 /**
  * Pure state transitions of one record: what tandem knows before and after planning, and after each side's
@@ -157,8 +158,13 @@ export function settleEchoes(
     const entry = outbox[system];
     const seen = staged?.[system];
     if (!entry || !seen) continue;
-    // A create lands a keyed record where tandem knew of none; once there, later edits may already have changed it.
-    const created = entry.op === 'upsert' && (system === 'erp' ? prior.erp : prior.crm) === null && !seen.deleted && !seen.keyMissing;
+    // tandem's create of a record that came keyless from the other side: nobody else writes that derived key, so
+    // the record being there proves the create landed, even if a user has edited it since. (Any other key may have
+    // been created there by a user meanwhile, so only an exact echo proves it.)
+    const otherId = system === 'erp' ? prior.crmId : prior.erpId;
+    const created =
+      entry.op === 'upsert' && (system === 'erp' ? prior.erp : prior.crm) === null && !seen.deleted && !seen.keyMissing &&
+      otherId !== null && entry.key === derivedKey(otherSystem(system), otherId);
     const landed =
       entry.op === 'delete'
         ? seen.deleted
