@@ -217,5 +217,23 @@ for (const backend of testBackends()) {
       expect(r.emulator.store.count('Account')).toBe(0);
       await expectAligned(r);
     });
+
+    it("a CRM user's own record under the same key is not mistaken for tandem's create that never ran", async () => {
+      // Found while fixing the previous case: settling any create whose record had appeared took a CRM user's own
+      // Account with the ERP's key for tandem's (never uploaded) create, and the ERP's city was lost without a
+      // conflict. Only a key derived from the other side's id proves that tandem created the record.
+      const r = await open();
+      await r.erp.query(`insert into ${r.table} (customer_no, name, city) values ('K2', 'From the ERP', 'Oslo')`);
+      r.crm.arm('record');
+      expect((await runSync(r.ctx, { batchSize: 3 })).status).toBe('failed');
+      r.emulator.store.insert('Account', { Name: 'From the CRM', External_Id__c: 'K2' });
+
+      const next = await runSync(r.ctx, { batchSize: 3 });
+      expect(next.error).toBeUndefined();
+      const [account] = r.emulator.store.list('Account');
+      expect(account?.['BillingCity']).toBe('Oslo');
+      expect((await r.store.decisionsFor(r.sync, 'account', 'K2')).length).toBeGreaterThan(0);
+      await expectAligned(r);
+    });
   });
 }
