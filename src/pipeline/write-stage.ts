@@ -50,24 +50,18 @@ async function* outboundBatches(ctx: SyncContext, object: SyncObject, system: Sy
 }
 
 async function applyResultStream(ctx: SyncContext, object: SyncObject, system: SystemId, run: RunHandle, results: AsyncIterable<readonly WriteResult[]>, options: SyncOptions, clearFailed: boolean): Promise<void> {
-  let pending: WriteResult[] = [];
   let done = 0;
+  // Every batch is applied before the next one is asked for: a sink marks a remote job done in the ledger once its
+  // consumer comes back after the job's last results, so they must be durable by then, or a crash loses them.
   for await (const batch of results) {
-    pending.push(...batch);
-    while (pending.length >= RESULT_CHUNK) {
+    for (let i = 0; i < batch.length; i += RESULT_CHUNK) {
+      const chunk = batch.slice(i, i + RESULT_CHUNK);
       await options.checkpoint?.(`before-apply:${object.name}:${system}`);
-      await applyResults(ctx, object, system, run, pending.slice(0, RESULT_CHUNK), clearFailed);
-      pending = pending.slice(RESULT_CHUNK);
-      done += RESULT_CHUNK;
+      await applyResults(ctx, object, system, run, chunk, clearFailed);
+      done += chunk.length;
       options.onProgress?.({ object: object.name, stage: 'write', system, done });
       await options.checkpoint?.(`write-batch:${object.name}:${system}`);
     }
-  }
-  if (pending.length > 0) {
-    await options.checkpoint?.(`before-apply:${object.name}:${system}`);
-    await applyResults(ctx, object, system, run, pending, clearFailed);
-    done += pending.length;
-    options.onProgress?.({ object: object.name, stage: 'write', system, done });
   }
 }
 
