@@ -235,5 +235,24 @@ for (const backend of testBackends()) {
       expect((await r.store.decisionsFor(r.sync, 'account', 'K2')).length).toBeGreaterThan(0);
       await expectAligned(r);
     });
+
+    it('results of a bulk job that finished just before a crash are applied by the next run, not lost', async () => {
+      // Bug: the results were applied only after the sink's generator ended, and the sink marks its job done in the
+      // ledger when its consumer comes back after the last results. A crash in between (before-apply) left a job
+      // "done" whose results were never recorded; the next run merged the record against an empty base and a field
+      // the CRM user had cleared meanwhile was filled again from the ERP.
+      const r = await open();
+      await r.erp.query(`insert into ${r.table} (customer_no, name, employees) values ('K0', 'From the ERP', 2)`);
+      expect((await runSync(r.ctx, { batchSize: 3, checkpoint: crashAt('before-apply:account:crm') })).status).toBe('failed');
+      expect(await r.store.openJobCount(r.sync)).toBe(1);
+      const [account] = r.emulator.store.list('Account');
+      r.emulator.store.update('Account', String(account!['Id']), { NumberOfEmployees: null });
+
+      const next = await runSync(r.ctx, { batchSize: 3 });
+      expect(next.error).toBeUndefined();
+      const [row] = await r.erp.query<{ employees: number | null }>(`select employees from ${r.table}`);
+      expect(row?.employees).toBeNull();
+      await expectAligned(r);
+    });
   });
 }
