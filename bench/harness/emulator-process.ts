@@ -28,8 +28,9 @@ const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
  * try { ... sf.url ... } finally { await sf.close() }
  * ```
  */
-export async function startEmulatorProcess(): Promise<EmulatorProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--max-old-space-size=16384', '--import', 'tsx', MAIN, 'emulator', 'salesforce', '--port', '0', '--daily-api-requests', '10000000'], {
+export async function startEmulatorProcess(options: { readonly queryPageSize?: number } = {}): Promise<EmulatorProcess> {
+  const extra = options.queryPageSize ? ['--query-page-size', String(options.queryPageSize)] : [];
+  const child: ChildProcess = spawn(process.execPath, ['--max-old-space-size=16384', '--import', 'tsx', MAIN, 'emulator', 'salesforce', '--port', '0', '--daily-api-requests', '10000000', ...extra], {
     env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
