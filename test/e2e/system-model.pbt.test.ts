@@ -24,17 +24,22 @@ import { openErpDatabase, type ErpDatabase } from './support/erp-database.js';
  * Random edits on both sides, conflicting edits, answers to queued conflicts, and syncs that crash at pipeline
  * steps, die mid bulk job (after the ledger entry, after upload, after close) or meet emulator faults (5xx/429
  * with Retry-After 0, dropped connections, expiring tokens, jobs that fail part-way, slow jobs, a 403 quota that is
- * lifted afterwards). Then one fault-free full sync and a quiet one.
+ * lifted afterwards). Then one fault-free sync (full when watermark capture must find an ERP hard delete, else full or
+ * incremental at random, so an incremental read that skips a change shows) and a quiet one.
  *
  * Hypotheses: both sides hold the same records with the same mapped fields (except fields waiting in the conflict
  * queue); no record is duplicated or lost; a field only one side edited ends with that side's last value; any other
  * field ends with the last edit of all unless a recorded policy decision overrode it; every decision follows the
  * policy; the quiet sync writes nothing.
  *
- * PBT_NUM_RUNS (default 6) widens the search; PBT_SEED (and PBT_PATH, both printed on failure) replay one.
+ * Known limits the model stays out of (not bugs tandem can fix): a user editing a record while tandem's bulk job on
+ * it is still queued (Bulk API writes are unconditional), and a field cleared on one side of a record created on
+ * both sides independently (merged against an empty base, a cleared field reads as never set).
+ *
+ * PBT_NUM_RUNS (default 10) widens the search; PBT_SEED (and PBT_PATH, both printed on failure) replay one.
  * E2E_TRACE=1 prints every run's commands and sync outcomes.
  */
-const NUM_RUNS = Number(process.env['PBT_NUM_RUNS'] ?? 6);
+const NUM_RUNS = Number(process.env['PBT_NUM_RUNS'] ?? 10);
 const SEED = process.env['PBT_SEED'] === undefined ? {} : { seed: Number(process.env['PBT_SEED']), ...(process.env['PBT_PATH'] ? { path: process.env['PBT_PATH'] } : {}) };
 const KEYS = ['K0', 'K1', 'K2', 'K3', 'K4'];
 const STEPS = ['captured-page', 'captured', 'planned', 'before-apply', 'write-batch', 'written'];
@@ -447,6 +452,6 @@ for (const backend of testBackends()) {
         }),
         { numRuns: NUM_RUNS, ...SEED },
       );
-    }, 120_000);
+    }, Math.max(120_000, NUM_RUNS * 3_000));
   });
 }
