@@ -60,13 +60,11 @@ export async function prepareSyncedState(databaseUrl: string, table: string, row
     } finally {
       await opened.close();
     }
-    // record_state in bulk: indexes dropped and rebuilt around the load (same names and definitions as the migration).
+    // record_state in bulk: its primary key dropped and rebuilt around the load (same definition as the migrations).
     const s = stateSchema;
     const crmAt = new Date().toISOString();
     await client.query(`set maintenance_work_mem = '512MB'`);
     await client.query(`alter table ${s}.record_state drop constraint record_state_pkey`);
-    await client.query(`drop index ${s}.record_state_by_crm_id`);
-    await client.query(`drop index ${s}.record_state_by_erp_id`);
     await client.query(`insert into ${s}.record_state (sync_name, object, key, base, base_hash, erp_fields, crm_fields, erp_exists, crm_exists, erp_id, crm_id, erp_modified_at, crm_modified_at, pending, pending_delete, updated_at)
       select 'bench', 'account', customer_no, base, left(encode(sha256(convert_to(canon, 'UTF8')), 'hex'), 16), null, null, true, true,
              customer_no, coalesce(ids.id, 'SYNTH' || customer_no), to_char(updated_at at time zone 'UTC', ${ISO}), $1, null, false, now()
@@ -78,8 +76,6 @@ export async function prepareSyncedState(databaseUrl: string, table: string, row
                 from ${table}) t
         left join unnest($2::text[], $3::text[]) as ids(key, id) on ids.key = t.customer_no`, [crmAt, [...crmIds.keys()], [...crmIds.values()]]);
     await client.query(`alter table ${s}.record_state add primary key (sync_name, object, key)`);
-    await client.query(`create index record_state_by_crm_id on ${s}.record_state (sync_name, object, crm_id)`);
-    await client.query(`create index record_state_by_erp_id on ${s}.record_state (sync_name, object, erp_id)`);
     await client.query(`vacuum analyze ${s}.record_state`);
   } catch (error) {
     await emulator.close();
