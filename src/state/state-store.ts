@@ -486,14 +486,14 @@ export class StateStore implements ConflictQueue {
         await db
           .insertInto('bulk_job')
           .values({ job_id: entry.jobId, sync_name: sync, system: entry.system, object: entry.object, operation: entry.operation, status: 'open', detail: toJson(entry.detail) })
-          .onConflict((oc) => oc.column('job_id').doNothing())
+          .onConflict((oc) => oc.columns(['sync_name', 'job_id']).doNothing())
           .execute();
       },
       async update(jobId, detail) {
-        await db.updateTable('bulk_job').set({ detail: toJson(detail), updated_at: new Date() }).where('job_id', '=', jobId).execute();
+        await db.updateTable('bulk_job').set({ detail: toJson(detail), updated_at: new Date() }).where('sync_name', '=', sync).where('job_id', '=', jobId).execute();
       },
       async finish(jobId, status) {
-        await db.updateTable('bulk_job').set({ status, updated_at: new Date() }).where('job_id', '=', jobId).execute();
+        await db.updateTable('bulk_job').set({ status, updated_at: new Date() }).where('sync_name', '=', sync).where('job_id', '=', jobId).execute();
       },
       async listOpen(system, object): Promise<readonly JobLedgerEntry[]> {
         const rows = await db.selectFrom('bulk_job').selectAll().where('sync_name', '=', sync).where('system', '=', system).where('object', '=', object).where('status', '=', 'open').orderBy('created_at').execute();

@@ -83,6 +83,20 @@ for (const backend of testBackends()) {
       expect(await ledger.listOpen('crm', 'account')).toEqual([]);
     });
 
+    it('keeps the ledgers of two syncs apart, even when their remote job ids collide', async () => {
+      const store = await openStore(backend, uniqueSchemaName('st'));
+      stores.push(store);
+      await store.migrate();
+      const a = store.ledger('a');
+      const b = store.ledger('b');
+      await a.record({ jobId: '750X', system: 'crm', object: 'account', operation: 'upsert', detail: { org: 'a' } });
+      await b.record({ jobId: '750X', system: 'crm', object: 'account', operation: 'upsert', detail: { org: 'b' } });
+      await a.finish('750X', 'done');
+      await b.update('750X', { org: 'b', state: 'InProgress' });
+      expect(await a.listOpen('crm', 'account')).toEqual([]);
+      expect((await b.listOpen('crm', 'account')).map((j) => j.detail)).toEqual([{ org: 'b', state: 'InProgress' }]);
+    });
+
     it('queues conflicts for a person and records the answer', async () => {
       const store = await openStore(backend, uniqueSchemaName('st'));
       stores.push(store);
