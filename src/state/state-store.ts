@@ -198,13 +198,15 @@ export class StateStore implements ConflictQueue {
   async nextPlanKeys(sync: string, object: string, afterKey: string | null, limit: number, now: Date): Promise<readonly string[]> {
     const after = afterKey ?? '';
     const schema = this.database.schema;
+    // Each source is read as an index range with its own ORDER BY and LIMIT before the union: a union of whole
+    // ranges would sort every remaining key once per chunk (quadratic over a first load of a million records).
     const result = await sql<{ key: string }>`
       select key from (
-        select key from ${sql.id(schema, 'inbox')} where sync_name = ${sync} and object = ${object} and key > ${after}
+        (select key from ${sql.id(schema, 'inbox')} where sync_name = ${sync} and object = ${object} and key > ${after} order by key limit ${limit})
         union
-        select key from ${sql.id(schema, 'failed_record')} where sync_name = ${sync} and object = ${object} and key > ${after} and next_retry_at <= ${now}
+        (select key from ${sql.id(schema, 'failed_record')} where sync_name = ${sync} and object = ${object} and key > ${after} and next_retry_at <= ${now} order by key limit ${limit})
         union
-        select key from ${sql.id(schema, 'conflict')} where sync_name = ${sync} and object = ${object} and key > ${after} and status = 'open' and resolution is not null
+        (select key from ${sql.id(schema, 'conflict')} where sync_name = ${sync} and object = ${object} and key > ${after} and status = 'open' and resolution is not null order by key limit ${limit})
       ) k order by key limit ${limit}`.execute(this.#db);
     return result.rows.map((r) => r.key);
   }
