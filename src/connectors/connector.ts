@@ -63,6 +63,8 @@ export interface Source {
    * Changes after `since` (`undefined`: every record, a full read), in pages, with bounded memory.
    * A source may return a record again (lookback windows, inclusive bounds): the diff drops what did not change.
    * It must never skip one: rows sharing a timestamp and transactions that commit late are all returned.
+   * It may leave out tandem's own writes (change-log capture does); a source that returns them returns them with
+   * the values written, which is what lets the engine recognise them as echoes.
    */
   readChanges(stream: StreamRef, since: Watermark | undefined, options: ReadOptions): AsyncIterable<ChangeBatch>;
   /**
@@ -113,7 +115,9 @@ export interface Sink {
   /**
    * Writes every record from `batches` and yields one result per record, in any order, as they become known.
    * A bulk sink may gather many batches into one remote job. Rejections are results; only infrastructure failures
-   * (network, quota, auth) throw, as named errors.
+   * (network, quota, auth) throw, as named errors. The engine applies each yielded batch durably before it asks for
+   * the next one, so a sink may take that request as the acknowledgement of the results before it (e.g. to mark a
+   * remote job done in the ledger only after its last results were asked past).
    */
   write(stream: StreamRef, batches: AsyncIterable<readonly OutboundRecord[]>, options: WriteOptions): AsyncIterable<readonly WriteResult[]>;
   /**
