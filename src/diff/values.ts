@@ -14,9 +14,3 @@ export function sameValue(a: FieldValue, b: FieldValue): boolean {
   if (typeof a === 'number' && typeof b === 'number') return Number.isNaN(a) && Number.isNaN(b);
   return false;
 }
-
-/** Whether two records hold the same values for the given fields (absent = null). */
-export function sameFields(a: Fields | null, b: Fields | null, fields: readonly string[]): boolean {
-  for (const field of fields) if (!sameValue(valueOf(a, field), valueOf(b, field))) return false;
-  return true;
-}

@@ -114,8 +114,6 @@ export function planTransition(
   return { state, outbox, conflict };
 }
 
-export type Confirmation = 'confirmed' | 'failed';
-
 export function isConfirmed(result: WriteResult): boolean {
   return result.status === 'created' || result.status === 'updated' || result.status === 'deleted';
 }

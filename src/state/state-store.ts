@@ -336,25 +336,6 @@ export class StateStore implements ConflictQueue {
     return states;
   }
 
-  async loadOutbox(sync: string, object: string, system: SystemId, keys: readonly string[]): Promise<Map<string, OutboxEntry>> {
-    const out = new Map<string, OutboxEntry>();
-    for (let i = 0; i < keys.length; i += 5000) {
-      const rows = await this.#db.selectFrom('outbox').selectAll().where('sync_name', '=', sync).where('object', '=', object).where('system', '=', system).where('key', 'in', keys.slice(i, i + 5000)).execute();
-      for (const row of rows) out.set(row.key, outboxEntry(row));
-    }
-    return out;
-  }
-
-  /** Keys (of `keys`) that still have a planned write on any side. */
-  async keysWithOutbox(sync: string, object: string, keys: readonly string[]): Promise<Set<string>> {
-    const out = new Set<string>();
-    for (let i = 0; i < keys.length; i += 5000) {
-      const rows = await this.#db.selectFrom('outbox').select('key').where('sync_name', '=', sync).where('object', '=', object).where('key', 'in', keys.slice(i, i + 5000)).execute();
-      for (const row of rows) out.add(row.key);
-    }
-    return out;
-  }
-
   /** Pages through a side's planned writes in key order. */
   async readOutbox(sync: string, object: string, system: SystemId, afterKey: string | null, limit: number): Promise<readonly OutboxEntry[]> {
     let query = this.#db.selectFrom('outbox').selectAll().where('sync_name', '=', sync).where('object', '=', object).where('system', '=', system);
@@ -543,11 +524,11 @@ function outboxEntry(row: { system: SystemId; key: string; op: 'upsert' | 'delet
   return { system: row.system, key: row.key, op: row.op, payload: asFields(row.payload) ?? {}, after: asFields(row.after), nativeId: row.native_id, setKey: row.set_key };
 }
 
-function conflictView(row: StateTables['conflict'] extends infer T ? { [K in keyof T]: unknown } & { object: string; key: string } : never): QueuedConflict {
-  const r = row as unknown as {
-    object: string; key: string; fields: unknown; existence: 'erp-deleted' | 'crm-deleted' | null; erp_modified_at: string | null; crm_modified_at: string | null;
-    rule: string; reason: string; policy_version: string; status: 'open' | 'resolved'; resolution: unknown; created_at: Date; updated_at: Date;
-  };
+function conflictView(row: {
+  object: string; key: string; fields: unknown; existence: 'erp-deleted' | 'crm-deleted' | null; erp_modified_at: string | null; crm_modified_at: string | null;
+  rule: string; reason: string; policy_version: string; status: 'open' | 'resolved'; resolution: unknown; created_at: Date; updated_at: Date;
+}): QueuedConflict {
+  const r = row;
   const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
   return {
     object: r.object,
