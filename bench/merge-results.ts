@@ -35,4 +35,6 @@ const merged: BenchResults = {
   statements: all.flatMap((r) => r.statements ?? []),
 };
 await writeFile(fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url)), benchmarksMarkdown(merged));
-console.error(`docs/benchmarks.md written from ${files.length} result files (${merged.reports.map((r) => r.id).join(', ')})`);
+console.error(
+  `docs/benchmarks.md written from ${files.length} result files (${merged.reports.map((r) => r.id).join(', ')})`,
+);

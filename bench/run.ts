@@ -50,7 +50,9 @@ async function scenario(id: string, fn: () => Promise<void>): Promise<void> {
 const series = <T>(runs: readonly T[], pick: (r: T) => number) => runs.map(pick);
 
 try {
-  console.error(`tandem bench: scale ${settings.scale} (load ${loadRows.toLocaleString('en-US')} rows, big table ${bigRows.toLocaleString('en-US')}), ${settings.runs} runs`);
+  console.error(
+    `tandem bench: scale ${settings.scale} (load ${loadRows.toLocaleString('en-US')} rows, big table ${bigRows.toLocaleString('en-US')}), ${settings.runs} runs`,
+  );
   const t1 = await createCustomerTable(settings.databaseUrl, loadRows);
   setup[`ERP table of ${loadRows.toLocaleString('en-US')} rows (generate_series, indexes, analyze)`] = t1.ms;
 
@@ -61,7 +63,14 @@ try {
       id: 'plan-record',
       title: `Diff + resolve: planRecord with latest-wins over ${pairs.toLocaleString('en-US')} record pairs`,
       baselineLabel: 'JSON.stringify equality of each side with the base (no per-field diff, no resolver)',
-      rows: [{ name: 'record pairs per second', unit: '/s', values: series(runs, (r) => r.planPerSecond), baseline: series(runs, (r) => r.baselinePerSecond) }],
+      rows: [
+        {
+          name: 'record pairs per second',
+          unit: '/s',
+          values: series(runs, (r) => r.planPerSecond),
+          baseline: series(runs, (r) => r.baselinePerSecond),
+        },
+      ],
       facts: { 'plan kinds': JSON.stringify(runs[0]?.kinds ?? {}) },
     });
   });
@@ -91,10 +100,32 @@ try {
       title: `Initial load ERP -> CRM of ${loadRows.toLocaleString('en-US')} records through the whole engine`,
       baselineLabel: 'scenario 3: COPY TO STDOUT CSV piped into jsforce 3.10.16 bulk2.loadAndWaitForResults',
       rows: [
-        { name: 'wall time (runSync / baseline script)', unit: 's', values: series(tandem, (r) => r.syncMs / 1000), baseline: series(baseline, (r) => r.loadMs / 1000), target: { op: '<', value: 30 } },
-        { name: 'records per second', unit: '/s', values: series(tandem, (r) => loadRows / (r.syncMs / 1000)), baseline: series(baseline, (r) => loadRows / (r.loadMs / 1000)) },
-        { name: 'peak RSS of the process', unit: 'MB', values: series(tandem, (r) => r.maxRssMb), baseline: series(baseline, (r) => r.maxRssMb), target: { op: '<', value: 400 } },
-        { name: 'HTTP calls', unit: 'calls', values: series(tandem, (r) => r.httpCalls), baseline: series(baseline, (r) => r.httpCalls) },
+        {
+          name: 'wall time (runSync / baseline script)',
+          unit: 's',
+          values: series(tandem, (r) => r.syncMs / 1000),
+          baseline: series(baseline, (r) => r.loadMs / 1000),
+          target: { op: '<', value: 30 },
+        },
+        {
+          name: 'records per second',
+          unit: '/s',
+          values: series(tandem, (r) => loadRows / (r.syncMs / 1000)),
+          baseline: series(baseline, (r) => loadRows / (r.loadMs / 1000)),
+        },
+        {
+          name: 'peak RSS of the process',
+          unit: 'MB',
+          values: series(tandem, (r) => r.maxRssMb),
+          baseline: series(baseline, (r) => r.maxRssMb),
+          target: { op: '<', value: 400 },
+        },
+        {
+          name: 'HTTP calls',
+          unit: 'calls',
+          values: series(tandem, (r) => r.httpCalls),
+          baseline: series(baseline, (r) => r.httpCalls),
+        },
       ],
       stages: Object.fromEntries(stageNames.map((n) => [n, tandem.map((r) => r.stages[n] ?? 0)])),
     });
@@ -103,16 +134,30 @@ try {
   await scenario('incremental', async () => {
     const states = [];
     try {
-      const small = await prepareSyncedState(settings.databaseUrl, customerTable(loadRows), loadRows, crmRows, `bench_state_${process.pid}_inc1`);
+      const small = await prepareSyncedState(
+        settings.databaseUrl,
+        customerTable(loadRows),
+        loadRows,
+        crmRows,
+        `bench_state_${process.pid}_inc1`,
+      );
       states.push(small);
-      setup[`synced state for ${loadRows.toLocaleString('en-US')} rows (record_state in SQL, ${crmRows.toLocaleString('en-US')} CRM accounts)`] = small.setupMs;
+      setup[
+        `synced state for ${loadRows.toLocaleString('en-US')} rows (record_state in SQL, ${crmRows.toLocaleString('en-US')} CRM accounts)`
+      ] = small.setupMs;
       const smallRuns = await benchIncremental(small, settings.runs);
       const quiet = wanted('quiet') ? await benchQuietRerun(small, settings.runs) : [];
       await small.close();
       states.pop();
       const t10 = await createCustomerTable(settings.databaseUrl, bigRows);
       setup[`ERP table of ${bigRows.toLocaleString('en-US')} rows (generate_series, indexes, analyze)`] = t10.ms;
-      const big = await prepareSyncedState(settings.databaseUrl, customerTable(bigRows), bigRows, crmRows, `bench_state_${process.pid}_inc10`);
+      const big = await prepareSyncedState(
+        settings.databaseUrl,
+        customerTable(bigRows),
+        bigRows,
+        crmRows,
+        `bench_state_${process.pid}_inc10`,
+      );
       states.push(big);
       setup[`synced state for ${bigRows.toLocaleString('en-US')} rows`] = big.setupMs;
       const bigRuns = await benchIncremental(big, settings.runs);
@@ -122,15 +167,52 @@ try {
         title: `Incremental sync, 1,000 records changed on each side: ${loadRows.toLocaleString('en-US')} vs ${bigRows.toLocaleString('en-US')} rows`,
         baselineLabel: `the same sync on the ${loadRows.toLocaleString('en-US')}-row table`,
         rows: [
-          { name: `runSync wall time, ${loadRows.toLocaleString('en-US')} rows`, unit: 's', values: s(smallRuns, (r) => r.syncMs / 1000), target: { op: '<', value: 2 } },
-          { name: `runSync wall time, ${bigRows.toLocaleString('en-US')} rows`, unit: 's', values: s(bigRuns, (r) => r.syncMs / 1000), baseline: s(smallRuns, (r) => r.syncMs / 1000) },
-          { name: `time ratio ${bigRows.toLocaleString('en-US')} / ${loadRows.toLocaleString('en-US')} (per run)`, unit: 'x', values: bigRuns.map((r, i) => r.syncMs / (smallRuns[i]?.syncMs ?? Number.NaN)), target: { op: '<=', value: 1.3 } },
-          { name: `process wall time incl. engine open, ${bigRows.toLocaleString('en-US')} rows`, unit: 's', values: s(bigRuns, (r) => r.wallMs / 1000), baseline: s(smallRuns, (r) => r.wallMs / 1000) },
-          { name: `peak RSS, ${bigRows.toLocaleString('en-US')} rows`, unit: 'MB', values: s(bigRuns, (r) => r.maxRssMb), baseline: s(smallRuns, (r) => r.maxRssMb) },
-          { name: `HTTP calls, ${bigRows.toLocaleString('en-US')} rows`, unit: 'calls', values: s(bigRuns, (r) => r.httpCalls), baseline: s(smallRuns, (r) => r.httpCalls) },
+          {
+            name: `runSync wall time, ${loadRows.toLocaleString('en-US')} rows`,
+            unit: 's',
+            values: s(smallRuns, (r) => r.syncMs / 1000),
+            target: { op: '<', value: 2 },
+          },
+          {
+            name: `runSync wall time, ${bigRows.toLocaleString('en-US')} rows`,
+            unit: 's',
+            values: s(bigRuns, (r) => r.syncMs / 1000),
+            baseline: s(smallRuns, (r) => r.syncMs / 1000),
+          },
+          {
+            name: `time ratio ${bigRows.toLocaleString('en-US')} / ${loadRows.toLocaleString('en-US')} (per run)`,
+            unit: 'x',
+            values: bigRuns.map((r, i) => r.syncMs / (smallRuns[i]?.syncMs ?? Number.NaN)),
+            target: { op: '<=', value: 1.3 },
+          },
+          {
+            name: `process wall time incl. engine open, ${bigRows.toLocaleString('en-US')} rows`,
+            unit: 's',
+            values: s(bigRuns, (r) => r.wallMs / 1000),
+            baseline: s(smallRuns, (r) => r.wallMs / 1000),
+          },
+          {
+            name: `peak RSS, ${bigRows.toLocaleString('en-US')} rows`,
+            unit: 'MB',
+            values: s(bigRuns, (r) => r.maxRssMb),
+            baseline: s(smallRuns, (r) => r.maxRssMb),
+          },
+          {
+            name: `HTTP calls, ${bigRows.toLocaleString('en-US')} rows`,
+            unit: 'calls',
+            values: s(bigRuns, (r) => r.httpCalls),
+            baseline: s(smallRuns, (r) => r.httpCalls),
+          },
         ],
-        stages: Object.fromEntries(Object.keys(bigRuns[0]?.stages ?? {}).flatMap((n) => [[`${n} (${loadRows.toLocaleString('en-US')})`, smallRuns.map((r) => r.stages[n] ?? 0)], [`${n} (${bigRows.toLocaleString('en-US')})`, bigRuns.map((r) => r.stages[n] ?? 0)]])),
-        facts: { 'records captured per run (erp/crm, incl. echoes and lookback re-reads), last run': `${bigRuns.at(-1)?.captured.erp}/${bigRuns.at(-1)?.captured.crm}` },
+        stages: Object.fromEntries(
+          Object.keys(bigRuns[0]?.stages ?? {}).flatMap((n) => [
+            [`${n} (${loadRows.toLocaleString('en-US')})`, smallRuns.map((r) => r.stages[n] ?? 0)],
+            [`${n} (${bigRows.toLocaleString('en-US')})`, bigRuns.map((r) => r.stages[n] ?? 0)],
+          ]),
+        ),
+        facts: {
+          'records captured per run (erp/crm, incl. echoes and lookback re-reads), last run': `${bigRuns.at(-1)?.captured.erp}/${bigRuns.at(-1)?.captured.crm}`,
+        },
       });
       if (quiet.length > 0) {
         reports.push({
@@ -138,11 +220,24 @@ try {
           title: `Quiet re-run (nothing changed) on ${loadRows.toLocaleString('en-US')} rows`,
           baselineLabel: `the incremental run with 2,000 changes on the same table`,
           rows: [
-            { name: 'runSync wall time', unit: 's', values: s(quiet, (r) => r.syncMs / 1000), baseline: s(smallRuns, (r) => r.syncMs / 1000), target: { op: '<', value: 0.5 } },
+            {
+              name: 'runSync wall time',
+              unit: 's',
+              values: s(quiet, (r) => r.syncMs / 1000),
+              baseline: s(smallRuns, (r) => r.syncMs / 1000),
+              target: { op: '<', value: 0.5 },
+            },
             { name: 'records written', unit: '', values: s(quiet, (r) => r.writes), target: { op: '=', value: 0 } },
-            { name: 'HTTP calls (whole process: token, describe, 1 query job)', unit: 'calls', values: s(quiet, (r) => r.httpCalls), baseline: s(smallRuns, (r) => r.httpCalls) },
+            {
+              name: 'HTTP calls (whole process: token, describe, 1 query job)',
+              unit: 'calls',
+              values: s(quiet, (r) => r.httpCalls),
+              baseline: s(smallRuns, (r) => r.httpCalls),
+            },
           ],
-          stages: Object.fromEntries(Object.keys(quiet[0]?.stages ?? {}).map((n) => [n, quiet.map((r) => r.stages[n] ?? 0)])),
+          stages: Object.fromEntries(
+            Object.keys(quiet[0]?.stages ?? {}).map((n) => [n, quiet.map((r) => r.stages[n] ?? 0)]),
+          ),
         });
       }
     } finally {
@@ -169,5 +264,7 @@ printReports(results);
 const jsonFile = `${resultsDir}${date.slice(0, 19).replace(/[:]/g, '-')}.json`;
 await writeFile(jsonFile, JSON.stringify(results, null, 2));
 await writeFile(fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url)), benchmarksMarkdown(results));
-console.error(`\nraw results: ${jsonFile}\ndocs/benchmarks.md written (${Math.round((Date.now() - started) / 1000)} s in all)`);
+console.error(
+  `\nraw results: ${jsonFile}\ndocs/benchmarks.md written (${Math.round((Date.now() - started) / 1000)} s in all)`,
+);
 if (Object.keys(errors).length > 0) process.exitCode = 1;

@@ -71,12 +71,18 @@ export async function benchSalesforceClient(opts: SalesforceClientBenchOptions):
 
     const queryStarted = Date.now();
     let read = 0;
-    for await (const batch of crm.createSource().readChanges(stream, undefined, { batchSize: 10_000 })) read += batch.records.length;
+    for await (const batch of crm.createSource().readChanges(stream, undefined, { batchSize: 10_000 }))
+      read += batch.records.length;
     const queryMs = Date.now() - queryStarted;
     if (read < opts.records) throw new Error(`expected at least ${opts.records} records read back, got ${read}`);
     peak = Math.max(peak, process.memoryUsage().rss);
     return {
-      upsertMs, queryMs, httpCalls, queryHttpCalls: calls - httpCalls, peakRssMb: Math.round(peak / 1024 / 1024), upsertPeakRssMb,
+      upsertMs,
+      queryMs,
+      httpCalls,
+      queryHttpCalls: calls - httpCalls,
+      peakRssMb: Math.round(peak / 1024 / 1024),
+      upsertPeakRssMb,
       maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     };
   } finally {
@@ -90,7 +96,11 @@ async function* generate(n: number): AsyncGenerator<readonly OutboundRecord[]> {
   for (let i = 0; i < n; i += size) {
     const batch: OutboundRecord[] = [];
     for (let k = i; k < Math.min(n, i + size); k += 1) {
-      batch.push({ key: `BENCH-${k.toString().padStart(8, '0')}`, op: 'upsert', fields: { Name: `Bench account ${k}`, Phone: `+1 555 ${k % 10_000}`, NumberOfEmployees: k % 5_000 } });
+      batch.push({
+        key: `BENCH-${k.toString().padStart(8, '0')}`,
+        op: 'upsert',
+        fields: { Name: `Bench account ${k}`, Phone: `+1 555 ${k % 10_000}`, NumberOfEmployees: k % 5_000 },
+      });
     }
     yield batch;
   }

@@ -7,7 +7,14 @@ export type { FieldValue, Fields, NativeRecord, CanonicalRecord } from './model/
 export type { StreamRef } from './model/stream.js';
 export type { Watermark } from './model/watermark.js';
 export { compareWatermarks } from './model/watermark.js';
-export type { Conflict, Decision, ExistenceDecision, FieldDecision, Resolution, SideVersion } from './model/conflict.js';
+export type {
+  Conflict,
+  Decision,
+  ExistenceDecision,
+  FieldDecision,
+  Resolution,
+  SideVersion,
+} from './model/conflict.js';
 export type { JobLedger, JobLedgerEntry } from './model/job-ledger.js';
 
 export type {
@@ -27,18 +34,47 @@ export { MemoryConnector } from './connectors/memory/memory-connector.js';
 export { MemorySystem } from './connectors/memory/memory-system.js';
 export { PostgresConnector } from './connectors/postgres/postgres-connector.js';
 export { SalesforceConnector } from './connectors/salesforce/salesforce-connector.js';
-export { startSalesforceEmulator, type RunningSalesforceEmulator, type SalesforceEmulatorOptions, type FaultConfig } from './emulator/salesforce/index.js';
+export {
+  startSalesforceEmulator,
+  type RunningSalesforceEmulator,
+  type SalesforceEmulatorOptions,
+  type FaultConfig,
+} from './emulator/salesforce/index.js';
 
 export type { ConflictResolver } from './resolve/conflict-resolver.js';
-export { latestWins, sourceOfTruth, manual, strategyResolver, ResolverRegistry, registerResolver, loadPolicyFile, resolverForMapping, explainRecord, diffPolicies } from './resolve/index.js';
-export { planRecord, ResolverContractError, type RecordInput, type RecordPlan, type PlannedWrite, type FieldOutcome, type RecordChangeKind } from './diff/plan-record.js';
+export {
+  latestWins,
+  sourceOfTruth,
+  manual,
+  strategyResolver,
+  ResolverRegistry,
+  registerResolver,
+  loadPolicyFile,
+  resolverForMapping,
+  explainRecord,
+  diffPolicies,
+} from './resolve/index.js';
+export {
+  planRecord,
+  ResolverContractError,
+  type RecordInput,
+  type RecordPlan,
+  type PlannedWrite,
+  type FieldOutcome,
+  type RecordChangeKind,
+} from './diff/plan-record.js';
 
 export type { TandemConfig, ObjectMapping, FieldMapping } from './config/tandem-config.js';
 export { loadConfig, parseConfig } from './config/tandem-config.js';
 export { createObjectMapper, type ObjectMapper } from './mapping/object-mapper.js';
 
 export { StateStore } from './state/state-store.js';
-export { openStateDatabase, migrateStateDatabase, type StateDatabase, type StateTarget } from './state/state-database.js';
+export {
+  openStateDatabase,
+  migrateStateDatabase,
+  type StateDatabase,
+  type StateTarget,
+} from './state/state-database.js';
 export type { WatermarkStore, WatermarkKey, StoredWatermark } from './state/watermark-store.js';
 export type { ConflictQueue, QueuedConflict, ConflictAnswer } from './state/conflict-queue.js';
 

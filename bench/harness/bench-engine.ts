@@ -26,7 +26,14 @@ export interface BenchEngineOptions {
 export async function openBenchEngine(o: BenchEngineOptions): Promise<Engine> {
   const dir = await mkdtemp(join(tmpdir(), 'tandem-bench-'));
   const fields = CUSTOMER_FIELDS.map((f) => {
-    const extra = f.erp === 'name' ? ', transforms: [trim]' : f.erp === 'website' ? ', transforms: [trim, lowercase]' : f.erp === 'employees' ? ', type: integer' : '';
+    const extra =
+      f.erp === 'name'
+        ? ', transforms: [trim]'
+        : f.erp === 'website'
+          ? ', transforms: [trim, lowercase]'
+          : f.erp === 'employees'
+            ? ', type: integer'
+            : '';
     return `      ${f.erp}: { erp: ${f.erp}, crm: ${f.crm}${extra} }`;
   });
   const yaml = [

@@ -15,13 +15,23 @@ export interface BenchSettings {
 export function readBenchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
   const scale = Number(env['BENCH_SCALE'] ?? '1');
   const runs = Number(env['BENCH_RUNS'] ?? '3');
-  if (!(scale > 0 && scale <= 10)) throw new Error(`BENCH_SCALE must be a number in (0, 10], got '${env['BENCH_SCALE']}'`);
-  if (!(Number.isInteger(runs) && runs >= 1 && runs <= 20)) throw new Error(`BENCH_RUNS must be an integer from 1 to 20, got '${env['BENCH_RUNS']}'`);
-  const only = env['BENCH_ONLY'] ? new Set(env['BENCH_ONLY'].split(',').map((s) => s.trim()).filter(Boolean)) : null;
+  if (!(scale > 0 && scale <= 10))
+    throw new Error(`BENCH_SCALE must be a number in (0, 10], got '${env['BENCH_SCALE']}'`);
+  if (!(Number.isInteger(runs) && runs >= 1 && runs <= 20))
+    throw new Error(`BENCH_RUNS must be an integer from 1 to 20, got '${env['BENCH_RUNS']}'`);
+  const only = env['BENCH_ONLY']
+    ? new Set(
+        env['BENCH_ONLY']
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+    : null;
   return {
     scale,
     runs,
-    databaseUrl: env['BENCH_DATABASE_URL'] ?? env['TANDEM_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test',
+    databaseUrl:
+      env['BENCH_DATABASE_URL'] ?? env['TANDEM_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test',
     only,
     profile: env['BENCH_PROFILE'] !== '0',
   };

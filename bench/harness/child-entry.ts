@@ -10,5 +10,7 @@ const fn = mod[exportName];
 if (typeof fn !== 'function') throw new Error(`${modulePath} exports no function ${exportName}`);
 const result = await fn(JSON.parse(process.env['BENCH_CHILD_INPUT'] ?? 'null'));
 const usage = process.resourceUsage();
-process.stdout.write(`${CHILD_RESULT_MARKER}${JSON.stringify({ result, maxRssMb: Math.round(usage.maxRSS / 1024), cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000) })}\n`);
+process.stdout.write(
+  `${CHILD_RESULT_MARKER}${JSON.stringify({ result, maxRssMb: Math.round(usage.maxRSS / 1024), cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000) })}\n`,
+);
 process.exit(0);

@@ -28,7 +28,11 @@ export function runInChild<T>(
   module: URL,
   exportName: string,
   input: unknown,
-  options: { readonly nodeArgs?: readonly string[]; readonly imports?: readonly URL[]; readonly env?: Readonly<Record<string, string>> } = {},
+  options: {
+    readonly nodeArgs?: readonly string[];
+    readonly imports?: readonly URL[];
+    readonly env?: Readonly<Record<string, string>>;
+  } = {},
 ): Promise<ChildRun<T>> {
   const nodeArgs = options.nodeArgs ?? [];
   const imports = (options.imports ?? []).flatMap((u) => ['--import', fileURLToPath(u)]);
@@ -36,10 +40,14 @@ export function runInChild<T>(
   return new Promise((resolve, reject) => {
     // BENCH_CHILD_NODE_ARGS adds node flags to every child (e.g. `--import ./my-tracer.ts`), for ad-hoc profiling.
     const extra = (process.env['BENCH_CHILD_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, ['--expose-gc', ...nodeArgs, '--import', 'tsx', ...imports, ...extra, ENTRY, fileURLToPath(module), exportName], {
-      env: { ...process.env, ...options.env, BENCH_CHILD_INPUT: JSON.stringify(input) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', ...nodeArgs, '--import', 'tsx', ...imports, ...extra, ENTRY, fileURLToPath(module), exportName],
+      {
+        env: { ...process.env, ...options.env, BENCH_CHILD_INPUT: JSON.stringify(input) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -15,7 +15,12 @@ interface CpuProfile {
 /** Where a V8 CPU profile spent its samples: self time per function, and per source area (file groups). */
 export interface ProfileSummary {
   readonly totalMs: number;
-  readonly topFunctions: readonly { readonly name: string; readonly where: string; readonly selfMs: number; readonly share: number }[];
+  readonly topFunctions: readonly {
+    readonly name: string;
+    readonly where: string;
+    readonly selfMs: number;
+    readonly share: number;
+  }[];
   readonly byArea: readonly { readonly area: string; readonly selfMs: number; readonly share: number }[];
 }
 
@@ -63,7 +68,12 @@ export async function summarizeCpuProfile(file: string, limit = 15): Promise<Pro
   const share = (us: number) => (total === 0 ? 0 : us / total);
   return {
     totalMs: total / 1000,
-    topFunctions: [...fn.values()].sort((a, b) => b.us - a.us).slice(0, limit).map((f) => ({ name: f.name, where: f.where, selfMs: f.us / 1000, share: share(f.us) })),
-    byArea: [...area.entries()].sort((a, b) => b[1] - a[1]).map(([a, us]) => ({ area: a, selfMs: us / 1000, share: share(us) })),
+    topFunctions: [...fn.values()]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, limit)
+      .map((f) => ({ name: f.name, where: f.where, selfMs: f.us / 1000, share: share(f.us) })),
+    byArea: [...area.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([a, us]) => ({ area: a, selfMs: us / 1000, share: share(us) })),
   };
 }

@@ -28,12 +28,30 @@ const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
  * try { ... sf.url ... } finally { await sf.close() }
  * ```
  */
-export async function startEmulatorProcess(options: { readonly queryPageSize?: number } = {}): Promise<EmulatorProcess> {
+export async function startEmulatorProcess(
+  options: { readonly queryPageSize?: number } = {},
+): Promise<EmulatorProcess> {
   const extra = options.queryPageSize ? ['--query-page-size', String(options.queryPageSize)] : [];
-  const child: ChildProcess = spawn(process.execPath, ['--max-old-space-size=16384', '--import', 'tsx', MAIN, 'emulator', 'salesforce', '--port', '0', '--daily-api-requests', '10000000', ...extra], {
-    env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--max-old-space-size=16384',
+      '--import',
+      'tsx',
+      MAIN,
+      'emulator',
+      'salesforce',
+      '--port',
+      '0',
+      '--daily-api-requests',
+      '10000000',
+      ...extra,
+    ],
+    {
+      env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-8000)));
   const url = await new Promise<string>((resolve, reject) => {
@@ -51,7 +69,8 @@ export async function startEmulatorProcess(options: { readonly queryPageSize?: n
       ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
     });
     const parsed = (await res.body.json()) as unknown;
-    if (res.statusCode !== 200) throw new Error(`emulator admin ${method} ${path}: ${res.statusCode} ${JSON.stringify(parsed).slice(0, 500)}`);
+    if (res.statusCode !== 200)
+      throw new Error(`emulator admin ${method} ${path}: ${res.statusCode} ${JSON.stringify(parsed).slice(0, 500)}`);
     return parsed;
   };
   return {
@@ -62,7 +81,11 @@ export async function startEmulatorProcess(options: { readonly queryPageSize?: n
       return ((await admin('GET', '/stats')) as { httpRequests: number }).httpRequests;
     },
     async saveRecords(object, records) {
-      const results = (await admin('POST', `/objects/${object}/records`, { records })) as { id?: string; success: boolean; errors: unknown[] }[];
+      const results = (await admin('POST', `/objects/${object}/records`, { records })) as {
+        id?: string;
+        success: boolean;
+        errors: unknown[];
+      }[];
       const failed = results.find((r) => !r.success);
       if (failed) throw new Error(`emulator refused a record: ${JSON.stringify(failed.errors)}`);
       return results.map((r) => r.id ?? '');

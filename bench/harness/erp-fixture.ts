@@ -31,7 +31,10 @@ export function customerKey(i: number): string {
  * trigger on every update (as an ERP would), primary key and (updated_at, customer_no) index created after the
  * load. Returns the setup time in ms. Idempotent: an existing table of that size is kept.
  */
-export async function createCustomerTable(databaseUrl: string, rows: number): Promise<{ ms: number; created: boolean }> {
+export async function createCustomerTable(
+  databaseUrl: string,
+  rows: number,
+): Promise<{ ms: number; created: boolean }> {
   const started = Date.now();
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -56,7 +59,9 @@ export async function createCustomerTable(databaseUrl: string, rows: number): Pr
         from generate_series(1, ${rows}) i`);
     await client.query(`alter table ${table} add primary key (customer_no)`);
     await client.query(`create index on ${table} (updated_at, customer_no)`);
-    await client.query(`create trigger touch before update on ${table} for each row execute function ${ERP_SCHEMA}.touch_updated_at()`);
+    await client.query(
+      `create trigger touch before update on ${table} for each row execute function ${ERP_SCHEMA}.touch_updated_at()`,
+    );
     await client.query(`vacuum analyze ${table}`);
     return { ms: Date.now() - started, created: true };
   } finally {

@@ -35,11 +35,14 @@ if (file) {
       s.ms += performance.now() - started;
       stats.set(shape, s);
     };
-    if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(done, done);
+    if (result && typeof (result as Promise<unknown>).then === 'function')
+      (result as Promise<unknown>).then(done, done);
     return result;
   };
   process.on('exit', () => {
-    const rows: StatementTiming[] = [...stats.entries()].map(([statement, s]) => ({ statement, calls: s.calls, ms: Math.round(s.ms) })).sort((a, b) => b.ms - a.ms);
+    const rows: StatementTiming[] = [...stats.entries()]
+      .map(([statement, s]) => ({ statement, calls: s.calls, ms: Math.round(s.ms) }))
+      .sort((a, b) => b.ms - a.ms);
     writeFileSync(file, JSON.stringify(rows));
   });
 }

@@ -41,5 +41,8 @@ export function targetText(t: Target | undefined, unit: string): string {
 }
 
 export function summaries(row: FigureRow): { tandem: Summary; baseline: Summary | undefined } {
-  return { tandem: summarize(row.values), baseline: row.baseline && row.baseline.length > 0 ? summarize(row.baseline) : undefined };
+  return {
+    tandem: summarize(row.values),
+    baseline: row.baseline && row.baseline.length > 0 ? summarize(row.baseline) : undefined,
+  };
 }

@@ -25,10 +25,23 @@ const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
  * is read with tandem's own Salesforce source. Every other record_state row names a CRM id that the emulator does
  * not hold: an incremental sync never looks at records that did not change, which is what this scenario measures.
  */
-export async function prepareSyncedState(databaseUrl: string, table: string, rows: number, crmRows: number, stateSchema: string): Promise<SyncedState> {
+export async function prepareSyncedState(
+  databaseUrl: string,
+  table: string,
+  rows: number,
+  crmRows: number,
+  stateSchema: string,
+): Promise<SyncedState> {
   const started = Date.now();
   const emulator = await startEmulatorProcess();
-  const engine: BenchEngineOptions = { databaseUrl, table, stateSchema, emulatorUrl: emulator.url, clientId: emulator.clientId, clientSecret: emulator.clientSecret };
+  const engine: BenchEngineOptions = {
+    databaseUrl,
+    table,
+    stateSchema,
+    emulatorUrl: emulator.url,
+    clientId: emulator.clientId,
+    clientSecret: emulator.clientSecret,
+  };
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const crmIds = new Map<string, string>();
@@ -40,10 +53,19 @@ export async function prepareSyncedState(databaseUrl: string, table: string, row
     );
     for (let i = 0; i < first.length; i += 5000) {
       const chunk = first.slice(i, i + 5000);
-      const ids = await emulator.saveRecords('Account', chunk.map((r) => ({
-        External_Id__c: r['customer_no'], Name: r['name'], Phone: r['phone'], Website: r['website'], Industry: r['industry'],
-        BillingCity: r['city'], BillingCountry: r['country'], NumberOfEmployees: r['employees'],
-      })));
+      const ids = await emulator.saveRecords(
+        'Account',
+        chunk.map((r) => ({
+          External_Id__c: r['customer_no'],
+          Name: r['name'],
+          Phone: r['phone'],
+          Website: r['website'],
+          Industry: r['industry'],
+          BillingCity: r['city'],
+          BillingCountry: r['country'],
+          NumberOfEmployees: r['employees'],
+        })),
+      );
       chunk.forEach((r, k) => crmIds.set(String(r['customer_no']), ids[k]!));
     }
     // Migrate the state schema and take the CRM watermark with tandem's own source.
@@ -51,10 +73,19 @@ export async function prepareSyncedState(databaseUrl: string, table: string, row
     let crmWatermark;
     try {
       const object = opened.context.objects[0]!;
-      for await (const batch of opened.crm.createSource().readChanges(object.streams.crm, undefined, { batchSize: 10_000 })) crmWatermark = batch.watermark;
-      const erpTop = await client.query<{ ts: string; id: string }>(`select to_char(updated_at at time zone 'UTC', ${ISO}) as ts, customer_no as id from ${table} order by updated_at desc, customer_no desc limit 1`);
+      for await (const batch of opened.crm
+        .createSource()
+        .readChanges(object.streams.crm, undefined, { batchSize: 10_000 }))
+        crmWatermark = batch.watermark;
+      const erpTop = await client.query<{ ts: string; id: string }>(
+        `select to_char(updated_at at time zone 'UTC', ${ISO}) as ts, customer_no as id from ${table} order by updated_at desc, customer_no desc limit 1`,
+      );
       const top = erpTop.rows[0]!;
-      await opened.store.watermarks.advance({ sync: 'bench', object: 'account', system: 'erp' }, { kind: 'cursor', modifiedAt: top.ts, id: top.id }, null);
+      await opened.store.watermarks.advance(
+        { sync: 'bench', object: 'account', system: 'erp' },
+        { kind: 'cursor', modifiedAt: top.ts, id: top.id },
+        null,
+      );
       if (!crmWatermark) throw new Error('the CRM read returned nothing');
       await opened.store.watermarks.advance({ sync: 'bench', object: 'account', system: 'crm' }, crmWatermark, null);
     } finally {
@@ -65,7 +96,8 @@ export async function prepareSyncedState(databaseUrl: string, table: string, row
     const crmAt = new Date().toISOString();
     await client.query(`set maintenance_work_mem = '512MB'`);
     await client.query(`alter table ${s}.record_state drop constraint record_state_pkey`);
-    await client.query(`insert into ${s}.record_state (sync_name, object, key, base, base_hash, erp_fields, crm_fields, erp_exists, crm_exists, erp_id, crm_id, erp_modified_at, crm_modified_at, pending, pending_delete, updated_at)
+    await client.query(
+      `insert into ${s}.record_state (sync_name, object, key, base, base_hash, erp_fields, crm_fields, erp_exists, crm_exists, erp_id, crm_id, erp_modified_at, crm_modified_at, pending, pending_delete, updated_at)
       select 'bench', 'account', customer_no, base, left(encode(sha256(convert_to(canon, 'UTF8')), 'hex'), 16), null, null, true, true,
              customer_no, coalesce(ids.id, 'SYNTH' || customer_no), to_char(updated_at at time zone 'UTC', ${ISO}), $1, null, false, now()
         from (select customer_no, updated_at,
@@ -74,7 +106,9 @@ export async function prepareSyncedState(databaseUrl: string, table: string, row
                      ',"industry":' || to_json(industry)::text || ',"name":' || to_json(trim(name))::text || ',"phone":' || to_json(phone)::text ||
                      ',"website":' || to_json(lower(trim(website)))::text || '}' as canon
                 from ${table}) t
-        left join unnest($2::text[], $3::text[]) as ids(key, id) on ids.key = t.customer_no`, [crmAt, [...crmIds.keys()], [...crmIds.values()]]);
+        left join unnest($2::text[], $3::text[]) as ids(key, id) on ids.key = t.customer_no`,
+      [crmAt, [...crmIds.keys()], [...crmIds.values()]],
+    );
     await client.query(`alter table ${s}.record_state add primary key (sync_name, object, key)`);
     await client.query(`vacuum analyze ${s}.record_state`);
   } catch (error) {

@@ -23,38 +23,40 @@ export interface BenchResults {
 const METHOD: Readonly<Record<string, string>> = {
   'plan-record':
     'planRecord (three-way diff per field) with the built-in latest-wins resolver over deterministic record triples: ' +
-    '70% echoes, 12% ERP edits, 12% CRM edits, 3% merges, 3% field conflicts; the baseline compares each side\'s ' +
-    '`JSON.stringify` with the base\'s. One warm-up pass each, then one timed pass; in a child process.',
+    "70% echoes, 12% ERP edits, 12% CRM edits, 3% merges, 3% field conflicts; the baseline compares each side's " +
+    "`JSON.stringify` with the base's. One warm-up pass each, then one timed pass; in a child process.",
   'salesforce-client':
-    'bench/salesforce-client.bench.ts in a child process: the Salesforce connector\'s sink upserts the records (4 fields, ' +
+    "bench/salesforce-client.bench.ts in a child process: the Salesforce connector's sink upserts the records (4 fields, " +
     'external ID) into the emulator and its source reads them all back. The baseline does the same with jsforce: ' +
     '`bulk2.loadAndWaitForResults` with the records as an array and `bulk2.query` read as a stream. Fresh emulator ' +
-    'process per run. HTTP calls per million are the upsert\'s calls scaled to 1,000,000 records (at BENCH_SCALE < 1 ' +
+    "process per run. HTTP calls per million are the upsert's calls scaled to 1,000,000 records (at BENCH_SCALE < 1 " +
     'this overstates the fixed per-job calls).',
   'initial-load':
     'A customers table (7 mapped columns) built with generate_series in the real Postgres; a new state schema and an ' +
     'empty emulator per run; the engine opened from a tandem.yaml (loadConfig + openEngine, Postgres state store, ' +
     'pollIntervalMs 200) and one `runSync` (the first run of a new sync: everything is captured, planned and upserted). ' +
-    'Stage times come from the pipeline\'s checkpoint/progress hooks. The baseline (scenario 3) is the script a user ' +
+    "Stage times come from the pipeline's checkpoint/progress hooks. The baseline (scenario 3) is the script a user " +
     'would write: `COPY (select mapped columns) TO STDOUT CSV HEADER` streamed into jsforce ' +
     '`bulk2.loadAndWaitForResults` (one upsert job, every result row returned).',
   incremental:
-    'The state a finished initial load leaves is seeded in SQL (record_state from the ERP rows with the mapping\'s ' +
+    "The state a finished initial load leaves is seeded in SQL (record_state from the ERP rows with the mapping's " +
     'canonical values and hash; both watermarks), so the 10M case needs no 10M initial load; the CRM emulator holds ' +
     'accounts for the first 20,000 keys only (the other record_state rows name CRM ids it does not hold; an incremental ' +
-    'run never touches them). Seeded rows are stamped 2024, far older than the ERP capture\'s 300 s lookback, which is ' +
+    "run never touches them). Seeded rows are stamped 2024, far older than the ERP capture's 300 s lookback, which is " +
     'left at its default. Each round edits 1,000 ERP rows (UPDATE; a trigger stamps updated_at) and 1,000 other CRM ' +
     'records (admin API), then one `tandem sync`-like child process runs `runSync`; it must write exactly 1,000 records ' +
-    'to each side. One unmeasured warm-up round first, so each measured run also reads back the previous run\'s echoes.',
+    "to each side. One unmeasured warm-up round first, so each measured run also reads back the previous run's echoes.",
   quiet:
     'On the 1M-row synced state after the incremental rounds: one unmeasured settling run (it reads back the last ' +
-    'writes\' echoes), then runs with nothing changed. Each must write 0 records.',
+    "writes' echoes), then runs with nothing changed. Each must write 0 records.",
 };
 
 function cell(values: readonly number[] | undefined, digits: number): string {
   if (!values || values.length === 0) return '';
   const s = summarize(values);
-  return s.runs === 1 ? fmt(s.median, digits) : `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
+  return s.runs === 1
+    ? fmt(s.median, digits)
+    : `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
 }
 
 function digitsFor(row: FigureRow): number {
@@ -80,31 +82,46 @@ const HEAD = ['figure', 'tandem median (min–max)', 'baseline median (min–max
 function stageTable(stages: Readonly<Record<string, readonly number[]>>): string[][] {
   const medians = Object.entries(stages).map(([name, v]) => [name, summarize(v).median] as const);
   const total = medians.reduce((a, [, m]) => a + m, 0);
-  return [['stage', 'median ms', 'share'], ...medians.map(([name, m]) => [name, fmt(m, 0), `${fmt((100 * m) / (total || 1), 0)}%`])];
+  return [
+    ['stage', 'median ms', 'share'],
+    ...medians.map(([name, m]) => [name, fmt(m, 0), `${fmt((100 * m) / (total || 1), 0)}%`]),
+  ];
 }
 
 /** The stdout version: one table per scenario. */
 export function printReports(results: BenchResults): void {
   for (const r of results.reports) {
-    process.stdout.write(`\n${r.title}\n  baseline: ${r.baselineLabel}\n${textTable([HEAD, ...r.rows.map(rowCells)])}\n`);
+    process.stdout.write(
+      `\n${r.title}\n  baseline: ${r.baselineLabel}\n${textTable([HEAD, ...r.rows.map(rowCells)])}\n`,
+    );
     if (r.stages) process.stdout.write(`${textTable(stageTable(r.stages))}\n`);
   }
-  for (const [id, e] of Object.entries(results.errors)) process.stdout.write(`\nscenario ${id} FAILED: ${e.split('\n')[0]}\n`);
+  for (const [id, e] of Object.entries(results.errors))
+    process.stdout.write(`\nscenario ${id} FAILED: ${e.split('\n')[0]}\n`);
 }
 
 function holdsBack(r: ScenarioReport, results: BenchResults): string[] {
   const out: string[] = [];
   if (r.stages) {
-    const medians = Object.entries(r.stages).map(([n, v]) => [n, summarize(v).median] as const).sort((a, b) => b[1] - a[1]);
+    const medians = Object.entries(r.stages)
+      .map(([n, v]) => [n, summarize(v).median] as const)
+      .sort((a, b) => b[1] - a[1]);
     const total = medians.reduce((a, [, m]) => a + m, 0);
-    const top = medians.slice(0, 2).map(([n, m]) => `${n} (${fmt(m / 1000, 2)} s, ${fmt((100 * m) / (total || 1), 0)}%)`);
+    const top = medians
+      .slice(0, 2)
+      .map(([n, m]) => `${n} (${fmt(m / 1000, 2)} s, ${fmt((100 * m) / (total || 1), 0)}%)`);
     out.push(`Largest stages (median): ${top.join('; ')}.`);
   }
   if (r.id === 'initial-load' && results.profile) {
     const p = results.profile;
-    const areas = p.byArea.slice(0, 6).map((a) => `${a.area} ${fmt(100 * a.share, 0)}%`).join(', ');
-    out.push(`CPU profile of an extra run (tandem process, ${fmt(p.totalMs / 1000, 1)} s sampled): ${areas}. ` +
-      'Idle is time the process waited for Postgres or the emulator; the Postgres statements that waited longest are below.');
+    const areas = p.byArea
+      .slice(0, 6)
+      .map((a) => `${a.area} ${fmt(100 * a.share, 0)}%`)
+      .join(', ');
+    out.push(
+      `CPU profile of an extra run (tandem process, ${fmt(p.totalMs / 1000, 1)} s sampled): ${areas}. ` +
+        'Idle is time the process waited for Postgres or the emulator; the Postgres statements that waited longest are below.',
+    );
   }
   return out;
 }
@@ -114,61 +131,103 @@ export function benchmarksMarkdown(results: BenchResults): string {
   const m = results.machine;
   const lines: string[] = [];
   lines.push('# Benchmarks', '');
-  lines.push(`_Generated by \`npm run bench\` on ${results.date.slice(0, 10)} (${results.date}); do not edit by hand: re-run the bench._`, '');
-  lines.push('Speed is measured here, never asserted in tests. Every figure is the median over the runs, with min–max, and a ' +
-    'ratio against a baseline measured in the same bench run.', '');
+  lines.push(
+    `_Generated by \`npm run bench\` on ${results.date.slice(0, 10)} (${results.date}); do not edit by hand: re-run the bench._`,
+    '',
+  );
+  lines.push(
+    'Speed is measured here, never asserted in tests. Every figure is the median over the runs, with min–max, and a ' +
+      'ratio against a baseline measured in the same bench run.',
+    '',
+  );
   lines.push('## Running it', '');
-  lines.push('```sh', 'npm run bench                           # default: BENCH_SCALE=1 (1M-row load, 1M and 10M-row tables), BENCH_RUNS=3',
-    'BENCH_SCALE=0.1 BENCH_RUNS=3 npm run bench   # a 10x smaller, quicker run', 'BENCH_ONLY=incremental,quiet npm run bench  # some scenarios only', '```', '');
-  lines.push('| variable | default | meaning |', '|---|---|---|',
+  lines.push(
+    '```sh',
+    'npm run bench                           # default: BENCH_SCALE=1 (1M-row load, 1M and 10M-row tables), BENCH_RUNS=3',
+    'BENCH_SCALE=0.1 BENCH_RUNS=3 npm run bench   # a 10x smaller, quicker run',
+    'BENCH_ONLY=incremental,quiet npm run bench  # some scenarios only',
+    '```',
+    '',
+  );
+  lines.push(
+    '| variable | default | meaning |',
+    '|---|---|---|',
     '| `BENCH_SCALE` | 1 | multiplies every record count (1M-row load and tables, 10M-row table, 200k plan pairs) |',
     '| `BENCH_RUNS` | 3 | measured runs per scenario |',
     '| `BENCH_ONLY` | all | comma-separated scenario ids: `plan-record`, `salesforce-client`, `initial-load`, `incremental`, `quiet` (quiet runs inside incremental) |',
     '| `BENCH_PROFILE` | 1 | `0` skips the extra profiled initial-load run (V8 CPU profile + per-statement Postgres times) |',
     '| `BENCH_DATABASE_URL` | `postgres://postgres@127.0.0.1:5432/test` | Postgres for the ERP tables and the state schemas (all created and dropped by the bench) |',
-    '| `BENCH_VERBOSE` | unset | `1` passes the children\'s stderr through |',
-    '| `BENCH_CHILD_NODE_ARGS` | unset | extra node flags for every measured child, e.g. `--import ./my-tracer.ts` |', '');
-  lines.push('Raw results go to `bench/results/<date>.json` (gitignored), with the CPU profile of the profiled run next to them.', '');
-  lines.push('## How it measures', '',
+    "| `BENCH_VERBOSE` | unset | `1` passes the children's stderr through |",
+    '| `BENCH_CHILD_NODE_ARGS` | unset | extra node flags for every measured child, e.g. `--import ./my-tracer.ts` |',
+    '',
+  );
+  lines.push(
+    'Raw results go to `bench/results/<date>.json` (gitignored), with the CPU profile of the profiled run next to them.',
+    '',
+  );
+  lines.push(
+    '## How it measures',
+    '',
     '- Each measured piece of work (tandem or baseline) runs in its own child process (`node --expose-gc --import tsx`); ' +
-    'its **peak RSS** is the kernel\'s high-water mark for that process, `process.resourceUsage().maxRSS`, read at its end ' +
-    '(not sampled, so no peak is missed). It includes the Node runtime and the tsx loader.',
+      "its **peak RSS** is the kernel's high-water mark for that process, `process.resourceUsage().maxRSS`, read at its end " +
+      '(not sampled, so no peak is missed). It includes the Node runtime and the tsx loader.',
     '- The Salesforce emulator runs in a separate process (`tandem emulator salesforce --port 0`), fresh for every load run, ' +
-    'so its memory never counts. **HTTP calls** are counted by the emulator (its request counter before and after, the ' +
-    'counter read itself subtracted): token, describe, job calls, polls, result downloads.',
+      'so its memory never counts. **HTTP calls** are counted by the emulator (its request counter before and after, the ' +
+      'counter read itself subtracted): token, describe, job calls, polls, result downloads.',
     '- Postgres is the real server; ERP tables are built with `generate_series` (unlogged, to keep setup short; reads are ' +
-    'unaffected), tandem\'s state lives in its own schema per run.', '');
+      "unaffected), tandem's state lives in its own schema per run.",
+    '',
+  );
   lines.push('## Machine', '');
-  lines.push(markdownTable([
-    ['', ''],
-    ['CPUs (nproc)', `${m.cpus} × ${m.cpuModel}`],
-    ['memory', `${m.memoryGb} GB`],
-    ['Node', m.node],
-    ['Postgres', m.postgres],
-    ['1-min load average at start / end', `${fmt(m.loadAverage.start, 1)} / ${fmt(m.loadAverage.end ?? Number.NaN, 1)}`],
-    ['scale / runs', `${results.settings.scale} / ${results.settings.runs}`],
-    ['whole bench', `${fmt(results.totalMs / 60_000, 1)} min`],
-  ]), '');
+  lines.push(
+    markdownTable([
+      ['', ''],
+      ['CPUs (nproc)', `${m.cpus} × ${m.cpuModel}`],
+      ['memory', `${m.memoryGb} GB`],
+      ['Node', m.node],
+      ['Postgres', m.postgres],
+      [
+        '1-min load average at start / end',
+        `${fmt(m.loadAverage.start, 1)} / ${fmt(m.loadAverage.end ?? Number.NaN, 1)}`,
+      ],
+      ['scale / runs', `${results.settings.scale} / ${results.settings.runs}`],
+      ['whole bench', `${fmt(results.totalMs / 60_000, 1)} min`],
+    ]),
+    '',
+  );
   if (m.loadAverage.start > m.cpus || (m.loadAverage.end ?? 0) > m.cpus) {
-    lines.push(`> The load average was above the CPU count: other work shared the ${m.cpus} cores, and every time below is ` +
-      'inflated by it (Postgres, the emulator and tandem compete for the same cores). Compare ratios rather than absolute times.', '');
+    lines.push(
+      `> The load average was above the CPU count: other work shared the ${m.cpus} cores, and every time below is ` +
+        'inflated by it (Postgres, the emulator and tandem compete for the same cores). Compare ratios rather than absolute times.',
+      '',
+    );
   }
   lines.push('## Targets', '');
   if (results.settings.scale !== 1) {
-    lines.push(`> This run used BENCH_SCALE=${results.settings.scale}. The targets are set for the full size (1M-record load, ` +
-      '1M and 10M-row tables): the met/missed marks of whole-load times, peak memory and calls per million below do not ' +
-      'carry over to the full size. Run `npm run bench` without BENCH_SCALE for figures comparable to the targets.', '');
+    lines.push(
+      `> This run used BENCH_SCALE=${results.settings.scale}. The targets are set for the full size (1M-record load, ` +
+        '1M and 10M-row tables): the met/missed marks of whole-load times, peak memory and calls per million below do not ' +
+        'carry over to the full size. Run `npm run bench` without BENCH_SCALE for figures comparable to the targets.',
+      '',
+    );
   }
   const targetRows: string[][] = [['scenario', 'figure', 'target', 'median', '']];
   for (const r of results.reports) {
     for (const row of r.rows) {
       if (!row.target) continue;
       const met = targetMet(row);
-      targetRows.push([r.id, row.name, targetText(row.target, row.unit === 'x' ? 'x' : row.unit), fmt(summarize(row.values).median, digitsFor(row)), met ? 'met' : '**missed**']);
+      targetRows.push([
+        r.id,
+        row.name,
+        targetText(row.target, row.unit === 'x' ? 'x' : row.unit),
+        fmt(summarize(row.values).median, digitsFor(row)),
+        met ? 'met' : '**missed**',
+      ]);
     }
   }
   lines.push(markdownTable(targetRows), '');
-  for (const [id, e] of Object.entries(results.errors)) lines.push(`**Scenario \`${id}\` failed** in this run: \`${e.split('\n')[0]}\``, '');
+  for (const [id, e] of Object.entries(results.errors))
+    lines.push(`**Scenario \`${id}\` failed** in this run: \`${e.split('\n')[0]}\``, '');
   for (const r of results.reports) {
     lines.push(`## ${r.title}`, '');
     if (METHOD[r.id]) lines.push(METHOD[r.id]!, '');
@@ -180,14 +239,33 @@ export function benchmarksMarkdown(results: BenchResults): string {
     if (r.rows.some((row) => targetMet(row) === false)) {
       lines.push('**What holds it back.** ' + holdsBack(r, results).join(' '), '');
       if (r.id === 'initial-load' && results.statements.length > 0) {
-        lines.push(markdownTable([['Postgres statement (profiled run)', 'calls', 'total round-trip ms'], ...results.statements.slice(0, 10).map((s) => [`\`${s.statement.slice(0, 110)}\``, String(s.calls), fmt(s.ms, 0)])]), '');
+        lines.push(
+          markdownTable([
+            ['Postgres statement (profiled run)', 'calls', 'total round-trip ms'],
+            ...results.statements
+              .slice(0, 10)
+              .map((s) => [`\`${s.statement.slice(0, 110)}\``, String(s.calls), fmt(s.ms, 0)]),
+          ]),
+          '',
+        );
       }
       if (r.id === 'initial-load' && results.profile) {
-        lines.push(markdownTable([['hottest functions (self time)', 'where', 'ms', 'share'], ...results.profile.topFunctions.slice(0, 10).map((f) => [f.name, f.where, fmt(f.selfMs, 0), `${fmt(100 * f.share, 1)}%`])]), '');
+        lines.push(
+          markdownTable([
+            ['hottest functions (self time)', 'where', 'ms', 'share'],
+            ...results.profile.topFunctions
+              .slice(0, 10)
+              .map((f) => [f.name, f.where, fmt(f.selfMs, 0), `${fmt(100 * f.share, 1)}%`]),
+          ]),
+          '',
+        );
       }
     }
   }
   lines.push('## Setup (not part of any figure)', '');
-  lines.push(markdownTable([['step', 's'], ...Object.entries(results.setupMs).map(([k, v]) => [k, fmt(v / 1000, 1)])]), '');
+  lines.push(
+    markdownTable([['step', 's'], ...Object.entries(results.setupMs).map(([k, v]) => [k, fmt(v / 1000, 1)])]),
+    '',
+  );
   return lines.join('\n');
 }

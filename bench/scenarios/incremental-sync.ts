@@ -16,7 +16,11 @@ export interface SyncRun extends SyncOnceResult {
 /** One `tandem sync` process against the synced state, with its HTTP calls counted at the emulator. */
 export async function syncInChild(state: SyncedState): Promise<SyncRun> {
   const before = await state.emulator.httpRequests();
-  const child = await runInChild<SyncOnceResult>(new URL('./sync-once-child.ts', import.meta.url), 'syncOnceChild', state.engine);
+  const child = await runInChild<SyncOnceResult>(
+    new URL('./sync-once-child.ts', import.meta.url),
+    'syncOnceChild',
+    state.engine,
+  );
   const httpCalls = (await state.emulator.httpRequests()) - before - 1;
   if (child.result.status !== 'succeeded') throw new Error(`sync ended ${child.result.status}`);
   return { ...child.result, maxRssMb: child.maxRssMb, httpCalls, wallMs: child.wallMs };
@@ -28,17 +32,27 @@ export async function syncInChild(state: SyncedState): Promise<SyncRun> {
  */
 export async function editBothSides(state: SyncedState, round: number): Promise<void> {
   const base = round * 2 * CHANGES_PER_SIDE;
-  if (base + 2 * CHANGES_PER_SIDE > state.crmRows) throw new Error(`round ${round} needs more than ${state.crmRows} CRM records`);
+  if (base + 2 * CHANGES_PER_SIDE > state.crmRows)
+    throw new Error(`round ${round} needs more than ${state.crmRows} CRM records`);
   const erpKeys = Array.from({ length: CHANGES_PER_SIDE }, (_, i) => customerKey(base + i + 1));
   const crmKeys = Array.from({ length: CHANGES_PER_SIDE }, (_, i) => customerKey(base + CHANGES_PER_SIDE + i + 1));
   const client = new pg.Client({ connectionString: state.engine.databaseUrl });
   await client.connect();
   try {
-    await client.query(`update ${state.engine.table} set city = city || ' (r${round})' where customer_no = any($1::text[])`, [erpKeys]);
+    await client.query(
+      `update ${state.engine.table} set city = city || ' (r${round})' where customer_no = any($1::text[])`,
+      [erpKeys],
+    );
   } finally {
     await client.end();
   }
-  await state.emulator.saveRecords('Account', crmKeys.map((key) => ({ Id: state.crmIds.get(key), Phone: `+4799${String(round).padStart(2, '0')}${key.slice(-5)}` })));
+  await state.emulator.saveRecords(
+    'Account',
+    crmKeys.map((key) => ({
+      Id: state.crmIds.get(key),
+      Phone: `+4799${String(round).padStart(2, '0')}${key.slice(-5)}`,
+    })),
+  );
 }
 
 /**
@@ -52,9 +66,13 @@ export async function benchIncremental(state: SyncedState, runs: number): Promis
     await editBothSides(state, round);
     const run = await syncInChild(state);
     if (run.written.erp !== CHANGES_PER_SIDE || run.written.crm !== CHANGES_PER_SIDE) {
-      throw new Error(`round ${round}: expected ${CHANGES_PER_SIDE} writes per side, got erp ${run.written.erp}, crm ${run.written.crm} (captured erp ${run.captured.erp}, crm ${run.captured.crm})`);
+      throw new Error(
+        `round ${round}: expected ${CHANGES_PER_SIDE} writes per side, got erp ${run.written.erp}, crm ${run.written.crm} (captured erp ${run.captured.erp}, crm ${run.captured.crm})`,
+      );
     }
-    console.error(`  incremental ${state.rows.toLocaleString('en-US')} rows, ${round === 0 ? 'warm-up' : `run ${round}`}: sync ${(run.syncMs / 1000).toFixed(2)} s, ${run.httpCalls} HTTP calls, ${run.maxRssMb} MB`);
+    console.error(
+      `  incremental ${state.rows.toLocaleString('en-US')} rows, ${round === 0 ? 'warm-up' : `run ${round}`}: sync ${(run.syncMs / 1000).toFixed(2)} s, ${run.httpCalls} HTTP calls, ${run.maxRssMb} MB`,
+    );
     if (round > 0) out.push(run);
   }
   return out;

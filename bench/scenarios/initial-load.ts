@@ -48,7 +48,12 @@ export async function initialLoadChild(input: InitialLoadInput): Promise<Initial
       'write: outbox -> CSV -> upload -> job done': firstResult - planned,
       'write: apply results': end - firstResult,
     };
-    return { syncMs: end - started, status: result.status, created: result.counts['account']?.crm.created ?? 0, stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, Math.round(v)])) };
+    return {
+      syncMs: end - started,
+      status: result.status,
+      created: result.counts['account']?.crm.created ?? 0,
+      stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, Math.round(v)])),
+    };
   } finally {
     await engine.close();
   }
@@ -61,7 +66,11 @@ export interface InitialLoadRun extends InitialLoadResult {
 }
 
 /** Parent side: N runs, each with a fresh emulator process and a fresh state schema. */
-export async function benchInitialLoad(settings: BenchSettings, table: string, rows: number): Promise<InitialLoadRun[]> {
+export async function benchInitialLoad(
+  settings: BenchSettings,
+  table: string,
+  rows: number,
+): Promise<InitialLoadRun[]> {
   const runs: InitialLoadRun[] = [];
   for (let i = 0; i < settings.runs; i += 1) runs.push(await initialLoadOnce(settings, table, rows, `load${i}`));
   return runs;
@@ -71,21 +80,45 @@ export async function benchInitialLoad(settings: BenchSettings, table: string, r
  * One initial load in a child process with a fresh emulator and state schema. With `profile`, the child also writes a
  * V8 CPU profile to `profile.dir` and per-statement Postgres round-trip times to `profile.pgTimingFile`.
  */
-export async function initialLoadOnce(settings: BenchSettings, table: string, rows: number, tag: string, profile?: { dir: string; pgTimingFile: string }): Promise<InitialLoadRun> {
+export async function initialLoadOnce(
+  settings: BenchSettings,
+  table: string,
+  rows: number,
+  tag: string,
+  profile?: { dir: string; pgTimingFile: string },
+): Promise<InitialLoadRun> {
   const sf = await startEmulatorProcess();
   const stateSchema = `bench_state_${process.pid}_${tag}`;
   try {
     const before = await sf.httpRequests();
-    const child = await runInChild<InitialLoadResult>(new URL(import.meta.url), 'initialLoadChild', {
-      databaseUrl: settings.databaseUrl, table, stateSchema, emulatorUrl: sf.url, clientId: sf.clientId, clientSecret: sf.clientSecret, rows,
-    } satisfies InitialLoadInput, profile ? {
-      nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profile.dir],
-      imports: [new URL('../harness/pg-statement-timing.ts', import.meta.url)],
-      env: { BENCH_PG_TIMING_FILE: profile.pgTimingFile },
-    } : {});
+    const child = await runInChild<InitialLoadResult>(
+      new URL(import.meta.url),
+      'initialLoadChild',
+      {
+        databaseUrl: settings.databaseUrl,
+        table,
+        stateSchema,
+        emulatorUrl: sf.url,
+        clientId: sf.clientId,
+        clientSecret: sf.clientSecret,
+        rows,
+      } satisfies InitialLoadInput,
+      profile
+        ? {
+            nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profile.dir],
+            imports: [new URL('../harness/pg-statement-timing.ts', import.meta.url)],
+            env: { BENCH_PG_TIMING_FILE: profile.pgTimingFile },
+          }
+        : {},
+    );
     const httpCalls = (await sf.httpRequests()) - before - 1;
-    if (child.result.created !== rows) throw new Error(`initial load created ${child.result.created} of ${rows} records (status ${child.result.status})`);
-    console.error(`  initial load ${tag}: ${(child.result.syncMs / 1000).toFixed(1)} s, ${child.maxRssMb} MB, ${httpCalls} HTTP calls`);
+    if (child.result.created !== rows)
+      throw new Error(
+        `initial load created ${child.result.created} of ${rows} records (status ${child.result.status})`,
+      );
+    console.error(
+      `  initial load ${tag}: ${(child.result.syncMs / 1000).toFixed(1)} s, ${child.maxRssMb} MB, ${httpCalls} HTTP calls`,
+    );
     return { ...child.result, maxRssMb: child.maxRssMb, httpCalls, wallMs: child.wallMs };
   } finally {
     await sf.close();

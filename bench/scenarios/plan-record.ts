@@ -13,16 +13,31 @@ const FIELDS = ['city', 'country', 'employees', 'industry', 'name', 'phone', 'we
 export function planInputs(n: number): RecordInput[] {
   const out: RecordInput[] = [];
   for (let i = 0; i < n; i += 1) {
-    const base: Fields = { city: 'Oslo', country: 'Norway', employees: i % 5000, industry: 'Energy', name: `Customer ${i}`, phone: `+1555${String(i).padStart(7, '0')}`, website: `https://c${i}.example.com` };
+    const base: Fields = {
+      city: 'Oslo',
+      country: 'Norway',
+      employees: i % 5000,
+      industry: 'Energy',
+      name: `Customer ${i}`,
+      phone: `+1555${String(i).padStart(7, '0')}`,
+      website: `https://c${i}.example.com`,
+    };
     const kind = i % 100;
     const erp: Record<string, Fields[string]> = { ...base };
     const crm: Record<string, Fields[string]> = { ...base };
     if (kind >= 70 && kind < 82) erp['city'] = 'Bergen';
     else if (kind >= 82 && kind < 94) crm['phone'] = '+4799000000';
-    else if (kind >= 94 && kind < 97) { erp['city'] = 'Bergen'; crm['phone'] = '+4799000000'; }
-    else if (kind >= 97) { erp['name'] = `ERP ${i}`; crm['name'] = `CRM ${i}`; }
+    else if (kind >= 94 && kind < 97) {
+      erp['city'] = 'Bergen';
+      crm['phone'] = '+4799000000';
+    } else if (kind >= 97) {
+      erp['name'] = `ERP ${i}`;
+      crm['name'] = `CRM ${i}`;
+    }
     out.push({
-      object: 'account', key: `C${i}`, base,
+      object: 'account',
+      key: `C${i}`,
+      base,
       erp: { fields: erp, modifiedAt: '2026-01-01T10:00:00.000000Z', deleted: false },
       crm: { fields: crm, modifiedAt: '2026-01-01T10:00:01Z', deleted: false },
       fields: FIELDS,
@@ -79,7 +94,9 @@ export async function benchPlanRecord(runs: number, pairs: number): Promise<Plan
   const out: PlanBenchResult[] = [];
   for (let i = 0; i < runs; i += 1) {
     const run = await runInChild<PlanBenchResult>(new URL(import.meta.url), 'planRecordChild', { pairs });
-    console.error(`  plan-record run ${i + 1}: ${Math.round(run.result.planPerSecond).toLocaleString('en-US')} pairs/s (baseline ${Math.round(run.result.baselinePerSecond).toLocaleString('en-US')})`);
+    console.error(
+      `  plan-record run ${i + 1}: ${Math.round(run.result.planPerSecond).toLocaleString('en-US')} pairs/s (baseline ${Math.round(run.result.baselinePerSecond).toLocaleString('en-US')})`,
+    );
     out.push(run.result);
   }
   return out;

@@ -11,7 +11,9 @@ export async function benchQuietRerun(state: SyncedState, runs: number): Promise
   for (let i = 0; i < runs; i += 1) {
     const run = await syncInChild(state);
     if (run.writes !== 0) throw new Error(`a quiet re-run wrote ${run.writes} records`);
-    console.error(`  quiet re-run ${i + 1}: sync ${(run.syncMs / 1000).toFixed(2)} s, ${run.httpCalls} HTTP calls, captured erp ${run.captured.erp} crm ${run.captured.crm}`);
+    console.error(
+      `  quiet re-run ${i + 1}: sync ${(run.syncMs / 1000).toFixed(2)} s, ${run.httpCalls} HTTP calls, captured erp ${run.captured.erp} crm ${run.captured.crm}`,
+    );
     out.push(run);
   }
   return out;

@@ -30,19 +30,33 @@ export interface JsforceClientResult {
  * a stream.
  */
 export async function jsforceClientChild(input: ClientInput): Promise<JsforceClientResult> {
-  const conn = new jsforce.Connection({ oauth2: { loginUrl: input.emulatorUrl, clientId: input.clientId, clientSecret: input.clientSecret }, version: '62.0' });
+  const conn = new jsforce.Connection({
+    oauth2: { loginUrl: input.emulatorUrl, clientId: input.clientId, clientSecret: input.clientSecret },
+    version: '62.0',
+  });
   await conn.authorize({ grant_type: 'client_credentials' });
   const records = Array.from({ length: input.records }, (_, k) => ({
-    External_Id__c: `BENCH-${k.toString().padStart(8, '0')}`, Name: `Bench account ${k}`, Phone: `+1 555 ${k % 10_000}`, NumberOfEmployees: k % 5_000,
+    External_Id__c: `BENCH-${k.toString().padStart(8, '0')}`,
+    Name: `Bench account ${k}`,
+    Phone: `+1 555 ${k % 10_000}`,
+    NumberOfEmployees: k % 5_000,
   }));
   const started = performance.now();
   const results = await conn.bulk2.loadAndWaitForResults({
-    object: 'Account', operation: 'upsert', externalIdFieldName: 'External_Id__c', input: records, pollInterval: 500, pollTimeout: 1_800_000,
+    object: 'Account',
+    operation: 'upsert',
+    externalIdFieldName: 'External_Id__c',
+    input: records,
+    pollInterval: 500,
+    pollTimeout: 1_800_000,
   });
   const upsertMs = performance.now() - started;
   const queryStarted = performance.now();
   let read = 0;
-  const stream = await conn.bulk2.query('SELECT Id, External_Id__c, Name, Phone, NumberOfEmployees FROM Account', { pollInterval: 500, pollTimeout: 1_800_000 });
+  const stream = await conn.bulk2.query('SELECT Id, External_Id__c, Name, Phone, NumberOfEmployees FROM Account', {
+    pollInterval: 500,
+    pollTimeout: 1_800_000,
+  });
   await new Promise<void>((resolve, reject) => {
     stream.on('record', () => (read += 1));
     stream.on('error', reject);
@@ -53,7 +67,13 @@ export async function jsforceClientChild(input: ClientInput): Promise<JsforceCli
 
 /** Scenario 1: N runs of each client, each against a fresh emulator process. */
 export async function benchSalesforceClientScenario(settings: BenchSettings, records: number): Promise<ScenarioReport> {
-  const t = { upsert: [] as number[], query: [] as number[], rss: [] as number[], http: [] as number[], httpQuery: [] as number[] };
+  const t = {
+    upsert: [] as number[],
+    query: [] as number[],
+    rss: [] as number[],
+    http: [] as number[],
+    httpQuery: [] as number[],
+  };
   const b = { upsert: [] as number[], query: [] as number[], rss: [] as number[], http: [] as number[] };
   let baselineFailure: string | undefined;
   for (let i = 0; i < settings.runs; i += 1) {
@@ -62,16 +82,27 @@ export async function benchSalesforceClientScenario(settings: BenchSettings, rec
       // page, as the reference says a jsforce user's server must.
       const sf = await startEmulatorProcess(which === 'jsforce' ? { queryPageSize: records + 1 } : {});
       try {
-        const input: ClientInput = { records, emulatorUrl: sf.url, clientId: sf.clientId, clientSecret: sf.clientSecret };
+        const input: ClientInput = {
+          records,
+          emulatorUrl: sf.url,
+          clientId: sf.clientId,
+          clientSecret: sf.clientSecret,
+        };
         const before = await sf.httpRequests();
         if (which === 'tandem') {
-          const run = await runInChild<SalesforceClientBenchResult>(new URL(import.meta.url), 'tandemClientChild', input);
+          const run = await runInChild<SalesforceClientBenchResult>(
+            new URL(import.meta.url),
+            'tandemClientChild',
+            input,
+          );
           t.upsert.push(run.result.upsertMs / 1000);
           t.query.push(run.result.queryMs / 1000);
           t.rss.push(run.maxRssMb);
           t.http.push((run.result.httpCalls / records) * 1_000_000);
           t.httpQuery.push(run.result.queryHttpCalls);
-          console.error(`  client run ${i + 1} tandem: upsert ${(run.result.upsertMs / 1000).toFixed(1)} s, peak ${run.maxRssMb} MB, ${run.result.httpCalls} calls`);
+          console.error(
+            `  client run ${i + 1} tandem: upsert ${(run.result.upsertMs / 1000).toFixed(1)} s, peak ${run.maxRssMb} MB, ${run.result.httpCalls} calls`,
+          );
         } else {
           let run;
           try {
@@ -82,13 +113,16 @@ export async function benchSalesforceClientScenario(settings: BenchSettings, rec
             console.error(`  client run ${i + 1} jsforce: failed: ${baselineFailure}`);
             continue;
           }
-          if (run.result.successful !== records) throw new Error(`jsforce upserted ${run.result.successful} of ${records}`);
+          if (run.result.successful !== records)
+            throw new Error(`jsforce upserted ${run.result.successful} of ${records}`);
           const calls = (await sf.httpRequests()) - before - 1;
           b.upsert.push(run.result.upsertMs / 1000);
           b.query.push(run.result.queryMs / 1000);
           b.rss.push(run.maxRssMb);
           b.http.push((calls / records) * 1_000_000);
-          console.error(`  client run ${i + 1} jsforce: upsert ${(run.result.upsertMs / 1000).toFixed(1)} s, peak ${run.maxRssMb} MB`);
+          console.error(
+            `  client run ${i + 1} jsforce: upsert ${(run.result.upsertMs / 1000).toFixed(1)} s, peak ${run.maxRssMb} MB`,
+          );
         }
       } finally {
         await sf.close();
@@ -96,8 +130,20 @@ export async function benchSalesforceClientScenario(settings: BenchSettings, rec
     }
   }
   const rows: FigureRow[] = [
-    { name: 'peak RSS of the client process', unit: 'MB', values: t.rss, baseline: b.rss, target: { op: '<', value: 300 } },
-    { name: 'HTTP calls per million upserted', unit: 'calls', values: t.http, baseline: b.http, target: { op: '<=', value: 30 } },
+    {
+      name: 'peak RSS of the client process',
+      unit: 'MB',
+      values: t.rss,
+      baseline: b.rss,
+      target: { op: '<', value: 300 },
+    },
+    {
+      name: 'HTTP calls per million upserted',
+      unit: 'calls',
+      values: t.http,
+      baseline: b.http,
+      target: { op: '<=', value: 30 },
+    },
     { name: 'upsert wall time', unit: 's', values: t.upsert, baseline: b.upsert },
     { name: 'query-back wall time', unit: 's', values: t.query, baseline: b.query },
   ];
@@ -107,8 +153,10 @@ export async function benchSalesforceClientScenario(settings: BenchSettings, rec
     baselineLabel: 'jsforce 3.10.16 bulk2.loadAndWaitForResults + bulk2.query',
     rows,
     facts: {
-      'records': records.toLocaleString('en-US'),
-      'HTTP calls of the query-back (tandem, median)': String(t.httpQuery.sort((x, y) => x - y)[Math.floor(t.httpQuery.length / 2)] ?? ''),
+      records: records.toLocaleString('en-US'),
+      'HTTP calls of the query-back (tandem, median)': String(
+        t.httpQuery.sort((x, y) => x - y)[Math.floor(t.httpQuery.length / 2)] ?? '',
+      ),
       ...(baselineFailure ? { 'baseline (jsforce) did not complete': baselineFailure } : {}),
     },
   };

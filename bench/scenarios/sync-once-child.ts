@@ -22,7 +22,8 @@ export async function syncOnceChild(input: BenchEngineOptions): Promise<SyncOnce
     const marks: [string, number][] = [];
     const result = await runSync(engine.context, {
       checkpoint: (step) => {
-        if (!step.startsWith('captured-page') && !step.startsWith('write-batch') && !step.startsWith('before-apply')) marks.push([step.replace(':account', ''), performance.now()]);
+        if (!step.startsWith('captured-page') && !step.startsWith('write-batch') && !step.startsWith('before-apply'))
+          marks.push([step.replace(':account', ''), performance.now()]);
       },
     });
     const end = performance.now();
@@ -40,7 +41,10 @@ export async function syncOnceChild(input: BenchEngineOptions): Promise<SyncOnce
       status: result.status,
       writes: result.writes,
       captured: { erp: c?.erp.captured ?? 0, crm: c?.crm.captured ?? 0 },
-      written: { erp: (c?.erp.created ?? 0) + (c?.erp.updated ?? 0), crm: (c?.crm.created ?? 0) + (c?.crm.updated ?? 0) },
+      written: {
+        erp: (c?.erp.created ?? 0) + (c?.erp.updated ?? 0),
+        crm: (c?.crm.created ?? 0) + (c?.crm.updated ?? 0),
+      },
       stages,
     };
   } finally {

@@ -53,7 +53,17 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
       const exitCode = error instanceof TandemError ? error.exitCode : EXIT.failure;
       if (json) {
         process.stdout.write(
-          JSON.stringify({ error: { name: error.name, message: error.message, ...(error instanceof TandemError ? { code: error.code, context: error.context } : {}) } }, null, 2) + '\n',
+          JSON.stringify(
+            {
+              error: {
+                name: error.name,
+                message: error.message,
+                ...(error instanceof TandemError ? { code: error.code, context: error.context } : {}),
+              },
+            },
+            null,
+            2,
+          ) + '\n',
         );
       } else if (error instanceof TandemError) {
         process.stderr.write(`tandem: ${error.message}\n`);

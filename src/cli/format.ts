@@ -20,7 +20,9 @@ export function formatCounts(counts: Readonly<Record<string, ObjectCounts>>): st
     lines.push(`    ${side('erp', c.erp)}`);
     lines.push(`    ${side('crm', c.crm)}`);
     lines.push(`    plan: ${planLine(c)}`);
-    lines.push(`    conflicts: ${c.conflicts.decided} field(s) decided by policy, ${c.conflicts.queued} record(s) queued for a person`);
+    lines.push(
+      `    conflicts: ${c.conflicts.decided} field(s) decided by policy, ${c.conflicts.queued} record(s) queued for a person`,
+    );
     for (const r of c.rejections.slice(0, 5)) lines.push(`    rejected by ${r.system}: ${r.key}: ${r.reason}`);
     if (c.rejections.length > 5) lines.push(`    ... and ${c.rejections.length - 5} more (tandem failed list)`);
   }

@@ -21,7 +21,9 @@ import { syncCommand } from './commands/sync.js';
  */
 export function buildProgram(): Command {
   const program = new Command('tandem')
-    .description('Bidirectional, incremental sync between an ERP (Postgres) and a CRM (Salesforce), with change-data capture.')
+    .description(
+      'Bidirectional, incremental sync between an ERP (Postgres) and a CRM (Salesforce), with change-data capture.',
+    )
     .version('0.1.0')
     .showHelpAfterError('(tandem --help lists the commands)')
     .addHelpText(
@@ -65,4 +67,3 @@ export function buildProgram(): Command {
   program.addCommand(demoCommand());
   return program;
 }
-

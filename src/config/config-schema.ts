@@ -48,11 +48,16 @@ function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
 // A plain SQL identifier: what Postgres accepts unquoted (63 bytes at most).
 const SQL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const sqlName = (what: string) =>
-  z.string().regex(SQL_NAME, { error: `${what} must be a plain SQL name (letters, digits, _; not starting with a digit). Fix: rename it or use a view with a plain name` });
+  z
+    .string()
+    .regex(SQL_NAME, {
+      error: `${what} must be a plain SQL name (letters, digits, _; not starting with a digit). Fix: rename it or use a view with a plain name`,
+    });
 const tableName = z
   .string()
   .regex(/^(?:[A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$/, {
-    error: 'table must be `table` or `schema.table`, each a plain SQL name (letters, digits, _). Fix: e.g. public.customers',
+    error:
+      'table must be `table` or `schema.table`, each a plain SQL name (letters, digits, _). Fix: e.g. public.customers',
   })
   .describe('ERP table, `schema.table` (the schema defaults to public).');
 // A Salesforce API name: letters, digits, underscores, starting with a letter (custom ones end in __c).
@@ -65,20 +70,42 @@ const httpUrl = (what: string) =>
     error: `${what} must be an http(s) URL, e.g. https://acme.my.salesforce.com`,
   });
 const nonEmpty = (what: string) => z.string().min(1, { error: `${what} must not be empty` });
-const seconds = z.number().int().min(0).max(7 * 24 * 3600);
+const seconds = z
+  .number()
+  .int()
+  .min(0)
+  .max(7 * 24 * 3600);
 
 const stateSchema = strictObject({
-  url: z.string().nullish().describe('Postgres URL of the state store, e.g. ${TANDEM_STATE_URL}. Omit (or leave empty) for an embedded store in dataDir.'),
-  dataDir: nonEmpty('state.dataDir').default(DEFAULTS.stateDataDir).describe('Folder of the embedded state store, relative to this file. Used when url is empty.'),
+  url: z
+    .string()
+    .nullish()
+    .describe(
+      'Postgres URL of the state store, e.g. ${TANDEM_STATE_URL}. Omit (or leave empty) for an embedded store in dataDir.',
+    ),
+  dataDir: nonEmpty('state.dataDir')
+    .default(DEFAULTS.stateDataDir)
+    .describe('Folder of the embedded state store, relative to this file. Used when url is empty.'),
   schema: sqlName('state.schema').default(DEFAULTS.stateSchema).describe("Schema for tandem's own tables."),
 }).describe('Where tandem keeps watermarks, record state, the conflict queue and the job ledger.');
 
 const erpSchema = strictObject({
   type: z.literal('postgres').describe('The ERP kind. Only postgres for now.'),
   url: z.string().nullish().describe('Postgres URL of the ERP database, e.g. ${ERP_DATABASE_URL}. Set url or dataDir.'),
-  dataDir: z.string().nullish().describe('Folder of an embedded (PGlite) ERP database, relative to this file (demos, tests). Set url or dataDir.'),
-  tandemSchema: sqlName('erp.tandemSchema').default(DEFAULTS.erpTandemSchema).describe("Schema in the ERP for tandem's change log and triggers."),
-  batchSize: z.number().int().min(1).max(1_000_000).default(DEFAULTS.erpBatchSize).describe('Rows per page read and per write transaction.'),
+  dataDir: z
+    .string()
+    .nullish()
+    .describe('Folder of an embedded (PGlite) ERP database, relative to this file (demos, tests). Set url or dataDir.'),
+  tandemSchema: sqlName('erp.tandemSchema')
+    .default(DEFAULTS.erpTandemSchema)
+    .describe("Schema in the ERP for tandem's change log and triggers."),
+  batchSize: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(DEFAULTS.erpBatchSize)
+    .describe('Rows per page read and per write transaction.'),
 });
 
 const authSchema = z
@@ -94,28 +121,73 @@ const authSchema = z
         flow: z.literal('jwt'),
         clientId: nonEmpty('clientId').describe('Consumer key of the connected app.'),
         username: nonEmpty('username').describe('The integration user the JWT is issued for.'),
-        privateKeyPem: nonEmpty('privateKeyPem').describe('PEM private key that signs the JWT; only as an ${ENV} reference.'),
-        audience: z.string().nullish().describe('JWT audience; default: https://login.salesforce.com, or https://test.salesforce.com for a sandbox loginUrl.'),
+        privateKeyPem: nonEmpty('privateKeyPem').describe(
+          'PEM private key that signs the JWT; only as an ${ENV} reference.',
+        ),
+        audience: z
+          .string()
+          .nullish()
+          .describe(
+            'JWT audience; default: https://login.salesforce.com, or https://test.salesforce.com for a sandbox loginUrl.',
+          ),
       }).describe('OAuth 2.0 JWT bearer flow.'),
     ],
-    { error: (issue) => (issue.code === 'invalid_union' ? "auth.flow must be 'client_credentials' or 'jwt'" : undefined) },
+    {
+      error: (issue) =>
+        issue.code === 'invalid_union' ? "auth.flow must be 'client_credentials' or 'jwt'" : undefined,
+    },
   )
   .describe('How tandem signs in to Salesforce.');
 
 const crmSchema = strictObject({
   type: z.literal('salesforce').describe('The CRM kind. Only salesforce for now.'),
-  loginUrl: httpUrl('crm.loginUrl').describe('My Domain URL (client_credentials), or https://login.salesforce.com / https://test.salesforce.com (jwt).'),
-  instanceUrl: httpUrl('crm.instanceUrl').nullish().describe('API host; default: the instance_url the token endpoint returns.'),
-  apiVersion: z.string().regex(/^\d{2,3}\.0$/, { error: "apiVersion must look like '62.0'" }).default(DEFAULTS.apiVersion).describe('Salesforce REST API version.'),
+  loginUrl: httpUrl('crm.loginUrl').describe(
+    'My Domain URL (client_credentials), or https://login.salesforce.com / https://test.salesforce.com (jwt).',
+  ),
+  instanceUrl: httpUrl('crm.instanceUrl')
+    .nullish()
+    .describe('API host; default: the instance_url the token endpoint returns.'),
+  apiVersion: z
+    .string()
+    .regex(/^\d{2,3}\.0$/, { error: "apiVersion must look like '62.0'" })
+    .default(DEFAULTS.apiVersion)
+    .describe('Salesforce REST API version.'),
   auth: authSchema,
-  apiReserveShare: z.number().min(0).max(0.95).default(DEFAULTS.apiReserveShare).describe("Share of the org's daily API requests tandem leaves to other integrations (0..0.95)."),
-  pollIntervalMs: z.number().int().min(100).max(60_000).default(DEFAULTS.pollIntervalMs).describe('How often a Bulk API job is polled, in milliseconds.'),
-  pollTimeoutMs: z.number().int().min(1000).max(24 * 3600 * 1000).default(DEFAULTS.pollTimeoutMs).describe('How long one Bulk API job may take before the run gives up on it (it resumes next run), in milliseconds.'),
-  maxUploadBytes: z.number().int().min(1024).max(100_000_000).default(DEFAULTS.maxUploadBytes).describe('Largest CSV uploaded to one Bulk API job, in bytes (Salesforce: 100 MB).'),
+  apiReserveShare: z
+    .number()
+    .min(0)
+    .max(0.95)
+    .default(DEFAULTS.apiReserveShare)
+    .describe("Share of the org's daily API requests tandem leaves to other integrations (0..0.95)."),
+  pollIntervalMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(60_000)
+    .default(DEFAULTS.pollIntervalMs)
+    .describe('How often a Bulk API job is polled, in milliseconds.'),
+  pollTimeoutMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(24 * 3600 * 1000)
+    .default(DEFAULTS.pollTimeoutMs)
+    .describe(
+      'How long one Bulk API job may take before the run gives up on it (it resumes next run), in milliseconds.',
+    ),
+  maxUploadBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(100_000_000)
+    .default(DEFAULTS.maxUploadBytes)
+    .describe('Largest CSV uploaded to one Bulk API job, in bytes (Salesforce: 100 MB).'),
 });
 
 const policiesSchema = strictObject({
-  dir: nonEmpty('policies.dir').default(DEFAULTS.policiesDir).describe('Folder of conflict policy files, relative to this file.'),
+  dir: nonEmpty('policies.dir')
+    .default(DEFAULTS.policiesDir)
+    .describe('Folder of conflict policy files, relative to this file.'),
 });
 
 const scheduleSchema = strictObject({
@@ -129,7 +201,10 @@ const scheduleSchema = strictObject({
 
 const phoneTransform = strictObject({
   phone: strictObject({
-    format: z.enum(['e164', 'us-national']).default('e164').describe("'e164' (+14155550100) or 'us-national' ((415) 555-0100)."),
+    format: z
+      .enum(['e164', 'us-national'])
+      .default('e164')
+      .describe("'e164' (+14155550100) or 'us-national' ((415) 555-0100)."),
     defaultCountry: z
       .enum(Object.keys(PHONE_COUNTRIES) as [string, ...string[]])
       .default(DEFAULTS.phoneCountry)
@@ -179,7 +254,10 @@ const enumTransform = strictObject({
 }).describe('Translates ERP codes to CRM values and back.');
 
 const splitTransform = strictObject({
-  split: z.string().min(1, { error: 'split needs a separator, e.g. { split: " " }' }).describe('Separator: one native field <-> several.'),
+  split: z
+    .string()
+    .min(1, { error: 'split needs a separator, e.g. { split: " " }' })
+    .describe('Separator: one native field <-> several.'),
 }).describe('Joins several native fields into one canonical value and splits it back.');
 
 const bareTransform = z.enum(['trim', 'lowercase', 'uppercase', 'phone']).describe('A transform without options.');
@@ -196,8 +274,14 @@ const nativeNames = (side: 'erp' | 'crm') => {
 export const fieldSchema = strictObject({
   erp: nativeNames('erp').describe('ERP column, or a list of columns (with a split transform).'),
   crm: nativeNames('crm').describe('CRM field API name, or a list of fields (with a split transform).'),
-  direction: z.enum(DIRECTIONS).default(DEFAULTS.direction).describe("Which way changes flow: 'both', 'erp-to-crm' or 'crm-to-erp'."),
-  type: z.enum(FIELD_TYPES).default(DEFAULTS.type).describe('Canonical type; values from both sides are normalised to it.'),
+  direction: z
+    .enum(DIRECTIONS)
+    .default(DEFAULTS.direction)
+    .describe("Which way changes flow: 'both', 'erp-to-crm' or 'crm-to-erp'."),
+  type: z
+    .enum(FIELD_TYPES)
+    .default(DEFAULTS.type)
+    .describe('Canonical type; values from both sides are normalised to it.'),
   transforms: z.array(transformSchema).default([]).describe('Applied in order toward the canonical value.'),
 });
 
@@ -206,11 +290,23 @@ export const objectSchema = strictObject({
     table: tableName,
     key: sqlName('erp.key').describe('Column holding the sync key (the CRM external ID value).'),
     primaryKey: sqlName('erp.primaryKey').optional().describe('Primary key column (native id); connector default id.'),
-    updatedAt: sqlName('erp.updatedAt').optional().describe('Modification timestamp column; connector default updated_at.'),
-    capture: z.enum(['watermark', 'changelog']).optional().describe("How ERP changes are captured: 'watermark' (updatedAt column) or 'changelog' (trigger + change-log table)."),
+    updatedAt: sqlName('erp.updatedAt')
+      .optional()
+      .describe('Modification timestamp column; connector default updated_at.'),
+    capture: z
+      .enum(['watermark', 'changelog'])
+      .optional()
+      .describe(
+        "How ERP changes are captured: 'watermark' (updatedAt column) or 'changelog' (trigger + change-log table).",
+      ),
     lookbackSeconds: seconds.optional().describe('How far back each ERP read re-reads, in seconds (late commits).'),
-    deletes: z.enum(['delete', 'soft-delete', 'ignore']).optional().describe('What a delete coming from the CRM does in the ERP.'),
-    softDeleteColumn: sqlName('erp.softDeleteColumn').optional().describe('Timestamp column marking a row deleted (with deletes: soft-delete).'),
+    deletes: z
+      .enum(['delete', 'soft-delete', 'ignore'])
+      .optional()
+      .describe('What a delete coming from the CRM does in the ERP.'),
+    softDeleteColumn: sqlName('erp.softDeleteColumn')
+      .optional()
+      .describe('Timestamp column marking a row deleted (with deletes: soft-delete).'),
   }).describe('The ERP side.'),
   crm: strictObject({
     object: apiName('crm.object').describe('CRM object API name, e.g. Account.'),
@@ -220,9 +316,12 @@ export const objectSchema = strictObject({
   }).describe('The CRM side.'),
   policy: z
     .string()
-    .refine((p) => (BUILT_IN_POLICIES as readonly string[]).includes(p) || /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.ya?ml$/.test(p), {
-      error: `policy must be a built-in (${BUILT_IN_POLICIES.join(', ')}) or a file name in the policies dir, e.g. account.yaml`,
-    })
+    .refine(
+      (p) => (BUILT_IN_POLICIES as readonly string[]).includes(p) || /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.ya?ml$/.test(p),
+      {
+        error: `policy must be a built-in (${BUILT_IN_POLICIES.join(', ')}) or a file name in the policies dir, e.g. account.yaml`,
+      },
+    )
     .default(DEFAULTS.policy)
     .describe(`Conflict policy: ${BUILT_IN_POLICIES.join(', ')}, or a file in the policies dir (account.yaml).`),
   fields: z
@@ -232,7 +331,11 @@ export const objectSchema = strictObject({
 });
 
 export const tandemYamlSchema = strictObject({
-  sync: z.string().regex(/^[a-z][a-z0-9_-]*$/, { error: 'sync must match [a-z][a-z0-9_-]*, e.g. acme' }).default(DEFAULTS.sync).describe('Name of this sync (state is kept per name).'),
+  sync: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]*$/, { error: 'sync must match [a-z][a-z0-9_-]*, e.g. acme' })
+    .default(DEFAULTS.sync)
+    .describe('Name of this sync (state is kept per name).'),
   state: stateSchema.default({ dataDir: DEFAULTS.stateDataDir, schema: DEFAULTS.stateSchema }),
   erp: erpSchema.describe('The ERP database.'),
   crm: crmSchema.describe('The CRM.'),

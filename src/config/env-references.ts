@@ -42,7 +42,10 @@ export function resolveEnvReferences(
       if (inner === undefined) return '${';
       const parsed = INNER.exec(inner);
       if (parsed === null) {
-        issues.push({ path, message: `malformed environment reference '${match}'; write \${NAME} or \${NAME:-default} with NAME made of letters, digits and _` });
+        issues.push({
+          path,
+          message: `malformed environment reference '${match}'; write \${NAME} or \${NAME:-default} with NAME made of letters, digits and _`,
+        });
         return match;
       }
       const [, name = '', fallback] = parsed;
@@ -51,7 +54,8 @@ export function resolveEnvReferences(
       if (fallback !== undefined) return fallback;
       issues.push({
         path,
-        message: `environment variable '${name}' is not set. Fix: set ${name} in the environment of tandem` +
+        message:
+          `environment variable '${name}' is not set. Fix: set ${name} in the environment of tandem` +
           (typeof key === 'string' && SECRET_KEYS.includes(key) ? '' : `, or give a default: \${${name}:-value}`),
       });
       return '';
@@ -63,11 +67,14 @@ export function resolveEnvReferences(
 function secretIssues(key: string, raw: string, path: readonly PathSegment[]): PathIssue[] {
   if (SECRET_KEYS.includes(key)) {
     if (BARE_REFERENCE.test(raw)) return [];
-    return [{
-      path,
-      message: `${key} must be an environment reference, not a literal value, so the secret stays out of the file. ` +
-        `Fix: write ${key}: \${${suggestedVariable(key)}} and set that variable in tandem's environment`,
-    }];
+    return [
+      {
+        path,
+        message:
+          `${key} must be an environment reference, not a literal value, so the secret stays out of the file. ` +
+          `Fix: write ${key}: \${${suggestedVariable(key)}} and set that variable in tandem's environment`,
+      },
+    ];
   }
   if (key === 'url' || key.endsWith('Url')) {
     const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(raw)?.[1];
@@ -75,17 +82,24 @@ function secretIssues(key: string, raw: string, path: readonly PathSegment[]): P
     const queryPassword = /[?&]password=([^&#]*)/i.exec(raw)?.[1];
     const literal = [password, queryPassword].some((p) => p !== undefined && p !== '' && !BARE_REFERENCE.test(p));
     if (literal) {
-      return [{
-        path,
-        message: `${key} holds a literal password; a password may only appear as an environment reference. ` +
-          `Fix: ${key}: \${DATABASE_URL} for the whole URL, or postgres://user:\${PGPASSWORD}@host/db`,
-      }];
+      return [
+        {
+          path,
+          message:
+            `${key} holds a literal password; a password may only appear as an environment reference. ` +
+            `Fix: ${key}: \${DATABASE_URL} for the whole URL, or postgres://user:\${PGPASSWORD}@host/db`,
+        },
+      ];
     }
   }
   return [];
 }
 
 function suggestedVariable(key: string): string {
-  const names: Record<string, string> = { clientSecret: 'SF_CLIENT_SECRET', privateKeyPem: 'SF_PRIVATE_KEY_PEM', password: 'PASSWORD' };
+  const names: Record<string, string> = {
+    clientSecret: 'SF_CLIENT_SECRET',
+    privateKeyPem: 'SF_PRIVATE_KEY_PEM',
+    password: 'PASSWORD',
+  };
   return names[key] ?? key.toUpperCase();
 }

@@ -15,7 +15,10 @@ import type { TandemConfig } from './tandem-config.js';
  * const config = await loadConfig('tandem.yaml', process.env)
  * ```
  */
-export async function loadConfig(file: string, env: Readonly<Record<string, string | undefined>>): Promise<TandemConfig> {
+export async function loadConfig(
+  file: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<TandemConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -36,14 +39,18 @@ export async function loadConfig(file: string, env: Readonly<Record<string, stri
   for (const object of config.objects) {
     if ((BUILT_IN_POLICIES as readonly string[]).includes(object.policy)) continue;
     const policyFile = join(config.policies.dir, object.policy);
-    const found = await stat(policyFile).then((s) => s.isFile(), () => false);
+    const found = await stat(policyFile).then(
+      (s) => s.isFile(),
+      () => false,
+    );
     if (!found) {
       const path = ['objects', object.name, 'policy'];
       missing.push({
         file,
         ...source.locate(path),
         path: path.join('.'),
-        message: `policy file '${object.policy}' not found in ${config.policies.dir}. ` +
+        message:
+          `policy file '${object.policy}' not found in ${config.policies.dir}. ` +
           `Fix: create it, set policies.dir, or use a built-in: ${BUILT_IN_POLICIES.join(', ')}`,
       });
     }

@@ -55,13 +55,17 @@ function checkField(field: FieldYaml, path: readonly (string | number)[]): PathI
   const crm = list(field.crm).length;
   const splits = field.transforms.flatMap((t, i) => (typeof t === 'object' && 'split' in t ? [i] : []));
   if (splits.length > 1) {
-    issues.push({ path: [...path, 'transforms', splits[1] ?? 0], message: 'only one split transform per field. Fix: remove the others' });
+    issues.push({
+      path: [...path, 'transforms', splits[1] ?? 0],
+      message: 'only one split transform per field. Fix: remove the others',
+    });
   }
   if (splits.length > 0) {
     if (!((erp === 1 && crm >= 2) || (crm === 1 && erp >= 2))) {
       issues.push({
         path: [...path, 'transforms', splits[0] ?? 0],
-        message: `split joins several native fields on one side into one on the other; this field has ${erp} erp and ${crm} crm field(s). ` +
+        message:
+          `split joins several native fields on one side into one on the other; this field has ${erp} erp and ${crm} crm field(s). ` +
           'Fix: e.g. erp: contact_name, crm: [FirstName, LastName]',
       });
     }
@@ -74,7 +78,7 @@ function checkField(field: FieldYaml, path: readonly (string | number)[]): PathI
   issues.push(...checkEnum(field, path));
   if (field.type !== 'string') {
     field.transforms.forEach((t, i) => {
-      const name = typeof t === 'string' ? t : Object.keys(t).find((k) => k !== 'unmapped') ?? '';
+      const name = typeof t === 'string' ? t : (Object.keys(t).find((k) => k !== 'unmapped') ?? '');
       issues.push({
         path: [...path, 'transforms', i],
         message: `transform '${name}' works on text, but the field's type is ${field.type}. Fix: remove the transform or use type: string`,
@@ -94,18 +98,33 @@ function checkEnum(field: FieldYaml, path: readonly (string | number)[]): PathIs
   const at = [...path, 'transforms', first];
   if (enums.length > 1) return [{ path: at, message: 'only one enum transform per field. Fix: merge the maps' }];
   if (transforms.some((t) => t.kind === 'split-join')) {
-    return [{ path: at, message: 'enum and split do not combine. Fix: map each native field as its own canonical field' }];
+    return [
+      { path: at, message: 'enum and split do not combine. Fix: map each native field as its own canonical field' },
+    ];
   }
   if (first !== transforms.length - 1) {
-    return [{ path: at, message: 'enum must be the last transform (the ones before it normalise ERP values before the look-up). Fix: move it to the end' }];
+    return [
+      {
+        path: at,
+        message:
+          'enum must be the last transform (the ones before it normalise ERP values before the look-up). Fix: move it to the end',
+      },
+    ];
   }
-  const map = transforms[first]?.kind === 'enum' ? (transforms[first] as { map: Readonly<Record<string, string>> }).map : {};
+  const map =
+    transforms[first]?.kind === 'enum' ? (transforms[first] as { map: Readonly<Record<string, string>> }).map : {};
   const before = transforms.slice(0, first);
   return Object.keys(map).flatMap((key) => {
     const normalized = normalizeText(before, key);
     return normalized === key
       ? []
-      : [{ path: [...at, 'enum', key], at: 'key' as const, message: `enum key '${key}' can never match: the transforms before the enum turn it into '${normalized ?? ''}'. Fix: write the key as '${normalized ?? ''}'` }];
+      : [
+          {
+            path: [...at, 'enum', key],
+            at: 'key' as const,
+            message: `enum key '${key}' can never match: the transforms before the enum turn it into '${normalized ?? ''}'. Fix: write the key as '${normalized ?? ''}'`,
+          },
+        ];
   });
 }
 

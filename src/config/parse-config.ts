@@ -28,14 +28,22 @@ export interface ConfigCheck {
  * const config = parseConfig(readFileSync('tandem.yaml', 'utf8'), 'tandem.yaml', { SF_CLIENT_SECRET: '...' })
  * ```
  */
-export function parseConfig(text: string, file: string, env: Readonly<Record<string, string | undefined>>): TandemConfig {
+export function parseConfig(
+  text: string,
+  file: string,
+  env: Readonly<Record<string, string | undefined>>,
+): TandemConfig {
   const { config, issues } = checkConfig(text, file, env);
   if (config === undefined || issues.length > 0) throw configErrorOf(file, issues);
   return config;
 }
 
 /** Like `parseConfig`, but returns the issues instead of throwing. */
-export function checkConfig(text: string, file: string, env: Readonly<Record<string, string | undefined>>): ConfigCheck {
+export function checkConfig(
+  text: string,
+  file: string,
+  env: Readonly<Record<string, string | undefined>>,
+): ConfigCheck {
   const source = readYamlSource(text, file);
   const issues: ConfigIssue[] = [...source.issues];
   const at = (issue: PathIssue): ConfigIssue => {
@@ -44,7 +52,13 @@ export function checkConfig(text: string, file: string, env: Readonly<Record<str
   };
   if (source.value === undefined) return { config: undefined, issues, source };
   if (source.value === null) {
-    issues.push({ file, line: 1, column: 1, path: '', message: 'the file is empty. Fix: run `tandem init` to write a commented example' });
+    issues.push({
+      file,
+      line: 1,
+      column: 1,
+      path: '',
+      message: 'the file is empty. Fix: run `tandem init` to write a commented example',
+    });
     return { config: undefined, issues, source };
   }
 
@@ -54,7 +68,11 @@ export function checkConfig(text: string, file: string, env: Readonly<Record<str
   const envPaths = new Set(substituted.issues.map((i) => formatPath(i.path)));
   const parsed = tandemYamlSchema.safeParse(substituted.value);
   if (!parsed.success) {
-    issues.push(...fromZodIssues(parsed.error.issues, substituted.value).filter((i) => !envPaths.has(formatPath(i.path))).map(at));
+    issues.push(
+      ...fromZodIssues(parsed.error.issues, substituted.value)
+        .filter((i) => !envPaths.has(formatPath(i.path)))
+        .map(at),
+    );
   }
   // Cross-field checks run on every field that is valid on its own, even when another part of the file is broken.
   for (const [name, raw] of Object.entries(objectsOf(substituted.value))) {
@@ -69,25 +87,30 @@ function checkConnections(yaml: TandemYaml): PathIssue[] {
   const hasUrl = (yaml.erp.url ?? '') !== '';
   const hasDir = (yaml.erp.dataDir ?? '') !== '';
   if (hasUrl === hasDir) {
-    return [{
-      path: ['erp'],
-      message: hasUrl
-        ? 'erp has both url and dataDir. Fix: keep url for a Postgres server, or dataDir for an embedded database'
-        : 'erp needs url (a Postgres server, e.g. url: ${ERP_DATABASE_URL}) or dataDir (an embedded database, e.g. dataDir: .tandem/erp)',
-      at: 'key',
-    }];
+    return [
+      {
+        path: ['erp'],
+        message: hasUrl
+          ? 'erp has both url and dataDir. Fix: keep url for a Postgres server, or dataDir for an embedded database'
+          : 'erp needs url (a Postgres server, e.g. url: ${ERP_DATABASE_URL}) or dataDir (an embedded database, e.g. dataDir: .tandem/erp)',
+        at: 'key',
+      },
+    ];
   }
   return [];
 }
 
 function objectsOf(value: unknown): Record<string, unknown> {
   const objects = (value as { objects?: unknown } | null)?.objects;
-  return objects !== null && typeof objects === 'object' && !Array.isArray(objects) ? (objects as Record<string, unknown>) : {};
+  return objects !== null && typeof objects === 'object' && !Array.isArray(objects)
+    ? (objects as Record<string, unknown>)
+    : {};
 }
 
 function buildConfig(yaml: TandemYaml, file: string, source: YamlSource): TandemConfig {
   const folder = dirname(file);
-  const orNull = (value: string | null | undefined): string | null => (value === undefined || value === null || value === '' ? null : value);
+  const orNull = (value: string | null | undefined): string | null =>
+    value === undefined || value === null || value === '' ? null : value;
   const auth = yaml.crm.auth;
   const config: TandemConfig = {
     file,
@@ -108,7 +131,13 @@ function buildConfig(yaml: TandemYaml, file: string, source: YamlSource): Tandem
       auth:
         auth.flow === 'client_credentials'
           ? { flow: 'client_credentials', clientId: auth.clientId, clientSecret: auth.clientSecret }
-          : { flow: 'jwt', clientId: auth.clientId, username: auth.username, privateKeyPem: auth.privateKeyPem, audience: orNull(auth.audience) },
+          : {
+              flow: 'jwt',
+              clientId: auth.clientId,
+              username: auth.username,
+              privateKeyPem: auth.privateKeyPem,
+              audience: orNull(auth.audience),
+            },
       apiReserveShare: yaml.crm.apiReserveShare,
       pollIntervalMs: yaml.crm.pollIntervalMs,
       pollTimeoutMs: yaml.crm.pollTimeoutMs,

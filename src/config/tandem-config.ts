@@ -71,7 +71,11 @@ export interface ObjectMapping {
    */
   readonly erp: { readonly table: string; readonly key: string; readonly options: Readonly<Record<string, unknown>> };
   /** `options` holds only the connector options the file sets: lookbackSeconds, deletes. */
-  readonly crm: { readonly object: string; readonly externalId: string; readonly options: Readonly<Record<string, unknown>> };
+  readonly crm: {
+    readonly object: string;
+    readonly externalId: string;
+    readonly options: Readonly<Record<string, unknown>>;
+  };
   /** In file order. */
   readonly fields: readonly FieldMapping[];
   /** A policy file in the policies dir (`account.yaml`) or a built-in: latest-wins | erp-wins | crm-wins | manual. */

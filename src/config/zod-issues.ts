@@ -32,11 +32,13 @@ function fromZodIssue(issue: ZodIssue, prefix: readonly PathSegment[], input: un
     case 'invalid_value': {
       const allowed = issue.values.map(String);
       const guess = typeof value === 'string' ? closestMatch(value, allowed) : undefined;
-      const shown = typeof value === 'string' ? `'${value}'` : JSON.stringify(value) ?? String(value);
-      return [{
-        path,
-        message: `${shown} is not allowed;${guess === undefined ? '' : ` did you mean '${guess}'?`} allowed: ${allowed.join(', ')}`,
-      }];
+      const shown = typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value));
+      return [
+        {
+          path,
+          message: `${shown} is not allowed;${guess === undefined ? '' : ` did you mean '${guess}'?`} allowed: ${allowed.join(', ')}`,
+        },
+      ];
     }
     case 'invalid_type':
       if (value === undefined) {
@@ -46,7 +48,8 @@ function fromZodIssue(issue: ZodIssue, prefix: readonly PathSegment[], input: un
     case 'too_small':
     case 'too_big': {
       if (issue.origin === 'number' || issue.origin === 'int') {
-        const bound = issue.code === 'too_small' ? `at least ${String(issue.minimum)}` : `at most ${String(issue.maximum)}`;
+        const bound =
+          issue.code === 'too_small' ? `at least ${String(issue.minimum)}` : `at most ${String(issue.maximum)}`;
         return [{ path, message: `${label} must be ${bound}` }];
       }
       return [{ path, message: issue.message.startsWith('Too') ? `${label}: ${issue.message}` : issue.message }];
@@ -66,11 +69,14 @@ function fromUnionIssue(
   if (path[path.length - 2] === 'transforms') {
     if (typeof value === 'string') {
       const guess = closestMatch(value, TRANSFORM_NAMES);
-      return [{
-        path,
-        message: `unknown transform '${value}';${guess === undefined ? '' : ` did you mean '${guess}'?`} ${ALLOWED_TRANSFORMS}. ` +
-          'Fix: write a name (trim) or a one-key map ({ split: " " })',
-      }];
+      return [
+        {
+          path,
+          message:
+            `unknown transform '${value}';${guess === undefined ? '' : ` did you mean '${guess}'?`} ${ALLOWED_TRANSFORMS}. ` +
+            'Fix: write a name (trim) or a one-key map ({ split: " " })',
+        },
+      ];
     }
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       const keys = Object.keys(value);
@@ -80,17 +86,32 @@ function fromUnionIssue(
       if (known.length === 0) {
         const name = keys[0] ?? '';
         const guess = closestMatch(name, TRANSFORM_NAMES);
-        return [{ path, message: `unknown transform '${name}';${guess === undefined ? '' : ` did you mean '${guess}'?`} ${ALLOWED_TRANSFORMS}` }];
+        return [
+          {
+            path,
+            message: `unknown transform '${name}';${guess === undefined ? '' : ` did you mean '${guess}'?`} ${ALLOWED_TRANSFORMS}`,
+          },
+        ];
       }
-      return [{ path, message: `one transform per list item; found ${known.join(' and ')}. Fix: give each its own item` }];
+      return [
+        { path, message: `one transform per list item; found ${known.join(' and ')}. Fix: give each its own item` },
+      ];
     }
     return [{ path, message: `a transform is a name or a one-key map; ${ALLOWED_TRANSFORMS}` }];
   }
   // Other unions (a name or a list of names; pass | null): report the member whose type matched.
-  const matching = issue.errors.filter((errors) => !errors.some((e) => e.code === 'invalid_type' && e.path.length === 0));
-  if (matching.length === 1 && matching[0] !== undefined) return matching[0].flatMap((inner) => fromZodIssue(inner, path, input));
+  const matching = issue.errors.filter(
+    (errors) => !errors.some((e) => e.code === 'invalid_type' && e.path.length === 0),
+  );
+  if (matching.length === 1 && matching[0] !== undefined)
+    return matching[0].flatMap((inner) => fromZodIssue(inner, path, input));
   const label = String(path[path.length - 1] ?? 'value');
-  return [{ path, message: `${label} has the wrong form (${describe(value)}); see docs/configuration.md for its allowed forms` }];
+  return [
+    {
+      path,
+      message: `${label} has the wrong form (${describe(value)}); see docs/configuration.md for its allowed forms`,
+    },
+  ];
 }
 
 function valueAt(input: unknown, path: readonly PathSegment[]): unknown {

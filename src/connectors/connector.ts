@@ -119,7 +119,11 @@ export interface Sink {
    * the next one, so a sink may take that request as the acknowledgement of the results before it (e.g. to mark a
    * remote job done in the ledger only after its last results were asked past).
    */
-  write(stream: StreamRef, batches: AsyncIterable<readonly OutboundRecord[]>, options: WriteOptions): AsyncIterable<readonly WriteResult[]>;
+  write(
+    stream: StreamRef,
+    batches: AsyncIterable<readonly OutboundRecord[]>,
+    options: WriteOptions,
+  ): AsyncIterable<readonly WriteResult[]>;
   /**
    * Finishes jobs a previous process left open in the ledger and yields their results (sinks without remote jobs
    * yield nothing). Called before new writes for the same stream.

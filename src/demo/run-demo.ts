@@ -29,17 +29,35 @@ export interface DemoReport {
   readonly alignment: Readonly<Record<string, { erp: number; crm: number; differing: number }>>;
 }
 
-
 type PgliteInstance = InstanceType<typeof import('@electric-sql/pglite').PGlite>;
 
-async function seedErp(pglite: PgliteInstance, customers: readonly SampleCustomer[], contactCount: number, random: () => number): Promise<void> {
+async function seedErp(
+  pglite: PgliteInstance,
+  customers: readonly SampleCustomer[],
+  contactCount: number,
+  random: () => number,
+): Promise<void> {
   await pglite.exec(await readFile(join(packageRoot(), 'examples', 'erp-schema.sql'), 'utf8'));
-  const cols = ['customer_no', 'name', 'phone', 'email', 'website', 'industry', 'city', 'country', 'annual_revenue', 'employees', 'status'] as const;
+  const cols = [
+    'customer_no',
+    'name',
+    'phone',
+    'email',
+    'website',
+    'industry',
+    'city',
+    'country',
+    'annual_revenue',
+    'employees',
+    'status',
+  ] as const;
   await pglite.query(
     `insert into public.customers (${cols.join(', ')}) select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::numeric[], $10::int[], $11::text[])`,
     cols.map((c) => customers.map((row) => row[c])),
   );
-  const contacts = Array.from({ length: contactCount }, (_, i) => sampleContact(random, i + 1, customers[Math.floor(random() * customers.length)]!.customer_no));
+  const contacts = Array.from({ length: contactCount }, (_, i) =>
+    sampleContact(random, i + 1, customers[Math.floor(random() * customers.length)]!.customer_no),
+  );
   const ccols = ['contact_no', 'first_name', 'last_name', 'email', 'phone', 'title', 'customer_no'] as const;
   await pglite.query(
     `insert into public.contacts (${ccols.join(', ')}) select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])`,
@@ -48,7 +66,17 @@ async function seedErp(pglite: PgliteInstance, customers: readonly SampleCustome
 }
 
 function accountFields(c: SampleCustomer): Record<string, unknown> {
-  return { Name: c.name, Phone: c.phone, Website: c.website, Industry: c.industry, BillingCity: c.city, BillingCountry: c.country, AnnualRevenue: c.annual_revenue, NumberOfEmployees: c.employees, Type: c.status };
+  return {
+    Name: c.name,
+    Phone: c.phone,
+    Website: c.website,
+    Industry: c.industry,
+    BillingCity: c.city,
+    BillingCountry: c.country,
+    AnnualRevenue: c.annual_revenue,
+    NumberOfEmployees: c.employees,
+    Type: c.status,
+  };
 }
 
 /**
@@ -56,7 +84,11 @@ function accountFields(c: SampleCustomer): Record<string, unknown> {
  * some edited differently on both sides), accounts that exist only in the CRM (no external ID yet), and ERP
  * customers the CRM does not have.
  */
-function seedCrm(emulator: RunningSalesforceEmulator, customers: readonly SampleCustomer[], random: () => number): { matched: number; differing: number; crmOnly: number } {
+function seedCrm(
+  emulator: RunningSalesforceEmulator,
+  customers: readonly SampleCustomer[],
+  random: () => number,
+): { matched: number; differing: number; crmOnly: number } {
   let matched = 0;
   let differing = 0;
   customers.forEach((c, i) => {
@@ -71,7 +103,8 @@ function seedCrm(emulator: RunningSalesforceEmulator, customers: readonly Sample
     matched += 1;
   });
   const crmOnly = Math.max(10, Math.floor(customers.length / 20));
-  for (let i = 0; i < crmOnly; i++) emulator.store.insert('Account', accountFields(sampleCustomer(random, 900_000 + i)));
+  for (let i = 0; i < crmOnly; i++)
+    emulator.store.insert('Account', accountFields(sampleCustomer(random, 900_000 + i)));
   return { matched, differing, crmOnly };
 }
 
@@ -83,7 +116,9 @@ async function alignment(engine: Engine): Promise<DemoReport['alignment']> {
     for (const system of ['erp', 'crm'] as const) {
       const source = engine.context.connectors[system].createSource();
       for await (const batch of source.readChanges(object.streams[system], undefined, { batchSize: 5000 })) {
-        for (const r of batch.records) if (!r.deleted) sides[system].set(r.key || `${system}-${r.nativeId}`, object.mapper.toCanonical(system, r.fields));
+        for (const r of batch.records)
+          if (!r.deleted)
+            sides[system].set(r.key || `${system}-${r.nativeId}`, object.mapper.toCanonical(system, r.fields));
       }
     }
     let differing = 0;
@@ -117,16 +152,29 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     customers[7] = { ...customers[7]!, name: ' ' }; // a customer the CRM will reject: Account.Name is required
     await seedErp(pglite, customers, Math.floor(customerCount * 1.5), random);
     const crmSeed = seedCrm(emulator, customers, random);
-    print(`tandem demo: embedded ERP with ${customerCount} customers and ${Math.floor(customerCount * 1.5)} contacts; Salesforce emulator at ${emulator.url}`);
-    print(`  the CRM already holds ${crmSeed.matched} of those customers (${crmSeed.differing} edited differently there) and ${crmSeed.crmOnly} accounts of its own`);
+    print(
+      `tandem demo: embedded ERP with ${customerCount} customers and ${Math.floor(customerCount * 1.5)} contacts; Salesforce emulator at ${emulator.url}`,
+    );
+    print(
+      `  the CRM already holds ${crmSeed.matched} of those customers (${crmSeed.differing} edited differently there) and ${crmSeed.crmOnly} accounts of its own`,
+    );
 
     // The demo's config: examples/demo.tandem.yaml, written next to its data with local paths.
     const example = await readFile(join(packageRoot(), 'examples', 'demo.tandem.yaml'), 'utf8');
     const configFile = join(dataDir, 'tandem.yaml');
-    const text = example.replaceAll('../.tandem/demo/', '').replace('policy: latest-wins', 'policy: account.yaml') + `\npolicies:\n  dir: ${JSON.stringify(join(packageRoot(), 'conflict-rules'))}\n`;
+    const text =
+      example.replaceAll('../.tandem/demo/', '').replace('policy: latest-wins', 'policy: account.yaml') +
+      `\npolicies:\n  dir: ${JSON.stringify(join(packageRoot(), 'conflict-rules'))}\n`;
     await writeFile(configFile, text, 'utf8');
-    const config = await loadConfig(configFile, { TANDEM_DEMO_SF_URL: emulator.url, TANDEM_DEMO_CLIENT_ID: emulator.clientId, TANDEM_DEMO_CLIENT_SECRET: emulator.clientSecret });
-    const erp = new PostgresConnector({ pglite, tandemSchema: config.erp.tandemSchema, batchSize: config.erp.batchSize }, { logger: options.logger });
+    const config = await loadConfig(configFile, {
+      TANDEM_DEMO_SF_URL: emulator.url,
+      TANDEM_DEMO_CLIENT_ID: emulator.clientId,
+      TANDEM_DEMO_CLIENT_SECRET: emulator.clientSecret,
+    });
+    const erp = new PostgresConnector(
+      { pglite, tandemSchema: config.erp.tandemSchema, batchSize: config.erp.batchSize },
+      { logger: options.logger },
+    );
     engine = await openEngine(config, { logger: options.logger, erp });
 
     const runs: SyncRunResult[] = [];
@@ -134,12 +182,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     runs.push(await runSync(engine.context, { full: true }));
     print(options.formatRun(config.sync, runs[0]!));
 
-    print('\n2. edits on both sides: ERP phones and revenue, CRM websites, the same names edited on both sides, creates and deletes');
-    await pglite.query(`update public.customers set phone = '+4799' || lpad((row_number)::text, 6, '0') from (select customer_no as k, row_number() over (order by customer_no) from public.customers where customer_no <= 'C0000040') n where customer_no = n.k`);
-    await pglite.query(`update public.customers set annual_revenue = annual_revenue + 1000 where customer_no between 'C0000041' and 'C0000045'`);
-    await pglite.query(`update public.customers set name = name || ' (ERP)' where customer_no between 'C0000051' and 'C0000060'`);
+    print(
+      '\n2. edits on both sides: ERP phones and revenue, CRM websites, the same names edited on both sides, creates and deletes',
+    );
+    await pglite.query(
+      `update public.customers set phone = '+4799' || lpad((row_number)::text, 6, '0') from (select customer_no as k, row_number() over (order by customer_no) from public.customers where customer_no <= 'C0000040') n where customer_no = n.k`,
+    );
+    await pglite.query(
+      `update public.customers set annual_revenue = annual_revenue + 1000 where customer_no between 'C0000041' and 'C0000045'`,
+    );
+    await pglite.query(
+      `update public.customers set name = name || ' (ERP)' where customer_no between 'C0000051' and 'C0000060'`,
+    );
     await pglite.query(`delete from public.customers where customer_no between 'C0000091' and 'C0000093'`);
-    await pglite.query(`insert into public.customers (customer_no, name, phone, city, country, status) values ('C9000001', 'Fjord Freight AS', '+4722334455', 'Bergen', 'Norway', 'Prospect'), ('C9000002', 'Delta Dairy BV', '+31201234567', 'Utrecht', 'Netherlands', 'Customer')`);
+    await pglite.query(
+      `insert into public.customers (customer_no, name, phone, city, country, status) values ('C9000001', 'Fjord Freight AS', '+4722334455', 'Bergen', 'Norway', 'Prospect'), ('C9000002', 'Delta Dairy BV', '+31201234567', 'Utrecht', 'Netherlands', 'Customer')`,
+    );
     await pglite.query(`update public.contacts set title = 'Chief Financial Officer' where contact_no <= 'P0000020'`);
     const accounts = emulator.store.list('Account');
     const byKey = new Map(accounts.map((a) => [String(a['External_Id__c'] ?? ''), String(a['Id'])]));
@@ -149,18 +207,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     }
     for (let i = 51; i <= 60; i++) {
       const a = byKey.get(`C${String(i).padStart(7, '0')}`);
-      if (a) emulator.store.update('Account', a, { Name: `${String(emulator.store.get('Account', a)?.['Name'])} (CRM)` });
+      if (a)
+        emulator.store.update('Account', a, { Name: `${String(emulator.store.get('Account', a)?.['Name'])} (CRM)` });
     }
     for (let i = 101; i <= 103; i++) {
       const a = byKey.get(`C${String(i).padStart(7, '0')}`);
       if (a) emulator.store.delete('Account', a);
     }
-    emulator.store.insert('Account', { Name: 'Zenith Zinc Ltd', BillingCity: 'Leeds', BillingCountry: 'United Kingdom', Type: 'Prospect' });
+    emulator.store.insert('Account', {
+      Name: 'Zenith Zinc Ltd',
+      BillingCity: 'Leeds',
+      BillingCountry: 'United Kingdom',
+      Type: 'Prospect',
+    });
     print('\n3. incremental sync');
     runs.push(await runSync(engine.context));
     print(options.formatRun(config.sync, runs[1]!));
 
-    print('\n4. nightly full sync: key reconciliation finds the rows deleted in the ERP (watermark capture cannot see hard deletes)');
+    print(
+      '\n4. nightly full sync: key reconciliation finds the rows deleted in the ERP (watermark capture cannot see hard deletes)',
+    );
     runs.push(await runSync(engine.context, { full: true }));
     print(options.formatRun(config.sync, runs[2]!));
 
@@ -171,10 +237,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const aligned = await alignment(engine);
     print('\nresult:');
     for (const [object, a] of Object.entries(aligned)) {
-      print(`  ${object}: ${a.erp} in the ERP, ${a.crm} in the CRM, ${a.differing === 0 ? 'identical on every mapped field' : `${a.differing} differ (see tandem failed list / conflicts list)`}`);
+      print(
+        `  ${object}: ${a.erp} in the ERP, ${a.crm} in the CRM, ${a.differing === 0 ? 'identical on every mapped field' : `${a.differing} differ (see tandem failed list / conflicts list)`}`,
+      );
     }
     const failed = await engine.store.listFailed(config.sync);
-    for (const f of failed.slice(0, 5)) print(`  waiting in the failed queue: ${f.object} ${f.key} (${f.system}): ${f.reason}`);
+    for (const f of failed.slice(0, 5))
+      print(`  waiting in the failed queue: ${f.object} ${f.key} (${f.system}): ${f.reason}`);
     print(`\nstate is kept in ${dataDir}; look around with: npx tandem status -c ${join(dataDir, 'tandem.yaml')}`);
     return { runs, alignment: aligned };
   } finally {

@@ -13,17 +13,114 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-const PREFIXES = ['Nordic', 'Atlas', 'Blue River', 'Summit', 'Harbor', 'Vertex', 'Golden Gate', 'Evergreen', 'Pioneer', 'Lumen', 'Crescent', 'Iron Oak', 'Silverline', 'Redwood', 'Polar'];
-const SUFFIXES = ['Logistics', 'Foods', 'Pharma', 'Robotics', 'Textiles', 'Energy', 'Analytics', 'Machinery', 'Retail', 'Studios', 'Farms', 'Motors'];
-const FORMS = ['Ltd', 'GmbH', 'Inc.', 'AS', 'S.A.', 'LLC', 'Oy', 'BV'];
-const INDUSTRIES = ['Agriculture', 'Biotechnology', 'Chemicals', 'Construction', 'Electronics', 'Energy', 'Finance', 'Food & Beverage', 'Machinery', 'Retail', 'Technology', 'Transportation'];
-const PLACES: readonly [string, string, string][] = [
-  ['Oslo', 'Norway', '+47'], ['Berlin', 'Germany', '+49'], ['Austin', 'United States', '+1'], ['Lyon', 'France', '+33'], ['Porto', 'Portugal', '+351'],
-  ['Toronto', 'Canada', '+1'], ['Madrid', 'Spain', '+34'], ['Denver', 'United States', '+1'], ['Helsinki', 'Finland', '+358'], ['Utrecht', 'Netherlands', '+31'],
+const PREFIXES = [
+  'Nordic',
+  'Atlas',
+  'Blue River',
+  'Summit',
+  'Harbor',
+  'Vertex',
+  'Golden Gate',
+  'Evergreen',
+  'Pioneer',
+  'Lumen',
+  'Crescent',
+  'Iron Oak',
+  'Silverline',
+  'Redwood',
+  'Polar',
 ];
-const FIRST = ['Ada', 'Bjørn', 'Chloé', 'Diego', 'Emma', 'Farid', 'Grace', 'Hiroshi', 'Ingrid', 'José', 'Kari', 'Liam', 'Mei', 'Nils', 'Olga', 'Priya', 'Quentin', 'Rosa', 'Sven', 'Tomás'];
-const LAST = ['Andersen', 'Becker', 'Costa', 'Dubois', 'Eriksen', 'Fischer', 'García', 'Hansen', "O'Brien", 'Jensen', 'Kowalski', 'Larsen', 'Martin', 'Nakamura', 'Olsen', 'Petrov'];
-const TITLES = ['CFO', 'Head of Procurement', 'Buyer', 'Operations Manager', 'CEO', 'Accounts Payable', 'IT Director', 'Logistics Lead'];
+const SUFFIXES = [
+  'Logistics',
+  'Foods',
+  'Pharma',
+  'Robotics',
+  'Textiles',
+  'Energy',
+  'Analytics',
+  'Machinery',
+  'Retail',
+  'Studios',
+  'Farms',
+  'Motors',
+];
+const FORMS = ['Ltd', 'GmbH', 'Inc.', 'AS', 'S.A.', 'LLC', 'Oy', 'BV'];
+const INDUSTRIES = [
+  'Agriculture',
+  'Biotechnology',
+  'Chemicals',
+  'Construction',
+  'Electronics',
+  'Energy',
+  'Finance',
+  'Food & Beverage',
+  'Machinery',
+  'Retail',
+  'Technology',
+  'Transportation',
+];
+const PLACES: readonly [string, string, string][] = [
+  ['Oslo', 'Norway', '+47'],
+  ['Berlin', 'Germany', '+49'],
+  ['Austin', 'United States', '+1'],
+  ['Lyon', 'France', '+33'],
+  ['Porto', 'Portugal', '+351'],
+  ['Toronto', 'Canada', '+1'],
+  ['Madrid', 'Spain', '+34'],
+  ['Denver', 'United States', '+1'],
+  ['Helsinki', 'Finland', '+358'],
+  ['Utrecht', 'Netherlands', '+31'],
+];
+const FIRST = [
+  'Ada',
+  'Bjørn',
+  'Chloé',
+  'Diego',
+  'Emma',
+  'Farid',
+  'Grace',
+  'Hiroshi',
+  'Ingrid',
+  'José',
+  'Kari',
+  'Liam',
+  'Mei',
+  'Nils',
+  'Olga',
+  'Priya',
+  'Quentin',
+  'Rosa',
+  'Sven',
+  'Tomás',
+];
+const LAST = [
+  'Andersen',
+  'Becker',
+  'Costa',
+  'Dubois',
+  'Eriksen',
+  'Fischer',
+  'García',
+  'Hansen',
+  "O'Brien",
+  'Jensen',
+  'Kowalski',
+  'Larsen',
+  'Martin',
+  'Nakamura',
+  'Olsen',
+  'Petrov',
+];
+const TITLES = [
+  'CFO',
+  'Head of Procurement',
+  'Buyer',
+  'Operations Manager',
+  'CEO',
+  'Accounts Payable',
+  'IT Director',
+  'Logistics Lead',
+];
 const STATUSES = ['Customer', 'Prospect', 'Partner'];
 
 export interface SampleCustomer {
@@ -55,7 +152,10 @@ function pick<T>(random: () => number, list: readonly T[]): T {
 }
 
 function slug(text: string): string {
-  return text.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '');
+  return text
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '');
 }
 
 export function sampleCustomer(random: () => number, n: number): SampleCustomer {

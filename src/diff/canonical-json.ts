@@ -7,7 +7,9 @@ import type { Fields } from '../model/record.js';
  * tandem, so null fields are left out.
  */
 export function canonicalJson(fields: Fields): string {
-  const keys = Object.keys(fields).filter((k) => fields[k] !== null && fields[k] !== undefined).sort();
+  const keys = Object.keys(fields)
+    .filter((k) => fields[k] !== null && fields[k] !== undefined)
+    .sort();
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;

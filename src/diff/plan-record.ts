@@ -8,8 +8,7 @@ export type Direction = 'both' | 'erp-to-crm' | 'crm-to-erp';
 
 /** A person's answer to a queued conflict, fed back into planning. */
 export type ManualAnswer =
-  | { readonly take: 'erp' | 'crm'; readonly by: string }
-  | { readonly set: Fields; readonly by: string };
+  { readonly take: 'erp' | 'crm'; readonly by: string } | { readonly set: Fields; readonly by: string };
 
 /**
  * Everything the planner needs to decide one record. Pure data: the pipeline assembles it from the state store
@@ -90,7 +89,9 @@ export class ResolverContractError extends Error {
     readonly conflict: Conflict,
     detail: string,
   ) {
-    super(`resolver '${resolver}' broke its contract for ${conflict.object} key ${JSON.stringify(conflict.key)}: ${detail}`);
+    super(
+      `resolver '${resolver}' broke its contract for ${conflict.object} key ${JSON.stringify(conflict.key)}: ${detail}`,
+    );
     this.name = 'ResolverContractError';
   }
 }
@@ -153,34 +154,76 @@ function answerDecisions(answer: ManualAnswer, conflict: Conflict): Decision[] {
   if (conflict.kind !== 'fields') {
     const deleter: SystemId = conflict.kind === 'erp-deleted' ? 'erp' : 'crm';
     const take = 'take' in answer ? (answer.take === deleter ? 'delete' : 'keep') : 'keep';
-    return [{ kind: 'existence', take, rule, reason: `a person chose to ${take === 'delete' ? 'delete the record' : 'keep the record'}` }];
+    return [
+      {
+        kind: 'existence',
+        take,
+        rule,
+        reason: `a person chose to ${take === 'delete' ? 'delete the record' : 'keep the record'}`,
+      },
+    ];
   }
   return conflict.fields.map((field): FieldDecision => {
-    if ('take' in answer) return { kind: 'field', field, take: answer.take, rule, reason: `a person chose the ${answer.take} value` };
+    if ('take' in answer)
+      return { kind: 'field', field, take: answer.take, rule, reason: `a person chose the ${answer.take} value` };
     if (Object.prototype.hasOwnProperty.call(answer.set, field)) {
-      return { kind: 'field', field, take: 'value', value: valueOf(answer.set, field), rule, reason: 'a person set this value' };
+      return {
+        kind: 'field',
+        field,
+        take: 'value',
+        value: valueOf(answer.set, field),
+        rule,
+        reason: 'a person set this value',
+      };
     }
-    return { kind: 'field', field, take: 'manual', rule, reason: 'the answer did not cover this field; it still waits' };
+    return {
+      kind: 'field',
+      field,
+      take: 'manual',
+      rule,
+      reason: 'the answer did not cover this field; it still waits',
+    };
   });
 }
 
-function decide(input: RecordInput, conflict: Conflict, resolver: ConflictResolver): { decisions: readonly Decision[]; policyVersion: string | null } {
+function decide(
+  input: RecordInput,
+  conflict: Conflict,
+  resolver: ConflictResolver,
+): { decisions: readonly Decision[]; policyVersion: string | null } {
   if (input.answer) return { decisions: answerDecisions(input.answer, conflict), policyVersion: null };
   const resolution = resolver.resolve(conflict);
   const decisions = resolution.decisions;
   if (conflict.kind === 'fields') {
     const seen = new Set<string>();
     for (const decision of decisions) {
-      if (decision.kind !== 'field') throw new ResolverContractError(resolver.name, conflict, 'an existence decision for a field conflict');
-      if (!conflict.fields.includes(decision.field)) throw new ResolverContractError(resolver.name, conflict, `a decision for field '${decision.field}', which is not in conflict`);
-      if (seen.has(decision.field)) throw new ResolverContractError(resolver.name, conflict, `two decisions for field '${decision.field}'`);
-      if (decision.take === 'value' && !('value' in decision)) throw new ResolverContractError(resolver.name, conflict, `take 'value' without a value for '${decision.field}'`);
+      if (decision.kind !== 'field')
+        throw new ResolverContractError(resolver.name, conflict, 'an existence decision for a field conflict');
+      if (!conflict.fields.includes(decision.field))
+        throw new ResolverContractError(
+          resolver.name,
+          conflict,
+          `a decision for field '${decision.field}', which is not in conflict`,
+        );
+      if (seen.has(decision.field))
+        throw new ResolverContractError(resolver.name, conflict, `two decisions for field '${decision.field}'`);
+      if (decision.take === 'value' && !('value' in decision))
+        throw new ResolverContractError(
+          resolver.name,
+          conflict,
+          `take 'value' without a value for '${decision.field}'`,
+        );
       seen.add(decision.field);
     }
     const missing = conflict.fields.filter((f) => !seen.has(f));
-    if (missing.length > 0) throw new ResolverContractError(resolver.name, conflict, `no decision for ${missing.join(', ')}`);
+    if (missing.length > 0)
+      throw new ResolverContractError(resolver.name, conflict, `no decision for ${missing.join(', ')}`);
   } else if (decisions.length !== 1 || decisions[0]?.kind !== 'existence') {
-    throw new ResolverContractError(resolver.name, conflict, 'an existence conflict needs exactly one existence decision');
+    throw new ResolverContractError(
+      resolver.name,
+      conflict,
+      'an existence conflict needs exactly one existence decision',
+    );
   }
   return { decisions, policyVersion: resolution.policyVersion };
 }
@@ -214,7 +257,17 @@ export function planRecord(input: RecordInput, resolver: ConflictResolver): Reco
         kind: erpHere ? 'erp-created' : 'crm-created',
         target,
         writes: erpHere ? { erp: null, crm: write } : { erp: write, crm: null },
-        fields: fields.map((field) => outcome(field, null, erpHere ? valueOf(from.fields, field) : null, crmHere ? valueOf(from.fields, field) : null, erpHere ? 'erp' : 'crm', valueOf(target, field), false)),
+        fields: fields.map((field) =>
+          outcome(
+            field,
+            null,
+            erpHere ? valueOf(from.fields, field) : null,
+            crmHere ? valueOf(from.fields, field) : null,
+            erpHere ? 'erp' : 'crm',
+            valueOf(target, field),
+            false,
+          ),
+        ),
         decisions: [],
         policyVersion: null,
         queued: [],
@@ -231,7 +284,11 @@ export function planRecord(input: RecordInput, resolver: ConflictResolver): Reco
     const survivorChanged = fields.some((f) => !sameValue(valueOf(survivor.fields, f), valueOf(base, f)));
     if (!survivorChanged) {
       const write: PlannedWrite = { op: 'delete', fields: {} };
-      return { ...emptyPlan(input.key, deleter === 'erp' ? 'erp-deleted' : 'crm-deleted'), target: null, writes: deleter === 'erp' ? { erp: null, crm: write } : { erp: write, crm: null } };
+      return {
+        ...emptyPlan(input.key, deleter === 'erp' ? 'erp-deleted' : 'crm-deleted'),
+        target: null,
+        writes: deleter === 'erp' ? { erp: null, crm: write } : { erp: write, crm: null },
+      };
     }
     const conflict: Conflict = {
       kind: deleter === 'erp' ? 'erp-deleted' : 'crm-deleted',
@@ -250,7 +307,13 @@ export function planRecord(input: RecordInput, resolver: ConflictResolver): Reco
     }
     if (decision.take === 'delete') {
       const write: PlannedWrite = { op: 'delete', fields: {} };
-      return { ...emptyPlan(input.key, kind), target: null, decisions, policyVersion, writes: deleter === 'erp' ? { erp: null, crm: write } : { erp: write, crm: null } };
+      return {
+        ...emptyPlan(input.key, kind),
+        target: null,
+        decisions,
+        policyVersion,
+        writes: deleter === 'erp' ? { erp: null, crm: write } : { erp: write, crm: null },
+      };
     }
     // keep: the change wins; recreate the record on the side that deleted it, with the survivor's values.
     const target = project(survivor.fields, fields);
@@ -267,10 +330,27 @@ export function planRecord(input: RecordInput, resolver: ConflictResolver): Reco
 }
 
 function emptyPlan(key: string, kind: RecordChangeKind): RecordPlan {
-  return { key, kind, target: null, writes: { erp: null, crm: null }, fields: [], decisions: [], policyVersion: null, queued: [] };
+  return {
+    key,
+    kind,
+    target: null,
+    writes: { erp: null, crm: null },
+    fields: [],
+    decisions: [],
+    policyVersion: null,
+    queued: [],
+  };
 }
 
-function outcome(field: string, base: FieldValue, erp: FieldValue, crm: FieldValue, change: FieldChangeKind, target: FieldValue, queued: boolean): FieldOutcome {
+function outcome(
+  field: string,
+  base: FieldValue,
+  erp: FieldValue,
+  crm: FieldValue,
+  change: FieldChangeKind,
+  target: FieldValue,
+  queued: boolean,
+): FieldOutcome {
   return { field, base, erp, crm, change, target, queued };
 }
 
@@ -332,7 +412,15 @@ function mergeFields(
   let policyVersion: string | null = null;
   const queued = new Set<string>();
   if (conflicting.length > 0) {
-    const conflict: Conflict = { kind: 'fields', object: input.object, key: input.key, base, erp, crm, fields: conflicting };
+    const conflict: Conflict = {
+      kind: 'fields',
+      object: input.object,
+      key: input.key,
+      base,
+      erp,
+      crm,
+      fields: conflicting,
+    };
     ({ decisions, policyVersion } = decide(input, conflict, resolver));
     for (const decision of decisions) {
       if (decision.kind !== 'field') continue;
@@ -363,7 +451,15 @@ function mergeFields(
       crm: crmWrite ? { op: 'upsert', fields: crmWrite } : null,
     },
     fields: fields.map((field) =>
-      outcome(field, valueOf(base, field), valueOf(erp.fields, field), valueOf(crm.fields, field), changes.get(field) ?? 'unchanged', valueOf(target, field), queued.has(field)),
+      outcome(
+        field,
+        valueOf(base, field),
+        valueOf(erp.fields, field),
+        valueOf(crm.fields, field),
+        changes.get(field) ?? 'unchanged',
+        valueOf(target, field),
+        queued.has(field),
+      ),
     ),
     decisions,
     policyVersion,

@@ -38,20 +38,41 @@ export interface OpenEngineOptions {
 
 /** The structural view of a mapping that policy loading needs. */
 export function policyMappingOf(mapping: ObjectMapping): PolicyMapping {
-  return { object: mapping.name, policy: mapping.policy, fields: mapping.fields.map((f) => ({ name: f.name, type: f.type, direction: f.direction })) };
+  return {
+    object: mapping.name,
+    policy: mapping.policy,
+    fields: mapping.fields.map((f) => ({ name: f.name, type: f.type, direction: f.direction })),
+  };
 }
 
 export function streamsOf(mapping: ObjectMapping): { erp: StreamRef; crm: StreamRef } {
   const mapper = createObjectMapper(mapping);
   return {
-    erp: { name: mapping.name, entity: mapping.erp.table, keyField: mapping.erp.key, fields: mapper.nativeFields('erp'), options: mapping.erp.options },
-    crm: { name: mapping.name, entity: mapping.crm.object, keyField: mapping.crm.externalId, fields: mapper.nativeFields('crm'), options: mapping.crm.options },
+    erp: {
+      name: mapping.name,
+      entity: mapping.erp.table,
+      keyField: mapping.erp.key,
+      fields: mapper.nativeFields('erp'),
+      options: mapping.erp.options,
+    },
+    crm: {
+      name: mapping.name,
+      entity: mapping.crm.object,
+      keyField: mapping.crm.externalId,
+      fields: mapper.nativeFields('crm'),
+      options: mapping.crm.options,
+    },
   };
 }
 
 /** Opens the state store named in the config (embedded PGlite in `state.dataDir` when no url) and migrates it. */
 export async function openStateStore(config: TandemConfig): Promise<StateStore> {
-  const database = await openStateDatabase(config.state.url ? { kind: 'postgres', url: config.state.url } : { kind: 'embedded', dataDir: config.state.dataDir }, config.state.schema);
+  const database = await openStateDatabase(
+    config.state.url
+      ? { kind: 'postgres', url: config.state.url }
+      : { kind: 'embedded', dataDir: config.state.dataDir },
+    config.state.schema,
+  );
   const store = new StateStore(database);
   try {
     await store.migrate();
@@ -89,7 +110,13 @@ export function openCrmConnector(config: TandemConfig, logger: Logger): Salesfor
       auth:
         crm.auth.flow === 'client_credentials'
           ? { flow: 'client_credentials', clientId: crm.auth.clientId, clientSecret: crm.auth.clientSecret }
-          : { flow: 'jwt', clientId: crm.auth.clientId, username: crm.auth.username, privateKeyPem: crm.auth.privateKeyPem, ...(crm.auth.audience ? { audience: crm.auth.audience } : {}) },
+          : {
+              flow: 'jwt',
+              clientId: crm.auth.clientId,
+              username: crm.auth.username,
+              privateKeyPem: crm.auth.privateKeyPem,
+              ...(crm.auth.audience ? { audience: crm.auth.audience } : {}),
+            },
       apiReserveShare: crm.apiReserveShare,
       pollIntervalMs: crm.pollIntervalMs,
       pollTimeoutMs: crm.pollTimeoutMs,
@@ -152,7 +179,13 @@ export async function openEngine(config: TandemConfig, options: OpenEngineOption
         throw withMappingLine(error, config);
       }
     }
-    const context: SyncContext = { sync: config.sync, store, connectors: { erp, crm }, objects, logger: options.logger };
+    const context: SyncContext = {
+      sync: config.sync,
+      store,
+      connectors: { erp, crm },
+      objects,
+      logger: options.logger,
+    };
     return {
       config,
       store,

@@ -39,14 +39,25 @@ export function policyContextFor(config: TandemConfig, store: StateStore) {
       const conflicts: Conflict[] = [];
       for (const row of rows) {
         const d = (typeof row.decisions === 'string' ? JSON.parse(row.decisions) : row.decisions) as {
-          base?: Fields | null; erp?: SideVersion | null; crm?: SideVersion | null; conflictingFields?: string[];
+          base?: Fields | null;
+          erp?: SideVersion | null;
+          crm?: SideVersion | null;
+          conflictingFields?: string[];
         };
         if (!d || d.erp === undefined || d.crm === undefined) continue;
         const tomb: SideVersion = { fields: {}, modifiedAt: '1970-01-01T00:00:00Z', deleted: true };
         const erp = d.erp ?? tomb;
         const crm = d.crm ?? tomb;
         const kind = erp.deleted ? 'erp-deleted' : crm.deleted ? 'crm-deleted' : 'fields';
-        conflicts.push({ kind, object, key: row.key, base: d.base ?? null, erp, crm, fields: kind === 'fields' ? [...(d.conflictingFields ?? [])].sort() : [] });
+        conflicts.push({
+          kind,
+          object,
+          key: row.key,
+          base: d.base ?? null,
+          erp,
+          crm,
+          fields: kind === 'fields' ? [...(d.conflictingFields ?? [])].sort() : [],
+        });
       }
       return conflicts;
     },

@@ -45,7 +45,11 @@ export function createFieldCodec(field: FieldMapping): FieldCodec {
       const joined =
         names.length === 1
           ? (native[names[0] ?? ''] ?? null)
-          : names.map((name) => typed(native[name] ?? null)).filter((part) => part !== null).map(String).join(separator);
+          : names
+              .map((name) => typed(native[name] ?? null))
+              .filter((part) => part !== null)
+              .map(String)
+              .join(separator);
       return viaText(system === 'erp' ? text.fromErp : text.normalize, joined);
     },
     toNative(system, value) {

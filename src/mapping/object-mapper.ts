@@ -41,13 +41,17 @@ export function createObjectMapper(mapping: ObjectMapping): ObjectMapper {
   const codecs = new Map(mapping.fields.map((field) => [field.name, createFieldCodec(field)]));
   const fieldNames = Object.freeze([...codecs.keys()].sort());
   const directions = Object.freeze(Object.fromEntries(mapping.fields.map((f) => [f.name, f.direction])));
-  const native = { erp: Object.freeze(mapping.fields.flatMap((f) => f.erp)), crm: Object.freeze(mapping.fields.flatMap((f) => f.crm)) };
+  const native = {
+    erp: Object.freeze(mapping.fields.flatMap((f) => f.erp)),
+    crm: Object.freeze(mapping.fields.flatMap((f) => f.crm)),
+  };
   const writable = {
     erp: Object.freeze(fieldNames.filter((name) => directions[name] !== 'erp-to-crm')),
     crm: Object.freeze(fieldNames.filter((name) => directions[name] !== 'crm-to-erp')),
   };
 
-  const build = (entries: Iterable<readonly [string, FieldValue]>): Fields => Object.freeze(Object.fromEntries(entries));
+  const build = (entries: Iterable<readonly [string, FieldValue]>): Fields =>
+    Object.freeze(Object.fromEntries(entries));
   return Object.freeze({
     object: mapping.name,
     fieldNames,

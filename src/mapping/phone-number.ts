@@ -14,15 +14,37 @@ export interface PhoneCountry {
 }
 
 const NANP: PhoneCountry = { callingCode: '1', trunkPrefix: '1', internationalPrefix: '011' };
-const europe = (callingCode: string, trunkPrefix = '0'): PhoneCountry => ({ callingCode, trunkPrefix, internationalPrefix: '00' });
+const europe = (callingCode: string, trunkPrefix = '0'): PhoneCountry => ({
+  callingCode,
+  trunkPrefix,
+  internationalPrefix: '00',
+});
 
 /** Countries `defaultCountry` may name (ISO 3166-1 alpha-2). */
 export const PHONE_COUNTRIES: Readonly<Record<string, PhoneCountry>> = Object.freeze({
-  US: NANP, CA: NANP, PR: NANP,
-  GB: europe('44'), IE: europe('353'), DE: europe('49'), AT: europe('43'), CH: europe('41'), FR: europe('33'),
-  BE: europe('32'), NL: europe('31'), LU: europe('352', ''), IT: europe('39', ''), ES: europe('34', ''),
-  PT: europe('351', ''), SE: europe('46'), NO: europe('47', ''), DK: europe('45', ''), FI: europe('358'),
-  PL: europe('48', ''), IN: europe('91'), MX: europe('52', ''), NZ: europe('64'),
+  US: NANP,
+  CA: NANP,
+  PR: NANP,
+  GB: europe('44'),
+  IE: europe('353'),
+  DE: europe('49'),
+  AT: europe('43'),
+  CH: europe('41'),
+  FR: europe('33'),
+  BE: europe('32'),
+  NL: europe('31'),
+  LU: europe('352', ''),
+  IT: europe('39', ''),
+  ES: europe('34', ''),
+  PT: europe('351', ''),
+  SE: europe('46'),
+  NO: europe('47', ''),
+  DK: europe('45', ''),
+  FI: europe('358'),
+  PL: europe('48', ''),
+  IN: europe('91'),
+  MX: europe('52', ''),
+  NZ: europe('64'),
 });
 
 /** Countries whose numbers `us-national` can format: the North American Numbering Plan. */
@@ -56,7 +78,8 @@ export function toE164(text: string, defaultCountry: string): string | null {
       if (digits.length !== 10) return null;
       digits = `1${digits}`;
     } else {
-      if (country.trunkPrefix !== '' && digits.startsWith(country.trunkPrefix)) digits = digits.slice(country.trunkPrefix.length);
+      if (country.trunkPrefix !== '' && digits.startsWith(country.trunkPrefix))
+        digits = digits.slice(country.trunkPrefix.length);
       digits = `${country.callingCode}${digits}`;
     }
   }

@@ -33,7 +33,11 @@ export function normalizingStep(transform: Exclude<Transform, { kind: 'enum' }>)
       return (text) => formatPhone(text, transform.format, transform.defaultCountry);
     case 'split-join':
       // Normal form: no empty parts, so no leading, trailing or doubled separators.
-      return (text) => text.split(transform.separator).filter((part) => part !== '').join(transform.separator);
+      return (text) =>
+        text
+          .split(transform.separator)
+          .filter((part) => part !== '')
+          .join(transform.separator);
   }
 }
 

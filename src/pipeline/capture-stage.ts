@@ -10,7 +10,13 @@ import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';
  * watermark after it are stored in one transaction. A change identical to what tandem already knows of that side
  * (an echo of tandem's own write, a re-read from a lookback window) is dropped here, so it costs no planning.
  */
-export async function captureSide(ctx: SyncContext, object: SyncObject, system: SystemId, run: RunHandle, options: SyncOptions): Promise<void> {
+export async function captureSide(
+  ctx: SyncContext,
+  object: SyncObject,
+  system: SystemId,
+  run: RunHandle,
+  options: SyncOptions,
+): Promise<void> {
   const counts = run.counts[object.name]!;
   const stream = object.streams[system];
   const source = ctx.connectors[system].createSource();
@@ -23,7 +29,10 @@ export async function captureSide(ctx: SyncContext, object: SyncObject, system: 
   // On a first load tandem knows nothing of this object: no need to look each captured key up.
   const presence = await ctx.store.presence(ctx.sync, object.name);
   const knowsRecords = presence.states || presence.inbox;
-  for await (const batch of source.readChanges(stream, since, { batchSize: options.batchSize ?? 5000, ...(options.signal ? { signal: options.signal } : {}) })) {
+  for await (const batch of source.readChanges(stream, since, {
+    batchSize: options.batchSize ?? 5000,
+    ...(options.signal ? { signal: options.signal } : {}),
+  })) {
     const changes = batch.records.map((record) => toStagedChange(system, record, object.mapper));
     const fresh = knowsRecords ? await dropKnown(ctx, object.name, system, changes) : changes;
     await ctx.store.stageChanges(watermarkKey, fresh, batch.watermark);
@@ -42,9 +51,19 @@ export async function captureSide(ctx: SyncContext, object: SyncObject, system: 
  * created without a key was deleted and tandem recreated it under the key derived from its id: re-reading the old
  * record's tombstone (a lookback window, the inclusive second of a cursor) must not delete the new one.
  */
-async function dropKnown(ctx: SyncContext, object: string, system: SystemId, changes: readonly StagedChange[]): Promise<StagedChange[]> {
+async function dropKnown(
+  ctx: SyncContext,
+  object: string,
+  system: SystemId,
+  changes: readonly StagedChange[],
+): Promise<StagedChange[]> {
   if (changes.length === 0) return [];
-  const known = await ctx.store.knownSides(ctx.sync, object, system, changes.map((c) => c.key));
+  const known = await ctx.store.knownSides(
+    ctx.sync,
+    object,
+    system,
+    changes.map((c) => c.key),
+  );
   return changes.filter((change) => {
     const entry = known.get(change.key);
     if (change.deleted && change.nativeId !== '' && entry?.knownId && entry.knownId !== change.nativeId) return false;

@@ -31,7 +31,10 @@ export interface DryRunObjectPlan {
  * at most `maxRecords` per side), plans them against the stored state and reports the writes. Writes nothing to
  * either side and changes no state.
  */
-export async function dryRunSync(ctx: SyncContext, options: SyncOptions & { readonly maxRecords?: number; readonly examples?: number } = {}): Promise<readonly DryRunObjectPlan[]> {
+export async function dryRunSync(
+  ctx: SyncContext,
+  options: SyncOptions & { readonly maxRecords?: number; readonly examples?: number } = {},
+): Promise<readonly DryRunObjectPlan[]> {
   const maxRecords = options.maxRecords ?? 100_000;
   const exampleCount = options.examples ?? 5;
   const plans: DryRunObjectPlan[] = [];
@@ -43,7 +46,10 @@ export async function dryRunSync(ctx: SyncContext, options: SyncOptions & { read
       const stored = await ctx.store.watermarks.get({ sync: ctx.sync, object: object.name, system });
       const source = ctx.connectors[system].createSource();
       const since = options.full ? undefined : stored?.watermark;
-      for await (const batch of source.readChanges(object.streams[system], since, { batchSize: options.batchSize ?? 5000, ...(options.signal ? { signal: options.signal } : {}) })) {
+      for await (const batch of source.readChanges(object.streams[system], since, {
+        batchSize: options.batchSize ?? 5000,
+        ...(options.signal ? { signal: options.signal } : {}),
+      })) {
         for (const record of batch.records) {
           const change = toStagedChange(system, record, object.mapper);
           captured.set(change.key, { ...captured.get(change.key), [system]: change });
@@ -67,7 +73,15 @@ export async function dryRunSync(ctx: SyncContext, options: SyncOptions & { read
         const prior = input.states.get(key);
         const staged = { ...input.inbox.get(key), ...captured.get(key) };
         const result = planRecord(
-          { object: object.name, key, base: prior?.base ?? null, erp: observedSide('erp', prior, staged.erp), crm: observedSide('crm', prior, staged.crm), fields: object.mapper.fieldNames, directions: object.mapper.directions },
+          {
+            object: object.name,
+            key,
+            base: prior?.base ?? null,
+            erp: observedSide('erp', prior, staged.erp),
+            crm: observedSide('crm', prior, staged.crm),
+            fields: object.mapper.fieldNames,
+            directions: object.mapper.directions,
+          },
           object.resolver,
         );
         plan[result.kind] = (plan[result.kind] ?? 0) + 1;
@@ -77,7 +91,8 @@ export async function dryRunSync(ctx: SyncContext, options: SyncOptions & { read
           const write = result.writes[system];
           if (!write) continue;
           writes[system] += 1;
-          if (examples[system].length < exampleCount) examples[system].push({ key, op: write.op, fields: object.mapper.toNative(system, write.fields) });
+          if (examples[system].length < exampleCount)
+            examples[system].push({ key, op: write.op, fields: object.mapper.toNative(system, write.fields) });
         }
       }
     }

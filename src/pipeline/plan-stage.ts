@@ -11,7 +11,12 @@ import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';
  * in chunks: three-way diff, resolution, and the writes per side go to the outbox. Each chunk is one transaction:
  * the inbox entries it consumed, the new record states, the outbox, queued conflicts and decisions.
  */
-export async function planObject(ctx: SyncContext, object: SyncObject, run: RunHandle, options: SyncOptions): Promise<void> {
+export async function planObject(
+  ctx: SyncContext,
+  object: SyncObject,
+  run: RunHandle,
+  options: SyncOptions,
+): Promise<void> {
   const counts = run.counts[object.name]!;
   const chunkSize = options.batchSize ?? 5000;
   const now = ctx.now?.() ?? new Date();
@@ -48,12 +53,19 @@ export async function planObject(ctx: SyncContext, object: SyncObject, run: RunH
         },
         object.resolver,
       );
-      const transition = planTransition(key, prior, staged, plan, keyUnconfirmed(key, prior, inFlight, input.failed.get(key)));
+      const transition = planTransition(
+        key,
+        prior,
+        staged,
+        plan,
+        keyUnconfirmed(key, prior, inFlight, input.failed.get(key)),
+      );
       if (transition.state) states.push(transition.state);
       outbox.push(...transition.outbox);
       // A write planned earlier that this plan no longer wants (settled, or overtaken by newer changes) is dropped.
       for (const system of ['erp', 'crm'] as const) {
-        if (inFlight?.[system] && !transition.outbox.some((o) => o.system === system)) deleteOutbox.push({ system, key });
+        if (inFlight?.[system] && !transition.outbox.some((o) => o.system === system))
+          deleteOutbox.push({ system, key });
       }
       if (transition.conflict) conflicts.push(transition.conflict);
       else if (input.openConflicts.has(key)) resolveConflicts.push(key);
@@ -64,7 +76,13 @@ export async function planObject(ctx: SyncContext, object: SyncObject, run: RunH
         decisions.push({
           key,
           kind: plan.kind,
-          decisions: { decisions: plan.decisions, base: prior?.base ?? null, erp, crm, conflictingFields: plan.fields.filter((f) => f.change === 'conflict').map((f) => f.field) },
+          decisions: {
+            decisions: plan.decisions,
+            base: prior?.base ?? null,
+            erp,
+            crm,
+            conflictingFields: plan.fields.filter((f) => f.change === 'conflict').map((f) => f.field),
+          },
           policyVersion: plan.policyVersion,
         });
       }
@@ -92,7 +110,12 @@ export async function planObject(ctx: SyncContext, object: SyncObject, run: RunH
  * Sides whose record may still lack the key: tandem's write of the key is in flight, or a write failed on a record
  * created there without a key (its key is derived from that side's native id), which may have been that write.
  */
-function keyUnconfirmed(key: string, prior: RecordState | undefined, inFlight: { readonly erp?: OutboxEntry; readonly crm?: OutboxEntry } | undefined, failed: ReadonlySet<SystemId> | undefined): Set<SystemId> {
+function keyUnconfirmed(
+  key: string,
+  prior: RecordState | undefined,
+  inFlight: { readonly erp?: OutboxEntry; readonly crm?: OutboxEntry } | undefined,
+  failed: ReadonlySet<SystemId> | undefined,
+): Set<SystemId> {
   const sides = new Set<SystemId>();
   for (const system of ['erp', 'crm'] as const) {
     const nativeId = system === 'erp' ? prior?.erpId : prior?.crmId;

@@ -14,7 +14,13 @@ import { derivedKey } from './staged-change.js';
  * captured by an earlier, interrupted run and deleted before it was planned must not be planned as existing (it
  * would be created on the other side from a row that is gone).
  */
-export async function reconcileSide(ctx: SyncContext, object: SyncObject, system: SystemId, counts: ObjectCounts, options: SyncOptions): Promise<number> {
+export async function reconcileSide(
+  ctx: SyncContext,
+  object: SyncObject,
+  system: SystemId,
+  counts: ObjectCounts,
+  options: SyncOptions,
+): Promise<number> {
   const source = ctx.connectors[system].createSource();
   if (!ctx.connectors[system].capabilities.supportsKeyListing || !source.listKeys) return 0;
   const live = new Set<string>();
@@ -27,7 +33,14 @@ export async function reconcileSide(ctx: SyncContext, object: SyncObject, system
   for await (const page of ctx.store.knownKeys(ctx.sync, object.name, system)) {
     const missing: StagedChange[] = page
       .filter((known) => !live.has(known.key))
-      .map((known) => ({ key: known.key, nativeId: known.nativeId ?? '', fields: {}, modifiedAt: detectedAt, deleted: true, keyMissing: false }));
+      .map((known) => ({
+        key: known.key,
+        nativeId: known.nativeId ?? '',
+        fields: {},
+        modifiedAt: detectedAt,
+        deleted: true,
+        keyMissing: false,
+      }));
     if (missing.length > 0) {
       await ctx.store.stageChanges({ sync: ctx.sync, object: object.name, system }, missing, null);
       tombstones += missing.length;
@@ -42,7 +55,13 @@ export async function reconcileSide(ctx: SyncContext, object: SyncObject, system
 }
 
 /** Stages tombstones over inbox entries of `system` that say a record exists which the complete listing did not return. */
-async function tombstoneStaleInbox(ctx: SyncContext, object: SyncObject, system: SystemId, live: ReadonlySet<string>, detectedAt: string): Promise<number> {
+async function tombstoneStaleInbox(
+  ctx: SyncContext,
+  object: SyncObject,
+  system: SystemId,
+  live: ReadonlySet<string>,
+  detectedAt: string,
+): Promise<number> {
   const PAGE = 1000;
   // Far in the future: only the inbox matters here, and nextPlanKeys also returns due failed records (harmless).
   const horizon = new Date('9999-12-31T00:00:00Z');
@@ -58,7 +77,15 @@ async function tombstoneStaleInbox(ctx: SyncContext, object: SyncObject, system:
     const stale: StagedChange[] = [];
     for (const key of missing) {
       const change = inbox.get(key)?.[system];
-      if (change && !change.deleted) stale.push({ key, nativeId: change.nativeId, fields: {}, modifiedAt: detectedAt, deleted: true, keyMissing: false });
+      if (change && !change.deleted)
+        stale.push({
+          key,
+          nativeId: change.nativeId,
+          fields: {},
+          modifiedAt: detectedAt,
+          deleted: true,
+          keyMissing: false,
+        });
     }
     if (stale.length > 0) {
       await ctx.store.stageChanges({ sync: ctx.sync, object: object.name, system }, stale, null);

@@ -15,12 +15,20 @@ import { derivedKey } from './staged-change.js';
 const EPOCH = '1970-01-01T00:00:00.000000Z';
 
 /** The record on one side now: the captured change if there is one, else what tandem last knew. */
-export function observedSide(system: SystemId, state: RecordState | undefined, staged: StagedChange | undefined): SideVersion | null {
+export function observedSide(
+  system: SystemId,
+  state: RecordState | undefined,
+  staged: StagedChange | undefined,
+): SideVersion | null {
   if (staged) return { fields: staged.fields, modifiedAt: staged.modifiedAt, deleted: staged.deleted };
   if (!state) return null;
   const fields = system === 'erp' ? state.erp : state.crm;
   if (fields === null) return null;
-  return { fields, modifiedAt: (system === 'erp' ? state.erpModifiedAt : state.crmModifiedAt) ?? EPOCH, deleted: false };
+  return {
+    fields,
+    modifiedAt: (system === 'erp' ? state.erpModifiedAt : state.crmModifiedAt) ?? EPOCH,
+    deleted: false,
+  };
 }
 
 export interface PlannedTransition {
@@ -63,13 +71,24 @@ export function planTransition(
     const side = system === 'erp' ? erp : crm;
     const change = staged?.[system];
     const nativeId = change?.nativeId ?? (system === 'erp' ? prior?.erpId : prior?.crmId) ?? null;
-    const keyMissing = change !== undefined ? change.keyMissing && !change.deleted : keyUnconfirmed.has(system) && nativeId !== null && side !== null;
+    const keyMissing =
+      change !== undefined
+        ? change.keyMissing && !change.deleted
+        : keyUnconfirmed.has(system) && nativeId !== null && side !== null;
     if (write) {
       if (write.op === 'delete') {
         outbox.push({ system, key, op: 'delete', payload: {}, after: null, nativeId, setKey: false });
       } else {
         const after = side ? { ...side, ...write.fields } : { ...(plan.target ?? {}), ...write.fields };
-        outbox.push({ system, key, op: 'upsert', payload: write.fields, after, nativeId: keyMissing ? nativeId : null, setKey: keyMissing });
+        outbox.push({
+          system,
+          key,
+          op: 'upsert',
+          payload: write.fields,
+          after,
+          nativeId: keyMissing ? nativeId : null,
+          setKey: keyMissing,
+        });
       }
     } else if (keyMissing && side) {
       // The side holds the record without the key: write the key back, nothing else.
@@ -102,7 +121,9 @@ export function planTransition(
     const manual = plan.decisions.filter((d) => d.take === 'manual');
     conflict = {
       key,
-      fields: plan.fields.filter((f) => f.queued).map((f) => ({ field: f.field, base: f.base, erp: f.erp, crm: f.crm })),
+      fields: plan.fields
+        .filter((f) => f.queued)
+        .map((f) => ({ field: f.field, base: f.base, erp: f.erp, crm: f.crm })),
       existence,
       erpModifiedAt: erpObs?.modifiedAt ?? null,
       crmModifiedAt: crmObs?.modifiedAt ?? null,
@@ -123,10 +144,15 @@ export function isConfirmed(result: WriteResult): boolean {
  * write of the plan is outstanding, the pending target becomes the base. A failed write clears the pending target,
  * so the base stays where both sides last agreed and the record is planned again on retry.
  */
-export function confirmWrite(state: RecordState, entry: OutboxEntry, result: WriteResult, otherSideOutstanding: boolean): RecordState {
+export function confirmWrite(
+  state: RecordState,
+  entry: OutboxEntry,
+  result: WriteResult,
+  otherSideOutstanding: boolean,
+): RecordState {
   const system = entry.system;
   if (!isConfirmed(result)) return { ...state, pending: null, pendingDelete: false };
-  const sideFields = entry.op === 'delete' ? null : entry.after ?? {};
+  const sideFields = entry.op === 'delete' ? null : (entry.after ?? {});
   const nativeId = result.nativeId ?? (system === 'erp' ? state.erpId : state.crmId);
   let next: RecordState =
     system === 'erp'
@@ -161,23 +187,46 @@ export function settleEchoes(
     // been created there by a user meanwhile, so only an exact echo proves it.)
     const otherId = system === 'erp' ? prior.crmId : prior.erpId;
     const created =
-      entry.op === 'upsert' && (system === 'erp' ? prior.erp : prior.crm) === null && !seen.deleted && !seen.keyMissing &&
-      otherId !== null && entry.key === derivedKey(otherSystem(system), otherId);
+      entry.op === 'upsert' &&
+      (system === 'erp' ? prior.erp : prior.crm) === null &&
+      !seen.deleted &&
+      !seen.keyMissing &&
+      otherId !== null &&
+      entry.key === derivedKey(otherSystem(system), otherId);
     const landed =
       entry.op === 'delete'
         ? seen.deleted
-        : created || (!seen.deleted && Object.entries(entry.payload).every(([field, value]) => sameFieldValue(seen.fields[field], value)) && !(entry.setKey && seen.keyMissing));
+        : created ||
+          (!seen.deleted &&
+            Object.entries(entry.payload).every(([field, value]) => sameFieldValue(seen.fields[field], value)) &&
+            !(entry.setKey && seen.keyMissing));
     if (!landed) continue;
     settled.push(entry);
     const other = system === 'erp' ? outbox.crm : outbox.erp;
     // A write that only sets the key changes no field: both sides already agree on the fields without it.
-    const otherOutstanding = other !== undefined && !settled.includes(other) && (other.op === 'delete' || Object.keys(other.payload).length > 0);
-    state = confirmWrite(state, entry, { key: entry.key, status: entry.op === 'delete' ? 'deleted' : 'updated', ...(seen.nativeId ? { nativeId: seen.nativeId } : {}) }, otherOutstanding);
+    const otherOutstanding =
+      other !== undefined &&
+      !settled.includes(other) &&
+      (other.op === 'delete' || Object.keys(other.payload).length > 0);
+    state = confirmWrite(
+      state,
+      entry,
+      {
+        key: entry.key,
+        status: entry.op === 'delete' ? 'deleted' : 'updated',
+        ...(seen.nativeId ? { nativeId: seen.nativeId } : {}),
+      },
+      otherOutstanding,
+    );
   }
   // Every field write confirmed and only a key write left (e.g. its job never ran): the sides agree on the fields,
   // so the target is the base. Merging against an empty base instead would take one side's cleared field for "never set".
   const unsettled = [outbox.erp, outbox.crm].filter((e): e is OutboxEntry => e !== undefined && !settled.includes(e));
-  if ((state.pending !== null || state.pendingDelete) && unsettled.length > 0 && unsettled.every((e) => e.op === 'upsert' && Object.keys(e.payload).length === 0)) {
+  if (
+    (state.pending !== null || state.pendingDelete) &&
+    unsettled.length > 0 &&
+    unsettled.every((e) => e.op === 'upsert' && Object.keys(e.payload).length === 0)
+  ) {
     state = { ...state, base: state.pendingDelete ? null : state.pending, pending: null, pendingDelete: false };
   }
   return { state, settled };

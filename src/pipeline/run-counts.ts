@@ -29,7 +29,13 @@ export function emptySideCounts(): SideCounts {
 }
 
 export function emptyObjectCounts(): ObjectCounts {
-  return { erp: emptySideCounts(), crm: emptySideCounts(), plan: {}, conflicts: { decided: 0, queued: 0 }, rejections: [] };
+  return {
+    erp: emptySideCounts(),
+    crm: emptySideCounts(),
+    plan: {},
+    conflicts: { decided: 0, queued: 0 },
+    rejections: [],
+  };
 }
 
 export function countResult(counts: ObjectCounts, system: SystemId, result: WriteResult): void {
@@ -42,7 +48,14 @@ export function countResult(counts: ObjectCounts, system: SystemId, result: Writ
 
 /** Number of records written to either side (what a quiet re-run must keep at 0). */
 export function writesOf(counts: ObjectCounts): number {
-  return counts.erp.created + counts.erp.updated + counts.erp.deleted + counts.crm.created + counts.crm.updated + counts.crm.deleted;
+  return (
+    counts.erp.created +
+    counts.erp.updated +
+    counts.erp.deleted +
+    counts.crm.created +
+    counts.crm.updated +
+    counts.crm.deleted
+  );
 }
 
 /** The run being executed: its id and the counters of every object, persisted with each state transaction. */

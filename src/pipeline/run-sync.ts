@@ -22,22 +22,28 @@ export interface SyncRunResult {
 
 export class UnknownObjectError extends TandemError {
   constructor(name: string, known: readonly string[]) {
-    super(`unknown object '${name}'; the config maps: ${known.join(', ') || '(none)'}. Fix: pass one of those to --object, or add a mapping under objects: in tandem.yaml`, {
-      code: 'UNKNOWN_OBJECT',
-      context: { object: name, known },
-      exitCode: 2,
-    });
+    super(
+      `unknown object '${name}'; the config maps: ${known.join(', ') || '(none)'}. Fix: pass one of those to --object, or add a mapping under objects: in tandem.yaml`,
+      {
+        code: 'UNKNOWN_OBJECT',
+        context: { object: name, known },
+        exitCode: 2,
+      },
+    );
   }
 }
 
 /** Another run of the same sync holds its lock: two runs at once would write the same records twice. */
 export class SyncAlreadyRunningError extends TandemError {
   constructor(sync: string) {
-    super(`another tandem run of sync '${sync}' is in progress (it holds the sync's lock in the state store); this run did nothing. Fix: wait for it to finish (tandem status shows it), or stop the other process`, {
-      code: 'SYNC_ALREADY_RUNNING',
-      context: { sync },
-      exitCode: 4,
-    });
+    super(
+      `another tandem run of sync '${sync}' is in progress (it holds the sync's lock in the state store); this run did nothing. Fix: wait for it to finish (tandem status shows it), or stop the other process`,
+      {
+        code: 'SYNC_ALREADY_RUNNING',
+        context: { sync },
+        exitCode: 4,
+      },
+    );
   }
 }
 
@@ -45,7 +51,11 @@ export function selectObjects(ctx: SyncContext, names: readonly string[] | undef
   if (!names || names.length === 0) return ctx.objects;
   return names.map((name) => {
     const found = ctx.objects.find((o) => o.name === name);
-    if (!found) throw new UnknownObjectError(name, ctx.objects.map((o) => o.name));
+    if (!found)
+      throw new UnknownObjectError(
+        name,
+        ctx.objects.map((o) => o.name),
+      );
     return found;
   });
 }
@@ -72,9 +82,20 @@ export async function runSync(ctx: SyncContext, options: SyncOptions = {}): Prom
   }
 }
 
-async function runLocked(ctx: SyncContext, options: SyncOptions, objects: readonly SyncObject[], policyVersions: Record<string, string>, started: number): Promise<SyncRunResult> {
+async function runLocked(
+  ctx: SyncContext,
+  options: SyncOptions,
+  objects: readonly SyncObject[],
+  policyVersions: Record<string, string>,
+  started: number,
+): Promise<SyncRunResult> {
   await ctx.store.markInterruptedRuns(ctx.sync);
-  const runId = await ctx.store.startRun(ctx.sync, objects.map((o) => o.name), false, policyVersions);
+  const runId = await ctx.store.startRun(
+    ctx.sync,
+    objects.map((o) => o.name),
+    false,
+    policyVersions,
+  );
   const run: RunHandle = { id: runId, counts: Object.fromEntries(objects.map((o) => [o.name, emptyObjectCounts()])) };
   const log = ctx.logger.child({ runId, sync: ctx.sync });
   log.info({ objects: objects.map((o) => o.name), full: options.full ?? false }, 'sync started');
@@ -82,7 +103,8 @@ async function runLocked(ctx: SyncContext, options: SyncOptions, objects: readon
     for (const object of objects) {
       for (const system of SYSTEMS) await resumeSide(ctx, object, system, run, options);
       for (const system of SYSTEMS) await captureSide(ctx, object, system, run, options);
-      if (options.full) for (const system of SYSTEMS) await reconcileSide(ctx, object, system, run.counts[object.name]!, options);
+      if (options.full)
+        for (const system of SYSTEMS) await reconcileSide(ctx, object, system, run.counts[object.name]!, options);
       const captured = run.counts[object.name]!.erp.captured + run.counts[object.name]!.crm.captured;
       if (captured >= ANALYZE_AFTER_ROWS) await ctx.store.analyze(['inbox', 'record_state']);
       await planObject(ctx, object, run, options);
@@ -94,12 +116,30 @@ async function runLocked(ctx: SyncContext, options: SyncOptions, objects: readon
     const error = coerceError(thrown);
     const status = error instanceof QuotaExceededError ? 'interrupted' : 'failed';
     await ctx.store
-      .finishRun(runId, status, run.counts, { name: error.name, message: error.message, ...(error instanceof TandemError ? { code: error.code, context: error.context } : {}) })
+      .finishRun(runId, status, run.counts, {
+        name: error.name,
+        message: error.message,
+        ...(error instanceof TandemError ? { code: error.code, context: error.context } : {}),
+      })
       .catch((e: unknown) => log.error({ err: coerceError(e) }, 'could not record the failed run'));
-    log.error({ err: error }, status === 'interrupted' ? 'sync stopped: quota exhausted; the next run resumes' : 'sync failed; the next run resumes from the stored state');
-    return { runId, status, counts: run.counts, writes: totalWrites(run.counts), error, durationMs: Date.now() - started };
+    log.error(
+      { err: error },
+      status === 'interrupted'
+        ? 'sync stopped: quota exhausted; the next run resumes'
+        : 'sync failed; the next run resumes from the stored state',
+    );
+    return {
+      runId,
+      status,
+      counts: run.counts,
+      writes: totalWrites(run.counts),
+      error,
+      durationMs: Date.now() - started,
+    };
   }
-  const partial = Object.values(run.counts).some((c) => c.erp.rejected + c.crm.rejected + c.erp.unprocessed + c.crm.unprocessed + c.conflicts.queued > 0);
+  const partial = Object.values(run.counts).some(
+    (c) => c.erp.rejected + c.crm.rejected + c.erp.unprocessed + c.crm.unprocessed + c.conflicts.queued > 0,
+  );
   const status = partial ? 'partial' : 'succeeded';
   await ctx.store.finishRun(runId, status, run.counts);
   log.info({ status, writes: totalWrites(run.counts), ms: Date.now() - started }, 'sync finished');

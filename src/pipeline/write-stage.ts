@@ -11,10 +11,19 @@ const RESULT_CHUNK = 2000;
  * Finishes remote jobs a previous process left open (their results are applied like fresh ones). Called first in a
  * run, so that tandem's confirmed writes are known before their echoes are captured.
  */
-export async function resumeSide(ctx: SyncContext, object: SyncObject, system: SystemId, run: RunHandle, options: SyncOptions): Promise<void> {
+export async function resumeSide(
+  ctx: SyncContext,
+  object: SyncObject,
+  system: SystemId,
+  run: RunHandle,
+  options: SyncOptions,
+): Promise<void> {
   const sink = ctx.connectors[system].createSink();
   const ledger = ctx.store.ledger(ctx.sync);
-  const results = sink.resume(object.streams[system], { ledger, ...(options.signal ? { signal: options.signal } : {}) });
+  const results = sink.resume(object.streams[system], {
+    ledger,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   await applyResultStream(ctx, object, system, run, results, options, true);
 }
 
@@ -23,33 +32,57 @@ export async function resumeSide(ctx: SyncContext, object: SyncObject, system: S
  * the record's state (and the base once both sides agree); rejected ones go to the failed-record queue. A side with
  * nothing to write is not called at all.
  */
-export async function writeSide(ctx: SyncContext, object: SyncObject, system: SystemId, run: RunHandle, options: SyncOptions): Promise<void> {
+export async function writeSide(
+  ctx: SyncContext,
+  object: SyncObject,
+  system: SystemId,
+  run: RunHandle,
+  options: SyncOptions,
+): Promise<void> {
   if ((await ctx.store.countOutbox(ctx.sync, object.name, system)) === 0) return;
   const sink = ctx.connectors[system].createSink();
   const ledger = ctx.store.ledger(ctx.sync);
   const batchSize = Math.min(options.batchSize ?? 5000, ctx.connectors[system].capabilities.maxBatchSize);
   const batches = outboundBatches(ctx, object, system, batchSize);
-  const results = sink.write(object.streams[system], batches, { ledger, ...(options.signal ? { signal: options.signal } : {}) });
+  const results = sink.write(object.streams[system], batches, {
+    ledger,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   // Failed records from earlier runs are cleared when their write succeeds; with none, no lookup is needed.
   const anyFailed = (await ctx.store.presence(ctx.sync, object.name)).failed;
   await applyResultStream(ctx, object, system, run, results, options, anyFailed);
   await options.checkpoint?.(`written:${object.name}:${system}`);
 }
 
-async function* outboundBatches(ctx: SyncContext, object: SyncObject, system: SystemId, batchSize: number): AsyncGenerator<readonly OutboundRecord[]> {
+async function* outboundBatches(
+  ctx: SyncContext,
+  object: SyncObject,
+  system: SystemId,
+  batchSize: number,
+): AsyncGenerator<readonly OutboundRecord[]> {
   let after: string | null = null;
   for (;;) {
     const entries = await ctx.store.readOutbox(ctx.sync, object.name, system, after, batchSize);
     if (entries.length === 0) return;
     yield entries.map((entry): OutboundRecord => {
       const fields = entry.op === 'delete' ? {} : object.mapper.toNative(system, entry.payload);
-      return entry.nativeId !== null ? { key: entry.key, op: entry.op, fields, nativeId: entry.nativeId } : { key: entry.key, op: entry.op, fields };
+      return entry.nativeId !== null
+        ? { key: entry.key, op: entry.op, fields, nativeId: entry.nativeId }
+        : { key: entry.key, op: entry.op, fields };
     });
     after = entries[entries.length - 1]!.key;
   }
 }
 
-async function applyResultStream(ctx: SyncContext, object: SyncObject, system: SystemId, run: RunHandle, results: AsyncIterable<readonly WriteResult[]>, options: SyncOptions, clearFailed: boolean): Promise<void> {
+async function applyResultStream(
+  ctx: SyncContext,
+  object: SyncObject,
+  system: SystemId,
+  run: RunHandle,
+  results: AsyncIterable<readonly WriteResult[]>,
+  options: SyncOptions,
+  clearFailed: boolean,
+): Promise<void> {
   let done = 0;
   // Every batch is applied before the next one is asked for: a sink marks a remote job done in the ledger once its
   // consumer comes back after the job's last results, so they must be durable by then, or a crash loses them.
@@ -69,7 +102,14 @@ async function applyResultStream(ctx: SyncContext, object: SyncObject, system: S
  * Applies one chunk of a side's results to the state store, in one transaction with the run's counters.
  * `clearFailed` says whether failed-record entries may exist for these keys (so confirmed ones must be cleared).
  */
-export async function applyResults(ctx: SyncContext, object: SyncObject, system: SystemId, run: RunHandle, results: readonly WriteResult[], clearFailed = true): Promise<void> {
+export async function applyResults(
+  ctx: SyncContext,
+  object: SyncObject,
+  system: SystemId,
+  run: RunHandle,
+  results: readonly WriteResult[],
+  clearFailed = true,
+): Promise<void> {
   const unique = new Map<string, WriteResult>();
   for (const result of results) unique.set(result.key, result);
   const planned = await ctx.store.loadForApply(ctx.sync, object.name, system, [...unique.keys()]);
@@ -81,7 +121,10 @@ export async function applyResults(ctx: SyncContext, object: SyncObject, system:
   for (const [key, result] of unique) {
     const found = planned.get(key);
     if (!found) {
-      ctx.logger.warn({ object: object.name, system, key, status: result.status }, 'a write result for a record with no planned write was ignored');
+      ctx.logger.warn(
+        { object: object.name, system, key, status: result.status },
+        'a write result for a record with no planned write was ignored',
+      );
       continue;
     }
     const { entry, state, otherOutstanding } = found;
@@ -89,12 +132,35 @@ export async function applyResults(ctx: SyncContext, object: SyncObject, system:
     deleteOutbox.push({ system, key });
     if (isConfirmed(result)) {
       if (clearFailed) deleteFailed.push({ system, key });
-    } else failed.push({ system, key, status: result.status === 'unprocessed' ? 'unprocessed' : 'rejected', reason: result.reason ?? 'no reason given', payload: entry.payload });
+    } else
+      failed.push({
+        system,
+        key,
+        status: result.status === 'unprocessed' ? 'unprocessed' : 'rejected',
+        reason: result.reason ?? 'no reason given',
+        payload: entry.payload,
+      });
     countResult(counts, system, result);
   }
-  await ctx.store.apply(ctx.sync, object.name, { states: nextStates, deleteOutbox, deleteFailed, failed }, { id: run.id, counts: run.counts, now: ctx.now?.() ?? new Date() });
+  await ctx.store.apply(
+    ctx.sync,
+    object.name,
+    { states: nextStates, deleteOutbox, deleteFailed, failed },
+    { id: run.id, counts: run.counts, now: ctx.now?.() ?? new Date() },
+  );
 }
 
 function emptyState(key: string): RecordState {
-  return { key, base: null, erp: null, crm: null, erpId: null, crmId: null, erpModifiedAt: null, crmModifiedAt: null, pending: null, pendingDelete: false };
+  return {
+    key,
+    base: null,
+    erp: null,
+    crm: null,
+    erpId: null,
+    crmId: null,
+    erpModifiedAt: null,
+    crmModifiedAt: null,
+    pending: null,
+    pendingDelete: false,
+  };
 }

@@ -12,9 +12,22 @@ import { manualField } from './manual.js';
 import { maxValue } from './max-value.js';
 import { minValue } from './min-value.js';
 import { picklistUnion } from './picklist-union.js';
-import { CONDITION_OPERATORS, CONDITION_SIDES, describeCondition, type Condition, type ConditionSide } from './policy-condition.js';
+import {
+  CONDITION_OPERATORS,
+  CONDITION_SIDES,
+  describeCondition,
+  type Condition,
+  type ConditionSide,
+} from './policy-condition.js';
 import { NUMERIC_TYPES, TEMPORAL_TYPES, type PolicyMapping, type PolicyWarning } from './policy-mapping.js';
-import { POLICY_KEYS, RULE_KEYS, fieldRulesSchema, policySchema, type PolicyInput, type RuleInput } from './policy-schema.js';
+import {
+  POLICY_KEYS,
+  RULE_KEYS,
+  fieldRulesSchema,
+  policySchema,
+  type PolicyInput,
+  type RuleInput,
+} from './policy-schema.js';
 import { preferNonEmpty } from './prefer-non-empty.js';
 import { BUILTIN_STRATEGIES, type ResolverRegistry } from './resolver-registry.js';
 import { sideWins } from './source-of-truth.js';
@@ -46,7 +59,10 @@ export function policyHash(text: string): string {
 }
 
 function dotted(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc === '' ? String(seg) : `${acc}.${String(seg)}`), '');
+  return path.reduce<string>(
+    (acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc === '' ? String(seg) : `${acc}.${String(seg)}`),
+    '',
+  );
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -88,13 +104,21 @@ export function analyzePolicy(text: string, options: AnalyzeOptions): PolicyAnal
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
       const pos = error.linePos?.[0];
-      issues.push({ file, ...(pos ? { line: pos.line, column: pos.col } : {}), path: '', message: `YAML syntax error: ${error.message.split('\n')[0]}` });
+      issues.push({
+        file,
+        ...(pos ? { line: pos.line, column: pos.col } : {}),
+        path: '',
+        message: `YAML syntax error: ${error.message.split('\n')[0]}`,
+      });
     }
     return result(hash, undefined);
   }
   const raw: unknown = doc.toJS() ?? {};
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    fail([], `a policy file is a set of keys (${POLICY_KEYS.join(', ')}), not a ${Array.isArray(raw) ? 'list' : typeof raw}`);
+    fail(
+      [],
+      `a policy file is a set of keys (${POLICY_KEYS.join(', ')}), not a ${Array.isArray(raw) ? 'list' : typeof raw}`,
+    );
     return result(hash, undefined);
   }
   // Each part is validated on its own so that every problem in the file is reported at once.
@@ -113,7 +137,9 @@ export function analyzePolicy(text: string, options: AnalyzeOptions): PolicyAnal
   for (const [field, rules] of Object.entries(input.fields ?? {})) {
     const parsed = fieldRulesSchema.safeParse(rules);
     if (parsed.success) fieldInputs.push([field, parsed.data]);
-    else for (const issue of parsed.error.issues) zodIssue({ ...issue, path: ['fields', field, ...issue.path] }, raw, fail);
+    else
+      for (const issue of parsed.error.issues)
+        zodIssue({ ...issue, path: ['fields', field, ...issue.path] }, raw, fail);
   }
   const version = input.version === undefined ? hash : `${String(input.version)}@${hash}`;
   const tie = input.tie ?? 'erp';
@@ -121,7 +147,10 @@ export function analyzePolicy(text: string, options: AnalyzeOptions): PolicyAnal
   const fieldNames = [...mappedFields.keys()];
 
   if (mapping && input.object !== undefined && input.object !== mapping.object) {
-    fail(['object'], `this file is for object '${input.object}' but mapping '${mapping.object}' uses it; set object: ${mapping.object}, or point the mapping at the right file`);
+    fail(
+      ['object'],
+      `this file is for object '${input.object}' but mapping '${mapping.object}' uses it; set object: ${mapping.object}, or point the mapping at the right file`,
+    );
   }
 
   const ruleRef = (path: readonly PropertyKey[], rule: RuleInput, conditions: readonly Condition[]): string => {
@@ -131,16 +160,26 @@ export function analyzePolicy(text: string, options: AnalyzeOptions): PolicyAnal
     return `${file}${line ? `:${line}` : ''} ${dotted(path)} (${rule.use}${otherwise}${when})`;
   };
 
-  const buildStrategy = (rule: Pick<RuleInput, 'use' | 'otherwise' | 'params'>, path: readonly PropertyKey[], field: string | undefined): FieldStrategy | undefined => {
+  const buildStrategy = (
+    rule: Pick<RuleInput, 'use' | 'otherwise' | 'params'>,
+    path: readonly PropertyKey[],
+    field: string | undefined,
+  ): FieldStrategy | undefined => {
     const allowed = [...BUILTIN_STRATEGIES, ...(registry?.names() ?? [])];
     const use = rule.use;
     if (rule.otherwise !== undefined && !FALLBACK_STRATEGIES.has(use)) {
-      fail([...path, 'otherwise'], `'otherwise' only applies to prefer-non-empty, max and min, not to '${use}'; remove it`);
+      fail(
+        [...path, 'otherwise'],
+        `'otherwise' only applies to prefer-non-empty, max and min, not to '${use}'; remove it`,
+      );
     }
     if (rule.params !== undefined && !registry?.get(use)) {
       fail([...path, 'params'], `'params' only applies to custom strategies, not to '${use}'; remove it`);
     }
-    const otherwise = (): FieldStrategy | undefined => (rule.otherwise === undefined ? latestWinsField({ tie }) : buildStrategy({ use: rule.otherwise }, [...path, 'otherwise'], field));
+    const otherwise = (): FieldStrategy | undefined =>
+      rule.otherwise === undefined
+        ? latestWinsField({ tie })
+        : buildStrategy({ use: rule.otherwise }, [...path, 'otherwise'], field);
     const type = field === undefined ? undefined : mappedFields.get(field)?.type;
     switch (use) {
       case 'latest-wins':
@@ -151,8 +190,14 @@ export function analyzePolicy(text: string, options: AnalyzeOptions): PolicyAnal
       case 'manual':
         return manualField();
       case 'union':
-        if (type !== undefined && (NUMERIC_TYPES.includes(type) || TEMPORAL_TYPES.includes(type) || type === 'boolean')) {
-          warn([...path, 'use'], `union merges ';'-separated picklist values but ${field} is a ${type} field; it would write text into it`);
+        if (
+          type !== undefined &&
+          (NUMERIC_TYPES.includes(type) || TEMPORAL_TYPES.includes(type) || type === 'boolean')
+        ) {
+          warn(
+            [...path, 'use'],
+            `union merges ';'-separated picklist values but ${field} is a ${type} field; it would write text into it`,
+          );
         }
         return picklistUnion();
       case 'prefer-non-empty': {
@@ -162,7 +207,10 @@ export function analyzePolicy(text: string, options: AnalyzeOptions): PolicyAnal
       case 'max':
       case 'min': {
         if (type !== undefined && !NUMERIC_TYPES.includes(type) && !TEMPORAL_TYPES.includes(type)) {
-          warn([...path, 'use'], `${use} compares numbers and dates, but ${field} is a ${type} field: text values fall to '${rule.otherwise ?? 'latest-wins'}'`);
+          warn(
+            [...path, 'use'],
+            `${use} compares numbers and dates, but ${field} is a ${type} field: text values fall to '${rule.otherwise ?? 'latest-wins'}'`,
+          );
         }
         const fallback = otherwise();
         return fallback && (use === 'max' ? maxValue(fallback) : minValue(fallback));
@@ -170,18 +218,27 @@ export function analyzePolicy(text: string, options: AnalyzeOptions): PolicyAnal
     }
     const factory = registry?.get(use);
     if (!factory) {
-      fail(path.at(-1) === 'otherwise' ? path : [...path, 'use'], `unknown strategy '${use}'${allowedHint(use, allowed)}`);
+      fail(
+        path.at(-1) === 'otherwise' ? path : [...path, 'use'],
+        `unknown strategy '${use}'${allowedHint(use, allowed)}`,
+      );
       return undefined;
     }
     try {
       return factory(rule.params ?? {});
     } catch (thrown) {
-      fail([...path, 'params'], `custom strategy '${use}' rejected its params: ${thrown instanceof Error ? thrown.message : String(thrown)}`);
+      fail(
+        [...path, 'params'],
+        `custom strategy '${use}' rejected its params: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
+      );
       return undefined;
     }
   };
 
-  const buildConditions = (when: Readonly<Record<string, unknown>> | undefined, path: readonly PropertyKey[]): Condition[] => {
+  const buildConditions = (
+    when: Readonly<Record<string, unknown>> | undefined,
+    path: readonly PropertyKey[],
+  ): Condition[] => {
     const conditions: Condition[] = [];
     for (const [key, test] of Object.entries(when ?? {})) {
       const at = [...path, 'when', key];
@@ -189,11 +246,19 @@ export function analyzePolicy(text: string, options: AnalyzeOptions): PolicyAnal
       const side = key.slice(0, dot) as ConditionSide;
       const field = key.slice(dot + 1);
       if (dot < 0 || !(CONDITION_SIDES as readonly string[]).includes(side)) {
-        fail(at, `condition '${key}' must name a side and a field, like erp.status${allowedHint(dot < 0 ? key : key.slice(0, dot), CONDITION_SIDES).replace('allowed', 'sides')}`, true);
+        fail(
+          at,
+          `condition '${key}' must name a side and a field, like erp.status${allowedHint(dot < 0 ? key : key.slice(0, dot), CONDITION_SIDES).replace('allowed', 'sides')}`,
+          true,
+        );
         continue;
       }
       if (mapping && !mappedFields.has(field)) {
-        fail(at, `condition on '${key}' can never apply: ${mapping.object} has no field '${field}'${allowedHint(field, fieldNames)}`, true);
+        fail(
+          at,
+          `condition on '${key}' can never apply: ${mapping.object} has no field '${field}'${allowedHint(field, fieldNames)}`,
+          true,
+        );
         continue;
       }
       if (test === null || typeof test !== 'object') {
@@ -225,19 +290,29 @@ export function analyzePolicy(text: string, options: AnalyzeOptions): PolicyAnal
   const fields = new Map<string, CompiledRule[]>();
   for (const [field, rules] of fieldInputs) {
     if (mapping && !mappedFields.has(field)) {
-      fail(['fields', field], `rule for '${field}', which ${mapping.object} does not map${allowedHint(field, fieldNames)}`, true);
+      fail(
+        ['fields', field],
+        `rule for '${field}', which ${mapping.object} does not map${allowedHint(field, fieldNames)}`,
+        true,
+      );
       continue;
     }
     const direction = mappedFields.get(field)?.direction;
     if (direction && direction !== 'both') {
-      warn(['fields', field], `${field} flows ${direction} only, so it never conflicts and this rule never applies; remove it`);
+      warn(
+        ['fields', field],
+        `${field} flows ${direction} only, so it never conflicts and this rule never applies; remove it`,
+      );
     }
     const compiled: CompiledRule[] = [];
     let alwaysAt: number | undefined;
     rules.forEach((rule, index) => {
       const path = ['fields', field, index];
       if (alwaysAt !== undefined) {
-        fail(path, `rule ${index + 1} for ${field} can never apply: rule ${alwaysAt + 1} has no 'when' and always decides first; move it above or remove it`);
+        fail(
+          path,
+          `rule ${index + 1} for ${field} can never apply: rule ${alwaysAt + 1} has no 'when' and always decides first; move it above or remove it`,
+        );
       }
       const conditions = buildConditions(rule.when, path);
       const strategy = buildStrategy(rule, path, field);
@@ -250,9 +325,15 @@ export function analyzePolicy(text: string, options: AnalyzeOptions): PolicyAnal
   if (mapping && !defaultRule) {
     for (const f of mapping.fields) {
       if ((f.direction ?? 'both') === 'both' && !fields.has(f.name)) {
-        warn(['fields'], `${f.name} has no rule and the file has no default: its conflicts will wait for a person; add a rule or a 'default:'`);
+        warn(
+          ['fields'],
+          `${f.name} has no rule and the file has no default: its conflicts will wait for a person; add a rule or a 'default:'`,
+        );
       } else if (fields.has(f.name) && (fields.get(f.name) ?? []).every((r) => r.conditions.length > 0)) {
-        warn(['fields', f.name], `every rule for ${f.name} has a condition and the file has no default: when none holds, a person decides`);
+        warn(
+          ['fields', f.name],
+          `every rule for ${f.name} has a condition and the file has no default: when none holds, a person decides`,
+        );
       }
     }
   }
@@ -278,7 +359,8 @@ function zodIssue(issue: z.core.$ZodIssue, raw: unknown, fail: Fail): void {
   const path = issue.path as PropertyKey[];
   const where = path.length === 0 ? 'at the top level' : `in ${dotted(path)}`;
   if (issue.code === 'unrecognized_keys') {
-    for (const key of issue.keys) fail([...path, key], `unknown key '${key}' ${where}${allowedHint(key, allowedKeysAt(path))}`, true);
+    for (const key of issue.keys)
+      fail([...path, key], `unknown key '${key}' ${where}${allowedHint(key, allowedKeysAt(path))}`, true);
     return;
   }
   if (issue.code === 'invalid_value') {
@@ -292,7 +374,10 @@ function zodIssue(issue: z.core.$ZodIssue, raw: unknown, fail: Fail): void {
     return;
   }
   if (issue.code === 'invalid_union' && path.includes('when')) {
-    fail(path, `condition ${dotted(path)} must be a value (equals) or one test: { equals: x }, { not: x }, { in: [..] }, { not-in: [..] }, { empty: true|false }`);
+    fail(
+      path,
+      `condition ${dotted(path)} must be a value (equals) or one test: { equals: x }, { not: x }, { in: [..] }, { not-in: [..] }, { empty: true|false }`,
+    );
     return;
   }
   fail(path, `${dotted(path) || 'the file'}: ${issue.message}`);

@@ -12,7 +12,11 @@ export interface PolicyCheckReport {
   /** Findings worth a look that do not stop anything. */
   readonly warnings: readonly PolicyWarning[];
   /** Each file checked, its version and the mappings that use it. */
-  readonly files: readonly { readonly file: string; readonly version: string | undefined; readonly objects: readonly string[] }[];
+  readonly files: readonly {
+    readonly file: string;
+    readonly version: string | undefined;
+    readonly objects: readonly string[];
+  }[];
 }
 
 /** Whether `mapping` names `file` as its policy. */
@@ -31,7 +35,11 @@ export function mappingUsesFile(mapping: PolicyMapping, file: string): boolean {
  * if (report.errors.length > 0) process.exitCode = 1
  * ```
  */
-export async function checkPolicyFiles(files: readonly string[], mappings: readonly PolicyMapping[], options: { readonly registry?: ResolverRegistry } = {}): Promise<PolicyCheckReport> {
+export async function checkPolicyFiles(
+  files: readonly string[],
+  mappings: readonly PolicyMapping[],
+  options: { readonly registry?: ResolverRegistry } = {},
+): Promise<PolicyCheckReport> {
   const errors: ConfigIssue[] = [];
   const warnings: PolicyWarning[] = [];
   const checked: { file: string; version: string | undefined; objects: string[] }[] = [];
@@ -40,7 +48,11 @@ export async function checkPolicyFiles(files: readonly string[], mappings: reado
     try {
       text = await readFile(file, 'utf8');
     } catch (cause) {
-      errors.push({ file, path: '', message: `cannot read the policy file (${(cause as NodeJS.ErrnoException).code ?? 'error'})` });
+      errors.push({
+        file,
+        path: '',
+        message: `cannot read the policy file (${(cause as NodeJS.ErrnoException).code ?? 'error'})`,
+      });
       checked.push({ file, version: undefined, objects: [] });
       continue;
     }
@@ -50,15 +62,29 @@ export async function checkPolicyFiles(files: readonly string[], mappings: reado
     if (users.length === 0 && probe.object !== undefined) {
       const named = mappings.find((m) => m.object === probe.object);
       if (!named) {
-        errors.push({ file, path: 'object', message: `object '${probe.object}' is not mapped in tandem.yaml${allowedHint(probe.object, mappings.map((m) => m.object))}` });
+        errors.push({
+          file,
+          path: 'object',
+          message: `object '${probe.object}' is not mapped in tandem.yaml${allowedHint(
+            probe.object,
+            mappings.map((m) => m.object),
+          )}`,
+        });
       } else {
-        warnings.push({ file, path: 'object', message: `mapping '${named.object}' uses policy '${named.policy ?? '(none)'}', not this file; set policy: ${basename(file)} on it to use this file` });
+        warnings.push({
+          file,
+          path: 'object',
+          message: `mapping '${named.object}' uses policy '${named.policy ?? '(none)'}', not this file; set policy: ${basename(file)} on it to use this file`,
+        });
         targets = [named];
       }
     } else if (users.length === 0) {
       warnings.push({ file, path: '', message: 'no mapping uses this file; checked its format only' });
     }
-    const analyses: PolicyAnalysis[] = targets.length === 0 ? [probe] : targets.map((mapping) => analyzePolicy(text, { file, mapping, registry: options.registry }));
+    const analyses: PolicyAnalysis[] =
+      targets.length === 0
+        ? [probe]
+        : targets.map((mapping) => analyzePolicy(text, { file, mapping, registry: options.registry }));
     const seen = new Set<string>();
     for (const a of analyses) {
       for (const issue of a.issues) {

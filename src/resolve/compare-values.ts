@@ -16,7 +16,8 @@ export function isEmptyValue(value: FieldValue): boolean {
  * (different kinds, free text, booleans).
  */
 export function compareFieldValues(a: FieldValue, b: FieldValue): number | undefined {
-  if (typeof a === 'number' && typeof b === 'number') return Number.isNaN(a) || Number.isNaN(b) ? undefined : Math.sign(a - b);
+  if (typeof a === 'number' && typeof b === 'number')
+    return Number.isNaN(a) || Number.isNaN(b) ? undefined : Math.sign(a - b);
   if (typeof a !== 'string' && typeof a !== 'number') return undefined;
   if (typeof b !== 'string' && typeof b !== 'number') return undefined;
   const sa = String(a);

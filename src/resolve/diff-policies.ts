@@ -41,7 +41,12 @@ function outcome(d: Decision | undefined): unknown {
  * console.log(renderPolicyDiff(diff)) // "37 of 500 recent conflicts would resolve differently"
  * ```
  */
-export function diffPolicies(oldResolver: ConflictResolver, newResolver: ConflictResolver, conflicts: readonly Conflict[], maxExamples = 5): PolicyDiff {
+export function diffPolicies(
+  oldResolver: ConflictResolver,
+  newResolver: ConflictResolver,
+  conflicts: readonly Conflict[],
+  maxExamples = 5,
+): PolicyDiff {
   let changed = 0;
   const byField: Record<string, number> = {};
   const examples: PolicyDiffExample[] = [];
@@ -57,5 +62,12 @@ export function diffPolicies(oldResolver: ConflictResolver, newResolver: Conflic
     for (const f of changedFields) byField[f] = (byField[f] ?? 0) + 1;
     if (examples.length < maxExamples) examples.push({ conflict, before, after, changedFields });
   }
-  return { oldResolver: oldResolver.name, newResolver: newResolver.name, total: conflicts.length, changed, byField, examples };
+  return {
+    oldResolver: oldResolver.name,
+    newResolver: newResolver.name,
+    total: conflicts.length,
+    changed,
+    byField,
+    examples,
+  };
 }

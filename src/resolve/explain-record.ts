@@ -1,6 +1,12 @@
 import type { ExistenceDecision, FieldDecision } from '../model/conflict.js';
 import type { FieldValue, Fields } from '../model/record.js';
-import { planRecord, type FieldChangeKind, type PlannedWrite, type RecordChangeKind, type RecordInput } from '../diff/plan-record.js';
+import {
+  planRecord,
+  type FieldChangeKind,
+  type PlannedWrite,
+  type RecordChangeKind,
+  type RecordInput,
+} from '../diff/plan-record.js';
 import type { ConflictResolver } from './conflict-resolver.js';
 
 /** One field of an explanation. Absent values are null. */
@@ -12,7 +18,12 @@ export interface FieldExplanation {
   /** Where it changed since the base: `unchanged`, `erp`, `crm`, `both-same`, `conflict`. */
   readonly change: FieldChangeKind;
   /** The decision for a conflicting field; null otherwise. */
-  readonly decision: { readonly take: FieldDecision['take']; readonly value: FieldValue | null; readonly rule: string; readonly reason: string } | null;
+  readonly decision: {
+    readonly take: FieldDecision['take'];
+    readonly value: FieldValue | null;
+    readonly rule: string;
+    readonly reason: string;
+  } | null;
   /** The value both sides hold once the plan is applied (the base while a person decides). */
   readonly target: FieldValue;
   readonly queued: boolean;
@@ -33,7 +44,11 @@ export interface Explanation {
   readonly erpState: 'present' | 'deleted' | 'absent';
   readonly crmState: 'present' | 'deleted' | 'absent';
   readonly fields: readonly FieldExplanation[];
-  readonly existence: { readonly take: ExistenceDecision['take']; readonly rule: string; readonly reason: string } | null;
+  readonly existence: {
+    readonly take: ExistenceDecision['take'];
+    readonly rule: string;
+    readonly reason: string;
+  } | null;
   readonly writes: { readonly erp: PlannedWrite | null; readonly crm: PlannedWrite | null };
   readonly queued: readonly string[];
 }
@@ -64,9 +79,16 @@ export function explainRecord(input: RecordInput, resolver: ConflictResolver): E
     if (d.kind === 'field') decisions.set(d.field, d);
     else existence = d;
   }
-  const names = plan.fields.length > 0
-    ? plan.fields.map((f) => f.field)
-    : [...new Set([...Object.keys(input.base ?? {}), ...Object.keys(input.erp?.fields ?? {}), ...Object.keys(input.crm?.fields ?? {})])].sort();
+  const names =
+    plan.fields.length > 0
+      ? plan.fields.map((f) => f.field)
+      : [
+          ...new Set([
+            ...Object.keys(input.base ?? {}),
+            ...Object.keys(input.erp?.fields ?? {}),
+            ...Object.keys(input.crm?.fields ?? {}),
+          ]),
+        ].sort();
   const outcomes = new Map(plan.fields.map((f) => [f.field, f]));
   const fields = names.map((field): FieldExplanation => {
     const o = outcomes.get(field);
@@ -79,7 +101,9 @@ export function explainRecord(input: RecordInput, resolver: ConflictResolver): E
       erp: o?.erp ?? (input.erp && !input.erp.deleted ? valueIn(input.erp.fields, field) : null),
       crm: o?.crm ?? (input.crm && !input.crm.deleted ? valueIn(input.crm.fields, field) : null),
       change: o?.change ?? 'unchanged',
-      decision: d ? { take: d.take, value: d.take === 'value' ? (d.value ?? null) : null, rule: d.rule, reason: d.reason } : null,
+      decision: d
+        ? { take: d.take, value: d.take === 'value' ? (d.value ?? null) : null, rule: d.rule, reason: d.reason }
+        : null,
       target: o?.target ?? (plan.target ? valueIn(plan.target, field) : null),
       queued: o?.queued ?? false,
       ...(erpWrite && field in erpWrite ? { writeErp: valueIn(erpWrite, field) } : {}),

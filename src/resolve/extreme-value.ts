@@ -17,10 +17,17 @@ export function extremeValue(which: 'max' | 'min', otherwise: FieldStrategy): Fi
       const order = compareFieldValues(erp, crm);
       if (order === undefined) {
         const fallback = otherwise.decideField(context);
-        return { ...fallback, reason: `${values} cannot be compared as numbers or dates, so ${otherwise.name} decides: ${fallback.reason}` };
+        return {
+          ...fallback,
+          reason: `${values} cannot be compared as numbers or dates, so ${otherwise.name} decides: ${fallback.reason}`,
+        };
       }
-      if (order === 0) return { take: 'erp', reason: `${values} are equal as ${which === 'max' ? 'numbers or dates' : 'numbers or dates'}; ties go to erp` };
-      const side = (order > 0) === (which === 'max') ? 'erp' : 'crm';
+      if (order === 0)
+        return {
+          take: 'erp',
+          reason: `${values} are equal as ${which === 'max' ? 'numbers or dates' : 'numbers or dates'}; ties go to erp`,
+        };
+      const side = order > 0 === (which === 'max') ? 'erp' : 'crm';
       return { take: side, reason: `${side} holds the ${word} value (${values})` };
     },
   };

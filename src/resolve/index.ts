@@ -1,6 +1,13 @@
 /** Conflict resolution: built-in strategies, policy files, checks, explanations and policy diffs. */
 export type { ConflictResolver } from './conflict-resolver.js';
-export type { ExistenceContext, ExistenceStrategy, ExistenceVerdict, FieldContext, FieldStrategy, FieldVerdict } from './field-strategy.js';
+export type {
+  ExistenceContext,
+  ExistenceStrategy,
+  ExistenceVerdict,
+  FieldContext,
+  FieldStrategy,
+  FieldVerdict,
+} from './field-strategy.js';
 export { latestWins, latestWinsField, latestWinsExistence, laterSide, type LatestWinsOptions } from './latest-wins.js';
 export { sourceOfTruth, sideWins, type SourceOfTruthOptions } from './source-of-truth.js';
 export { preferNonEmpty } from './prefer-non-empty.js';

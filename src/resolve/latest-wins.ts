@@ -27,13 +27,19 @@ function correctedNanos(modifiedAt: string, skewMs: number): bigint | undefined 
  * Which side edited last, by each system's own modification time (minus known skew). Equal times go to `tie`.
  * Undefined when a time cannot be read.
  */
-export function laterSide(erpAt: string, crmAt: string, options: LatestWinsOptions = {}): { side: SystemId; reason: string } | undefined {
+export function laterSide(
+  erpAt: string,
+  crmAt: string,
+  options: LatestWinsOptions = {},
+): { side: SystemId; reason: string } | undefined {
   const tie = options.tie ?? 'erp';
   const erp = correctedNanos(erpAt, options.skewMs?.erp ?? 0);
   const crm = correctedNanos(crmAt, options.skewMs?.crm ?? 0);
   if (erp === undefined || crm === undefined) return undefined;
-  const skewNote = options.skewMs && (options.skewMs.erp || options.skewMs.crm) ? ' (after correcting known clock skew)' : '';
-  if (erp === crm) return { side: tie, reason: `erp and crm edits have the same time ${erpAt}${skewNote}; ties go to ${tie}` };
+  const skewNote =
+    options.skewMs && (options.skewMs.erp || options.skewMs.crm) ? ' (after correcting known clock skew)' : '';
+  if (erp === crm)
+    return { side: tie, reason: `erp and crm edits have the same time ${erpAt}${skewNote}; ties go to ${tie}` };
   return erp > crm
     ? { side: 'erp', reason: `erp edit at ${erpAt} is later than crm edit at ${crmAt}${skewNote}` }
     : { side: 'crm', reason: `crm edit at ${crmAt} is later than erp edit at ${erpAt}${skewNote}` };
@@ -45,7 +51,11 @@ export function latestWinsField(options: LatestWinsOptions = {}): FieldStrategy 
     name: 'latest-wins',
     decideField: ({ conflict, erp, crm }) => {
       const later = laterSide(conflict.erp.modifiedAt, conflict.crm.modifiedAt, options);
-      if (!later) return { take: 'manual', reason: `cannot compare modification times ${JSON.stringify(conflict.erp.modifiedAt)} and ${JSON.stringify(conflict.crm.modifiedAt)}` };
+      if (!later)
+        return {
+          take: 'manual',
+          reason: `cannot compare modification times ${JSON.stringify(conflict.erp.modifiedAt)} and ${JSON.stringify(conflict.crm.modifiedAt)}`,
+        };
       const values = `erp ${JSON.stringify(erp)} vs crm ${JSON.stringify(crm)}`;
       return { take: later.side, reason: `${later.reason} (${values})` };
     },
@@ -77,5 +87,9 @@ export function latestWinsExistence(options: LatestWinsOptions = {}): ExistenceS
  * ```
  */
 export function latestWins(options: LatestWinsOptions = {}): ConflictResolver {
-  return strategyResolver({ name: 'latest-wins', field: latestWinsField(options), existence: latestWinsExistence(options) });
+  return strategyResolver({
+    name: 'latest-wins',
+    field: latestWinsField(options),
+    existence: latestWinsExistence(options),
+  });
 }

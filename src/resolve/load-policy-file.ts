@@ -27,7 +27,9 @@ export interface LoadedPolicy {
 
 /** `conflict-rules/account.yaml has 2 problems:\n  line 4: ...` */
 export function formatIssues(file: string, issues: readonly ConfigIssue[]): string {
-  const lines = issues.map((i) => `  ${i.line !== undefined ? `line ${i.line}` : 'file'}${i.path ? ` (${i.path})` : ''}: ${i.message}`);
+  const lines = issues.map(
+    (i) => `  ${i.line !== undefined ? `line ${i.line}` : 'file'}${i.path ? ` (${i.path})` : ''}: ${i.message}`,
+  );
   return `${file} has ${issues.length} problem${issues.length === 1 ? '' : 's'}:\n${lines.join('\n')}`;
 }
 
@@ -48,15 +50,29 @@ export async function loadPolicyFile(path: string, options: LoadPolicyOptions): 
     text = await readFile(path, 'utf8');
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    const issue: ConfigIssue = { file: path, path: '', message: code === 'ENOENT' ? 'policy file not found; check the mapping\'s policy name and the policies directory' : `cannot read the policy file (${code ?? 'error'})` };
+    const issue: ConfigIssue = {
+      file: path,
+      path: '',
+      message:
+        code === 'ENOENT'
+          ? "policy file not found; check the mapping's policy name and the policies directory"
+          : `cannot read the policy file (${code ?? 'error'})`,
+    };
     throw new ConfigError(formatIssues(path, [issue]), [issue], cause);
   }
   const analysis = analyzePolicy(text, { file: path, mapping: options.mapping, registry: options.registry });
-  if (analysis.issues.length > 0 || !analysis.policy) throw new ConfigError(formatIssues(path, analysis.issues), analysis.issues);
+  if (analysis.issues.length > 0 || !analysis.policy)
+    throw new ConfigError(formatIssues(path, analysis.issues), analysis.issues);
   const again = (): ConflictResolver => {
     const policy = analyzePolicy(text, { file: path, mapping: options.mapping, registry: options.registry }).policy;
     if (!policy) throw new ConfigError(formatIssues(path, analysis.issues), analysis.issues);
     return policyResolver(policy);
   };
-  return { file: path, version: analysis.version, resolver: policyResolver(analysis.policy), warnings: analysis.warnings, fresh: again };
+  return {
+    file: path,
+    version: analysis.version,
+    resolver: policyResolver(analysis.policy),
+    warnings: analysis.warnings,
+    fresh: again,
+  };
 }

@@ -8,7 +8,10 @@ import { strategyResolver } from './strategy-resolver.js';
 export function manualField(): FieldStrategy {
   return {
     name: 'manual',
-    decideField: ({ field, erp, crm }) => ({ take: 'manual', reason: `${field} changed on both sides (erp ${formatValue(erp)} vs crm ${formatValue(crm)}); a person decides` }),
+    decideField: ({ field, erp, crm }) => ({
+      take: 'manual',
+      reason: `${field} changed on both sides (erp ${formatValue(erp)} vs crm ${formatValue(crm)}); a person decides`,
+    }),
   };
 }
 

@@ -29,11 +29,16 @@ export function picklistUnion(): FieldStrategy {
       const b = new Set(picklistItems(base));
       const e = new Set(picklistItems(erp));
       const c = new Set(picklistItems(crm));
-      const keep = (item: string): boolean => (e.has(item) && c.has(item)) || (e.has(item) && !b.has(item)) || (c.has(item) && !b.has(item));
+      const keep = (item: string): boolean =>
+        (e.has(item) && c.has(item)) || (e.has(item) && !b.has(item)) || (c.has(item) && !b.has(item));
       const merged = [...new Set([...e, ...c])].filter((item) => conflict.base === null || keep(item)).sort();
       const value = merged.length === 0 ? null : merged.join(';');
       const how = conflict.base === null ? 'union' : `three-way merge with base ${formatValue(base)}`;
-      return { take: 'value', value, reason: `${how} of erp ${formatValue(erp)} and crm ${formatValue(crm)} is ${formatValue(value)}` };
+      return {
+        take: 'value',
+        value,
+        reason: `${how} of erp ${formatValue(erp)} and crm ${formatValue(crm)} is ${formatValue(value)}`,
+      };
     },
   };
 }

@@ -15,7 +15,12 @@ export type ConditionOperator = (typeof CONDITION_OPERATORS)[number];
  */
 export type Condition =
   | { readonly side: ConditionSide; readonly field: string; readonly op: 'equals' | 'not'; readonly value: FieldValue }
-  | { readonly side: ConditionSide; readonly field: string; readonly op: 'in' | 'not-in'; readonly values: readonly FieldValue[] }
+  | {
+      readonly side: ConditionSide;
+      readonly field: string;
+      readonly op: 'in' | 'not-in';
+      readonly values: readonly FieldValue[];
+    }
   | { readonly side: ConditionSide; readonly field: string; readonly op: 'empty'; readonly empty: boolean };
 
 /** Equality as admins expect from YAML: `5` matches 5 and "5"; text compares exactly (case and spaces matter). */

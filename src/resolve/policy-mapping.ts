@@ -31,5 +31,16 @@ export interface PolicyWarning {
   readonly message: string;
 }
 
-export const NUMERIC_TYPES: readonly string[] = ['number', 'integer', 'int', 'bigint', 'decimal', 'numeric', 'float', 'double', 'currency', 'percent'];
+export const NUMERIC_TYPES: readonly string[] = [
+  'number',
+  'integer',
+  'int',
+  'bigint',
+  'decimal',
+  'numeric',
+  'float',
+  'double',
+  'currency',
+  'percent',
+];
 export const TEMPORAL_TYPES: readonly string[] = ['date', 'datetime', 'timestamp', 'timestamptz', 'time'];

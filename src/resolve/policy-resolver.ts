@@ -25,7 +25,10 @@ export function policyResolver(policy: CompiledPolicy): ConflictResolver {
       if (conflict.kind !== 'fields') {
         const deleter = conflict.kind === 'erp-deleted' ? 'erp' : 'crm';
         const verdict = policy.existence.strategy.decideExistence({ conflict, deleter });
-        return { policyVersion, decisions: [{ kind: 'existence', take: verdict.take, rule: policy.existence.ref, reason: verdict.reason }] };
+        return {
+          policyVersion,
+          decisions: [{ kind: 'existence', take: verdict.take, rule: policy.existence.ref, reason: verdict.reason }],
+        };
       }
       const decisions = conflict.fields.map((field): Decision => {
         const rule = pickRule(policy, field, conflict);
@@ -40,7 +43,10 @@ export function policyResolver(policy: CompiledPolicy): ConflictResolver {
           };
         }
         const verdict = rule.strategy.decideField(context);
-        const because = rule.conditions.length > 0 ? ` (applies because ${rule.conditions.map(describeCondition).join(' and ')})` : '';
+        const because =
+          rule.conditions.length > 0
+            ? ` (applies because ${rule.conditions.map(describeCondition).join(' and ')})`
+            : '';
         const reason = `${verdict.reason}${because}`;
         return verdict.take === 'value'
           ? { kind: 'field', field, take: 'value', value: verdict.value ?? null, rule: rule.ref, reason }

@@ -12,7 +12,9 @@ const operatorTest = z
     'not-in': z.array(scalar).min(1).optional(),
     empty: z.boolean().optional(),
   })
-  .refine((test) => Object.keys(test).length <= 1, { message: 'a test needs exactly one operator: equals, not, in, not-in or empty' });
+  .refine((test) => Object.keys(test).length <= 1, {
+    message: 'a test needs exactly one operator: equals, not, in, not-in or empty',
+  });
 
 export const conditionSchema = z.record(z.string(), z.union([scalar, operatorTest]));
 
@@ -29,7 +31,11 @@ export type RuleInput = z.infer<typeof ruleSchema>;
 
 /** A field's rules may be written as a strategy name, one rule, or a list of rules tried in order. */
 const asRuleList = (value: unknown): unknown =>
-  typeof value === 'string' ? [{ use: value }] : value !== null && typeof value === 'object' && !Array.isArray(value) ? [value] : value;
+  typeof value === 'string'
+    ? [{ use: value }]
+    : value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? [value]
+      : value;
 const asRule = (value: unknown): unknown => (typeof value === 'string' ? { use: value } : value);
 
 export const policySchema = z.strictObject({

@@ -22,10 +22,16 @@ export function preferNonEmpty(otherwise: FieldStrategy = latestWinsField()): Fi
       const crmEmpty = isEmptyValue(crm);
       if (erpEmpty !== crmEmpty) {
         const side = erpEmpty ? 'crm' : 'erp';
-        return { take: side, reason: `${side} holds the only non-empty value (erp ${formatValue(erp)} vs crm ${formatValue(crm)})` };
+        return {
+          take: side,
+          reason: `${side} holds the only non-empty value (erp ${formatValue(erp)} vs crm ${formatValue(crm)})`,
+        };
       }
       const fallback = otherwise.decideField(context);
-      return { ...fallback, reason: `both sides are ${erpEmpty ? 'empty' : 'non-empty'}, so ${otherwise.name} decides: ${fallback.reason}` };
+      return {
+        ...fallback,
+        reason: `both sides are ${erpEmpty ? 'empty' : 'non-empty'}, so ${otherwise.name} decides: ${fallback.reason}`,
+      };
     },
   };
 }

@@ -27,16 +27,23 @@ export function renderExplanation(e: Explanation): string {
     formatValue(f.erp),
     formatValue(f.crm),
     f.change,
-    f.queued ? 'waits for a person' : f.decision ? `${f.decision.take === 'value' ? 'merged' : `${f.decision.take} wins`}: ${formatValue(f.target)}` : formatValue(f.target),
+    f.queued
+      ? 'waits for a person'
+      : f.decision
+        ? `${f.decision.take === 'value' ? 'merged' : `${f.decision.take} wins`}: ${formatValue(f.target)}`
+        : formatValue(f.target),
   ]);
   const widths = header.map((h, i) => Math.min(36, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join(' | ');
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join(' | ');
   if (rows.length > 0) out.push(line(header), widths.map((w) => '-'.repeat(w)).join('-+-'), ...rows.map(line), '');
   const decided = e.fields.filter((f) => f.decision);
   if (decided.length > 0 || e.existence) {
     out.push('decisions:');
-    if (e.existence) out.push(`  record: ${e.existence.take}, by ${e.existence.rule}`, `    because ${e.existence.reason}`);
-    for (const f of decided) out.push(`  ${f.field}: ${f.decision!.take}, by ${f.decision!.rule}`, `    because ${f.decision!.reason}`);
+    if (e.existence)
+      out.push(`  record: ${e.existence.take}, by ${e.existence.rule}`, `    because ${e.existence.reason}`);
+    for (const f of decided)
+      out.push(`  ${f.field}: ${f.decision!.take}, by ${f.decision!.rule}`, `    because ${f.decision!.reason}`);
     out.push('');
   }
   out.push('writes:', `  ${describeWrite('erp', e.writes.erp)}`, `  ${describeWrite('crm', e.writes.crm)}`);

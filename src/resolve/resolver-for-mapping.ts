@@ -21,7 +21,12 @@ export const BUILTIN_POLICIES = Object.freeze(['latest-wins', 'erp-wins', 'crm-w
  * const resolver = await resolverForMapping('account.yaml', 'conflict-rules', mapping)
  * ```
  */
-export async function resolverForMapping(policy: string, dir: string, mapping: PolicyMapping, registry?: ResolverRegistry): Promise<ConflictResolver> {
+export async function resolverForMapping(
+  policy: string,
+  dir: string,
+  mapping: PolicyMapping,
+  registry?: ResolverRegistry,
+): Promise<ConflictResolver> {
   switch (policy) {
     case 'latest-wins':
       return latestWins();

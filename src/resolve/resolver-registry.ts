@@ -4,7 +4,16 @@ import type { FieldStrategy } from './field-strategy.js';
 export type StrategyFactory = (params: Readonly<Record<string, unknown>>) => FieldStrategy;
 
 /** Strategy names built into policy files; custom names may not reuse them. */
-export const BUILTIN_STRATEGIES = Object.freeze(['latest-wins', 'erp-wins', 'crm-wins', 'prefer-non-empty', 'max', 'min', 'union', 'manual'] as const);
+export const BUILTIN_STRATEGIES = Object.freeze([
+  'latest-wins',
+  'erp-wins',
+  'crm-wins',
+  'prefer-non-empty',
+  'max',
+  'min',
+  'union',
+  'manual',
+] as const);
 export type BuiltinStrategyName = (typeof BUILTIN_STRATEGIES)[number];
 
 const NAME = /^[a-z][a-z0-9-]*$/;
@@ -24,8 +33,12 @@ export class ResolverRegistry {
 
   /** Adds a strategy. Throws a TypeError on a malformed, built-in or already registered name. */
   register(name: string, factory: StrategyFactory): this {
-    if (!NAME.test(name)) throw new TypeError(`custom strategy name '${name}' must be lowercase letters, digits and dashes, starting with a letter`);
-    if ((BUILTIN_STRATEGIES as readonly string[]).includes(name)) throw new TypeError(`custom strategy name '${name}' is built in; choose another name`);
+    if (!NAME.test(name))
+      throw new TypeError(
+        `custom strategy name '${name}' must be lowercase letters, digits and dashes, starting with a letter`,
+      );
+    if ((BUILTIN_STRATEGIES as readonly string[]).includes(name))
+      throw new TypeError(`custom strategy name '${name}' is built in; choose another name`);
     if (this.#factories.has(name)) throw new TypeError(`custom strategy '${name}' is already registered`);
     this.#factories.set(name, factory);
     return this;
@@ -42,6 +55,10 @@ export class ResolverRegistry {
 }
 
 /** Functional spelling of `registry.register(name, factory)`; creates a registry when none is given. */
-export function registerResolver(name: string, factory: StrategyFactory, registry: ResolverRegistry = new ResolverRegistry()): ResolverRegistry {
+export function registerResolver(
+  name: string,
+  factory: StrategyFactory,
+  registry: ResolverRegistry = new ResolverRegistry(),
+): ResolverRegistry {
   return registry.register(name, factory);
 }

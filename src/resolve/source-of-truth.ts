@@ -18,7 +18,10 @@ export interface SourceOfTruthOptions {
 export function sideWins(side: SystemId): FieldStrategy {
   return {
     name: `${side}-wins`,
-    decideField: ({ erp, crm }) => ({ take: side, reason: `${side} is the source of truth (erp ${formatValue(erp)} vs crm ${formatValue(crm)})` }),
+    decideField: ({ erp, crm }) => ({
+      take: side,
+      reason: `${side} is the source of truth (erp ${formatValue(erp)} vs crm ${formatValue(crm)})`,
+    }),
   };
 }
 

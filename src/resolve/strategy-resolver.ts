@@ -26,13 +26,26 @@ export function strategyResolver(options: StrategyResolverOptions): ConflictReso
     name: options.name,
     resolve(conflict: Conflict): Resolution {
       if (conflict.kind !== 'fields') {
-        const verdict = options.existence.decideExistence({ conflict, deleter: conflict.kind === 'erp-deleted' ? 'erp' : 'crm' });
-        return { policyVersion, decisions: [{ kind: 'existence', take: verdict.take, rule: options.existence.name, reason: verdict.reason }] };
+        const verdict = options.existence.decideExistence({
+          conflict,
+          deleter: conflict.kind === 'erp-deleted' ? 'erp' : 'crm',
+        });
+        return {
+          policyVersion,
+          decisions: [{ kind: 'existence', take: verdict.take, rule: options.existence.name, reason: verdict.reason }],
+        };
       }
       const decisions: Decision[] = conflict.fields.map((field) => {
         const verdict = options.field.decideField(fieldContext(conflict, field));
         return verdict.take === 'value'
-          ? { kind: 'field', field, take: 'value', value: verdict.value ?? null, rule: options.field.name, reason: verdict.reason }
+          ? {
+              kind: 'field',
+              field,
+              take: 'value',
+              value: verdict.value ?? null,
+              rule: options.field.name,
+              reason: verdict.reason,
+            }
           : { kind: 'field', field, take: verdict.take, rule: options.field.name, reason: verdict.reason };
       });
       return { policyVersion, decisions };

@@ -1,7 +1,12 @@
 import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 
 /** Where a path points in a parsed YAML document: the node's line and column, or the nearest parent's. */
-export function locate(doc: Document, counter: LineCounter, path: readonly PropertyKey[], keyOnly = false): { line?: number; column?: number } {
+export function locate(
+  doc: Document,
+  counter: LineCounter,
+  path: readonly PropertyKey[],
+  keyOnly = false,
+): { line?: number; column?: number } {
   let node: unknown = doc.contents;
   let found: { range?: [number, number, number] | null | undefined } | undefined = node as Node | undefined;
   for (let i = 0; i < path.length; i++) {

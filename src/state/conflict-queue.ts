@@ -5,7 +5,12 @@ export interface QueuedConflict {
   readonly object: string;
   readonly key: string;
   /** The conflicting fields with both sides' values and the base. */
-  readonly fields: readonly { readonly field: string; readonly base: FieldValue | undefined; readonly erp: FieldValue | undefined; readonly crm: FieldValue | undefined }[];
+  readonly fields: readonly {
+    readonly field: string;
+    readonly base: FieldValue | undefined;
+    readonly erp: FieldValue | undefined;
+    readonly crm: FieldValue | undefined;
+  }[];
   /** For delete-versus-change conflicts: which side deleted. */
   readonly existence: 'erp-deleted' | 'crm-deleted' | null;
   readonly erpModifiedAt: string | null;
@@ -22,12 +27,14 @@ export interface QueuedConflict {
 }
 
 export type ConflictAnswer =
-  | { readonly take: 'erp' | 'crm'; readonly by: string }
-  | { readonly set: Fields; readonly by: string };
+  { readonly take: 'erp' | 'crm'; readonly by: string } | { readonly set: Fields; readonly by: string };
 
 /** The manual conflict queue. A resolved conflict flows out on the next run. */
 export interface ConflictQueue {
-  listConflicts(sync: string, filter?: { readonly object?: string; readonly status?: 'open' | 'resolved'; readonly limit?: number }): Promise<readonly QueuedConflict[]>;
+  listConflicts(
+    sync: string,
+    filter?: { readonly object?: string; readonly status?: 'open' | 'resolved'; readonly limit?: number },
+  ): Promise<readonly QueuedConflict[]>;
   getConflict(sync: string, object: string, key: string): Promise<QueuedConflict | undefined>;
   /** Records a person's answer; returns false when there is no open conflict for that key. */
   answerConflict(sync: string, object: string, key: string, answer: ConflictAnswer): Promise<boolean>;

@@ -20,21 +20,38 @@ export class PostgresWatermarkStore implements WatermarkStore {
       .where('system', '=', key.system)
       .executeTakeFirst();
     if (!row) return undefined;
-    return { watermark: parseWatermark(row.value), version: row.version, updatedAt: new Date(row.updated_at).toISOString() };
+    return {
+      watermark: parseWatermark(row.value),
+      version: row.version,
+      updatedAt: new Date(row.updated_at).toISOString(),
+    };
   }
 
-  async advance(key: WatermarkKey, next: Watermark, expectedVersion: number | null): Promise<{ advanced: boolean; version: number }> {
+  async advance(
+    key: WatermarkKey,
+    next: Watermark,
+    expectedVersion: number | null,
+  ): Promise<{ advanced: boolean; version: number }> {
     const current = await this.get(key);
     const currentVersion = current?.version ?? null;
     if (currentVersion !== expectedVersion) return { advanced: false, version: currentVersion ?? 0 };
-    if (current && compareWatermarks(next, current.watermark) <= 0) return { advanced: false, version: current.version };
+    if (current && compareWatermarks(next, current.watermark) <= 0)
+      return { advanced: false, version: current.version };
     if (current === undefined) {
       const inserted = await this.#db
         .insertInto('watermark')
-        .values({ sync_name: key.sync, object: key.object, system: key.system, value: JSON.stringify(next), version: 1 })
+        .values({
+          sync_name: key.sync,
+          object: key.object,
+          system: key.system,
+          value: JSON.stringify(next),
+          version: 1,
+        })
         .onConflict((oc) => oc.columns(['sync_name', 'object', 'system']).doNothing())
         .executeTakeFirst();
-      return Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1 ? { advanced: true, version: 1 } : { advanced: false, version: (await this.get(key))?.version ?? 0 };
+      return Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1
+        ? { advanced: true, version: 1 }
+        : { advanced: false, version: (await this.get(key))?.version ?? 0 };
     }
     const updated = await this.#db
       .updateTable('watermark')
@@ -44,7 +61,9 @@ export class PostgresWatermarkStore implements WatermarkStore {
       .where('system', '=', key.system)
       .where('version', '=', current.version)
       .executeTakeFirst();
-    return Number(updated.numUpdatedRows) === 1 ? { advanced: true, version: current.version + 1 } : { advanced: false, version: current.version };
+    return Number(updated.numUpdatedRows) === 1
+      ? { advanced: true, version: current.version + 1 }
+      : { advanced: false, version: current.version };
   }
 }
 

@@ -57,7 +57,12 @@ export interface FailedEntry {
 
 export interface QueuedConflictRow {
   readonly key: string;
-  readonly fields: readonly { readonly field: string; readonly base: unknown; readonly erp: unknown; readonly crm: unknown }[];
+  readonly fields: readonly {
+    readonly field: string;
+    readonly base: unknown;
+    readonly erp: unknown;
+    readonly crm: unknown;
+  }[];
   readonly existence: 'erp-deleted' | 'crm-deleted' | null;
   readonly erpModifiedAt: string | null;
   readonly crmModifiedAt: string | null;

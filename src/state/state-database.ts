@@ -14,7 +14,11 @@ export type StateTarget =
    * `dataDir` null keeps everything in memory (tests). `pglite` uses an instance the caller opened (and closes):
    * tests share one per file, each on its own schema, instead of paying PGlite's start-up per test.
    */
-  | { readonly kind: 'embedded'; readonly dataDir: string | null; readonly pglite?: import('@electric-sql/pglite').PGlite };
+  | {
+      readonly kind: 'embedded';
+      readonly dataDir: string | null;
+      readonly pglite?: import('@electric-sql/pglite').PGlite;
+    };
 
 export interface StateDatabase {
   readonly db: Kysely<StateTables>;
@@ -53,7 +57,10 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** pg returns int8/numeric as strings by default; tandem keeps them that way (ids can exceed 2^53). */
 export async function openStateDatabase(target: StateTarget, schema = 'tandem'): Promise<StateDatabase> {
   if (!SCHEMA_NAME.test(schema)) {
-    throw new TandemError(`invalid state schema name '${schema}': use lower-case letters, digits and _ (at most 63), starting with a letter or _`, { code: 'CONFIG_INVALID', context: { schema }, exitCode: EXIT.usage });
+    throw new TandemError(
+      `invalid state schema name '${schema}': use lower-case letters, digits and _ (at most 63), starting with a letter or _`,
+      { code: 'CONFIG_INVALID', context: { schema }, exitCode: EXIT.usage },
+    );
   }
   let dialect: Dialect;
   let closeExtra: () => Promise<void> = async () => {};
@@ -66,13 +73,19 @@ export async function openStateDatabase(target: StateTarget, schema = 'tandem'):
       client.release();
     } catch (error) {
       await pool.end().catch(() => {});
-      throw new UnavailableError(`cannot connect to the state database: ${(error as Error).message}. Check state.url in tandem.yaml (or TANDEM_STATE_URL) and that the server accepts connections.`, { database: 'state' }, error);
+      throw new UnavailableError(
+        `cannot connect to the state database: ${(error as Error).message}. Check state.url in tandem.yaml (or TANDEM_STATE_URL) and that the server accepts connections.`,
+        { database: 'state' },
+        error,
+      );
     }
     dialect = new PostgresDialect({ pool });
     tryLock = async (name) => {
       const client = await pool.connect();
       try {
-        const result = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1)) as locked', [`tandem:${schema}:${name}`]);
+        const result = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1)) as locked', [
+          `tandem:${schema}:${name}`,
+        ]);
         if (!result.rows[0]?.locked) {
           client.release();
           return null;
@@ -90,7 +103,10 @@ export async function openStateDatabase(target: StateTarget, schema = 'tandem'):
       };
     };
   } else {
-    const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
+    const [{ PGlite }, { PGliteDialect }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('kysely-pglite-dialect'),
+    ]);
     if (target.dataDir && !target.pglite) await mkdir(target.dataDir, { recursive: true });
     const owned = target.pglite === undefined;
     const pglite = target.pglite ?? (target.dataDir ? new PGlite(target.dataDir) : new PGlite());
@@ -127,7 +143,11 @@ export async function migrateStateDatabase(database: StateDatabase): Promise<Mig
     migrationTableSchema: database.schema,
   });
   // The migration table lives in our schema, which the first migration creates: create it first.
-  await (database.db as unknown as Kysely<unknown>).schema.createSchema(database.schema).ifNotExists().execute().catch(() => {});
+  await (database.db as unknown as Kysely<unknown>).schema
+    .createSchema(database.schema)
+    .ifNotExists()
+    .execute()
+    .catch(() => {});
   let result = await migrator.migrateToLatest();
   // Kysely's Migrator looks for its table by introspecting every schema of the database; another session dropping
   // a schema at that moment makes the lookup fail with "schema ... does not exist" (3F000) or an undefined table
@@ -138,7 +158,11 @@ export async function migrateStateDatabase(database: StateDatabase): Promise<Mig
   }
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new MigrationError(`migration ${failed ?? '(unknown)'} failed in schema '${database.schema}': ${(result.error as Error).message}`, { schema: database.schema, migration: failed }, result.error);
+    throw new MigrationError(
+      `migration ${failed ?? '(unknown)'} failed in schema '${database.schema}': ${(result.error as Error).message}`,
+      { schema: database.schema, migration: failed },
+      result.error,
+    );
   }
   return result;
 }

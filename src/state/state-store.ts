@@ -97,17 +97,33 @@ export class StateStore implements ConflictQueue {
 
   // ---------------------------------------------------------------- runs
 
-  async startRun(sync: string, objects: readonly string[], dryRun: boolean, policyVersions: Readonly<Record<string, string>>): Promise<string> {
+  async startRun(
+    sync: string,
+    objects: readonly string[],
+    dryRun: boolean,
+    policyVersions: Readonly<Record<string, string>>,
+  ): Promise<string> {
     const row = await this.#db
       .insertInto('sync_run')
-      .values({ sync_name: sync, status: 'running', dry_run: dryRun, objects: [...objects], counts: '{}', policy_versions: toJson(policyVersions) })
+      .values({
+        sync_name: sync,
+        status: 'running',
+        dry_run: dryRun,
+        objects: [...objects],
+        counts: '{}',
+        policy_versions: toJson(policyVersions),
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     return String(row.id);
   }
 
   async updateRunCounts(runId: string, counts: unknown, db: Db = this.#db): Promise<void> {
-    await db.updateTable('sync_run').set({ counts: toJson(counts) }).where('id', '=', runId).execute();
+    await db
+      .updateTable('sync_run')
+      .set({ counts: toJson(counts) })
+      .where('id', '=', runId)
+      .execute();
   }
 
   async finishRun(runId: string, status: RunSummary['status'], counts: unknown, error: unknown = null): Promise<void> {
@@ -120,14 +136,24 @@ export class StateStore implements ConflictQueue {
 
   /** Marks runs left `running` by a process that died as `interrupted`. */
   async markInterruptedRuns(sync: string, exceptRunId?: string): Promise<number> {
-    let query = this.#db.updateTable('sync_run').set({ status: 'interrupted', finished_at: new Date() }).where('sync_name', '=', sync).where('status', '=', 'running');
+    let query = this.#db
+      .updateTable('sync_run')
+      .set({ status: 'interrupted', finished_at: new Date() })
+      .where('sync_name', '=', sync)
+      .where('status', '=', 'running');
     if (exceptRunId) query = query.where('id', '!=', exceptRunId);
     const result = await query.executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
 
   async listRuns(sync: string, limit = 10): Promise<readonly RunSummary[]> {
-    const rows = await this.#db.selectFrom('sync_run').selectAll().where('sync_name', '=', sync).orderBy('id', 'desc').limit(limit).execute();
+    const rows = await this.#db
+      .selectFrom('sync_run')
+      .selectAll()
+      .where('sync_name', '=', sync)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map((r) => ({
       id: String(r.id),
       sync: r.sync_name,
@@ -149,7 +175,11 @@ export class StateStore implements ConflictQueue {
    * either durable together with its watermark, or neither happened. A newer capture of a key replaces an older one.
    * Returns whether the watermark moved (it does not when `next` is not ahead of the stored one).
    */
-  async stageChanges(key: WatermarkKey, changes: readonly StagedChange[], next: Watermark | null): Promise<{ advanced: boolean }> {
+  async stageChanges(
+    key: WatermarkKey,
+    changes: readonly StagedChange[],
+    next: Watermark | null,
+  ): Promise<{ advanced: boolean }> {
     return this.#db.transaction().execute(async (trx) => {
       const unique = new Map<string, StagedChange>();
       for (const change of changes) unique.set(change.key, change);
@@ -158,7 +188,17 @@ export class StateStore implements ConflictQueue {
         const chunk = rows.slice(i, i + ROWS_PER_UNNEST);
         await trx
           .insertInto('inbox')
-          .columns(['sync_name', 'object', 'system', 'key', 'native_id', 'fields', 'modified_at', 'deleted', 'key_missing'])
+          .columns([
+            'sync_name',
+            'object',
+            'system',
+            'key',
+            'native_id',
+            'fields',
+            'modified_at',
+            'deleted',
+            'key_missing',
+          ])
           .expression(
             sql`select ${key.sync}::text, ${key.object}::text, ${key.system}::text, u.* from unnest(
               ${chunk.map((c) => c.key)}::text[], ${chunk.map((c) => c.nativeId)}::text[], ${chunk.map((c) => toJson(c.fields))}::jsonb[],
@@ -185,7 +225,12 @@ export class StateStore implements ConflictQueue {
   }
 
   async countInbox(sync: string, object: string): Promise<number> {
-    const row = await this.#db.selectFrom('inbox').select((eb) => eb.fn.countAll<string>().as('n')).where('sync_name', '=', sync).where('object', '=', object).executeTakeFirstOrThrow();
+    const row = await this.#db
+      .selectFrom('inbox')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('sync_name', '=', sync)
+      .where('object', '=', object)
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
@@ -195,7 +240,13 @@ export class StateStore implements ConflictQueue {
    * The next keys to plan, in key order after `afterKey`: keys with captured changes, failed records whose retry
    * is due, and conflicts a person has answered.
    */
-  async nextPlanKeys(sync: string, object: string, afterKey: string | null, limit: number, now: Date): Promise<readonly string[]> {
+  async nextPlanKeys(
+    sync: string,
+    object: string,
+    afterKey: string | null,
+    limit: number,
+    now: Date,
+  ): Promise<readonly string[]> {
     const after = afterKey ?? '';
     const schema = this.database.schema;
     // Each source is read as an index range with its own ORDER BY and LIMIT before the union: a union of whole
@@ -215,15 +266,59 @@ export class StateStore implements ConflictQueue {
    * Everything planning needs about `keys`. `parts` skips the lookups of tables known to hold nothing for this
    * object (see `presence`): on a first load that saves three index lookups per record.
    */
-  async loadForPlanning(sync: string, object: string, keys: readonly string[], parts: Partial<Presence> = {}): Promise<PlanningInput> {
-    if (keys.length === 0) return { states: new Map(), inbox: new Map(), answers: new Map(), openConflicts: new Set(), failed: new Map(), outbox: new Map() };
+  async loadForPlanning(
+    sync: string,
+    object: string,
+    keys: readonly string[],
+    parts: Partial<Presence> = {},
+  ): Promise<PlanningInput> {
+    if (keys.length === 0)
+      return {
+        states: new Map(),
+        inbox: new Map(),
+        answers: new Map(),
+        openConflicts: new Set(),
+        failed: new Map(),
+        outbox: new Map(),
+      };
     const list = [...keys];
     const [states, inboxRows, conflicts, failedRows, outboxRows] = await Promise.all([
       parts.states === false ? new Map<string, RecordState>() : this.loadStates(sync, object, keys),
-      this.#db.selectFrom('inbox').selectAll().where('sync_name', '=', sync).where('object', '=', object).where('key', 'in', list).execute(),
-      parts.conflicts === false ? [] : this.#db.selectFrom('conflict').select(['key', 'resolution']).where('sync_name', '=', sync).where('object', '=', object).where('status', '=', 'open').where('key', 'in', list).execute(),
-      parts.failed === false ? [] : this.#db.selectFrom('failed_record').select(['key', 'system']).where('sync_name', '=', sync).where('object', '=', object).where('key', 'in', list).execute(),
-      parts.outbox === false ? [] : this.#db.selectFrom('outbox').selectAll().where('sync_name', '=', sync).where('object', '=', object).where('key', 'in', list).execute(),
+      this.#db
+        .selectFrom('inbox')
+        .selectAll()
+        .where('sync_name', '=', sync)
+        .where('object', '=', object)
+        .where('key', 'in', list)
+        .execute(),
+      parts.conflicts === false
+        ? []
+        : this.#db
+            .selectFrom('conflict')
+            .select(['key', 'resolution'])
+            .where('sync_name', '=', sync)
+            .where('object', '=', object)
+            .where('status', '=', 'open')
+            .where('key', 'in', list)
+            .execute(),
+      parts.failed === false
+        ? []
+        : this.#db
+            .selectFrom('failed_record')
+            .select(['key', 'system'])
+            .where('sync_name', '=', sync)
+            .where('object', '=', object)
+            .where('key', 'in', list)
+            .execute(),
+      parts.outbox === false
+        ? []
+        : this.#db
+            .selectFrom('outbox')
+            .selectAll()
+            .where('sync_name', '=', sync)
+            .where('object', '=', object)
+            .where('key', 'in', list)
+            .execute(),
     ]);
     const outbox = new Map<string, { erp?: OutboxEntry; crm?: OutboxEntry }>();
     for (const row of outboxRows) {
@@ -234,14 +329,25 @@ export class StateStore implements ConflictQueue {
     const inbox = new Map<string, { erp?: StagedChange; crm?: StagedChange }>();
     for (const row of inboxRows) {
       const entry = inbox.get(row.key) ?? {};
-      entry[row.system] = { key: row.key, nativeId: row.native_id, fields: asFields(row.fields) ?? {}, modifiedAt: row.modified_at, deleted: row.deleted, keyMissing: row.key_missing };
+      entry[row.system] = {
+        key: row.key,
+        nativeId: row.native_id,
+        fields: asFields(row.fields) ?? {},
+        modifiedAt: row.modified_at,
+        deleted: row.deleted,
+        keyMissing: row.key_missing,
+      };
       inbox.set(row.key, entry);
     }
     const answers = new Map<string, ConflictAnswer>();
     const openConflicts = new Set<string>();
     for (const row of conflicts) {
       openConflicts.add(row.key);
-      if (row.resolution !== null) answers.set(row.key, (typeof row.resolution === 'string' ? JSON.parse(row.resolution) : row.resolution) as ConflictAnswer);
+      if (row.resolution !== null)
+        answers.set(
+          row.key,
+          (typeof row.resolution === 'string' ? JSON.parse(row.resolution) : row.resolution) as ConflictAnswer,
+        );
     }
     const failed = new Map<string, Set<SystemId>>();
     for (const row of failedRows) {
@@ -255,8 +361,17 @@ export class StateStore implements ConflictQueue {
   /** Which per-record tables hold anything for this object now (one cheap query; lets stages skip lookups). */
   async presence(sync: string, object: string): Promise<Presence> {
     const schema = this.database.schema;
-    const t = (table: string) => sql`exists (select 1 from ${sql.id(schema, table)} where sync_name = ${sync} and object = ${object})`;
-    const result = await sql<{ states: boolean; inbox: boolean; conflicts: boolean; failed: boolean; outbox: boolean }>`select ${t('record_state')} as states, ${t('inbox')} as inbox, ${t('conflict')} as conflicts, ${t('failed_record')} as failed, ${t('outbox')} as outbox`.execute(this.#db);
+    const t = (table: string) =>
+      sql`exists (select 1 from ${sql.id(schema, table)} where sync_name = ${sync} and object = ${object})`;
+    const result = await sql<{
+      states: boolean;
+      inbox: boolean;
+      conflicts: boolean;
+      failed: boolean;
+      outbox: boolean;
+    }>`select ${t('record_state')} as states, ${t('inbox')} as inbox, ${t('conflict')} as conflicts, ${t('failed_record')} as failed, ${t('outbox')} as outbox`.execute(
+      this.#db,
+    );
     const row = result.rows[0]!;
     return { states: row.states, inbox: row.inbox, conflicts: row.conflicts, failed: row.failed, outbox: row.outbox };
   }
@@ -271,14 +386,38 @@ export class StateStore implements ConflictQueue {
     object: string,
     system: SystemId,
     keys: readonly string[],
-  ): Promise<Map<string, { readonly known: Fields | null; readonly knownId: string | null; readonly hasState: boolean; readonly pending: boolean; readonly waiting: boolean }>> {
-    const out = new Map<string, { known: Fields | null; knownId: string | null; hasState: boolean; pending: boolean; waiting: boolean }>();
+  ): Promise<
+    Map<
+      string,
+      {
+        readonly known: Fields | null;
+        readonly knownId: string | null;
+        readonly hasState: boolean;
+        readonly pending: boolean;
+        readonly waiting: boolean;
+      }
+    >
+  > {
+    const out = new Map<
+      string,
+      { known: Fields | null; knownId: string | null; hasState: boolean; pending: boolean; waiting: boolean }
+    >();
     if (keys.length === 0) return out;
     const schema = this.database.schema;
     const fields = sql.ref(system === 'erp' ? 'rs.erp_fields' : 'rs.crm_fields');
     const exists = sql.ref(system === 'erp' ? 'rs.erp_exists' : 'rs.crm_exists');
     const id = sql.ref(system === 'erp' ? 'rs.erp_id' : 'rs.crm_id');
-    const result = await sql<{ key: string; base: unknown; fields: unknown; exists: boolean | null; state_id: string | null; inbox_id: string | null; has_state: boolean; pending: boolean; waiting: boolean }>`
+    const result = await sql<{
+      key: string;
+      base: unknown;
+      fields: unknown;
+      exists: boolean | null;
+      state_id: string | null;
+      inbox_id: string | null;
+      has_state: boolean;
+      pending: boolean;
+      waiting: boolean;
+    }>`
       select k.key, rs.base, ${fields} as fields, ${exists} as exists, ${id} as state_id, i.native_id as inbox_id,
              rs.key is not null as has_state, coalesce(rs.pending is not null or rs.pending_delete, false) as pending, i.key is not null as waiting
       from unnest(${[...keys]}::text[]) as k(key)
@@ -302,15 +441,41 @@ export class StateStore implements ConflictQueue {
    * For write results of `system`: each key's planned write, its record state, and whether the other side still has
    * a planned write. One query instead of three.
    */
-  async loadForApply(sync: string, object: string, system: SystemId, keys: readonly string[]): Promise<Map<string, { readonly entry: OutboxEntry; readonly state: RecordState | undefined; readonly otherOutstanding: boolean }>> {
+  async loadForApply(
+    sync: string,
+    object: string,
+    system: SystemId,
+    keys: readonly string[],
+  ): Promise<
+    Map<
+      string,
+      { readonly entry: OutboxEntry; readonly state: RecordState | undefined; readonly otherOutstanding: boolean }
+    >
+  > {
     const out = new Map<string, { entry: OutboxEntry; state: RecordState | undefined; otherOutstanding: boolean }>();
     if (keys.length === 0) return out;
     const schema = this.database.schema;
     const other = system === 'erp' ? 'crm' : 'erp';
     const result = await sql<{
-      key: string; op: 'upsert' | 'delete'; payload: unknown; after: unknown; native_id: string | null; set_key: boolean;
-      has_state: boolean; base: unknown; erp_fields: unknown; crm_fields: unknown; erp_exists: boolean; crm_exists: boolean; erp_id: string | null; crm_id: string | null;
-      erp_modified_at: string | null; crm_modified_at: string | null; pending: unknown; pending_delete: boolean; other_outstanding: boolean;
+      key: string;
+      op: 'upsert' | 'delete';
+      payload: unknown;
+      after: unknown;
+      native_id: string | null;
+      set_key: boolean;
+      has_state: boolean;
+      base: unknown;
+      erp_fields: unknown;
+      crm_fields: unknown;
+      erp_exists: boolean;
+      crm_exists: boolean;
+      erp_id: string | null;
+      crm_id: string | null;
+      erp_modified_at: string | null;
+      crm_modified_at: string | null;
+      pending: unknown;
+      pending_delete: boolean;
+      other_outstanding: boolean;
     }>`
       select o.key, o.op, o.payload, o.after, o.native_id, o.set_key,
              rs.key is not null as has_state, rs.base, rs.erp_fields, rs.crm_fields, rs.erp_exists, rs.crm_exists, rs.erp_id, rs.crm_id,
@@ -318,9 +483,19 @@ export class StateStore implements ConflictQueue {
              exists (select 1 from ${sql.id(schema, 'outbox')} o2 where o2.sync_name = o.sync_name and o2.object = o.object and o2.system = ${other} and o2.key = o.key) as other_outstanding
       from ${sql.id(schema, 'outbox')} o
       left join ${sql.id(schema, 'record_state')} rs on rs.sync_name = o.sync_name and rs.object = o.object and rs.key = o.key
-      where o.sync_name = ${sync} and o.object = ${object} and o.system = ${system} and o.key = any(${[...keys]}::text[])`.execute(this.#db);
+      where o.sync_name = ${sync} and o.object = ${object} and o.system = ${system} and o.key = any(${[...keys]}::text[])`.execute(
+      this.#db,
+    );
     for (const row of result.rows) {
-      const entry = outboxEntry({ system, key: row.key, op: row.op, payload: row.payload, after: row.after, native_id: row.native_id, set_key: row.set_key });
+      const entry = outboxEntry({
+        system,
+        key: row.key,
+        op: row.op,
+        payload: row.payload,
+        after: row.after,
+        native_id: row.native_id,
+        set_key: row.set_key,
+      });
       const state = row.has_state ? stateOf(row) : undefined;
       out.set(row.key, { entry, state, otherOutstanding: row.other_outstanding });
     }
@@ -330,27 +505,55 @@ export class StateStore implements ConflictQueue {
   async loadStates(sync: string, object: string, keys: readonly string[]): Promise<Map<string, RecordState>> {
     const states = new Map<string, RecordState>();
     for (let i = 0; i < keys.length; i += 5000) {
-      const rows = await this.#db.selectFrom('record_state').selectAll().where('sync_name', '=', sync).where('object', '=', object).where('key', 'in', keys.slice(i, i + 5000)).execute();
+      const rows = await this.#db
+        .selectFrom('record_state')
+        .selectAll()
+        .where('sync_name', '=', sync)
+        .where('object', '=', object)
+        .where('key', 'in', keys.slice(i, i + 5000))
+        .execute();
       for (const row of rows) states.set(row.key, stateOf(row));
     }
     return states;
   }
 
   /** Pages through a side's planned writes in key order. */
-  async readOutbox(sync: string, object: string, system: SystemId, afterKey: string | null, limit: number): Promise<readonly OutboxEntry[]> {
-    let query = this.#db.selectFrom('outbox').selectAll().where('sync_name', '=', sync).where('object', '=', object).where('system', '=', system);
+  async readOutbox(
+    sync: string,
+    object: string,
+    system: SystemId,
+    afterKey: string | null,
+    limit: number,
+  ): Promise<readonly OutboxEntry[]> {
+    let query = this.#db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('sync_name', '=', sync)
+      .where('object', '=', object)
+      .where('system', '=', system);
     if (afterKey !== null) query = query.where('key', '>', afterKey);
     const rows = await query.orderBy('key').limit(limit).execute();
     return rows.map(outboxEntry);
   }
 
   async countOutbox(sync: string, object: string, system: SystemId): Promise<number> {
-    const row = await this.#db.selectFrom('outbox').select((eb) => eb.fn.countAll<string>().as('n')).where('sync_name', '=', sync).where('object', '=', object).where('system', '=', system).executeTakeFirstOrThrow();
+    const row = await this.#db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('sync_name', '=', sync)
+      .where('object', '=', object)
+      .where('system', '=', system)
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
   /** Applies a write set in one transaction, together with the run's counters when given. */
-  async apply(sync: string, object: string, set: WriteSet, run?: { readonly id: string; readonly counts: unknown; readonly now: Date }): Promise<void> {
+  async apply(
+    sync: string,
+    object: string,
+    set: WriteSet,
+    run?: { readonly id: string; readonly counts: unknown; readonly now: Date },
+  ): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       await applyWriteSet(trx, sync, object, set, run?.now ?? new Date(), run?.id ?? null);
       if (run) await this.updateRunCounts(run.id, run.counts, trx);
@@ -359,16 +562,29 @@ export class StateStore implements ConflictQueue {
 
   // ---------------------------------------------------------------- queues
 
-  async listConflicts(sync: string, filter: { readonly object?: string; readonly status?: 'open' | 'resolved'; readonly limit?: number } = {}): Promise<readonly QueuedConflict[]> {
+  async listConflicts(
+    sync: string,
+    filter: { readonly object?: string; readonly status?: 'open' | 'resolved'; readonly limit?: number } = {},
+  ): Promise<readonly QueuedConflict[]> {
     let query = this.#db.selectFrom('conflict').selectAll().where('sync_name', '=', sync);
     if (filter.object) query = query.where('object', '=', filter.object);
     query = query.where('status', '=', filter.status ?? 'open');
-    const rows = await query.orderBy('object').orderBy('key').limit(filter.limit ?? 100).execute();
+    const rows = await query
+      .orderBy('object')
+      .orderBy('key')
+      .limit(filter.limit ?? 100)
+      .execute();
     return rows.map(conflictView);
   }
 
   async getConflict(sync: string, object: string, key: string): Promise<QueuedConflict | undefined> {
-    const row = await this.#db.selectFrom('conflict').selectAll().where('sync_name', '=', sync).where('object', '=', object).where('key', '=', key).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('conflict')
+      .selectAll()
+      .where('sync_name', '=', sync)
+      .where('object', '=', object)
+      .where('key', '=', key)
+      .executeTakeFirst();
     return row ? conflictView(row) : undefined;
   }
 
@@ -384,10 +600,16 @@ export class StateStore implements ConflictQueue {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async listFailed(sync: string, filter: { readonly object?: string; readonly limit?: number } = {}): Promise<readonly FailedRecordView[]> {
+  async listFailed(
+    sync: string,
+    filter: { readonly object?: string; readonly limit?: number } = {},
+  ): Promise<readonly FailedRecordView[]> {
     let query = this.#db.selectFrom('failed_record').selectAll().where('sync_name', '=', sync);
     if (filter.object) query = query.where('object', '=', filter.object);
-    const rows = await query.orderBy('last_failed_at', 'desc').limit(filter.limit ?? 100).execute();
+    const rows = await query
+      .orderBy('last_failed_at', 'desc')
+      .limit(filter.limit ?? 100)
+      .execute();
     return rows.map((r) => ({
       object: r.object,
       system: r.system,
@@ -401,44 +623,118 @@ export class StateStore implements ConflictQueue {
   }
 
   /** Queue sizes per object, for `tandem status`. */
-  async queueSizes(sync: string): Promise<Record<string, { inbox: number; outbox: number; conflicts: number; failed: number; records: number }>> {
-    const sizes: Record<string, { inbox: number; outbox: number; conflicts: number; failed: number; records: number }> = {};
+  async queueSizes(
+    sync: string,
+  ): Promise<Record<string, { inbox: number; outbox: number; conflicts: number; failed: number; records: number }>> {
+    const sizes: Record<string, { inbox: number; outbox: number; conflicts: number; failed: number; records: number }> =
+      {};
     const bump = (object: string, what: 'inbox' | 'outbox' | 'conflicts' | 'failed' | 'records', n: number) => {
       sizes[object] ??= { inbox: 0, outbox: 0, conflicts: 0, failed: 0, records: 0 };
       sizes[object][what] += n;
     };
-    const count = async (table: 'inbox' | 'outbox' | 'failed_record' | 'record_state', what: 'inbox' | 'outbox' | 'failed' | 'records') => {
-      const rows = await this.#db.selectFrom(table).select(['object', (eb) => eb.fn.countAll<string>().as('n')]).where('sync_name', '=', sync).groupBy('object').execute();
+    const count = async (
+      table: 'inbox' | 'outbox' | 'failed_record' | 'record_state',
+      what: 'inbox' | 'outbox' | 'failed' | 'records',
+    ) => {
+      const rows = await this.#db
+        .selectFrom(table)
+        .select(['object', (eb) => eb.fn.countAll<string>().as('n')])
+        .where('sync_name', '=', sync)
+        .groupBy('object')
+        .execute();
       for (const r of rows) bump(r.object, what, Number(r.n));
     };
     await count('inbox', 'inbox');
     await count('outbox', 'outbox');
     await count('failed_record', 'failed');
     await count('record_state', 'records');
-    const conflicts = await this.#db.selectFrom('conflict').select(['object', (eb) => eb.fn.countAll<string>().as('n')]).where('sync_name', '=', sync).where('status', '=', 'open').groupBy('object').execute();
+    const conflicts = await this.#db
+      .selectFrom('conflict')
+      .select(['object', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('sync_name', '=', sync)
+      .where('status', '=', 'open')
+      .groupBy('object')
+      .execute();
     for (const r of conflicts) bump(r.object, 'conflicts', Number(r.n));
     return sizes;
   }
 
-  async listWatermarks(sync: string): Promise<readonly { object: string; system: SystemId; value: unknown; version: number; updatedAt: string }[]> {
-    const rows = await this.#db.selectFrom('watermark').selectAll().where('sync_name', '=', sync).orderBy('object').orderBy('system').execute();
-    return rows.map((r) => ({ object: r.object, system: r.system, value: r.value, version: r.version, updatedAt: new Date(r.updated_at).toISOString() }));
+  async listWatermarks(
+    sync: string,
+  ): Promise<readonly { object: string; system: SystemId; value: unknown; version: number; updatedAt: string }[]> {
+    const rows = await this.#db
+      .selectFrom('watermark')
+      .selectAll()
+      .where('sync_name', '=', sync)
+      .orderBy('object')
+      .orderBy('system')
+      .execute();
+    return rows.map((r) => ({
+      object: r.object,
+      system: r.system,
+      value: r.value,
+      version: r.version,
+      updatedAt: new Date(r.updated_at).toISOString(),
+    }));
   }
 
   /** The decision timeline of one record, newest first. */
-  async decisionsFor(sync: string, object: string, key: string, limit = 20): Promise<readonly { runId: string | null; kind: string; decisions: unknown; policyVersion: string | null; createdAt: string }[]> {
-    const rows = await this.#db.selectFrom('decision').selectAll().where('sync_name', '=', sync).where('object', '=', object).where('key', '=', key).orderBy('id', 'desc').limit(limit).execute();
-    return rows.map((r) => ({ runId: r.run_id, kind: r.kind, decisions: r.decisions, policyVersion: r.policy_version, createdAt: new Date(r.created_at).toISOString() }));
+  async decisionsFor(
+    sync: string,
+    object: string,
+    key: string,
+    limit = 20,
+  ): Promise<
+    readonly {
+      runId: string | null;
+      kind: string;
+      decisions: unknown;
+      policyVersion: string | null;
+      createdAt: string;
+    }[]
+  > {
+    const rows = await this.#db
+      .selectFrom('decision')
+      .selectAll()
+      .where('sync_name', '=', sync)
+      .where('object', '=', object)
+      .where('key', '=', key)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      runId: r.run_id,
+      kind: r.kind,
+      decisions: r.decisions,
+      policyVersion: r.policy_version,
+      createdAt: new Date(r.created_at).toISOString(),
+    }));
   }
 
   /** Recent conflict decisions of an object (for `tandem policy diff`). */
-  async recentDecisions(sync: string, object: string, limit = 200): Promise<readonly { key: string; kind: string; decisions: unknown; policyVersion: string | null }[]> {
-    const rows = await this.#db.selectFrom('decision').select(['key', 'kind', 'decisions', 'policy_version']).where('sync_name', '=', sync).where('object', '=', object).orderBy('id', 'desc').limit(limit).execute();
+  async recentDecisions(
+    sync: string,
+    object: string,
+    limit = 200,
+  ): Promise<readonly { key: string; kind: string; decisions: unknown; policyVersion: string | null }[]> {
+    const rows = await this.#db
+      .selectFrom('decision')
+      .select(['key', 'kind', 'decisions', 'policy_version'])
+      .where('sync_name', '=', sync)
+      .where('object', '=', object)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map((r) => ({ key: r.key, kind: r.kind, decisions: r.decisions, policyVersion: r.policy_version }));
   }
 
   /** Every key tandem tracks for an object with the side's native id, for key reconciliation. */
-  async *knownKeys(sync: string, object: string, system: SystemId, pageSize = 10_000): AsyncIterable<readonly { key: string; nativeId: string | null }[]> {
+  async *knownKeys(
+    sync: string,
+    object: string,
+    system: SystemId,
+    pageSize = 10_000,
+  ): AsyncIterable<readonly { key: string; nativeId: string | null }[]> {
     let after = '';
     for (;;) {
       const column = system === 'erp' ? 'erp_id' : 'crm_id';
@@ -468,18 +764,44 @@ export class StateStore implements ConflictQueue {
       async record(entry) {
         await db
           .insertInto('bulk_job')
-          .values({ job_id: entry.jobId, sync_name: sync, system: entry.system, object: entry.object, operation: entry.operation, status: 'open', detail: toJson(entry.detail) })
+          .values({
+            job_id: entry.jobId,
+            sync_name: sync,
+            system: entry.system,
+            object: entry.object,
+            operation: entry.operation,
+            status: 'open',
+            detail: toJson(entry.detail),
+          })
           .onConflict((oc) => oc.columns(['sync_name', 'job_id']).doNothing())
           .execute();
       },
       async update(jobId, detail) {
-        await db.updateTable('bulk_job').set({ detail: toJson(detail), updated_at: new Date() }).where('sync_name', '=', sync).where('job_id', '=', jobId).execute();
+        await db
+          .updateTable('bulk_job')
+          .set({ detail: toJson(detail), updated_at: new Date() })
+          .where('sync_name', '=', sync)
+          .where('job_id', '=', jobId)
+          .execute();
       },
       async finish(jobId, status) {
-        await db.updateTable('bulk_job').set({ status, updated_at: new Date() }).where('sync_name', '=', sync).where('job_id', '=', jobId).execute();
+        await db
+          .updateTable('bulk_job')
+          .set({ status, updated_at: new Date() })
+          .where('sync_name', '=', sync)
+          .where('job_id', '=', jobId)
+          .execute();
       },
       async listOpen(system, object): Promise<readonly JobLedgerEntry[]> {
-        const rows = await db.selectFrom('bulk_job').selectAll().where('sync_name', '=', sync).where('system', '=', system).where('object', '=', object).where('status', '=', 'open').orderBy('created_at').execute();
+        const rows = await db
+          .selectFrom('bulk_job')
+          .selectAll()
+          .where('sync_name', '=', sync)
+          .where('system', '=', system)
+          .where('object', '=', object)
+          .where('status', '=', 'open')
+          .orderBy('created_at')
+          .execute();
         return rows.map((r) => ({
           jobId: r.job_id,
           system: r.system,
@@ -495,15 +817,30 @@ export class StateStore implements ConflictQueue {
   }
 
   async openJobCount(sync: string): Promise<number> {
-    const row = await this.#db.selectFrom('bulk_job').select((eb) => eb.fn.countAll<string>().as('n')).where('sync_name', '=', sync).where('status', '=', 'open').executeTakeFirstOrThrow();
+    const row = await this.#db
+      .selectFrom('bulk_job')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('sync_name', '=', sync)
+      .where('status', '=', 'open')
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 }
 
 /** A record_state row as the pipeline sees it: full side states (a null side column means "same as the base"). */
 function stateOf(row: {
-  key: string; base: unknown; erp_fields: unknown; crm_fields: unknown; erp_exists: boolean; crm_exists: boolean; erp_id: string | null; crm_id: string | null;
-  erp_modified_at: string | null; crm_modified_at: string | null; pending: unknown; pending_delete: boolean;
+  key: string;
+  base: unknown;
+  erp_fields: unknown;
+  crm_fields: unknown;
+  erp_exists: boolean;
+  crm_exists: boolean;
+  erp_id: string | null;
+  crm_id: string | null;
+  erp_modified_at: string | null;
+  crm_modified_at: string | null;
+  pending: unknown;
+  pending_delete: boolean;
 }): RecordState {
   const base = asFields(row.base);
   return {
@@ -520,13 +857,40 @@ function stateOf(row: {
   };
 }
 
-function outboxEntry(row: { system: SystemId; key: string; op: 'upsert' | 'delete'; payload: unknown; after: unknown; native_id: string | null; set_key: boolean }): OutboxEntry {
-  return { system: row.system, key: row.key, op: row.op, payload: asFields(row.payload) ?? {}, after: asFields(row.after), nativeId: row.native_id, setKey: row.set_key };
+function outboxEntry(row: {
+  system: SystemId;
+  key: string;
+  op: 'upsert' | 'delete';
+  payload: unknown;
+  after: unknown;
+  native_id: string | null;
+  set_key: boolean;
+}): OutboxEntry {
+  return {
+    system: row.system,
+    key: row.key,
+    op: row.op,
+    payload: asFields(row.payload) ?? {},
+    after: asFields(row.after),
+    nativeId: row.native_id,
+    setKey: row.set_key,
+  };
 }
 
 function conflictView(row: {
-  object: string; key: string; fields: unknown; existence: 'erp-deleted' | 'crm-deleted' | null; erp_modified_at: string | null; crm_modified_at: string | null;
-  rule: string; reason: string; policy_version: string; status: 'open' | 'resolved'; resolution: unknown; created_at: Date; updated_at: Date;
+  object: string;
+  key: string;
+  fields: unknown;
+  existence: 'erp-deleted' | 'crm-deleted' | null;
+  erp_modified_at: string | null;
+  crm_modified_at: string | null;
+  rule: string;
+  reason: string;
+  policy_version: string;
+  status: 'open' | 'resolved';
+  resolution: unknown;
+  created_at: Date;
+  updated_at: Date;
 }): QueuedConflict {
   const r = row;
   const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
@@ -552,7 +916,13 @@ function stored(side: Fields | null, base: Fields | null): string | null {
   return base !== null && sameRecord(side, base) ? null : toJson(side);
 }
 
-async function deleteKeys(trx: Db, table: 'inbox' | 'outbox' | 'failed_record', sync: string, object: string, keys: readonly { system?: SystemId; key: string }[]): Promise<void> {
+async function deleteKeys(
+  trx: Db,
+  table: 'inbox' | 'outbox' | 'failed_record',
+  sync: string,
+  object: string,
+  keys: readonly { system?: SystemId; key: string }[],
+): Promise<void> {
   const bySystem = new Map<SystemId | undefined, string[]>();
   for (const { system, key } of keys) {
     const list = bySystem.get(system) ?? [];
@@ -561,20 +931,48 @@ async function deleteKeys(trx: Db, table: 'inbox' | 'outbox' | 'failed_record', 
   }
   for (const [system, list] of bySystem) {
     for (let i = 0; i < list.length; i += 5000) {
-      let query = trx.deleteFrom(table).where('sync_name', '=', sync).where('object', '=', object).where('key', 'in', list.slice(i, i + 5000));
+      let query = trx
+        .deleteFrom(table)
+        .where('sync_name', '=', sync)
+        .where('object', '=', object)
+        .where('key', 'in', list.slice(i, i + 5000));
       if (system) query = query.where('system', '=', system);
       await query.execute();
     }
   }
 }
 
-async function applyWriteSet(trx: Db, sync: string, object: string, set: WriteSet, now: Date, runId: string | null): Promise<void> {
+async function applyWriteSet(
+  trx: Db,
+  sync: string,
+  object: string,
+  set: WriteSet,
+  now: Date,
+  runId: string | null,
+): Promise<void> {
   const states = set.states ?? [];
   for (let i = 0; i < states.length; i += ROWS_PER_UNNEST) {
     const chunk = states.slice(i, i + ROWS_PER_UNNEST);
     await trx
       .insertInto('record_state')
-      .columns(['sync_name', 'object', 'key', 'base', 'base_hash', 'erp_fields', 'crm_fields', 'erp_exists', 'crm_exists', 'erp_id', 'crm_id', 'erp_modified_at', 'crm_modified_at', 'pending', 'pending_delete', 'updated_at'])
+      .columns([
+        'sync_name',
+        'object',
+        'key',
+        'base',
+        'base_hash',
+        'erp_fields',
+        'crm_fields',
+        'erp_exists',
+        'crm_exists',
+        'erp_id',
+        'crm_id',
+        'erp_modified_at',
+        'crm_modified_at',
+        'pending',
+        'pending_delete',
+        'updated_at',
+      ])
       .expression(
         sql`select ${sync}::text, ${object}::text, u.*, ${now}::timestamptz from unnest(
           ${chunk.map((s) => s.key)}::text[], ${chunk.map((s) => toJsonOrNull(s.base))}::jsonb[], ${chunk.map((s) => (s.base ? recordHash(s.base) : null))}::text[],
@@ -602,7 +1000,14 @@ async function applyWriteSet(trx: Db, sync: string, object: string, set: WriteSe
       )
       .execute();
   }
-  if (set.deleteInbox?.length) await deleteKeys(trx, 'inbox', sync, object, set.deleteInbox.map((key) => ({ key })));
+  if (set.deleteInbox?.length)
+    await deleteKeys(
+      trx,
+      'inbox',
+      sync,
+      object,
+      set.deleteInbox.map((key) => ({ key })),
+    );
   if (set.deleteOutbox?.length) await deleteKeys(trx, 'outbox', sync, object, set.deleteOutbox);
   if (set.deleteFailed?.length) await deleteKeys(trx, 'failed_record', sync, object, set.deleteFailed);
 
@@ -611,7 +1016,20 @@ async function applyWriteSet(trx: Db, sync: string, object: string, set: WriteSe
     const chunk = outbox.slice(i, i + ROWS_PER_UNNEST);
     await trx
       .insertInto('outbox')
-      .columns(['sync_name', 'object', 'system', 'key', 'op', 'payload', 'after', 'native_id', 'set_key', 'run_id', 'job_id', 'planned_at'])
+      .columns([
+        'sync_name',
+        'object',
+        'system',
+        'key',
+        'op',
+        'payload',
+        'after',
+        'native_id',
+        'set_key',
+        'run_id',
+        'job_id',
+        'planned_at',
+      ])
       .expression(
         sql`select ${sync}::text, ${object}::text, u.*, ${runId}::bigint, null::text, ${now}::timestamptz from unnest(
           ${chunk.map((o) => o.system)}::text[], ${chunk.map((o) => o.key)}::text[], ${chunk.map((o) => o.op)}::text[], ${chunk.map((o) => toJson(o.payload))}::jsonb[],
@@ -640,7 +1058,11 @@ async function applyWriteSet(trx: Db, sync: string, object: string, set: WriteSe
       .select(['system', 'key', 'attempts'])
       .where('sync_name', '=', sync)
       .where('object', '=', object)
-      .where('key', 'in', chunk.map((f) => f.key))
+      .where(
+        'key',
+        'in',
+        chunk.map((f) => f.key),
+      )
       .execute();
     const attemptsOf = new Map(existing.map((e) => [`${e.system}\u0000${e.key}`, e.attempts]));
     await trx
@@ -730,7 +1152,19 @@ async function applyWriteSet(trx: Db, sync: string, object: string, set: WriteSe
   for (let i = 0; i < decisions.length; i += ROWS_PER_STATEMENT) {
     await trx
       .insertInto('decision')
-      .values(decisions.slice(i, i + ROWS_PER_STATEMENT).map((d) => ({ sync_name: sync, object, key: d.key, run_id: runId, kind: d.kind, decisions: toJson(d.decisions), policy_version: d.policyVersion })))
+      .values(
+        decisions
+          .slice(i, i + ROWS_PER_STATEMENT)
+          .map((d) => ({
+            sync_name: sync,
+            object,
+            key: d.key,
+            run_id: runId,
+            kind: d.kind,
+            decisions: toJson(d.decisions),
+            policy_version: d.policyVersion,
+          })),
+      )
       .execute();
   }
 }

@@ -32,5 +32,9 @@ export interface WatermarkStore {
    * and `next` is not behind the stored watermark. A lost race or a backwards move resolves to
    * `{ advanced: false }`; it never throws for that.
    */
-  advance(key: WatermarkKey, next: Watermark, expectedVersion: number | null): Promise<{ readonly advanced: boolean; readonly version: number }>;
+  advance(
+    key: WatermarkKey,
+    next: Watermark,
+    expectedVersion: number | null,
+  ): Promise<{ readonly advanced: boolean; readonly version: number }>;
 }

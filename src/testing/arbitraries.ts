@@ -31,9 +31,13 @@ export function isoMicros(ms: number, micros = 0): string {
 }
 
 /** A datetime as ISO-8601 UTC with microseconds. */
-export const datetimeArb: fc.Arbitrary<string> = fc.tuple(fc.integer({ min: MIN_MS, max: MAX_MS }), fc.integer({ min: 0, max: 999 })).map(([ms, us]) => isoMicros(ms, us));
+export const datetimeArb: fc.Arbitrary<string> = fc
+  .tuple(fc.integer({ min: MIN_MS, max: MAX_MS }), fc.integer({ min: 0, max: 999 }))
+  .map(([ms, us]) => isoMicros(ms, us));
 /** A date as `YYYY-MM-DD`. */
-export const dateArb: fc.Arbitrary<string> = fc.integer({ min: MIN_MS, max: MAX_MS }).map((ms) => new Date(ms).toISOString().slice(0, 10));
+export const dateArb: fc.Arbitrary<string> = fc
+  .integer({ min: MIN_MS, max: MAX_MS })
+  .map((ms) => new Date(ms).toISOString().slice(0, 10));
 
 const PICKLIST = ['Alpha', 'Beta', 'Gamma', 'Delta', 'Échelle', '東京'];
 
@@ -50,7 +54,9 @@ export function fieldValueArb(type: string): fc.Arbitrary<FieldValue> {
     case 'float':
     case 'double':
     case 'currency':
-      wide = fc.double({ min: -1e9, max: 1e9, noNaN: true, noDefaultInfinity: true }).map((n) => (Object.is(n, -0) ? 0 : n));
+      wide = fc
+        .double({ min: -1e9, max: 1e9, noNaN: true, noDefaultInfinity: true })
+        .map((n) => (Object.is(n, -0) ? 0 : n));
       common = [0, 1, 2.5, 1000];
       break;
     case 'integer':
@@ -74,14 +80,20 @@ export function fieldValueArb(type: string): fc.Arbitrary<FieldValue> {
     case 'picklist':
       return fc.option(fc.constantFrom(...PICKLIST), { nil: null, freq: 5 });
     case 'multipicklist':
-      wide = fc.uniqueArray(fc.constantFrom(...PICKLIST), { maxLength: 4 }).map((items) => (items.length === 0 ? null : items.join(';')));
+      wide = fc
+        .uniqueArray(fc.constantFrom(...PICKLIST), { maxLength: 4 })
+        .map((items) => (items.length === 0 ? null : items.join(';')));
       common = ['Alpha', 'Alpha;Beta'];
       break;
     default:
       wide = fc.string({ unit: 'grapheme', maxLength: 8 });
       common = ['', 'a', 'Acme', 'ACME ', 'Zoë'];
   }
-  return fc.oneof({ arbitrary: fc.constantFrom(...common), weight: 2 }, { arbitrary: fc.constant(null), weight: 1 }, { arbitrary: wide, weight: 3 });
+  return fc.oneof(
+    { arbitrary: fc.constantFrom(...common), weight: 2 },
+    { arbitrary: fc.constant(null), weight: 1 },
+    { arbitrary: wide, weight: 3 },
+  );
 }
 
 /** A record holding every listed field. */
@@ -97,15 +109,27 @@ export type SideEdit = 'unchanged' | 'edited' | 'deleted' | 'created' | 'absent'
  * (the CRM's clock is not the ERP's).
  */
 export function clockOffsetArb(maxMinutes = 10): fc.Arbitrary<number> {
-  return fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, { arbitrary: fc.integer({ min: -maxMinutes * 60_000, max: maxMinutes * 60_000 }), weight: 3 });
+  return fc.oneof(
+    { arbitrary: fc.constant(0), weight: 2 },
+    { arbitrary: fc.integer({ min: -maxMinutes * 60_000, max: maxMinutes * 60_000 }), weight: 3 },
+  );
 }
 
 /** Both sides' modification times, each by its own (possibly offset) clock; sometimes equal, to exercise ties. */
-export function modificationTimesArb(): fc.Arbitrary<{ readonly erp: string; readonly crm: string; readonly erpOffsetMs: number; readonly crmOffsetMs: number }> {
+export function modificationTimesArb(): fc.Arbitrary<{
+  readonly erp: string;
+  readonly crm: string;
+  readonly erpOffsetMs: number;
+  readonly crmOffsetMs: number;
+}> {
   return fc
     .record({
       erpTrue: fc.integer({ min: MIN_MS, max: MAX_MS }),
-      gap: fc.oneof(fc.constant(0), fc.integer({ min: -5_000, max: 5_000 }), fc.integer({ min: -86_400_000, max: 86_400_000 })),
+      gap: fc.oneof(
+        fc.constant(0),
+        fc.integer({ min: -5_000, max: 5_000 }),
+        fc.integer({ min: -86_400_000, max: 86_400_000 }),
+      ),
       erpOffsetMs: clockOffsetArb(),
       crmOffsetMs: clockOffsetArb(),
       erpMicros: fc.integer({ min: 0, max: 999 }),
@@ -121,15 +145,29 @@ export function modificationTimesArb(): fc.Arbitrary<{ readonly erp: string; rea
 }
 
 /** One side's version after an edit of the given kind from `base`. */
-function sideArb(base: Fields | null, fields: readonly FieldSpec[], modifiedAt: string): fc.Arbitrary<{ edit: SideEdit; version: SideVersion | null }> {
+function sideArb(
+  base: Fields | null,
+  fields: readonly FieldSpec[],
+  modifiedAt: string,
+): fc.Arbitrary<{ edit: SideEdit; version: SideVersion | null }> {
   if (base === null) {
     return fc.oneof(
-      { arbitrary: recordArb(fields).map((f) => ({ edit: 'created' as const, version: { fields: f, modifiedAt, deleted: false } })), weight: 4 },
+      {
+        arbitrary: recordArb(fields).map((f) => ({
+          edit: 'created' as const,
+          version: { fields: f, modifiedAt, deleted: false },
+        })),
+        weight: 4,
+      },
       { arbitrary: fc.constant({ edit: 'absent' as const, version: null }), weight: 1 },
     );
   }
   const edited = fc
-    .tuple(...fields.map((f) => fc.oneof({ arbitrary: fc.constant(undefined), weight: 2 }, { arbitrary: fieldValueArb(f.type), weight: 1 })))
+    .tuple(
+      ...fields.map((f) =>
+        fc.oneof({ arbitrary: fc.constant(undefined), weight: 2 }, { arbitrary: fieldValueArb(f.type), weight: 1 }),
+      ),
+    )
     .map((values) => {
       const out: Record<string, FieldValue> = { ...base };
       fields.forEach((f, i) => {
@@ -139,9 +177,21 @@ function sideArb(base: Fields | null, fields: readonly FieldSpec[], modifiedAt: 
       return { edit: 'edited' as const, version: { fields: out, modifiedAt, deleted: false } as SideVersion };
     });
   return fc.oneof(
-    { arbitrary: fc.constant({ edit: 'unchanged' as const, version: { fields: base, modifiedAt, deleted: false } as SideVersion }), weight: 1 },
+    {
+      arbitrary: fc.constant({
+        edit: 'unchanged' as const,
+        version: { fields: base, modifiedAt, deleted: false } as SideVersion,
+      }),
+      weight: 1,
+    },
     { arbitrary: edited, weight: 5 },
-    { arbitrary: fc.constantFrom<{ edit: SideEdit; version: SideVersion | null }>({ edit: 'deleted', version: null }, { edit: 'deleted', version: { fields: {}, modifiedAt, deleted: true } }), weight: 1 },
+    {
+      arbitrary: fc.constantFrom<{ edit: SideEdit; version: SideVersion | null }>(
+        { edit: 'deleted', version: null },
+        { edit: 'deleted', version: { fields: {}, modifiedAt, deleted: true } },
+      ),
+      weight: 1,
+    },
   );
 }
 
@@ -157,19 +207,27 @@ export interface RecordInputArbOptions {
  */
 export function recordInputArb(options: RecordInputArbOptions = {}): fc.Arbitrary<RecordInput> {
   const fields = options.fields ?? DEFAULT_FIELDS;
-  const directions = Object.fromEntries(fields.filter((f) => f.direction && f.direction !== 'both').map((f) => [f.name, f.direction!]));
+  const directions = Object.fromEntries(
+    fields.filter((f) => f.direction && f.direction !== 'both').map((f) => [f.name, f.direction!]),
+  );
   return fc
-    .record({ base: fc.option(recordArb(fields), { nil: null, freq: 6 }), times: modificationTimesArb(), key: options.key ?? fc.constantFrom('K1', 'K2', 'K3') })
+    .record({
+      base: fc.option(recordArb(fields), { nil: null, freq: 6 }),
+      times: modificationTimesArb(),
+      key: options.key ?? fc.constantFrom('K1', 'K2', 'K3'),
+    })
     .chain(({ base, times, key }) =>
-      fc.record({ erp: sideArb(base, fields, times.erp), crm: sideArb(base, fields, times.crm) }).map(({ erp, crm }): RecordInput => ({
-        object: options.object ?? 'account',
-        key,
-        base,
-        erp: erp.version,
-        crm: crm.version,
-        fields: fields.map((f) => f.name).sort(),
-        ...(Object.keys(directions).length > 0 ? { directions } : {}),
-      })),
+      fc
+        .record({ erp: sideArb(base, fields, times.erp), crm: sideArb(base, fields, times.crm) })
+        .map(({ erp, crm }): RecordInput => ({
+          object: options.object ?? 'account',
+          key,
+          base,
+          erp: erp.version,
+          crm: crm.version,
+          fields: fields.map((f) => f.name).sort(),
+          ...(Object.keys(directions).length > 0 ? { directions } : {}),
+        })),
     );
 }
 
@@ -199,69 +257,86 @@ export function conflictArb(options: ConflictArbOptions = {}): fc.Arbitrary<Conf
   const object = options.object ?? 'account';
   const key = options.key ?? fc.constantFrom('K1', 'K2', 'K3');
   const kinds = options.kinds ?? ['fields', 'fields', 'fields', 'erp-deleted', 'crm-deleted'];
-  return fc.record({ kind: fc.constantFrom(...kinds), base: recordArb(all), times: modificationTimesArb(), key, noBase: fc.boolean() }).chain(({ kind, base: fullBase, times, key: k, noBase }) => {
-    if (kind !== 'fields' || candidates.length === 0) {
-      const survivorKind = kind === 'fields' ? 'erp-deleted' : kind;
-      return sideArb(fullBase, all, survivorKind === 'erp-deleted' ? times.crm : times.erp)
-        .filter((s) => s.edit === 'edited' && all.some((f) => !sameValue(s.version?.fields[f.name] ?? null, fullBase[f.name] ?? null)))
-        .map(({ version }): Conflict => {
-          const tomb = (at: string): SideVersion => ({ fields: {}, modifiedAt: at, deleted: true });
-          return {
-            kind: survivorKind,
-            object,
-            key: k,
-            base: fullBase,
-            erp: survivorKind === 'erp-deleted' ? tomb(times.erp) : version!,
-            crm: survivorKind === 'crm-deleted' ? tomb(times.crm) : version!,
-            fields: [],
-          };
-        });
-    }
-    const base = noBase ? null : fullBase;
-    return fc
-      .tuple(
-        fc.subarray(candidates, { minLength: 1 }),
-        ...all.map((f) => fc.tuple(fc.constantFrom('same', 'erp', 'crm'), fieldValueArb(f.type))),
-      )
-      .chain(([conflicting, ...others]) => {
-        const names = new Set(conflicting.map((f) => f.name));
-        return fc.tuple(...conflicting.map((f) => conflictingPairArb(f.type, base?.[f.name] ?? null))).map((pairs): Conflict => {
-          const erp: Record<string, FieldValue> = {};
-          const crm: Record<string, FieldValue> = {};
-          all.forEach((f, i) => {
-            const b = base?.[f.name] ?? null;
-            const [who, value] = others[i]!;
-            // Without a base, a field present on one side only is a one-sided creation, never a conflict.
-            erp[f.name] = base === null ? (who === 'erp' ? value : who === 'same' ? b : null) : who === 'erp' ? value : b;
-            crm[f.name] = base === null ? (who === 'crm' ? value : who === 'same' ? b : null) : who === 'crm' ? value : b;
-            if (base === null && who === 'erp') crm[f.name] = null;
-            if (base === null && who === 'crm') erp[f.name] = null;
-            if (base !== null && !names.has(f.name) && !sameValue(erp[f.name]!, b) && !sameValue(crm[f.name]!, b)) crm[f.name] = b;
+  return fc
+    .record({
+      kind: fc.constantFrom(...kinds),
+      base: recordArb(all),
+      times: modificationTimesArb(),
+      key,
+      noBase: fc.boolean(),
+    })
+    .chain(({ kind, base: fullBase, times, key: k, noBase }) => {
+      if (kind !== 'fields' || candidates.length === 0) {
+        const survivorKind = kind === 'fields' ? 'erp-deleted' : kind;
+        return sideArb(fullBase, all, survivorKind === 'erp-deleted' ? times.crm : times.erp)
+          .filter(
+            (s) =>
+              s.edit === 'edited' &&
+              all.some((f) => !sameValue(s.version?.fields[f.name] ?? null, fullBase[f.name] ?? null)),
+          )
+          .map(({ version }): Conflict => {
+            const tomb = (at: string): SideVersion => ({ fields: {}, modifiedAt: at, deleted: true });
+            return {
+              kind: survivorKind,
+              object,
+              key: k,
+              base: fullBase,
+              erp: survivorKind === 'erp-deleted' ? tomb(times.erp) : version!,
+              crm: survivorKind === 'crm-deleted' ? tomb(times.crm) : version!,
+              fields: [],
+            };
           });
-          conflicting.forEach((f, i) => {
-            const [e, c] = pairs[i]!;
-            erp[f.name] = e;
-            crm[f.name] = c;
-          });
-          // Recompute from the values, as the planner would: both changed and different.
-          const fields = all
-            .filter((f) => (f.direction ?? 'both') === 'both')
-            .map((f) => f.name)
-            .filter((n) => {
-              const b = base?.[n] ?? null;
-              return !sameValue(erp[n]!, b) && !sameValue(crm[n]!, b) && !sameValue(erp[n]!, crm[n]!);
-            })
-            .sort();
-          return {
-            kind: 'fields',
-            object,
-            key: k,
-            base,
-            erp: { fields: erp, modifiedAt: times.erp, deleted: false },
-            crm: { fields: crm, modifiedAt: times.crm, deleted: false },
-            fields,
-          };
+      }
+      const base = noBase ? null : fullBase;
+      return fc
+        .tuple(
+          fc.subarray(candidates, { minLength: 1 }),
+          ...all.map((f) => fc.tuple(fc.constantFrom('same', 'erp', 'crm'), fieldValueArb(f.type))),
+        )
+        .chain(([conflicting, ...others]) => {
+          const names = new Set(conflicting.map((f) => f.name));
+          return fc
+            .tuple(...conflicting.map((f) => conflictingPairArb(f.type, base?.[f.name] ?? null)))
+            .map((pairs): Conflict => {
+              const erp: Record<string, FieldValue> = {};
+              const crm: Record<string, FieldValue> = {};
+              all.forEach((f, i) => {
+                const b = base?.[f.name] ?? null;
+                const [who, value] = others[i]!;
+                // Without a base, a field present on one side only is a one-sided creation, never a conflict.
+                erp[f.name] =
+                  base === null ? (who === 'erp' ? value : who === 'same' ? b : null) : who === 'erp' ? value : b;
+                crm[f.name] =
+                  base === null ? (who === 'crm' ? value : who === 'same' ? b : null) : who === 'crm' ? value : b;
+                if (base === null && who === 'erp') crm[f.name] = null;
+                if (base === null && who === 'crm') erp[f.name] = null;
+                if (base !== null && !names.has(f.name) && !sameValue(erp[f.name]!, b) && !sameValue(crm[f.name]!, b))
+                  crm[f.name] = b;
+              });
+              conflicting.forEach((f, i) => {
+                const [e, c] = pairs[i]!;
+                erp[f.name] = e;
+                crm[f.name] = c;
+              });
+              // Recompute from the values, as the planner would: both changed and different.
+              const fields = all
+                .filter((f) => (f.direction ?? 'both') === 'both')
+                .map((f) => f.name)
+                .filter((n) => {
+                  const b = base?.[n] ?? null;
+                  return !sameValue(erp[n]!, b) && !sameValue(crm[n]!, b) && !sameValue(erp[n]!, crm[n]!);
+                })
+                .sort();
+              return {
+                kind: 'fields',
+                object,
+                key: k,
+                base,
+                erp: { fields: erp, modifiedAt: times.erp, deleted: false },
+                crm: { fields: crm, modifiedAt: times.crm, deleted: false },
+                fields,
+              };
+            });
         });
-      });
-  });
+    });
 }

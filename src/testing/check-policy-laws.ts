@@ -14,7 +14,15 @@ import {
   type ResolverSubject,
 } from './laws.js';
 
-export const LAW_NAMES = Object.freeze(['well-formed', 'deterministic', 'order-independent', 'idempotent', 'one-sided-edit', 'source-of-truth', 'latest-wins'] as const);
+export const LAW_NAMES = Object.freeze([
+  'well-formed',
+  'deterministic',
+  'order-independent',
+  'idempotent',
+  'one-sided-edit',
+  'source-of-truth',
+  'latest-wins',
+] as const);
 export type LawName = (typeof LAW_NAMES)[number];
 
 export interface CheckPolicyLawsOptions extends LawOptions {
@@ -66,7 +74,11 @@ export function checkPolicyLaws(subject: ResolverSubject, options: CheckPolicyLa
     ['one-sided-edit', () => oneSidedEditLaw(subject, options) as unknown as fc.IRawProperty<never>],
   ];
   const truth = options.sourceOfTruth;
-  if (truth) laws.push(['source-of-truth', () => sourceOfTruthLaw(subject, truth, options) as unknown as fc.IRawProperty<never>]);
+  if (truth)
+    laws.push([
+      'source-of-truth',
+      () => sourceOfTruthLaw(subject, truth, options) as unknown as fc.IRawProperty<never>,
+    ]);
   if (options.latestWins) {
     const clock = options.latestWins;
     laws.push(['latest-wins', () => latestWinsLaw(subject, clock, options) as unknown as fc.IRawProperty<never>]);
@@ -76,17 +88,37 @@ export function checkPolicyLaws(subject: ResolverSubject, options: CheckPolicyLa
     try {
       property = make();
     } catch (thrown) {
-      return { law, ok: false, runs: 0, seed, message: `could not build the law: ${thrown instanceof Error ? thrown.message : String(thrown)}` };
+      return {
+        law,
+        ok: false,
+        runs: 0,
+        seed,
+        message: `could not build the law: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
+      };
     }
     const details = fc.check(property, { numRuns: runs, seed }) as unknown as fc.RunDetails<unknown>;
     if (!details.failed) return { law, ok: true, runs: details.numRuns, seed };
     const error = details.errorInstance;
     if (error instanceof LawViolation) {
       const [first] = error.message.split('\n');
-      return { law, ok: false, runs: details.numRuns, seed, message: first ?? error.message, counterexample: error.table };
+      return {
+        law,
+        ok: false,
+        runs: details.numRuns,
+        seed,
+        message: first ?? error.message,
+        counterexample: error.table,
+      };
     }
     const message = error instanceof Error ? error.message : String(error);
-    return { law, ok: false, runs: details.numRuns, seed, message, counterexample: JSON.stringify(details.counterexample, null, 2) };
+    return {
+      law,
+      ok: false,
+      runs: details.numRuns,
+      seed,
+      message,
+      counterexample: JSON.stringify(details.counterexample, null, 2),
+    };
   });
 }
 

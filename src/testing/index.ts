@@ -30,6 +30,13 @@ export {
   type LawOptions,
   type ResolverSubject,
 } from './laws.js';
-export { LAW_NAMES, checkPolicyLaws, renderLawReports, type CheckPolicyLawsOptions, type LawName, type LawReport } from './check-policy-laws.js';
+export {
+  LAW_NAMES,
+  checkPolicyLaws,
+  renderLawReports,
+  type CheckPolicyLawsOptions,
+  type LawName,
+  type LawReport,
+} from './check-policy-laws.js';
 export { renderRecordTable, type RecordTableInput } from './record-table.js';
 export { sampleConflicts } from './sample-conflicts.js';

@@ -36,7 +36,14 @@ function instance(subject: ResolverSubject): ConflictResolver {
 }
 
 function conflictTable(conflict: Conflict, decisions?: readonly Decision[]): string {
-  return renderRecordTable({ object: conflict.object, key: conflict.key, base: conflict.base, erp: conflict.erp, crm: conflict.crm, ...(decisions ? { decisions } : {}) });
+  return renderRecordTable({
+    object: conflict.object,
+    key: conflict.key,
+    base: conflict.base,
+    erp: conflict.erp,
+    crm: conflict.crm,
+    ...(decisions ? { decisions } : {}),
+  });
 }
 
 function inputTable(input: RecordInput, plan?: RecordPlan): string {
@@ -55,7 +62,11 @@ function resolveOrFail(law: string, resolver: ConflictResolver, conflict: Confli
   try {
     return resolver.resolve(conflict);
   } catch (thrown) {
-    throw new LawViolation(law, `resolver '${resolver.name}' threw: ${thrown instanceof Error ? thrown.message : String(thrown)}`, conflictTable(conflict));
+    throw new LawViolation(
+      law,
+      `resolver '${resolver.name}' threw: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
+      conflictTable(conflict),
+    );
   }
 }
 
@@ -63,12 +74,22 @@ function planOrFail(law: string, input: RecordInput, resolver: ConflictResolver)
   try {
     return planRecord(input, resolver);
   } catch (thrown) {
-    throw new LawViolation(law, `planning failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`, inputTable(input));
+    throw new LawViolation(
+      law,
+      `planning failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
+      inputTable(input),
+    );
   }
 }
 
 function show(resolution: Resolution): string {
-  return resolution.decisions.map((d) => (d.kind === 'existence' ? `existence: ${d.take}` : `${d.field}: ${d.take}${d.take === 'value' ? ` ${JSON.stringify(d.value)}` : ''}`)).join(', ');
+  return resolution.decisions
+    .map((d) =>
+      d.kind === 'existence'
+        ? `existence: ${d.take}`
+        : `${d.field}: ${d.take}${d.take === 'value' ? ` ${JSON.stringify(d.value)}` : ''}`,
+    )
+    .join(', ');
 }
 
 /**
@@ -86,8 +107,11 @@ export function wellFormedLaw(subject: ResolverSubject, options: LawOptions = {}
     for (const d of r.decisions) if (!d.rule || !d.reason) fail('a decision without rule or reason');
     if (conflict.kind === 'fields') {
       const fields = r.decisions.map((d) => (d.kind === 'field' ? d.field : '*existence*')).sort();
-      if (!isDeepStrictEqual(fields, [...conflict.fields])) fail(`decisions cover [${fields.join(', ')}] but the conflicting fields are [${conflict.fields.join(', ')}]`);
-      for (const d of r.decisions) if (d.kind === 'field' && d.take === 'value' && !('value' in d)) fail(`take 'value' without a value for ${d.field}`);
+      if (!isDeepStrictEqual(fields, [...conflict.fields]))
+        fail(`decisions cover [${fields.join(', ')}] but the conflicting fields are [${conflict.fields.join(', ')}]`);
+      for (const d of r.decisions)
+        if (d.kind === 'field' && d.take === 'value' && !('value' in d))
+          fail(`take 'value' without a value for ${d.field}`);
     } else if (r.decisions.length !== 1 || r.decisions[0]?.kind !== 'existence') {
       fail('an existence conflict needs exactly one existence decision');
     }
@@ -95,15 +119,25 @@ export function wellFormedLaw(subject: ResolverSubject, options: LawOptions = {}
 }
 
 /** Deterministic: the same conflict gives the same resolution, twice, on a structural copy, and on a fresh instance. */
-export function deterministicLaw(subject: ResolverSubject, options: LawOptions = {}): fc.IPropertyWithHooks<[Conflict]> {
+export function deterministicLaw(
+  subject: ResolverSubject,
+  options: LawOptions = {},
+): fc.IPropertyWithHooks<[Conflict]> {
   const resolver = instance(subject);
   return fc.property(conflictArb(options), (conflict) => {
     const first = resolveOrFail('deterministic', resolver, conflict);
     const again = resolveOrFail('deterministic', resolver, structuredClone(conflict));
     const fresh = typeof subject === 'function' ? resolveOrFail('deterministic', subject(), conflict) : again;
-    for (const [label, other] of [['the same conflict again', again], ['a fresh instance', fresh]] as const) {
+    for (const [label, other] of [
+      ['the same conflict again', again],
+      ['a fresh instance', fresh],
+    ] as const) {
       if (!isDeepStrictEqual(first, other)) {
-        throw new LawViolation('deterministic', `first answer [${show(first)}], ${label} gave [${show(other)}]`, conflictTable(conflict, first.decisions));
+        throw new LawViolation(
+          'deterministic',
+          `first answer [${show(first)}], ${label} gave [${show(other)}]`,
+          conflictTable(conflict, first.decisions),
+        );
       }
     }
   });
@@ -113,15 +147,22 @@ export function deterministicLaw(subject: ResolverSubject, options: LawOptions =
  * Independent of arrival order: resolving a batch of conflicts in two orders gives the same answer per key.
  * Catches resolvers that remember earlier conflicts.
  */
-export function orderIndependentLaw(subject: ResolverSubject, options: LawOptions = {}): fc.IPropertyWithHooks<[Conflict[], number[]]> {
+export function orderIndependentLaw(
+  subject: ResolverSubject,
+  options: LawOptions = {},
+): fc.IPropertyWithHooks<[Conflict[], number[]]> {
   const shared = instance(subject);
-  const batch = fc.array(conflictArb(options), { minLength: 2, maxLength: 6 }).map((cs) => cs.map((c, i) => ({ ...c, key: `K${i + 1}` })));
+  const batch = fc
+    .array(conflictArb(options), { minLength: 2, maxLength: 6 })
+    .map((cs) => cs.map((c, i) => ({ ...c, key: `K${i + 1}` })));
   return fc.property(batch, fc.array(fc.nat(), { minLength: 6, maxLength: 6 }), (conflicts, weights) => {
     const order = conflicts.map((_, i) => i).sort((a, b) => (weights[a] ?? 0) - (weights[b] ?? 0) || b - a);
     const first = typeof subject === 'function' ? subject() : shared;
     const second = typeof subject === 'function' ? subject() : shared;
     const forward = new Map(conflicts.map((c) => [c.key, resolveOrFail('order-independent', first, c)]));
-    const reordered = new Map(order.map((i) => [conflicts[i]!.key, resolveOrFail('order-independent', second, conflicts[i]!)]));
+    const reordered = new Map(
+      order.map((i) => [conflicts[i]!.key, resolveOrFail('order-independent', second, conflicts[i]!)]),
+    );
     for (const c of conflicts) {
       const a = forward.get(c.key)!;
       const b = reordered.get(c.key)!;
@@ -140,11 +181,20 @@ export function orderIndependentLaw(subject: ResolverSubject, options: LawOption
 function settled(input: RecordInput, target: Fields | null): RecordInput {
   if (target === null) return { ...input, base: null, erp: null, crm: null };
   const at = input.erp?.modifiedAt ?? input.crm?.modifiedAt ?? '2024-01-01T00:00:00Z';
-  return { ...input, base: target, erp: { fields: target, modifiedAt: at, deleted: false }, crm: { fields: target, modifiedAt: at, deleted: false }, answer: null };
+  return {
+    ...input,
+    base: target,
+    erp: { fields: target, modifiedAt: at, deleted: false },
+    crm: { fields: target, modifiedAt: at, deleted: false },
+    answer: null,
+  };
 }
 
 /** Idempotent: once the plan is applied, planning again (base and both sides = target) writes nothing and asks nothing. */
-export function idempotentLaw(subject: ResolverSubject, options: LawOptions = {}): fc.IPropertyWithHooks<[RecordInput]> {
+export function idempotentLaw(
+  subject: ResolverSubject,
+  options: LawOptions = {},
+): fc.IPropertyWithHooks<[RecordInput]> {
   const resolver = instance(subject);
   return fc.property(recordInputArb(options), (input) => {
     const plan = planOrFail('idempotent', input, resolver);
@@ -161,10 +211,15 @@ export function idempotentLaw(subject: ResolverSubject, options: LawOptions = {}
 }
 
 /** A field edited on one side only is never overwritten: the plan keeps that side's value (two-way fields). */
-export function oneSidedEditLaw(subject: ResolverSubject, options: LawOptions = {}): fc.IPropertyWithHooks<[RecordInput]> {
+export function oneSidedEditLaw(
+  subject: ResolverSubject,
+  options: LawOptions = {},
+): fc.IPropertyWithHooks<[RecordInput]> {
   const resolver = instance(subject);
   const fields = options.fields ?? DEFAULT_FIELDS;
-  const both = recordInputArb(options).filter((i) => i.base !== null && !!i.erp && !i.erp.deleted && !!i.crm && !i.crm.deleted);
+  const both = recordInputArb(options).filter(
+    (i) => i.base !== null && !!i.erp && !i.erp.deleted && !!i.crm && !i.crm.deleted,
+  );
   return fc.property(both, (input) => {
     const plan = planOrFail('one-sided-edit', input, resolver);
     for (const f of fields) {
@@ -172,14 +227,22 @@ export function oneSidedEditLaw(subject: ResolverSubject, options: LawOptions = 
       const b = valueOf(input.base, f.name);
       const e = valueOf(input.erp!.fields, f.name);
       const c = valueOf(input.crm!.fields, f.name);
-      const editor: SystemId | undefined = !sameValue(e, b) && sameValue(c, b) ? 'erp' : sameValue(e, b) && !sameValue(c, b) ? 'crm' : undefined;
+      const editor: SystemId | undefined =
+        !sameValue(e, b) && sameValue(c, b) ? 'erp' : sameValue(e, b) && !sameValue(c, b) ? 'crm' : undefined;
       if (!editor) continue;
       const edited = editor === 'erp' ? e : c;
       const target = plan.target ? valueOf(plan.target, f.name) : null;
       const ownWrite = plan.writes[editor]?.fields;
-      const overwritten = !plan.target || !sameValue(target, edited) || (ownWrite !== undefined && f.name in ownWrite && !sameValue(ownWrite[f.name] ?? null, edited));
+      const overwritten =
+        !plan.target ||
+        !sameValue(target, edited) ||
+        (ownWrite !== undefined && f.name in ownWrite && !sameValue(ownWrite[f.name] ?? null, edited));
       if (overwritten) {
-        throw new LawViolation('one-sided-edit', `${f.name} was edited on ${editor} only (to ${JSON.stringify(edited)}) but the plan ends with ${JSON.stringify(target)}`, inputTable(input, plan));
+        throw new LawViolation(
+          'one-sided-edit',
+          `${f.name} was edited on ${editor} only (to ${JSON.stringify(edited)}) but the plan ends with ${JSON.stringify(target)}`,
+          inputTable(input, plan),
+        );
       }
     }
   });
@@ -197,11 +260,21 @@ export function sourceOfTruthLaw(
     for (const d of r.decisions) {
       if (d.kind === 'field') {
         const want = truth.fields?.[d.field] ?? truth.default;
-        if (d.take !== want) throw new LawViolation('source-of-truth', `${d.field} should come from ${want}, decided ${d.take}`, conflictTable(conflict, r.decisions));
+        if (d.take !== want)
+          throw new LawViolation(
+            'source-of-truth',
+            `${d.field} should come from ${want}, decided ${d.take}`,
+            conflictTable(conflict, r.decisions),
+          );
       } else {
         const deleter = conflict.kind === 'erp-deleted' ? 'erp' : 'crm';
         const want = deleter === truth.default ? 'delete' : 'keep';
-        if (d.take !== want) throw new LawViolation('source-of-truth', `${deleter} deleted; with ${truth.default} as the source of truth the answer is ${want}, decided ${d.take}`, conflictTable(conflict, r.decisions));
+        if (d.take !== want)
+          throw new LawViolation(
+            'source-of-truth',
+            `${deleter} deleted; with ${truth.default} as the source of truth the answer is ${want}, decided ${d.take}`,
+            conflictTable(conflict, r.decisions),
+          );
       }
     }
   });
@@ -211,15 +284,29 @@ export function sourceOfTruthLaw(
  * Latest wins: every field goes to the side whose own clock says it edited later (known skew removed, ties to
  * `tie`); a delete wins only when it is the later edit. The arbitraries offset each side's clock.
  */
-export function latestWinsLaw(subject: ResolverSubject, clock: LatestWinsOptions = {}, options: LawOptions = {}): fc.IPropertyWithHooks<[Conflict]> {
+export function latestWinsLaw(
+  subject: ResolverSubject,
+  clock: LatestWinsOptions = {},
+  options: LawOptions = {},
+): fc.IPropertyWithHooks<[Conflict]> {
   const resolver = instance(subject);
   return fc.property(conflictArb(options), (conflict) => {
     const r = resolveOrFail('latest-wins', resolver, conflict);
     const later = laterSide(conflict.erp.modifiedAt, conflict.crm.modifiedAt, clock);
     if (!later) return;
     for (const d of r.decisions) {
-      const want = d.kind === 'field' ? later.side : later.side === (conflict.kind === 'erp-deleted' ? 'erp' : 'crm') ? 'delete' : 'keep';
-      if (d.take !== want) throw new LawViolation('latest-wins', `${d.kind === 'field' ? d.field : 'existence'} should be ${want} because ${later.reason}; decided ${d.take}`, conflictTable(conflict, r.decisions));
+      const want =
+        d.kind === 'field'
+          ? later.side
+          : later.side === (conflict.kind === 'erp-deleted' ? 'erp' : 'crm')
+            ? 'delete'
+            : 'keep';
+      if (d.take !== want)
+        throw new LawViolation(
+          'latest-wins',
+          `${d.kind === 'field' ? d.field : 'existence'} should be ${want} because ${later.reason}; decided ${d.take}`,
+          conflictTable(conflict, r.decisions),
+        );
     }
   });
 }

@@ -103,11 +103,18 @@ const MAX_PAGES = 200;
  * connectorContract('postgres (pglite)', () => makePostgresFixture(lite), { knownGaps: { 'list-keys-keyless': 'why' } })
  * ```
  */
-export function connectorContract(name: string, makeFixture: () => Promise<ConnectorFixture>, options: { readonly knownGaps?: KnownGaps } = {}): void {
+export function connectorContract(
+  name: string,
+  makeFixture: () => Promise<ConnectorFixture>,
+  options: { readonly knownGaps?: KnownGaps } = {},
+): void {
   const gaps = options.knownGaps ?? {};
   /** `it`, or `it.fails` for a check the connector is known to break (the reason is in `knownGaps`). */
   const check = (id: ContractCheck, title: string, fn: (ctx: TestContext) => Promise<void>): void => {
-    (gaps[id] === undefined ? it : it.fails)(`${title}${gaps[id] === undefined ? '' : ` [known gap: ${gaps[id]}]`}`, fn);
+    (gaps[id] === undefined ? it : it.fails)(
+      `${title}${gaps[id] === undefined ? '' : ` [known gap: ${gaps[id]}]`}`,
+      fn,
+    );
   };
 
   describe(`connector contract: ${name}`, () => {
@@ -128,26 +135,30 @@ export function connectorContract(name: string, makeFixture: () => Promise<Conne
       return out;
     };
 
-    check('full-read', 'readChanges(stream, undefined) returns every live record once, typed, in pages of at most batchSize, watermarks non-decreasing', async () => {
-      const rows = [1, 2, 3, 4, 5].map((i) => ({ key: `K-${i}`, fields: sample(i) }));
-      const ids = new Map<string, string>();
-      for (const row of rows) ids.set(await fx.insert(row.key, row.fields), row.key);
+    check(
+      'full-read',
+      'readChanges(stream, undefined) returns every live record once, typed, in pages of at most batchSize, watermarks non-decreasing',
+      async () => {
+        const rows = [1, 2, 3, 4, 5].map((i) => ({ key: `K-${i}`, fields: sample(i) }));
+        const ids = new Map<string, string>();
+        for (const row of rows) ids.set(await fx.insert(row.key, row.fields), row.key);
 
-      const { batches, records } = await read(fx, undefined, 2);
-      expect(batches.length).toBeGreaterThanOrEqual(3);
-      for (const batch of batches) expect(batch.records.length).toBeLessThanOrEqual(2);
-      expectNonDecreasing(batches, undefined);
-      expect(records.map((r) => r.nativeId).sort()).toEqual([...ids.keys()].sort());
-      for (const record of records) {
-        const key = ids.get(record.nativeId);
-        expect(record.key).toBe(key);
-        expect(record.deleted).toBe(false);
-        expectInstant(record.modifiedAt);
-        expect(Object.keys(record.fields).sort()).toEqual([...fx.stream.fields].sort());
-        expect(record.fields).toEqual(rows.find((r) => r.key === key)?.fields);
-        expectTyped(fx.fields, record.fields);
-      }
-    });
+        const { batches, records } = await read(fx, undefined, 2);
+        expect(batches.length).toBeGreaterThanOrEqual(3);
+        for (const batch of batches) expect(batch.records.length).toBeLessThanOrEqual(2);
+        expectNonDecreasing(batches, undefined);
+        expect(records.map((r) => r.nativeId).sort()).toEqual([...ids.keys()].sort());
+        for (const record of records) {
+          const key = ids.get(record.nativeId);
+          expect(record.key).toBe(key);
+          expect(record.deleted).toBe(false);
+          expectInstant(record.modifiedAt);
+          expect(Object.keys(record.fields).sort()).toEqual([...fx.stream.fields].sort());
+          expect(record.fields).toEqual(rows.find((r) => r.key === key)?.fields);
+          expectTyped(fx.fields, record.fields);
+        }
+      },
+    );
 
     check('reread', 'reading again from the last watermark returns nothing new (re-reads are identical)', async () => {
       for (const i of [1, 2, 3]) await fx.insert(`K-${i}`, sample(i));
@@ -159,51 +170,62 @@ export function connectorContract(name: string, makeFixture: () => Promise<Conne
       for (const record of again.records) expect(record).toEqual(seen.get(record.nativeId));
     });
 
-    check('change-after-watermark', 'a record changed or created after a read is returned by a read from that watermark', async () => {
-      // Within one clock tick on purpose: a cursor that cannot tell the change from what it already read skips it.
-      await fx.startOfClockTick?.();
-      const a = await fx.insert('K-a', sample(1));
-      const b = await fx.insert('K-b', sample(2));
-      const first = await read(fx, undefined);
-      expect(first.records.map((r) => r.nativeId).sort()).toEqual([a, b].sort());
-      const changed = { [fx.fields.text]: 'Changed after the read', [fx.fields.number]: 7.5 };
-      await fx.update(a, changed);
-      const c = await fx.insert('K-c', sample(3));
+    check(
+      'change-after-watermark',
+      'a record changed or created after a read is returned by a read from that watermark',
+      async () => {
+        // Within one clock tick on purpose: a cursor that cannot tell the change from what it already read skips it.
+        await fx.startOfClockTick?.();
+        const a = await fx.insert('K-a', sample(1));
+        const b = await fx.insert('K-b', sample(2));
+        const first = await read(fx, undefined);
+        expect(first.records.map((r) => r.nativeId).sort()).toEqual([a, b].sort());
+        const changed = { [fx.fields.text]: 'Changed after the read', [fx.fields.number]: 7.5 };
+        await fx.update(a, changed);
+        const c = await fx.insert('K-c', sample(3));
 
-      const next = await read(fx, first.watermark);
-      expectNonDecreasing(next.batches, first.watermark);
-      const gotA = next.records.filter((r) => r.nativeId === a);
-      expect(gotA.length, 'the changed record is returned').toBeGreaterThanOrEqual(1);
-      expect(gotA.at(-1)?.fields).toEqual({ ...sample(1), ...changed });
-      expect(next.records.filter((r) => r.nativeId === c).at(-1)?.fields).toEqual(sample(3));
-      const before = first.records.find((r) => r.nativeId === b);
-      for (const r of next.records.filter((r) => r.nativeId === b)) expect(r).toEqual(before);
-    });
+        const next = await read(fx, first.watermark);
+        expectNonDecreasing(next.batches, first.watermark);
+        const gotA = next.records.filter((r) => r.nativeId === a);
+        expect(gotA.length, 'the changed record is returned').toBeGreaterThanOrEqual(1);
+        expect(gotA.at(-1)?.fields).toEqual({ ...sample(1), ...changed });
+        expect(next.records.filter((r) => r.nativeId === c).at(-1)?.fields).toEqual(sample(3));
+        const before = first.records.find((r) => r.nativeId === b);
+        for (const r of next.records.filter((r) => r.nativeId === b)) expect(r).toEqual(before);
+      },
+    );
 
-    check('same-time-across-pages', 'records sharing one modification time are all returned across pages, also when a read resumes from any page', async () => {
-      await fx.insert('K-0', sample(0));
-      const start = (await read(fx, undefined)).watermark;
-      await fx.startOfClockTick?.();
-      const rows = [1, 2, 3, 4, 5, 6, 7].map((i) => ({ key: `K-${i}`, fields: sample(i) }));
-      const ids = await fx.insertSameTime(rows);
-      expect(new Set(ids).size).toBe(rows.length);
+    check(
+      'same-time-across-pages',
+      'records sharing one modification time are all returned across pages, also when a read resumes from any page',
+      async () => {
+        await fx.insert('K-0', sample(0));
+        const start = (await read(fx, undefined)).watermark;
+        await fx.startOfClockTick?.();
+        const rows = [1, 2, 3, 4, 5, 6, 7].map((i) => ({ key: `K-${i}`, fields: sample(i) }));
+        const ids = await fx.insertSameTime(rows);
+        expect(new Set(ids).size).toBe(rows.length);
 
-      const { batches, records } = await read(fx, start, 2);
-      expectNonDecreasing(batches, start);
-      const wanted = new Set(ids);
-      const sameTime = records.filter((r) => wanted.has(r.nativeId));
-      expect(new Set(sameTime.map((r) => r.nativeId))).toEqual(wanted);
-      expect(new Set(sameTime.map((r) => r.modifiedAt)).size, 'the fixture made them share one modification time').toBe(1);
-      // A process that stops after any page and resumes from that page's watermark must still get all of them.
-      const before = new Set<string>();
-      for (const batch of batches) {
-        for (const r of batch.records) before.add(r.nativeId);
-        const rest = await read(fx, batch.watermark, 2);
-        expectNonDecreasing(rest.batches, batch.watermark);
-        const union = new Set([...before, ...rest.records.map((r) => r.nativeId)]);
-        for (const id of ids) expect(union.has(id), `${id} skipped when resuming after a page`).toBe(true);
-      }
-    });
+        const { batches, records } = await read(fx, start, 2);
+        expectNonDecreasing(batches, start);
+        const wanted = new Set(ids);
+        const sameTime = records.filter((r) => wanted.has(r.nativeId));
+        expect(new Set(sameTime.map((r) => r.nativeId))).toEqual(wanted);
+        expect(
+          new Set(sameTime.map((r) => r.modifiedAt)).size,
+          'the fixture made them share one modification time',
+        ).toBe(1);
+        // A process that stops after any page and resumes from that page's watermark must still get all of them.
+        const before = new Set<string>();
+        for (const batch of batches) {
+          for (const r of batch.records) before.add(r.nativeId);
+          const rest = await read(fx, batch.watermark, 2);
+          expectNonDecreasing(rest.batches, batch.watermark);
+          const union = new Set([...before, ...rest.records.map((r) => r.nativeId)]);
+          for (const id of ids) expect(union.has(id), `${id} skipped when resuming after a page`).toBe(true);
+        }
+      },
+    );
 
     check('keyless-record', "a record created without a key comes back with key ''", async () => {
       const id = await fx.insert('', sample(4));
@@ -214,24 +236,28 @@ export function connectorContract(name: string, makeFixture: () => Promise<Conne
       expect(got[0]?.fields).toEqual(sample(4));
     });
 
-    check('tombstone', 'when reportsDeletes: a deleted record comes back as a tombstone from a read after its deletion', async (ctx) => {
-      if (!fx.connector.capabilities.reportsDeletes) return ctx.skip();
-      await fx.startOfClockTick?.(); // the delete lands in the tick of the read's watermark
-      const a = await fx.insert('K-a', sample(1));
-      const b = await fx.insert('K-b', sample(2));
-      const first = await read(fx, undefined);
-      await fx.delete(a);
-      const next = await read(fx, first.watermark);
-      const tombstones = next.records.filter((r) => r.nativeId === a);
-      expect(tombstones.length).toBeGreaterThanOrEqual(1);
-      expect(tombstones.at(-1)?.deleted).toBe(true);
-      expect(tombstones.at(-1)?.key).toBe('K-a');
-      expectInstant(tombstones.at(-1)?.modifiedAt ?? '');
-      for (const r of next.records.filter((r) => r.nativeId === b)) expect(r.deleted).toBe(false);
-      // A full read never shows the deleted record as live.
-      const full = await read(fx, undefined);
-      for (const r of full.records.filter((r) => r.nativeId === a)) expect(r.deleted).toBe(true);
-    });
+    check(
+      'tombstone',
+      'when reportsDeletes: a deleted record comes back as a tombstone from a read after its deletion',
+      async (ctx) => {
+        if (!fx.connector.capabilities.reportsDeletes) return ctx.skip();
+        await fx.startOfClockTick?.(); // the delete lands in the tick of the read's watermark
+        const a = await fx.insert('K-a', sample(1));
+        const b = await fx.insert('K-b', sample(2));
+        const first = await read(fx, undefined);
+        await fx.delete(a);
+        const next = await read(fx, first.watermark);
+        const tombstones = next.records.filter((r) => r.nativeId === a);
+        expect(tombstones.length).toBeGreaterThanOrEqual(1);
+        expect(tombstones.at(-1)?.deleted).toBe(true);
+        expect(tombstones.at(-1)?.key).toBe('K-a');
+        expectInstant(tombstones.at(-1)?.modifiedAt ?? '');
+        for (const r of next.records.filter((r) => r.nativeId === b)) expect(r.deleted).toBe(false);
+        // A full read never shows the deleted record as live.
+        const full = await read(fx, undefined);
+        for (const r of full.records.filter((r) => r.nativeId === a)) expect(r.deleted).toBe(true);
+      },
+    );
 
     check('list-keys', 'when supportsKeyListing: listKeys lists exactly the live keyed records', async (ctx) => {
       const source = fx.connector.createSource();
@@ -244,7 +270,9 @@ export function connectorContract(name: string, makeFixture: () => Promise<Conne
       const entries = await listKeys(fx);
       const keyed = entries.filter((e) => e.key !== '');
       expect(new Set(keyed.map((e) => e.key)).size, 'each key once').toBe(keyed.length);
-      expect(Object.fromEntries(keyed.map((e) => [e.key, e.nativeId]))).toEqual(Object.fromEntries([...ids].filter(([k]) => k !== 'K-2')));
+      expect(Object.fromEntries(keyed.map((e) => [e.key, e.nativeId]))).toEqual(
+        Object.fromEntries([...ids].filter(([k]) => k !== 'K-2')),
+      );
       // Entries without a key (see the next check) may only name the record that has none.
       for (const e of entries.filter((e) => e.key === '')) expect(e.nativeId).toBe(keyless);
     });
@@ -253,55 +281,75 @@ export function connectorContract(name: string, makeFixture: () => Promise<Conne
     // stages a tombstone for every known key the listing did not return: a live record whose key was never written
     // back (the write-back was refused) must therefore be listed, with key '', or a full sync takes it for deleted
     // (and, the other side still having it, plans to create it again on this side: a duplicate).
-    check('list-keys-keyless', "when supportsKeyListing: listKeys also lists live records without a key, with key ''", async (ctx) => {
-      if (!fx.connector.capabilities.supportsKeyListing) return ctx.skip();
-      await fx.insert('K-1', sample(1));
-      const keyless = await fx.insert('', sample(2));
-      const entries = await listKeys(fx);
-      expect(entries.filter((e) => e.key === '')).toEqual([{ key: '', nativeId: keyless }]);
-    });
+    check(
+      'list-keys-keyless',
+      "when supportsKeyListing: listKeys also lists live records without a key, with key ''",
+      async (ctx) => {
+        if (!fx.connector.capabilities.supportsKeyListing) return ctx.skip();
+        await fx.insert('K-1', sample(1));
+        const keyless = await fx.insert('', sample(2));
+        const entries = await listKeys(fx);
+        expect(entries.filter((e) => e.key === '')).toEqual([{ key: '', nativeId: keyless }]);
+      },
+    );
 
-    check('idempotent-upsert', 'writing the same batch twice creates no duplicate: created, then updated, one result per record', async () => {
-      const batch: OutboundRecord[] = [1, 2, 3].map((i) => ({ key: `W-${i}`, op: 'upsert', fields: sample(i) }));
-      const first = await write(fx, [batch]);
-      expectStatuses(first, Object.fromEntries(batch.map((r) => [r.key, 'created'])));
-      const second = await write(fx, [batch]);
-      expectStatuses(second, Object.fromEntries(batch.map((r) => [r.key, 'updated'])));
-      for (const r of second) {
-        const created = first.find((f) => f.key === r.key);
-        if (r.nativeId !== undefined && created?.nativeId !== undefined) expect(r.nativeId).toBe(created.nativeId);
-      }
-      const live = (await read(fx, undefined)).records.filter((r) => !r.deleted);
-      expect(live.map((r) => r.key).sort()).toEqual(['W-1', 'W-2', 'W-3']);
-    });
+    check(
+      'idempotent-upsert',
+      'writing the same batch twice creates no duplicate: created, then updated, one result per record',
+      async () => {
+        const batch: OutboundRecord[] = [1, 2, 3].map((i) => ({ key: `W-${i}`, op: 'upsert', fields: sample(i) }));
+        const first = await write(fx, [batch]);
+        expectStatuses(first, Object.fromEntries(batch.map((r) => [r.key, 'created'])));
+        const second = await write(fx, [batch]);
+        expectStatuses(second, Object.fromEntries(batch.map((r) => [r.key, 'updated'])));
+        for (const r of second) {
+          const created = first.find((f) => f.key === r.key);
+          if (r.nativeId !== undefined && created?.nativeId !== undefined) expect(r.nativeId).toBe(created.nativeId);
+        }
+        const live = (await read(fx, undefined)).records.filter((r) => !r.deleted);
+        expect(live.map((r) => r.key).sort()).toEqual(['W-1', 'W-2', 'W-3']);
+      },
+    );
 
     check('adopt-by-native-id', 'an upsert with nativeId sets the key on a record created without one', async () => {
       const id = await fx.insert('', sample(1));
-      const results = await write(fx, [[{ key: 'W-adopted', nativeId: id, op: 'upsert', fields: { [fx.fields.text]: 'Adopted' } }]]);
+      const results = await write(fx, [
+        [{ key: 'W-adopted', nativeId: id, op: 'upsert', fields: { [fx.fields.text]: 'Adopted' } }],
+      ]);
       expect(results).toHaveLength(1);
       expect(results[0]).toMatchObject({ key: 'W-adopted', status: 'updated' });
       const { records } = await read(fx, undefined);
       const live = records.filter((r) => !r.deleted);
       expect(live).toHaveLength(1);
-      expect(live[0]).toMatchObject({ nativeId: id, key: 'W-adopted', fields: { ...sample(1), [fx.fields.text]: 'Adopted' } });
+      expect(live[0]).toMatchObject({
+        nativeId: id,
+        key: 'W-adopted',
+        fields: { ...sample(1), [fx.fields.text]: 'Adopted' },
+      });
     });
 
-    check('delete', 'a delete by nativeId (and one by key) removes the record: deleted results, gone from reads and key listings', async () => {
-      const a = await fx.insert('K-a', sample(1));
-      const b = await fx.insert('K-b', sample(2));
-      const c = await fx.insert('K-c', sample(3));
-      const results = await write(fx, [[
-        { key: 'K-a', nativeId: a, op: 'delete', fields: {} },
-        { key: 'K-b', op: 'delete', fields: {} },
-      ]]);
-      expectStatuses(results, { 'K-a': 'deleted', 'K-b': 'deleted' });
-      const live = (await read(fx, undefined)).records.filter((r) => !r.deleted);
-      expect(live.map((r) => r.nativeId)).toEqual([c]);
-      if (fx.connector.capabilities.supportsKeyListing) {
-        expect((await listKeys(fx)).map((e) => e.nativeId)).toEqual([c]);
-      }
-      expect(b).not.toBe(c);
-    });
+    check(
+      'delete',
+      'a delete by nativeId (and one by key) removes the record: deleted results, gone from reads and key listings',
+      async () => {
+        const a = await fx.insert('K-a', sample(1));
+        const b = await fx.insert('K-b', sample(2));
+        const c = await fx.insert('K-c', sample(3));
+        const results = await write(fx, [
+          [
+            { key: 'K-a', nativeId: a, op: 'delete', fields: {} },
+            { key: 'K-b', op: 'delete', fields: {} },
+          ],
+        ]);
+        expectStatuses(results, { 'K-a': 'deleted', 'K-b': 'deleted' });
+        const live = (await read(fx, undefined)).records.filter((r) => !r.deleted);
+        expect(live.map((r) => r.nativeId)).toEqual([c]);
+        if (fx.connector.capabilities.supportsKeyListing) {
+          expect((await listKeys(fx)).map((e) => e.nativeId)).toEqual([c]);
+        }
+        expect(b).not.toBe(c);
+      },
+    );
 
     check('delete-retry', 'a retried delete (the record is already gone) is deleted again, not rejected', async () => {
       const a = await fx.insert('K-a', sample(1));
@@ -313,15 +361,19 @@ export function connectorContract(name: string, makeFixture: () => Promise<Conne
       expectStatuses(await write(fx, [deletes]), { 'K-a': 'deleted', 'K-b': 'deleted' });
       // A process that died before recording the results sends the same deletes again.
       expectStatuses(await write(fx, [deletes]), { 'K-a': 'deleted', 'K-b': 'deleted' });
-      expect((await read(fx, undefined)).records.filter((r) => !r.deleted && (r.nativeId === a || r.nativeId === b))).toEqual([]);
+      expect(
+        (await read(fx, undefined)).records.filter((r) => !r.deleted && (r.nativeId === a || r.nativeId === b)),
+      ).toEqual([]);
     });
 
     check('reject', 'a refused record is a rejected result with a reason and does not stop the others', async () => {
-      const results = await write(fx, [[
-        { key: 'W-1', op: 'upsert', fields: sample(1) },
-        { key: 'W-bad', op: 'upsert', fields: { ...sample(2), ...fx.refused } },
-        { key: 'W-3', op: 'upsert', fields: sample(3) },
-      ]]);
+      const results = await write(fx, [
+        [
+          { key: 'W-1', op: 'upsert', fields: sample(1) },
+          { key: 'W-bad', op: 'upsert', fields: { ...sample(2), ...fx.refused } },
+          { key: 'W-3', op: 'upsert', fields: sample(3) },
+        ],
+      ]);
       expectStatuses(results, { 'W-1': 'created', 'W-bad': 'rejected', 'W-3': 'created' });
       const bad = results.find((r) => r.key === 'W-bad');
       expect(bad?.reason).toBeTypeOf('string');
@@ -330,27 +382,40 @@ export function connectorContract(name: string, makeFixture: () => Promise<Conne
       expect(live.map((r) => r.key).sort()).toEqual(['W-1', 'W-3']);
     });
 
-    check('opaque-keys', 'keys and text are opaque: quotes, commas, backslashes, newlines and non-ASCII survive write, read and delete by key', async () => {
-      const keys = [`O'Brien, "Ltd"`, 'back\\slash;semi', 'zoë-日本-1', '  spaced  '];
-      const text = 'line one\nline "two", \'three\' é';
-      const records: OutboundRecord[] = keys.map((key, i) => ({ key, op: 'upsert', fields: { ...sample(i), [fx.fields.text]: text } }));
-      expectStatuses(await write(fx, [records]), Object.fromEntries(keys.map((k) => [k, 'created'])));
-      const read1 = (await read(fx, undefined)).records;
-      expect(read1.map((r) => r.key).sort()).toEqual([...keys].sort());
-      for (const r of read1) expect(r.fields[fx.fields.text]).toBe(text);
-      expectStatuses(await write(fx, [keys.map((key) => ({ key, op: 'delete' as const, fields: {} }))]), Object.fromEntries(keys.map((k) => [k, 'deleted'])));
-      expect((await read(fx, undefined)).records.filter((r) => !r.deleted)).toEqual([]);
-    });
+    check(
+      'opaque-keys',
+      'keys and text are opaque: quotes, commas, backslashes, newlines and non-ASCII survive write, read and delete by key',
+      async () => {
+        const keys = [`O'Brien, "Ltd"`, 'back\\slash;semi', 'zoë-日本-1', '  spaced  '];
+        const text = 'line one\nline "two", \'three\' é';
+        const records: OutboundRecord[] = keys.map((key, i) => ({
+          key,
+          op: 'upsert',
+          fields: { ...sample(i), [fx.fields.text]: text },
+        }));
+        expectStatuses(await write(fx, [records]), Object.fromEntries(keys.map((k) => [k, 'created'])));
+        const read1 = (await read(fx, undefined)).records;
+        expect(read1.map((r) => r.key).sort()).toEqual([...keys].sort());
+        for (const r of read1) expect(r.fields[fx.fields.text]).toBe(text);
+        expectStatuses(
+          await write(fx, [keys.map((key) => ({ key, op: 'delete' as const, fields: {} }))]),
+          Object.fromEntries(keys.map((k) => [k, 'deleted'])),
+        );
+        expect((await read(fx, undefined)).records.filter((r) => !r.deleted)).toEqual([]);
+      },
+    );
 
     check('null-and-absent', 'null sets null and an absent field is left alone', async () => {
       const f = fx.fields;
       await write(fx, [[1, 2, 3].map((i) => ({ key: `W-${i}`, op: 'upsert' as const, fields: sample(i) }))]);
       // One batch, three different sets of present fields.
-      const results = await write(fx, [[
-        { key: 'W-1', op: 'upsert', fields: { [f.number]: null } },
-        { key: 'W-2', op: 'upsert', fields: { [f.text]: 'Only the text' } },
-        { key: 'W-3', op: 'upsert', fields: {} },
-      ]]);
+      const results = await write(fx, [
+        [
+          { key: 'W-1', op: 'upsert', fields: { [f.number]: null } },
+          { key: 'W-2', op: 'upsert', fields: { [f.text]: 'Only the text' } },
+          { key: 'W-3', op: 'upsert', fields: {} },
+        ],
+      ]);
       expectStatuses(results, { 'W-1': 'updated', 'W-2': 'updated', 'W-3': 'updated' });
       const byKey = new Map((await read(fx, undefined)).records.map((r) => [r.key, r.fields]));
       expect(byKey.get('W-1')).toEqual({ ...sample(1), [f.number]: null });
@@ -358,40 +423,51 @@ export function connectorContract(name: string, makeFixture: () => Promise<Conne
       expect(byKey.get('W-3')).toEqual(sample(3));
     });
 
-    check('read-back', 'what a sink wrote is returned by the next read with the same values (echoes can be recognised)', async () => {
-      await fx.startOfClockTick?.(); // the writes land in the tick of the reads' watermarks
-      await fx.insert('K-0', sample(0));
-      const start = (await read(fx, undefined)).watermark;
-      const created: OutboundRecord[] = [1, 2].map((i) => ({ key: `W-${i}`, op: 'upsert', fields: sample(i, `Written ${i}`) }));
-      const createdResults = await write(fx, [created]);
-      const echo = await read(fx, start);
-      expectNonDecreasing(echo.batches, start);
-      const full = await read(fx, undefined);
-      for (const w of created) {
-        // The incremental read carries the echo (or, for a source that suppresses own writes, nothing of it); a full
-        // read always returns what was written, typed as written.
-        const echoed = echo.records.filter((r) => r.key === w.key);
-        if (fx.suppressesOwnWrites === true) expect(echoed, `${w.key} must not come back as a change`).toEqual([]);
-        else expect(echoed.length, `${w.key} read back`).toBeGreaterThanOrEqual(1);
-        const versions = [full.records.find((r) => r.key === w.key), ...(fx.suppressesOwnWrites === true ? [] : [echoed.at(-1)])];
-        for (const got of versions) {
-          expect(got, `${w.key} in a full read`).toBeDefined();
-          expect(got?.fields).toEqual(w.fields);
-          expect(got?.deleted).toBe(false);
-          const nativeId = createdResults.find((r) => r.key === w.key)?.nativeId;
-          if (nativeId !== undefined) expect(got?.nativeId).toBe(nativeId);
+    check(
+      'read-back',
+      'what a sink wrote is returned by the next read with the same values (echoes can be recognised)',
+      async () => {
+        await fx.startOfClockTick?.(); // the writes land in the tick of the reads' watermarks
+        await fx.insert('K-0', sample(0));
+        const start = (await read(fx, undefined)).watermark;
+        const created: OutboundRecord[] = [1, 2].map((i) => ({
+          key: `W-${i}`,
+          op: 'upsert',
+          fields: sample(i, `Written ${i}`),
+        }));
+        const createdResults = await write(fx, [created]);
+        const echo = await read(fx, start);
+        expectNonDecreasing(echo.batches, start);
+        const full = await read(fx, undefined);
+        for (const w of created) {
+          // The incremental read carries the echo (or, for a source that suppresses own writes, nothing of it); a full
+          // read always returns what was written, typed as written.
+          const echoed = echo.records.filter((r) => r.key === w.key);
+          if (fx.suppressesOwnWrites === true) expect(echoed, `${w.key} must not come back as a change`).toEqual([]);
+          else expect(echoed.length, `${w.key} read back`).toBeGreaterThanOrEqual(1);
+          const versions = [
+            full.records.find((r) => r.key === w.key),
+            ...(fx.suppressesOwnWrites === true ? [] : [echoed.at(-1)]),
+          ];
+          for (const got of versions) {
+            expect(got, `${w.key} in a full read`).toBeDefined();
+            expect(got?.fields).toEqual(w.fields);
+            expect(got?.deleted).toBe(false);
+            const nativeId = createdResults.find((r) => r.key === w.key)?.nativeId;
+            if (nativeId !== undefined) expect(got?.nativeId).toBe(nativeId);
+          }
         }
-      }
-      // An update's echo carries the merged state, typed as a read would type it.
-      const update: OutboundRecord = { key: 'W-1', op: 'upsert', fields: { [fx.fields.number]: 42.5 } };
-      await write(fx, [[update]]);
-      const merged = { ...sample(1, 'Written 1'), [fx.fields.number]: 42.5 };
-      const next = await read(fx, echo.watermark);
-      const updated = next.records.filter((r) => r.key === 'W-1');
-      if (fx.suppressesOwnWrites === true) expect(updated).toEqual([]);
-      else expect(updated.at(-1)?.fields).toEqual(merged);
-      expect((await read(fx, undefined)).records.find((r) => r.key === 'W-1')?.fields).toEqual(merged);
-    });
+        // An update's echo carries the merged state, typed as a read would type it.
+        const update: OutboundRecord = { key: 'W-1', op: 'upsert', fields: { [fx.fields.number]: 42.5 } };
+        await write(fx, [[update]]);
+        const merged = { ...sample(1, 'Written 1'), [fx.fields.number]: 42.5 };
+        const next = await read(fx, echo.watermark);
+        const updated = next.records.filter((r) => r.key === 'W-1');
+        if (fx.suppressesOwnWrites === true) expect(updated).toEqual([]);
+        else expect(updated.at(-1)?.fields).toEqual(merged);
+        expect((await read(fx, undefined)).records.find((r) => r.key === 'W-1')?.fields).toEqual(merged);
+      },
+    );
 
     check('resume-empty', 'resume with an empty ledger yields nothing', async () => {
       const ledger = new MemoryJobLedger();
@@ -415,7 +491,9 @@ export async function read(
   batchSize?: number,
 ): Promise<{ batches: ChangeBatch[]; records: NativeRecord[]; watermark: Watermark | undefined }> {
   const batches: ChangeBatch[] = [];
-  for await (const batch of fx.connector.createSource().readChanges(fx.stream, since, batchSize === undefined ? {} : { batchSize })) {
+  for await (const batch of fx.connector
+    .createSource()
+    .readChanges(fx.stream, since, batchSize === undefined ? {} : { batchSize })) {
     batches.push(batch);
     if (batches.length > MAX_PAGES) throw new Error(`readChanges yielded more than ${MAX_PAGES} pages`);
   }
@@ -423,7 +501,10 @@ export async function read(
 }
 
 /** Writes the batches through one Sink.write call and collects every result; the ledger must end with no open job. */
-export async function write(fx: ConnectorFixture, batches: readonly (readonly OutboundRecord[])[]): Promise<WriteResult[]> {
+export async function write(
+  fx: ConnectorFixture,
+  batches: readonly (readonly OutboundRecord[])[],
+): Promise<WriteResult[]> {
   const ledger = new MemoryJobLedger();
   async function* gen(): AsyncGenerator<readonly OutboundRecord[]> {
     yield* batches;
@@ -461,7 +542,8 @@ function statusByKey(results: readonly WriteResult[]): Record<string, string> {
 function expectNonDecreasing(batches: readonly ChangeBatch[], since: Watermark | undefined): void {
   let previous = since;
   for (const batch of batches) {
-    if (previous !== undefined) expect(compareWatermarks(batch.watermark, previous), 'watermark went back').toBeGreaterThanOrEqual(0);
+    if (previous !== undefined)
+      expect(compareWatermarks(batch.watermark, previous), 'watermark went back').toBeGreaterThanOrEqual(0);
     previous = batch.watermark;
   }
 }

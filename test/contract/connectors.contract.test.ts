@@ -18,12 +18,21 @@ import { connectorContract, type ConnectorFixture, type UserRow } from './connec
 
 connectorContract('memory', async () => {
   const data = new MemorySystem();
-  const stream: StreamRef = { name: 'widget', entity: 'widgets', keyField: 'ext_id', fields: ['title', 'amount', 'active', 'born'], options: {} };
+  const stream: StreamRef = {
+    name: 'widget',
+    entity: 'widgets',
+    keyField: 'ext_id',
+    fields: ['title', 'amount', 'active', 'born'],
+    options: {},
+  };
   const connector = new MemoryConnector({
     system: 'erp',
     data,
     // The "system" refuses what a real one would: a title longer than its 40-character column.
-    reject: (_s, r) => (typeof r.fields['title'] === 'string' && r.fields['title'].length > 40 ? 'title: at most 40 characters' : undefined),
+    reject: (_s, r) =>
+      typeof r.fields['title'] === 'string' && r.fields['title'].length > 40
+        ? 'title: at most 40 characters'
+        : undefined,
   });
   await connector.init([stream]);
   return {
@@ -55,19 +64,27 @@ interface SqlExec {
   end(): Promise<void>;
 }
 
-async function openSql(backend: TestBackend): Promise<{ sql: SqlExec; connectorConfig: { url: string } | { pglite: PGlite } }> {
+async function openSql(
+  backend: TestBackend,
+): Promise<{ sql: SqlExec; connectorConfig: { url: string } | { pglite: PGlite } }> {
   if (backend.url === undefined) {
     lite ??= PGlite.create();
     const db = await lite;
     return {
-      sql: { exec: async (text, params) => (await db.query<Record<string, unknown>>(text, params ?? [])).rows, end: async () => undefined },
+      sql: {
+        exec: async (text, params) => (await db.query<Record<string, unknown>>(text, params ?? [])).rows,
+        end: async () => undefined,
+      },
       connectorConfig: { pglite: db },
     };
   }
   const client = new pg.Client({ connectionString: backend.url });
   await client.connect();
   return {
-    sql: { exec: async (text, params) => (await client.query(text, params)).rows as Record<string, unknown>[], end: () => client.end() },
+    sql: {
+      exec: async (text, params) => (await client.query(text, params)).rows as Record<string, unknown>[],
+      end: () => client.end(),
+    },
     connectorConfig: { url: backend.url },
   };
 }
@@ -76,7 +93,13 @@ async function openSql(backend: TestBackend): Promise<{ sql: SqlExec; connectorC
 function valuesOf(rows: readonly UserRow[]): { text: string; params: unknown[] } {
   const params: unknown[] = [];
   const tuples = rows.map((r) => {
-    params.push(r.key === '' ? null : r.key, r.fields['title'] ?? null, r.fields['amount'] ?? null, r.fields['active'] ?? null, r.fields['born'] ?? null);
+    params.push(
+      r.key === '' ? null : r.key,
+      r.fields['title'] ?? null,
+      r.fields['amount'] ?? null,
+      r.fields['active'] ?? null,
+      r.fields['born'] ?? null,
+    );
     const n = params.length;
     return `($${n - 4}, $${n - 3}, $${n - 2}::numeric, $${n - 1}::boolean, $${n}::date)`;
   });
@@ -98,14 +121,23 @@ async function postgresFixture(backend: TestBackend, capture: 'watermark' | 'cha
   ]) {
     await sql.exec(statement);
   }
-  const stream: StreamRef = { name: 'widget', entity: table, keyField: 'ext_id', fields: ['title', 'amount', 'active', 'born'], options: { capture } };
+  const stream: StreamRef = {
+    name: 'widget',
+    entity: table,
+    keyField: 'ext_id',
+    fields: ['title', 'amount', 'active', 'born'],
+    options: { capture },
+  };
   const connector = new PostgresConnector({ ...connectorConfig, tandemSchema: `${schema}_tandem`, batchSize: 1000 });
   if (capture === 'changelog') await connector.installCapture(stream);
   await connector.init([stream]);
   const insertRows = async (rows: readonly UserRow[]): Promise<string[]> => {
     // One statement: every row gets the same now(), i.e. one modification time.
     const { text, params } = valuesOf(rows);
-    const out = await sql.exec(`INSERT INTO ${table} (ext_id, title, amount, active, born) VALUES ${text} RETURNING id::text AS id`, params);
+    const out = await sql.exec(
+      `INSERT INTO ${table} (ext_id, title, amount, active, born) VALUES ${text} RETURNING id::text AS id`,
+      params,
+    );
     return out.map((r) => String(r['id']));
   };
   return {
@@ -119,7 +151,10 @@ async function postgresFixture(backend: TestBackend, capture: 'watermark' | 'cha
     update: async (id, fields) => {
       const names = Object.keys(fields);
       const sets = names.map((n, i) => `${n} = $${i + 2}`);
-      await sql.exec(`UPDATE ${table} SET ${sets.join(', ')} WHERE id = $1::bigint`, [id, ...names.map((n) => fields[n] ?? null)]);
+      await sql.exec(`UPDATE ${table} SET ${sets.join(', ')} WHERE id = $1::bigint`, [
+        id,
+        ...names.map((n) => fields[n] ?? null),
+      ]);
     },
     delete: async (id) => void (await sql.exec(`DELETE FROM ${table} WHERE id = $1::bigint`, [id])),
     cleanup: async () => {
@@ -135,7 +170,9 @@ for (const backend of testBackends()) {
   connectorContract(`postgres (${backend.name}, watermark capture)`, () => postgresFixture(backend, 'watermark'));
 }
 // Changelog capture on PGlite only: on a shared real server it waits for every other session's open transaction.
-connectorContract('postgres (pglite, changelog capture)', () => postgresFixture({ name: 'pglite', url: undefined }, 'changelog'));
+connectorContract('postgres (pglite, changelog capture)', () =>
+  postgresFixture({ name: 'pglite', url: undefined }, 'changelog'),
+);
 
 // ---- salesforce: the in-process emulator, over real sockets ----
 
@@ -167,7 +204,13 @@ async function salesforceFixture(options: Readonly<Record<string, unknown>>): Pr
     return dir;
   })();
   const emu = await startSalesforceEmulator({ definitionsFile: join(await definitionsDir, 'widgets.json') });
-  const stream: StreamRef = { name: 'widget', entity: 'Widget__c', keyField: 'Ext__c', fields: ['Title__c', 'Amount__c', 'Active__c', 'Start__c'], options };
+  const stream: StreamRef = {
+    name: 'widget',
+    entity: 'Widget__c',
+    keyField: 'Ext__c',
+    fields: ['Title__c', 'Amount__c', 'Active__c', 'Start__c'],
+    options,
+  };
   const connector = new SalesforceConnector({
     loginUrl: emu.url,
     auth: { flow: 'client_credentials', clientId: emu.clientId, clientSecret: emu.clientSecret },
@@ -177,7 +220,8 @@ async function salesforceFixture(options: Readonly<Record<string, unknown>>): Pr
     retry: { initialDelayMs: 5, maxDelayMs: 40, maxRetries: 3 },
   });
   await connector.init([stream]);
-  const asUser = (key: string, fields: Fields): Record<string, FieldValue> => (key === '' ? { ...fields } : { Ext__c: key, ...fields });
+  const asUser = (key: string, fields: Fields): Record<string, FieldValue> =>
+    key === '' ? { ...fields } : { Ext__c: key, ...fields };
   return {
     connector,
     stream,
@@ -185,7 +229,8 @@ async function salesforceFixture(options: Readonly<Record<string, unknown>>): Pr
     refused: { Title__c: 'x'.repeat(41) },
     insert: async (key, fields) => String(emu.store.insert('Widget__c', asUser(key, fields))['Id']),
     // Synchronous inserts right after startOfClockTick: the store's clock (whole seconds) cannot move between them.
-    insertSameTime: async (rows) => rows.map((r) => String(emu.store.insert('Widget__c', asUser(r.key, r.fields))['Id'])),
+    insertSameTime: async (rows) =>
+      rows.map((r) => String(emu.store.insert('Widget__c', asUser(r.key, r.fields))['Id'])),
     update: async (id, fields) => void emu.store.update('Widget__c', id, fields),
     delete: async (id) => emu.store.delete('Widget__c', id),
     startOfClockTick: async () => {

@@ -8,7 +8,14 @@ import { runSync, type SyncRunResult } from '../../src/pipeline/run-sync.js';
 import { openStateDatabase } from '../../src/state/state-database.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { testBackends, uniqueSchemaName } from '../support/test-databases.js';
-import { crmSnapshot, startE2eEmulator, E2E_POLICY, erpSnapshot, openE2eRun, type E2eRun } from './support/e2e-system.js';
+import {
+  crmSnapshot,
+  startE2eEmulator,
+  E2E_POLICY,
+  erpSnapshot,
+  openE2eRun,
+  type E2eRun,
+} from './support/e2e-system.js';
 import { openErpDatabase, type ErpDatabase } from './support/erp-database.js';
 
 /**
@@ -54,7 +61,12 @@ for (const backend of testBackends()) {
     let runs = 0;
 
     beforeAll(async () => {
-      store = new StateStore(await openStateDatabase(backend.url ? { kind: 'postgres', url: backend.url } : { kind: 'embedded', dataDir: null }, uniqueSchemaName('e2e_reg')));
+      store = new StateStore(
+        await openStateDatabase(
+          backend.url ? { kind: 'postgres', url: backend.url } : { kind: 'embedded', dataDir: null },
+          uniqueSchemaName('e2e_reg'),
+        ),
+      );
       await store.migrate();
       erp = await openErpDatabase(backend);
       emulator = await startE2eEmulator();
@@ -73,8 +85,19 @@ for (const backend of testBackends()) {
       if (policiesDir) await rm(policiesDir, { recursive: true, force: true });
     });
 
-    const open = async (crmLookbackSeconds?: number, capture: 'watermark' | 'changelog' = 'watermark'): Promise<E2eRun> =>
-      (run = await openE2eRun({ erp, store, emulator, run: ++runs, capture, policiesDir, ...(crmLookbackSeconds === undefined ? {} : { crmLookbackSeconds }) }));
+    const open = async (
+      crmLookbackSeconds?: number,
+      capture: 'watermark' | 'changelog' = 'watermark',
+    ): Promise<E2eRun> =>
+      (run = await openE2eRun({
+        erp,
+        store,
+        emulator,
+        run: ++runs,
+        capture,
+        policiesDir,
+        ...(crmLookbackSeconds === undefined ? {} : { crmLookbackSeconds }),
+      }));
 
     it('a row captured by a crashed run and deleted before planning is not created in the CRM by the next full sync', async () => {
       // Bug: reconciliation tombstoned only keys in record_state, so the inbox still said "exists" and the full sync
@@ -140,7 +163,9 @@ for (const backend of testBackends()) {
       await runSync(r.ctx, { batchSize: 3 });
       r.emulator.setFaults({});
       await runSync({ ...r.ctx, now: () => new Date(Date.now() + 86_400_000) }, { batchSize: 3 });
-      expect(r.emulator.store.get('Account', String(original['Id']))?.['External_Id__c']).toBe(`crm-${String(original['Id'])}`);
+      expect(r.emulator.store.get('Account', String(original['Id']))?.['External_Id__c']).toBe(
+        `crm-${String(original['Id'])}`,
+      );
       expect(r.emulator.store.count('Account')).toBe(2);
       await expectAligned(r);
     });
@@ -160,7 +185,9 @@ for (const backend of testBackends()) {
 
       const second = await runSync(r.ctx, { batchSize: 3 });
       expect(second.error).toBeUndefined();
-      expect(r.emulator.store.list('Account').map((a) => [a['External_Id__c'], a['Name']])).toEqual([[key, 'Edited in the ERP']]);
+      expect(r.emulator.store.list('Account').map((a) => [a['External_Id__c'], a['Name']])).toEqual([
+        [key, 'Edited in the ERP'],
+      ]);
       const quiet = await runSync(r.ctx, { batchSize: 3 });
       expect(quiet.writes).toBe(0);
       await expectAligned(r);
@@ -243,7 +270,9 @@ for (const backend of testBackends()) {
       // the CRM user had cleared meanwhile was filled again from the ERP.
       const r = await open();
       await r.erp.query(`insert into ${r.table} (customer_no, name, employees) values ('K0', 'From the ERP', 2)`);
-      expect((await runSync(r.ctx, { batchSize: 3, checkpoint: crashAt('before-apply:account:crm') })).status).toBe('failed');
+      expect((await runSync(r.ctx, { batchSize: 3, checkpoint: crashAt('before-apply:account:crm') })).status).toBe(
+        'failed',
+      );
       expect(await r.store.openJobCount(r.sync)).toBe(1);
       const [account] = r.emulator.store.list('Account');
       r.emulator.store.update('Account', String(account!['Id']), { NumberOfEmployees: null });

@@ -23,7 +23,15 @@ describe('OAuth token endpoint', () => {
     });
     expect(res.status).toBe(200);
     const body = res.json<Record<string, string>>();
-    expect(Object.keys(body).sort()).toEqual(['access_token', 'id', 'instance_url', 'issued_at', 'scope', 'signature', 'token_type']);
+    expect(Object.keys(body).sort()).toEqual([
+      'access_token',
+      'id',
+      'instance_url',
+      'issued_at',
+      'scope',
+      'signature',
+      'token_type',
+    ]);
     expect(body['instance_url']).toBe(sf.url);
     expect(body['token_type']).toBe('Bearer');
     expect(body['id']).toMatch(new RegExp(`^${sf.url}/id/00D[A-Za-z0-9]{15}/005[A-Za-z0-9]{15}$`));
@@ -38,7 +46,9 @@ describe('OAuth token endpoint', () => {
     ['grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=not.a.jwt', 'invalid_grant'],
   ])('rejects %s with 400 %s', async (body, error) => {
     const res = await raw(`${sf.url}/services/oauth2/token`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body,
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
     });
     expect(res.status).toBe(400);
     expect(res.json()).toEqual({ error, error_description: expect.any(String) });
@@ -59,8 +69,18 @@ describe('REST resources', () => {
     const d = (await call('/sobjects/Contact/describe')).json<{ name: string; fields: Record<string, unknown>[] }>();
     expect(d.name).toBe('Contact');
     const accountId = d.fields.find((f) => f['name'] === 'AccountId');
-    expect(accountId).toMatchObject({ type: 'reference', referenceTo: ['Account'], relationshipName: 'Account', nillable: true });
-    expect(d.fields.find((f) => f['name'] === 'External_Id__c')).toMatchObject({ type: 'string', length: 255, externalId: true, idLookup: true });
+    expect(accountId).toMatchObject({
+      type: 'reference',
+      referenceTo: ['Account'],
+      relationshipName: 'Account',
+      nillable: true,
+    });
+    expect(d.fields.find((f) => f['name'] === 'External_Id__c')).toMatchObject({
+      type: 'string',
+      length: 255,
+      externalId: true,
+      idLookup: true,
+    });
     expect(d.fields.find((f) => f['name'] === 'LastName')).toMatchObject({ nillable: false, createable: true });
     expect((await call('/sobjects/Nope__c/describe')).status).toBe(404);
   });
@@ -89,13 +109,22 @@ describe('REST resources', () => {
 
 describe('Bulk API 2.0 ingest', () => {
   it('follows the documented lifecycle: create 200 Open, PUT 201 (chunked), close, JobComplete, results, delete 204', async () => {
-    const created = await call('/jobs/ingest', { method: 'POST', json: { object: 'Account', operation: 'insert', lineEnding: 'LF' } });
+    const created = await call('/jobs/ingest', {
+      method: 'POST',
+      json: { object: 'Account', operation: 'insert', lineEnding: 'LF' },
+    });
     expect(created.status).toBe(200);
     expect(created.text).toMatch(/"apiVersion":62\.0/);
     const job = created.json<Record<string, unknown>>();
     expect(job).toMatchObject({
-      object: 'Account', operation: 'insert', state: 'Open', concurrencyMode: 'Parallel', contentType: 'CSV',
-      lineEnding: 'LF', columnDelimiter: 'COMMA', contentUrl: `services/data/v62.0/jobs/ingest/${String(job['id'])}/batches`,
+      object: 'Account',
+      operation: 'insert',
+      state: 'Open',
+      concurrencyMode: 'Parallel',
+      contentType: 'CSV',
+      lineEnding: 'LF',
+      columnDelimiter: 'COMMA',
+      contentUrl: `services/data/v62.0/jobs/ingest/${String(job['id'])}/batches`,
     });
     expect(job['id']).toMatch(/^750[A-Za-z0-9]{15}$/);
     expect(job['createdById']).toMatch(/^005/);
@@ -113,11 +142,14 @@ describe('Bulk API 2.0 ingest', () => {
     expect(second.status).toBe(400);
     expect(second.json<{ errorCode: string }[]>()[0]?.errorCode).toBe('INVALIDJOBSTATE');
     const busy = await call(`/jobs/ingest/${id}`, { method: 'DELETE' });
-    expect(busy.json()).toEqual([{ errorCode: 'API_ERROR', message: 'Error encountered when deleting the job because the job is not terminated' }]);
+    expect(busy.json()).toEqual([
+      { errorCode: 'API_ERROR', message: 'Error encountered when deleting the job because the job is not terminated' },
+    ]);
     const closed = await call(`/jobs/ingest/${id}`, { method: 'PATCH', json: { state: 'UploadComplete' } });
     expect(closed.json()).toMatchObject({ id, state: 'UploadComplete' });
     let info: Record<string, unknown>;
-    do info = (await call(`/jobs/ingest/${id}`)).json(); while (info['state'] !== 'JobComplete');
+    do info = (await call(`/jobs/ingest/${id}`)).json();
+    while (info['state'] !== 'JobComplete');
     expect(info).toMatchObject({ jobType: 'V2Ingest', numberRecordsProcessed: 2, numberRecordsFailed: 0, retries: 0 });
     const ok = await call(`/jobs/ingest/${id}/successfulResults`);
     expect(ok.headers['content-type']).toMatch(/^text\/csv/);
@@ -125,10 +157,16 @@ describe('Bulk API 2.0 ingest', () => {
     expect(lines[0]).toBe('"sf__Id","sf__Created",Name,Phone,NumberOfEmployees,AnnualRevenue');
     expect(lines[1]).toMatch(/^"001[A-Za-z0-9]{15}","true","Acme, Inc.","555-0100","12","9.12260031E8"$/);
     expect(lines[2]).toMatch(/^"001[A-Za-z0-9]{15}","true","Globex","","7",""$/);
-    expect((await call(`/jobs/ingest/${id}/failedResults`)).text).toBe('"sf__Id","sf__Error",Name,Phone,NumberOfEmployees,AnnualRevenue\n');
-    expect((await call(`/jobs/ingest/${id}/UNPROCESSEDRECORDS`)).text).toBe('Name,Phone,NumberOfEmployees,AnnualRevenue\n');
+    expect((await call(`/jobs/ingest/${id}/failedResults`)).text).toBe(
+      '"sf__Id","sf__Error",Name,Phone,NumberOfEmployees,AnnualRevenue\n',
+    );
+    expect((await call(`/jobs/ingest/${id}/UNPROCESSEDRECORDS`)).text).toBe(
+      'Name,Phone,NumberOfEmployees,AnnualRevenue\n',
+    );
     const abort = await call(`/jobs/ingest/${id}`, { method: 'PATCH', json: { state: 'Aborted' } });
-    expect(abort.json()).toEqual([{ errorCode: 'INVALIDJOBSTATE', message: 'Aborting already Completed Job not allowed' }]);
+    expect(abort.json()).toEqual([
+      { errorCode: 'INVALIDJOBSTATE', message: 'Aborting already Completed Job not allowed' },
+    ]);
     expect((await call(`/jobs/ingest/${id}`, { method: 'DELETE' })).status).toBe(204);
     const gone = await call(`/jobs/ingest/${id}`);
     expect(gone.status).toBe(404);
@@ -143,7 +181,10 @@ describe('Bulk API 2.0 ingest', () => {
 
   it('creates and uploads in one multipart request', async () => {
     const form = new FormData();
-    form.set('job', new Blob([JSON.stringify({ object: 'Account', operation: 'insert' })], { type: 'application/json' }));
+    form.set(
+      'job',
+      new Blob([JSON.stringify({ object: 'Account', operation: 'insert' })], { type: 'application/json' }),
+    );
     form.set('content', new Blob(['Name\nMultipart One\nMultipart Two\n'], { type: 'text/csv' }), 'content');
     const request = new Request(`${sf.url}/services/data/v62.0/jobs/ingest`, { method: 'POST', body: form });
     const res = await raw(request.url, {
@@ -155,7 +196,8 @@ describe('Bulk API 2.0 ingest', () => {
     const job = res.json<{ id: string; state: string }>();
     expect(job.state).toBe('UploadComplete');
     let info: Record<string, unknown>;
-    do info = (await call(`/jobs/ingest/${job.id}`)).json(); while (info['state'] !== 'JobComplete');
+    do info = (await call(`/jobs/ingest/${job.id}`)).json();
+    while (info['state'] !== 'JobComplete');
     expect(info['numberRecordsProcessed']).toBe(2);
   });
 
@@ -197,10 +239,16 @@ describe('Bulk API 2.0 ingest', () => {
     const errors = Object.fromEntries(failed.map((r) => [r['External_Id__c'], r['sf__Error']]));
     expect(failed.every((r) => r['sf__Id'] === '')).toBe(true);
     expect(errors['K-2']).toBe('REQUIRED_FIELD_MISSING:Required fields are missing: [LastName]:LastName --');
-    expect(errors['K-3']).toMatch(/^STRING_TOO_LONG:Last Name: data value too large: x+\(truncated\) \(max length=80\):LastName --$/);
-    expect(errors['K-4']).toBe('INVALID_TYPE_ON_FIELD_IN_RECORD:Birthdate: value not of required type: 1990-13-45:Birthdate --');
+    expect(errors['K-3']).toMatch(
+      /^STRING_TOO_LONG:Last Name: data value too large: x+\(truncated\) \(max length=80\):LastName --$/,
+    );
+    expect(errors['K-4']).toBe(
+      'INVALID_TYPE_ON_FIELD_IN_RECORD:Birthdate: value not of required type: 1990-13-45:Birthdate --',
+    );
     expect(errors['K-5']).toBe('INVALID_EMAIL_ADDRESS:Email: invalid email address: not-an-email:Email --');
-    expect(errors['K-6']).toBe('INVALID_FIELD:Foreign key external ID: P-404 not found for field External_Id__c in entity Account: --');
+    expect(errors['K-6']).toBe(
+      'INVALID_FIELD:Foreign key external ID: P-404 not found for field External_Id__c in entity Account: --',
+    );
     expect(errors['K-7']).toMatch(/^MALFORMED_ID:/);
     const good = sf.store.list('Contact').find((c) => c['LastName'] === 'Good');
     const parent = sf.store.list('Account').find((a) => a['External_Id__c'] === 'P-1');
@@ -221,8 +269,11 @@ describe('Bulk API 2.0 ingest', () => {
   });
 
   it('upserts by external id (DUPLICATE_VALUE for repeats) and by Id, honouring #N/A and empty values', async () => {
-    const first = await ingest(call, { object: 'Account', operation: 'upsert', externalIdFieldName: 'External_Id__c' },
-      'External_Id__c,Name,Phone\nU-1,One,111\nU-2,Two,222\nU-3,Dup,1\nu-3,Dup,2\n');
+    const first = await ingest(
+      call,
+      { object: 'Account', operation: 'upsert', externalIdFieldName: 'External_Id__c' },
+      'External_Id__c,Name,Phone\nU-1,One,111\nU-2,Two,222\nU-3,Dup,1\nu-3,Dup,2\n',
+    );
     expect(first).toMatchObject({ numberRecordsProcessed: 4, numberRecordsFailed: 2 });
     const failed = rows((await call(`/jobs/ingest/${first.id}/failedResults`)).text);
     expect(failed.map((r) => r['sf__Error'])).toEqual([
@@ -232,18 +283,28 @@ describe('Bulk API 2.0 ingest', () => {
     const one = sf.store.list('Account').find((a) => a['External_Id__c'] === 'U-1')!;
     const before = one['SystemModstamp'] as string;
     await new Promise((r) => setTimeout(r, 1000)); // Salesforce datetimes have whole seconds
-    const second = await ingest(call, { object: 'Account', operation: 'upsert', externalIdFieldName: 'External_Id__c' },
-      'External_Id__c,Name,Phone\nU-1,,#N/A\nU-9,Nine,999\n');
+    const second = await ingest(
+      call,
+      { object: 'Account', operation: 'upsert', externalIdFieldName: 'External_Id__c' },
+      'External_Id__c,Name,Phone\nU-1,,#N/A\nU-9,Nine,999\n',
+    );
     const ok = rows((await call(`/jobs/ingest/${second.id}/successfulResults`)).text);
     expect(ok.map((r) => [r['External_Id__c'], r['sf__Created'], r['sf__Id'] === one['Id']])).toEqual([
-      ['U-1', 'false', true], ['U-9', 'true', false],
+      ['U-1', 'false', true],
+      ['U-9', 'true', false],
     ]);
     const after = sf.store.get('Account', one['Id'] as string)!;
     expect(after).toMatchObject({ Name: 'One', Phone: null });
     expect(Date.parse(after['SystemModstamp'] as string)).toBeGreaterThan(Date.parse(before));
-    const byId = await ingest(call, { object: 'Account', operation: 'upsert', externalIdFieldName: 'Id' },
-      `Id,Name\n${String(one['Id'])},Renamed\n,Fresh\n`);
-    expect(rows((await call(`/jobs/ingest/${byId.id}/successfulResults`)).text).map((r) => r['sf__Created'])).toEqual(['false', 'true']);
+    const byId = await ingest(
+      call,
+      { object: 'Account', operation: 'upsert', externalIdFieldName: 'Id' },
+      `Id,Name\n${String(one['Id'])},Renamed\n,Fresh\n`,
+    );
+    expect(rows((await call(`/jobs/ingest/${byId.id}/successfulResults`)).text).map((r) => r['sf__Created'])).toEqual([
+      'false',
+      'true',
+    ]);
     expect(sf.store.get('Account', one['Id'] as string)?.['Name']).toBe('Renamed');
   });
 
@@ -252,14 +313,23 @@ describe('Bulk API 2.0 ingest', () => {
     const b = sf.store.insert('Account', { Name: 'To delete' });
     const c = sf.store.insert('Account', { Name: 'To purge' });
     const id15 = String(a['Id']).slice(0, 15);
-    const up = await ingest(call, { object: 'Account', operation: 'update', lineEnding: 'CRLF', columnDelimiter: 'PIPE' },
-      `Id|Name|NumberOfEmployees\r\n${id15}|Updated|abc\r\n${id15}|Updated|5\r\n003000000000000|X|1\r\n`);
+    const up = await ingest(
+      call,
+      { object: 'Account', operation: 'update', lineEnding: 'CRLF', columnDelimiter: 'PIPE' },
+      `Id|Name|NumberOfEmployees\r\n${id15}|Updated|abc\r\n${id15}|Updated|5\r\n003000000000000|X|1\r\n`,
+    );
     expect(up).toMatchObject({ numberRecordsProcessed: 3, numberRecordsFailed: 2 });
     const upFailed = (await call(`/jobs/ingest/${up.id}/failedResults`)).text;
     expect(upFailed.split('\r\n')[0]).toBe('"sf__Id"|"sf__Error"|Id|Name|NumberOfEmployees');
-    expect(upFailed).toContain('INVALID_TYPE_ON_FIELD_IN_RECORD:Employees: value not of required type: abc:NumberOfEmployees --');
+    expect(upFailed).toContain(
+      'INVALID_TYPE_ON_FIELD_IN_RECORD:Employees: value not of required type: abc:NumberOfEmployees --',
+    );
     expect(sf.store.get('Account', id15)).toMatchObject({ Name: 'Updated', NumberOfEmployees: 5 });
-    const del = await ingest(call, { object: 'Account', operation: 'delete' }, `Id\n${String(b['Id'])}\n${String(b['Id'])}\n`);
+    const del = await ingest(
+      call,
+      { object: 'Account', operation: 'delete' },
+      `Id\n${String(b['Id'])}\n${String(b['Id'])}\n`,
+    );
     expect(del).toMatchObject({ numberRecordsProcessed: 2, numberRecordsFailed: 1 });
     expect(sf.store.get('Account', String(b['Id']))).toMatchObject({ IsDeleted: true });
     const hard = await ingest(call, { object: 'Account', operation: 'hardDelete' }, `Id\n${String(c['Id'])}\n`);
@@ -268,7 +338,11 @@ describe('Bulk API 2.0 ingest', () => {
   });
 
   it('lists jobs with the documented envelope', async () => {
-    const list = (await call('/jobs/ingest')).json<{ done: boolean; records: { id: string; jobType: string }[]; nextRecordsUrl: string | null }>();
+    const list = (await call('/jobs/ingest')).json<{
+      done: boolean;
+      records: { id: string; jobType: string }[];
+      nextRecordsUrl: string | null;
+    }>();
     expect(list.done).toBe(true);
     expect(list.nextRecordsUrl).toBeNull();
     expect(list.records.length).toBeGreaterThan(3);

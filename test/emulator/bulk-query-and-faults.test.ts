@@ -13,8 +13,11 @@ beforeAll(async () => {
   const parent = sf.store.insert('Account', { Name: 'Parent', External_Id__c: 'PARENT' });
   for (let i = 0; i < 25; i++) {
     sf.store.insert('Contact', {
-      LastName: `Person ${String(i).padStart(2, '0')}`, FirstName: i % 5 === 0 ? null : `F${i}`,
-      AccountId: i % 2 === 0 ? parent['Id'] : null, External_Id__c: `K-${i}`, HasOptedOutOfEmail: i % 3 === 0,
+      LastName: `Person ${String(i).padStart(2, '0')}`,
+      FirstName: i % 5 === 0 ? null : `F${i}`,
+      AccountId: i % 2 === 0 ? parent['Id'] : null,
+      External_Id__c: `K-${i}`,
+      HasOptedOutOfEmail: i % 3 === 0,
     });
   }
 });
@@ -30,12 +33,16 @@ async function queryJob(soql: string, operation = 'query'): Promise<string> {
 
 describe('Bulk API 2.0 query', () => {
   it('pages with maxRecords and Sforce-Locator, header on every page, literal null at the end', async () => {
-    const id = await queryJob("SELECT Id, LastName, Account.Name FROM Contact WHERE LastName LIKE 'Person%' ORDER BY LastName DESC");
+    const id = await queryJob(
+      "SELECT Id, LastName, Account.Name FROM Contact WHERE LastName LIKE 'Person%' ORDER BY LastName DESC",
+    );
     const seen: string[] = [];
     let locator = '';
     let pages = 0;
     for (;;) {
-      const res = await call(`/jobs/query/${id}/results?maxRecords=10${locator ? `&locator=${locator}` : ''}`, { headers: { accept: 'text/csv' } });
+      const res = await call(`/jobs/query/${id}/results?maxRecords=10${locator ? `&locator=${locator}` : ''}`, {
+        headers: { accept: 'text/csv' },
+      });
       expect(res.status).toBe(200);
       pages++;
       const page = parse(res.text, { columns: true }) as Record<string, string>[];
@@ -47,21 +54,44 @@ describe('Bulk API 2.0 query', () => {
     }
     expect(pages).toBe(3);
     expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => `Person ${String(24 - i).padStart(2, '0')}`));
-    const again = await call(`/jobs/query/${id}/results?maxRecords=10&locator=${Buffer.from('10').toString('base64').replace(/=+$/, '')}`);
+    const again = await call(
+      `/jobs/query/${id}/results?maxRecords=10&locator=${Buffer.from('10').toString('base64').replace(/=+$/, '')}`,
+    );
     expect(parse(again.text, { columns: true })[0]).toMatchObject({ LastName: 'Person 14' });
   });
 
   it('filters with AND/OR/NOT, IN, null, booleans and datetimes; child-to-parent fields; queryAll sees deletes', async () => {
     const doomed = sf.store.list('Contact').find((c) => c['External_Id__c'] === 'K-4')!;
     sf.store.delete('Contact', doomed['Id'] as string);
-    const soql = "SELECT External_Id__c, FirstName, Account.External_Id__c, IsDeleted FROM Contact WHERE (FirstName = null OR External_Id__c IN ('K-1', 'K-4')) AND NOT HasOptedOutOfEmail = true AND CreatedDate > 2020-01-01T00:00:00.000+00:00 ORDER BY FirstName NULLS LAST, External_Id__c";
-    const live = parse((await call(`/jobs/query/${await queryJob(soql)}/results`)).text, { columns: true }) as Record<string, string>[];
-    const expected = sf.store.list('Contact', { includeDeleted: false })
-      .filter((c) => (c['FirstName'] === null || ['K-1', 'K-4'].includes(String(c['External_Id__c']))) && c['HasOptedOutOfEmail'] !== true);
-    expect(live.map((r) => r['External_Id__c']).sort()).toEqual(expected.map((c) => String(c['External_Id__c'])).sort());
-    expect(live[0]).toMatchObject({ External_Id__c: 'K-1', FirstName: 'F1', 'Account.External_Id__c': '', IsDeleted: 'false' });
-    expect(live.find((r) => r['External_Id__c'] === 'K-10')).toMatchObject({ FirstName: '', 'Account.External_Id__c': 'PARENT' });
-    const all = parse((await call(`/jobs/query/${await queryJob(soql, 'queryAll')}/results`)).text, { columns: true }) as Record<string, string>[];
+    const soql =
+      "SELECT External_Id__c, FirstName, Account.External_Id__c, IsDeleted FROM Contact WHERE (FirstName = null OR External_Id__c IN ('K-1', 'K-4')) AND NOT HasOptedOutOfEmail = true AND CreatedDate > 2020-01-01T00:00:00.000+00:00 ORDER BY FirstName NULLS LAST, External_Id__c";
+    const live = parse((await call(`/jobs/query/${await queryJob(soql)}/results`)).text, { columns: true }) as Record<
+      string,
+      string
+    >[];
+    const expected = sf.store
+      .list('Contact', { includeDeleted: false })
+      .filter(
+        (c) =>
+          (c['FirstName'] === null || ['K-1', 'K-4'].includes(String(c['External_Id__c']))) &&
+          c['HasOptedOutOfEmail'] !== true,
+      );
+    expect(live.map((r) => r['External_Id__c']).sort()).toEqual(
+      expected.map((c) => String(c['External_Id__c'])).sort(),
+    );
+    expect(live[0]).toMatchObject({
+      External_Id__c: 'K-1',
+      FirstName: 'F1',
+      'Account.External_Id__c': '',
+      IsDeleted: 'false',
+    });
+    expect(live.find((r) => r['External_Id__c'] === 'K-10')).toMatchObject({
+      FirstName: '',
+      'Account.External_Id__c': 'PARENT',
+    });
+    const all = parse((await call(`/jobs/query/${await queryJob(soql, 'queryAll')}/results`)).text, {
+      columns: true,
+    }) as Record<string, string>[];
     expect(all.find((r) => r['External_Id__c'] === 'K-4')).toMatchObject({ IsDeleted: 'true' });
     expect(all.length).toBe(live.length + 1);
   });
@@ -88,18 +118,28 @@ describe('Bulk API 2.0 query', () => {
       expect(res.status, query).toBe(400);
       expect(res.json<{ errorCode: string }[]>()[0]?.errorCode, query).toBe(code);
     }
-    const res = await call('/jobs/query', { method: 'POST', json: { operation: 'query', query: 'SELECT Bogus FROM Contact' } });
+    const res = await call('/jobs/query', {
+      method: 'POST',
+      json: { operation: 'query', query: 'SELECT Bogus FROM Contact' },
+    });
     expect(res.json<{ message: string }[]>()[0]?.message).toContain("No such column 'Bogus' on entity 'Contact'");
   });
 
   it('aborts, refuses results before completion and deletes only terminal jobs', async () => {
     sf.setFaults({ jobDelayMs: 300 });
-    const res = await call('/jobs/query', { method: 'POST', json: { operation: 'query', query: 'SELECT Id FROM Contact' } });
+    const res = await call('/jobs/query', {
+      method: 'POST',
+      json: { operation: 'query', query: 'SELECT Id FROM Contact' },
+    });
     const id = res.json<{ id: string; state: string }>().id;
     expect(res.json<{ state: string }>().state).toBe('UploadComplete');
-    expect((await call(`/jobs/query/${id}/results`)).json<{ errorCode: string }[]>()[0]?.errorCode).toBe('INVALIDJOBSTATE');
+    expect((await call(`/jobs/query/${id}/results`)).json<{ errorCode: string }[]>()[0]?.errorCode).toBe(
+      'INVALIDJOBSTATE',
+    );
     expect((await call(`/jobs/query/${id}`, { method: 'DELETE' })).status).toBe(400);
-    expect((await call(`/jobs/query/${id}`, { method: 'PATCH', json: { state: 'Aborted' } })).json()).toMatchObject({ state: 'Aborted' });
+    expect((await call(`/jobs/query/${id}`, { method: 'PATCH', json: { state: 'Aborted' } })).json()).toMatchObject({
+      state: 'Aborted',
+    });
     sf.setFaults({});
     expect((await call(`/jobs/query/${id}`, { method: 'DELETE' })).status).toBe(204);
     const list = (await call('/jobs/query')).json<{ records: { id: string }[] }>();
@@ -148,11 +188,19 @@ describe('fault injection', () => {
   });
 
   it('answers 403 REQUEST_LIMIT_EXCEEDED while the quota is exhausted, and when the real daily count runs out', async () => {
-    await raw(`${sf.url}/__emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"quotaExhausted":true}' });
+    await raw(`${sf.url}/__emulator/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: '{"quotaExhausted":true}',
+    });
     const res = await call('/limits');
     expect(res.status).toBe(403);
     expect(res.json()).toEqual([{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' }]);
-    await raw(`${sf.url}/__emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' });
+    await raw(`${sf.url}/__emulator/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect((await call('/limits')).status).toBe(200);
     const small = await startSalesforceEmulator({ dailyApiRequests: 2 });
     try {
@@ -204,7 +252,8 @@ describe('fault injection', () => {
 describe('admin API', () => {
   it('inserts, updates, lists (with deleted) and deletes records as a CRM user, and validates faults', async () => {
     const post = await raw(`${sf.url}/__emulator/objects/Account/records`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ records: [{ Name: 'Admin Co', NumberOfEmployees: 3 }, { Phone: 'no name' }] }),
     });
     const results = post.json<{ id?: string; success: boolean; errors: { statusCode: string }[] }[]>();
@@ -212,13 +261,21 @@ describe('admin API', () => {
     expect(results[1]).toMatchObject({ success: false, errors: [{ statusCode: 'REQUIRED_FIELD_MISSING' }] });
     const id = results[0]!.id!;
     const update = await raw(`${sf.url}/__emulator/objects/Account/records`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records: [{ Id: id, Phone: '555' }] }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ records: [{ Id: id, Phone: '555' }] }),
     });
     expect(update.json()).toEqual([{ id, success: true, created: false, errors: [] }]);
     expect((await raw(`${sf.url}/__emulator/objects/Account/records/${id}`, { method: 'DELETE' })).status).toBe(204);
-    const list = (await raw(`${sf.url}/__emulator/objects/Account/records`)).json<{ records: Record<string, unknown>[] }>();
+    const list = (await raw(`${sf.url}/__emulator/objects/Account/records`)).json<{
+      records: Record<string, unknown>[];
+    }>();
     expect(list.records.find((r) => r['Id'] === id)).toMatchObject({ Name: 'Admin Co', Phone: '555', IsDeleted: true });
-    const bad = await raw(`${sf.url}/__emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"errorRate":2}' });
+    const bad = await raw(`${sf.url}/__emulator/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: '{"errorRate":2}',
+    });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('errorRate');
     const stats = (await raw(`${sf.url}/__emulator/stats`)).json<Record<string, number>>();

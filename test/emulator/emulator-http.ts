@@ -15,9 +15,17 @@ export async function raw(
   url: string,
   options: { method?: string; headers?: Record<string, string>; body?: string | Buffer | AsyncIterable<string> } = {},
 ): Promise<RawResponse> {
-  const res = options.body === undefined
-    ? await request(url, { method: (options.method ?? 'GET') as 'GET', headers: options.headers ?? {} })
-    : await request(url, { method: (options.method ?? 'GET') as 'GET', headers: options.headers ?? {}, body: typeof options.body === 'string' || Buffer.isBuffer(options.body) ? options.body : Readable.from(options.body) });
+  const res =
+    options.body === undefined
+      ? await request(url, { method: (options.method ?? 'GET') as 'GET', headers: options.headers ?? {} })
+      : await request(url, {
+          method: (options.method ?? 'GET') as 'GET',
+          headers: options.headers ?? {},
+          body:
+            typeof options.body === 'string' || Buffer.isBuffer(options.body)
+              ? options.body
+              : Readable.from(options.body),
+        });
   const buffer = Buffer.from(await res.body.arrayBuffer());
   const text = buffer.toString('utf8');
   return { status: res.statusCode, headers: res.headers, text, buffer, json: <T>() => JSON.parse(text) as T };
@@ -27,7 +35,11 @@ export async function token(sf: RunningSalesforceEmulator): Promise<string> {
   const res = await raw(`${sf.url}/services/oauth2/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sf.clientId, client_secret: sf.clientSecret }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: sf.clientId,
+      client_secret: sf.clientSecret,
+    }).toString(),
   });
   if (res.status !== 200) throw new Error(`token: ${res.status} ${res.text}`);
   return res.json<{ access_token: string }>().access_token;
@@ -35,7 +47,15 @@ export async function token(sf: RunningSalesforceEmulator): Promise<string> {
 
 /** Calls the REST API under /services/data/v62.0 with a bearer token. */
 export function api(sf: RunningSalesforceEmulator, accessToken: string, version = '62.0') {
-  return (path: string, options: { method?: string; json?: unknown; csv?: string | AsyncIterable<string>; headers?: Record<string, string> } = {}) => {
+  return (
+    path: string,
+    options: {
+      method?: string;
+      json?: unknown;
+      csv?: string | AsyncIterable<string>;
+      headers?: Record<string, string>;
+    } = {},
+  ) => {
     const headers: Record<string, string> = { authorization: `Bearer ${accessToken}`, ...(options.headers ?? {}) };
     let body: string | AsyncIterable<string> | undefined;
     if (options.json !== undefined) {
@@ -46,7 +66,9 @@ export function api(sf: RunningSalesforceEmulator, accessToken: string, version 
       body = options.csv;
     }
     return raw(`${sf.url}/services/data/v${version}${path}`, {
-      method: options.method ?? 'GET', headers, ...(body === undefined ? {} : { body }),
+      method: options.method ?? 'GET',
+      headers,
+      ...(body === undefined ? {} : { body }),
     });
   };
 }
@@ -65,7 +87,11 @@ export async function waitForJob(call: Api, kind: 'ingest' | 'query', id: string
 }
 
 /** Runs an ingest job end to end over raw HTTP; returns its final info. */
-export async function ingest(call: Api, job: Record<string, unknown>, csv: string): Promise<Record<string, unknown> & { id: string }> {
+export async function ingest(
+  call: Api,
+  job: Record<string, unknown>,
+  csv: string,
+): Promise<Record<string, unknown> & { id: string }> {
   const created = await call('/jobs/ingest', { method: 'POST', json: job });
   if (created.status !== 200) throw new Error(`create: ${created.status} ${created.text}`);
   const id = created.json<{ id: string }>().id;

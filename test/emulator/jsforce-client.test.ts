@@ -31,32 +31,55 @@ describe('jsforce 3.10.16', () => {
     expect(auth.id).toMatch(/^005/);
 
     const inserted = await conn.bulk2.loadAndWaitForResults({
-      object: 'Account', operation: 'insert',
-      input: [{ Name: 'Acme', External_Id__c: 'J-1', NumberOfEmployees: 10 }, { Name: '', External_Id__c: 'J-2' }],
+      object: 'Account',
+      operation: 'insert',
+      input: [
+        { Name: 'Acme', External_Id__c: 'J-1', NumberOfEmployees: 10 },
+        { Name: '', External_Id__c: 'J-2' },
+      ],
     });
     expect(inserted.successfulResults).toHaveLength(1);
     expect(inserted.successfulResults[0]).toMatchObject({ sf__Created: 'true', Name: 'Acme' });
     expect(inserted.failedResults).toEqual([
-      expect.objectContaining({ sf__Id: '', sf__Error: 'REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --' }),
+      expect.objectContaining({
+        sf__Id: '',
+        sf__Error: 'REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --',
+      }),
     ]);
     expect(inserted.unprocessedRecords).toEqual([]);
     const id = inserted.successfulResults[0]!.sf__Id;
 
     const updated = await conn.bulk2.loadAndWaitForResults({
-      object: 'Account', operation: 'update', input: [{ Id: id, Phone: '555-0101', NumberOfEmployees: null }],
+      object: 'Account',
+      operation: 'update',
+      input: [{ Id: id, Phone: '555-0101', NumberOfEmployees: null }],
     });
     expect(updated.successfulResults).toEqual([expect.objectContaining({ sf__Id: id, sf__Created: 'false' })]);
     // jsforce writes null as #N/A, which clears the field.
     expect(sf.store.get('Account', id)).toMatchObject({ Phone: '555-0101', NumberOfEmployees: null });
 
     const upserted = await conn.bulk2.loadAndWaitForResults({
-      object: 'Account', operation: 'upsert', externalIdFieldName: 'External_Id__c',
-      input: [{ External_Id__c: 'J-1', Name: 'Acme Renamed' }, { External_Id__c: 'J-3', Name: 'Initech' }],
+      object: 'Account',
+      operation: 'upsert',
+      externalIdFieldName: 'External_Id__c',
+      input: [
+        { External_Id__c: 'J-1', Name: 'Acme Renamed' },
+        { External_Id__c: 'J-3', Name: 'Initech' },
+      ],
     });
-    expect(upserted.successfulResults.map((r) => [(r as Record<string, unknown>)['External_Id__c'], r.sf__Created])).toEqual([['J-1', 'false'], ['J-3', 'true']]);
+    expect(
+      upserted.successfulResults.map((r) => [(r as Record<string, unknown>)['External_Id__c'], r.sf__Created]),
+    ).toEqual([
+      ['J-1', 'false'],
+      ['J-3', 'true'],
+    ]);
     expect(sf.store.get('Account', id)?.['Name']).toBe('Acme Renamed');
 
-    const deleted = await conn.bulk2.loadAndWaitForResults({ object: 'Account', operation: 'delete', input: [{ Id: id }] });
+    const deleted = await conn.bulk2.loadAndWaitForResults({
+      object: 'Account',
+      operation: 'delete',
+      input: [{ Id: id }],
+    });
     expect(deleted.successfulResults).toEqual([expect.objectContaining({ sf__Id: id, sf__Created: 'false' })]);
     expect(sf.store.get('Account', id)?.['IsDeleted']).toBe(true);
 
@@ -70,14 +93,18 @@ describe('jsforce 3.10.16', () => {
     const parent = sf.store.insert('Account', { Name: 'Query Parent' });
     sf.store.insert('Contact', { LastName: 'Zed', AccountId: parent['Id'] });
     sf.store.insert('Contact', { LastName: 'Amy', AccountId: parent['Id'] });
-    const records = await (await conn.bulk2.query(
-      `SELECT LastName, Account.Name, Id FROM Contact WHERE AccountId = '${String(parent['Id'])}' ORDER BY LastName`,
-    )).toArray();
+    const records = await (
+      await conn.bulk2.query(
+        `SELECT LastName, Account.Name, Id FROM Contact WHERE AccountId = '${String(parent['Id'])}' ORDER BY LastName`,
+      )
+    ).toArray();
     expect(records).toEqual([
       { LastName: 'Amy', 'Account.Name': 'Query Parent', Id: expect.stringMatching(/^003/) },
       { LastName: 'Zed', 'Account.Name': 'Query Parent', Id: expect.stringMatching(/^003/) },
     ]);
-    const deleted = await (await conn.bulk2.query("SELECT Name, IsDeleted FROM Account WHERE External_Id__c = 'J-1'", { scanAll: true })).toArray();
+    const deleted = await (
+      await conn.bulk2.query("SELECT Name, IsDeleted FROM Account WHERE External_Id__c = 'J-1'", { scanAll: true })
+    ).toArray();
     expect(deleted).toEqual([{ Name: 'Acme Renamed', IsDeleted: 'true' }]);
   });
 
@@ -85,8 +112,9 @@ describe('jsforce 3.10.16', () => {
     const conn = connection();
     await conn.authorize({ grant_type: 'client_credentials' });
     await expect(conn.bulk2.query('SELECT Nope FROM Account')).rejects.toMatchObject({ name: 'INVALID_FIELD' });
-    await expect(conn.bulk2.loadAndWaitForResults({ object: 'Nope__c', operation: 'insert', input: [{ A: 1 }] }))
-      .rejects.toMatchObject({ name: 'INVALIDENTITY' });
+    await expect(
+      conn.bulk2.loadAndWaitForResults({ object: 'Nope__c', operation: 'insert', input: [{ A: 1 }] }),
+    ).rejects.toMatchObject({ name: 'INVALIDENTITY' });
   });
 
   it('throws INVALID_SESSION_ID without a refresh function, and refreshes and retries with one', async () => {
@@ -101,7 +129,10 @@ describe('jsforce 3.10.16', () => {
       version: '62.0',
       refreshFn: (c, callback) => {
         refreshed++;
-        c.authorize({ grant_type: 'client_credentials' }).then(() => callback(null, c.accessToken ?? undefined), (e: Error) => callback(e));
+        c.authorize({ grant_type: 'client_credentials' }).then(
+          () => callback(null, c.accessToken ?? undefined),
+          (e: Error) => callback(e),
+        );
       },
     });
     conn.bulk2.pollInterval = 50;
@@ -117,22 +148,41 @@ describe('jsforce 3.10.16', () => {
     const strict = await startSalesforceEmulator({ jwtPublicKeyPem: publicPem, clientId: 'consumer-key' });
     try {
       const sign = async (key: string, exp = Math.floor(Date.now() / 1000) + 180) =>
-        new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).setIssuer('consumer-key').setSubject('user@example.com')
-          .setAudience('https://login.salesforce.com').setExpirationTime(exp).sign(await importPKCS8(key, 'RS256'));
-      const post = (assertion: string) => raw(`${strict.url}/services/oauth2/token`, {
-        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }).toString(),
-      });
+        new SignJWT({})
+          .setProtectedHeader({ alg: 'RS256' })
+          .setIssuer('consumer-key')
+          .setSubject('user@example.com')
+          .setAudience('https://login.salesforce.com')
+          .setExpirationTime(exp)
+          .sign(await importPKCS8(key, 'RS256'));
+      const post = (assertion: string) =>
+        raw(`${strict.url}/services/oauth2/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+            assertion,
+          }).toString(),
+        });
       const ok = await post(await sign(pem));
       expect(ok.status).toBe(200);
       const body = ok.json<{ access_token: string; instance_url: string }>();
       expect(body.instance_url).toBe(strict.url);
-      const conn = new jsforce.Connection({ instanceUrl: body.instance_url, accessToken: body.access_token, version: '62.0' });
+      const conn = new jsforce.Connection({
+        instanceUrl: body.instance_url,
+        accessToken: body.access_token,
+        version: '62.0',
+      });
       const limits = await conn.request<{ DailyApiRequests: { Max: number } }>('/services/data/v62.0/limits');
       expect(limits.DailyApiRequests.Max).toBe(100000);
 
-      const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-      expect((await post(await sign(otherKey))).json()).toEqual({ error: 'invalid_grant', error_description: 'invalid assertion' });
+      const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString();
+      expect((await post(await sign(otherKey))).json()).toEqual({
+        error: 'invalid_grant',
+        error_description: 'invalid assertion',
+      });
       const expired = await post(await sign(pem, Math.floor(Date.now() / 1000) - 10));
       expect(expired.json()).toEqual({ error: 'invalid_grant', error_description: 'expired authorization code' });
     } finally {

@@ -22,8 +22,11 @@ describe('dataDir persistence', () => {
   it('keeps records, ids, timestamps, deletes and the id counter across a restart', async () => {
     const dataDir = await tempDir();
     const first = await startSalesforceEmulator({ dataDir });
-    const info = await ingest(api(first, await token(first)), { object: 'Account', operation: 'insert' },
-      'Name,External_Id__c,AnnualRevenue\nKept,P-1,1500.5\nGone,P-2,\n');
+    const info = await ingest(
+      api(first, await token(first)),
+      { object: 'Account', operation: 'insert' },
+      'Name,External_Id__c,AnnualRevenue\nKept,P-1,1500.5\nGone,P-2,\n',
+    );
     expect(info['state']).toBe('JobComplete');
     const gone = first.store.list('Account').find((a) => a['Name'] === 'Gone')!;
     first.store.delete('Account', gone['Id'] as string);
@@ -37,8 +40,11 @@ describe('dataDir persistence', () => {
       const added = second.store.insert('Account', { Name: 'After restart', External_Id__c: 'P-3' });
       expect(before.map((r) => r['Id'])).not.toContain(added['Id']);
       // The external ID index is rebuilt: an upsert on P-1 updates, it does not duplicate.
-      const up = await ingest(api(second, await token(second)), { object: 'Account', operation: 'upsert', externalIdFieldName: 'External_Id__c' },
-        'External_Id__c,Name\nP-1,Kept and renamed\n');
+      const up = await ingest(
+        api(second, await token(second)),
+        { object: 'Account', operation: 'upsert', externalIdFieldName: 'External_Id__c' },
+        'External_Id__c,Name\nP-1,Kept and renamed\n',
+      );
       expect(up).toMatchObject({ state: 'JobComplete', numberRecordsFailed: 0 });
       expect(second.store.count('Account')).toBe(2);
     } finally {
@@ -49,29 +55,48 @@ describe('dataDir persistence', () => {
   it('adds objects and fields from a YAML definitions file and rejects invalid ones', async () => {
     const dir = await tempDir();
     const file = join(dir, 'defs.yaml');
-    await writeFile(file, [
-      'objects:',
-      '  - name: Invoice__c',
-      '    keyPrefix: a01',
-      '    fields:',
-      '      - { name: Name, type: string, length: 80, nillable: false }',
-      '      - { name: Amount__c, type: currency }',
-      '      - { name: Account__c, type: reference, referenceTo: [Account], relationshipName: Account__r }',
-      '      - { name: Invoice_Key__c, type: string, externalId: true, unique: true }',
-      '  - name: Account',
-      '    fields:',
-      '      - { name: Tier__c, type: picklist, picklistValues: [Gold, Silver], restrictedPicklist: true }',
-    ].join('\n'));
+    await writeFile(
+      file,
+      [
+        'objects:',
+        '  - name: Invoice__c',
+        '    keyPrefix: a01',
+        '    fields:',
+        '      - { name: Name, type: string, length: 80, nillable: false }',
+        '      - { name: Amount__c, type: currency }',
+        '      - { name: Account__c, type: reference, referenceTo: [Account], relationshipName: Account__r }',
+        '      - { name: Invoice_Key__c, type: string, externalId: true, unique: true }',
+        '  - name: Account',
+        '    fields:',
+        '      - { name: Tier__c, type: picklist, picklistValues: [Gold, Silver], restrictedPicklist: true }',
+      ].join('\n'),
+    );
     const sf = await startSalesforceEmulator({ definitionsFile: file });
     try {
       const call = api(sf, await token(sf));
-      const describe = (await call('/sobjects/Invoice__c/describe')).json<{ fields: { name: string; type: string }[] }>();
-      expect(describe.fields.map((f) => f.name)).toEqual(
-        ['Id', 'IsDeleted', 'CreatedDate', 'LastModifiedDate', 'SystemModstamp', 'Name', 'Amount__c', 'Account__c', 'Invoice_Key__c']);
+      const describe = (await call('/sobjects/Invoice__c/describe')).json<{
+        fields: { name: string; type: string }[];
+      }>();
+      expect(describe.fields.map((f) => f.name)).toEqual([
+        'Id',
+        'IsDeleted',
+        'CreatedDate',
+        'LastModifiedDate',
+        'SystemModstamp',
+        'Name',
+        'Amount__c',
+        'Account__c',
+        'Invoice_Key__c',
+      ]);
       const acct = sf.store.insert('Account', { Name: 'Gold Co', Tier__c: 'Gold', External_Id__c: 'G' });
-      expect(() => sf.store.insert('Account', { Name: 'Bronze Co', Tier__c: 'Bronze' })).toThrow(/INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST/);
-      const info = await ingest(call, { object: 'Invoice__c', operation: 'upsert', externalIdFieldName: 'Invoice_Key__c' },
-        'Invoice_Key__c,Name,Amount__c,Account__r.External_Id__c\nI-1,First,10.5,G\n');
+      expect(() => sf.store.insert('Account', { Name: 'Bronze Co', Tier__c: 'Bronze' })).toThrow(
+        /INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST/,
+      );
+      const info = await ingest(
+        call,
+        { object: 'Invoice__c', operation: 'upsert', externalIdFieldName: 'Invoice_Key__c' },
+        'Invoice_Key__c,Name,Amount__c,Account__r.External_Id__c\nI-1,First,10.5,G\n',
+      );
       expect(info).toMatchObject({ state: 'JobComplete', numberRecordsFailed: 0 });
       const [invoice] = sf.store.list('Invoice__c');
       expect(invoice).toMatchObject({ Name: 'First', Amount__c: 10.5, Account__c: acct['Id'] });
@@ -97,12 +122,36 @@ describe('tandem emulator salesforce', () => {
       waitForStop: async (running) => {
         url = running.url;
         const faults = (await raw(`${running.url}/__emulator/faults`)).json();
-        expect(faults).toEqual({ seed: 7, errorRate: 0.25, errorKinds: ['503', '429'], jobDelayMs: 5, tokenTtlSeconds: 60 });
+        expect(faults).toEqual({
+          seed: 7,
+          errorRate: 0.25,
+          errorKinds: ['503', '429'],
+          jobDelayMs: 5,
+          tokenTtlSeconds: 60,
+        });
         running.store.insert('Account', { Name: 'From CLI run' });
       },
     });
-    await command.parseAsync(['salesforce', '--port', '0', '--data', dataDir, '--fault-rate', '0.25', '--fault-kinds', '503,429',
-      '--slow-jobs', '5', '--token-ttl', '60', '--seed', '7'], { from: 'user' });
+    await command.parseAsync(
+      [
+        'salesforce',
+        '--port',
+        '0',
+        '--data',
+        dataDir,
+        '--fault-rate',
+        '0.25',
+        '--fault-kinds',
+        '503,429',
+        '--slow-jobs',
+        '5',
+        '--token-ttl',
+        '60',
+        '--seed',
+        '7',
+      ],
+      { from: 'user' },
+    );
     expect(printed).toContain(`Salesforce emulator listening on ${url}`);
     expect(printed).toContain('client id: tandem-emulator');
     expect(printed).toContain('client secret: tandem-emulator-secret');
@@ -119,14 +168,20 @@ describe('tandem emulator salesforce', () => {
     const stdout = new PassThrough();
     let printed = '';
     stdout.on('data', (d: Buffer) => (printed += d.toString()));
-    await emulatorCommand({ stdout, logger: silentLogger(), waitForStop: async () => {} })
-      .parseAsync(['salesforce', '--client-secret', 's3cr3t-value'], { from: 'user' });
+    await emulatorCommand({ stdout, logger: silentLogger(), waitForStop: async () => {} }).parseAsync(
+      ['salesforce', '--client-secret', 's3cr3t-value'],
+      { from: 'user' },
+    );
     expect(printed).not.toContain('s3cr3t-value');
     const bad = emulatorCommand({ stdout, logger: silentLogger(), waitForStop: async () => {} });
     bad.exitOverride();
     for (const sub of bad.commands) sub.exitOverride().configureOutput({ writeErr: () => {} });
     await expect(bad.parseAsync(['salesforce', '--fault-rate', '2'], { from: 'user' })).rejects.toThrow(/from 0 to 1/);
-    await expect(emulatorCommand({ stdout, logger: silentLogger(), waitForStop: async () => {} })
-      .parseAsync(['salesforce', '--fault-kinds', '418'], { from: 'user' })).rejects.toThrow(/errorKinds/);
+    await expect(
+      emulatorCommand({ stdout, logger: silentLogger(), waitForStop: async () => {} }).parseAsync(
+        ['salesforce', '--fault-kinds', '418'],
+        { from: 'user' },
+      ),
+    ).rejects.toThrow(/errorKinds/);
   });
 });

@@ -44,7 +44,9 @@ describe('parseSoql', () => {
   });
 
   it('reads IN, NOT IN, numbers, booleans, null and the != / <> operators', () => {
-    const q = parseSoql("SELECT Id FROM Account WHERE Industry IN ('Banking', 'Energy') AND Type NOT IN ('Other') AND NumberOfEmployees > -5.5e2 AND Phone != null AND Name <> 'x' AND IsDeleted = false");
+    const q = parseSoql(
+      "SELECT Id FROM Account WHERE Industry IN ('Banking', 'Energy') AND Type NOT IN ('Other') AND NumberOfEmployees > -5.5e2 AND Phone != null AND Name <> 'x' AND IsDeleted = false",
+    );
     const ops = (q.where as { operands: readonly Record<string, unknown>[] }).operands;
     expect(ops[0]).toMatchObject({ kind: 'in', negated: false, values: [{ value: 'Banking' }, { value: 'Energy' }] });
     expect(ops[1]).toMatchObject({ kind: 'in', negated: true });
@@ -98,7 +100,12 @@ describe('parseSoql', () => {
   it('round-trips any string literal through its escaped form (property)', () => {
     fc.assert(
       fc.property(fc.string(), (value) => {
-        const escaped = value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
+        const escaped = value
+          .replace(/\\/g, '\\\\')
+          .replace(/'/g, "\\'")
+          .replace(/\n/g, '\\n')
+          .replace(/\r/g, '\\r')
+          .replace(/\t/g, '\\t');
         const q = parseSoql(`SELECT Id FROM Account WHERE Name = '${escaped}'`);
         expect(q.where).toMatchObject({ kind: 'compare', value: { kind: 'string', value } });
       }),

@@ -11,7 +11,9 @@ const account = fc.record({
   Industry: fc.option(fc.constantFrom('Banking', 'banking', 'Energy'), { nil: null }),
 });
 
-function load(records: readonly { Name: string; NumberOfEmployees: number | null; Industry: string | null }[]): EmulatorStore {
+function load(
+  records: readonly { Name: string; NumberOfEmployees: number | null; Industry: string | null }[],
+): EmulatorStore {
   const store = new EmulatorStore(standardObjects());
   for (const r of records) store.insert('Account', r);
   return store;
@@ -25,22 +27,35 @@ function run(store: EmulatorStore, soql: string): Record<string, string>[] {
 describe('compiled SOQL against the store', () => {
   it('filters and orders like a reference implementation (property)', () => {
     fc.assert(
-      fc.property(fc.array(account, { maxLength: 30 }), fc.integer({ min: -5, max: 5 }), fc.boolean(), fc.boolean(), (records, k, desc, nullsLast) => {
-        const store = load(records);
-        const soql = `SELECT Name, NumberOfEmployees FROM Account WHERE NumberOfEmployees > ${k} OR Industry = 'BANKING' ORDER BY NumberOfEmployees ${desc ? 'DESC' : 'ASC'} NULLS ${nullsLast ? 'LAST' : 'FIRST'}`;
-        const expected = records
-          .map((r, i) => ({ ...r, i }))
-          .filter((r) => (r.NumberOfEmployees !== null && r.NumberOfEmployees > k) || r.Industry?.toLowerCase() === 'banking')
-          .sort((a, b) => {
-            const x = a.NumberOfEmployees, y = b.NumberOfEmployees;
-            if (x === y) return a.i - b.i;
-            if (x === null) return nullsLast ? 1 : -1;
-            if (y === null) return nullsLast ? -1 : 1;
-            return desc ? y - x : x - y;
-          })
-          .map((r) => ({ Name: r.Name, NumberOfEmployees: r.NumberOfEmployees === null ? '' : String(r.NumberOfEmployees) }));
-        expect(run(store, soql)).toEqual(expected);
-      }),
+      fc.property(
+        fc.array(account, { maxLength: 30 }),
+        fc.integer({ min: -5, max: 5 }),
+        fc.boolean(),
+        fc.boolean(),
+        (records, k, desc, nullsLast) => {
+          const store = load(records);
+          const soql = `SELECT Name, NumberOfEmployees FROM Account WHERE NumberOfEmployees > ${k} OR Industry = 'BANKING' ORDER BY NumberOfEmployees ${desc ? 'DESC' : 'ASC'} NULLS ${nullsLast ? 'LAST' : 'FIRST'}`;
+          const expected = records
+            .map((r, i) => ({ ...r, i }))
+            .filter(
+              (r) =>
+                (r.NumberOfEmployees !== null && r.NumberOfEmployees > k) || r.Industry?.toLowerCase() === 'banking',
+            )
+            .sort((a, b) => {
+              const x = a.NumberOfEmployees,
+                y = b.NumberOfEmployees;
+              if (x === y) return a.i - b.i;
+              if (x === null) return nullsLast ? 1 : -1;
+              if (y === null) return nullsLast ? -1 : 1;
+              return desc ? y - x : x - y;
+            })
+            .map((r) => ({
+              Name: r.Name,
+              NumberOfEmployees: r.NumberOfEmployees === null ? '' : String(r.NumberOfEmployees),
+            }));
+          expect(run(store, soql)).toEqual(expected);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -52,7 +67,10 @@ describe('compiled SOQL against the store', () => {
       { Name: 'gamma', NumberOfEmployees: 3, Industry: null },
     ]);
     expect(run(store, 'SELECT Name FROM Account ORDER BY Name LIMIT 2')).toEqual([{ Name: 'Alpha' }, { Name: 'beta' }]);
-    expect(run(store, "SELECT Name FROM Account WHERE Name LIKE 'A%' OR Name IN ('GAMMA')")).toEqual([{ Name: 'Alpha' }, { Name: 'gamma' }]);
+    expect(run(store, "SELECT Name FROM Account WHERE Name LIKE 'A%' OR Name IN ('GAMMA')")).toEqual([
+      { Name: 'Alpha' },
+      { Name: 'gamma' },
+    ]);
   });
 
   it('type-checks literals against fields', () => {

@@ -9,13 +9,20 @@ const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
 
 /** Runs the CLI from source as a user would, returning stdout, stderr and the exit code. */
-async function tandem(args: readonly string[], env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string; code: number }> {
+async function tandem(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
-      cwd: root,
-      env: { ...process.env, TANDEM_LOG_LEVEL: 'error', ...env },
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args],
+      {
+        cwd: root,
+        env: { ...process.env, TANDEM_LOG_LEVEL: 'error', ...env },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const e = error as { stdout: string; stderr: string; code: number };
@@ -35,7 +42,19 @@ describe('the tandem CLI', () => {
   it('prints help and exits 0', async () => {
     const { stdout, code } = await tandem(['--help']);
     expect(code).toBe(0);
-    for (const command of ['init', 'migrate', 'sync', 'status', 'conflicts', 'failed', 'policy', 'erp', 'emulator', 'demo']) expect(stdout).toContain(command);
+    for (const command of [
+      'init',
+      'migrate',
+      'sync',
+      'status',
+      'conflicts',
+      'failed',
+      'policy',
+      'erp',
+      'emulator',
+      'demo',
+    ])
+      expect(stdout).toContain(command);
     expect(stdout).toContain('Exit codes');
   });
 
@@ -51,7 +70,10 @@ describe('the tandem CLI', () => {
 
   it('reports a bad config with file, line and fix, and exits 2', async () => {
     const file = join(dir, 'bad.yaml');
-    await writeFile(file, 'sync: x\nerp:\n  type: postgres\n  url: postgres://u:hunter2@h/db\ncrm:\n  type: salesforce\n  loginUrl: https://x.my.salesforce.com\n  auth: { flow: client_credentials, clientId: a, clientSecret: b }\nobjects: {}\n');
+    await writeFile(
+      file,
+      'sync: x\nerp:\n  type: postgres\n  url: postgres://u:hunter2@h/db\ncrm:\n  type: salesforce\n  loginUrl: https://x.my.salesforce.com\n  auth: { flow: client_credentials, clientId: a, clientSecret: b }\nobjects: {}\n',
+    );
     const { stderr, code } = await tandem(['sync', '--config', file]);
     expect(code).toBe(2);
     expect(stderr).toContain(`${file}:4`);
@@ -63,7 +85,10 @@ describe('the tandem CLI', () => {
     const data = join(dir, 'demo');
     const demo = await tandem(['demo', '--data', data, '--customers', '60', '--json']);
     expect(demo.code).toBe(0);
-    const report = JSON.parse(demo.stdout) as { runs: { status: string; writes: number }[]; alignment: Record<string, { differing: number }> };
+    const report = JSON.parse(demo.stdout) as {
+      runs: { status: string; writes: number }[];
+      alignment: Record<string, { differing: number }>;
+    };
     expect(report.runs[0]!.status).toBe('partial'); // one record rejected by Salesforce
     for (const r of report.runs) expect(['succeeded', 'partial']).toContain(r.status);
     expect(report.runs[3]!.writes).toBe(0);
@@ -71,10 +96,17 @@ describe('the tandem CLI', () => {
     expect(report.alignment['account']!.differing).toBe(1); // the customer Salesforce rejects (no Name)
 
     const config = join(data, 'tandem.yaml');
-    const env = { TANDEM_DEMO_SF_URL: 'http://127.0.0.1:9', TANDEM_DEMO_CLIENT_ID: 'x', TANDEM_DEMO_CLIENT_SECRET: 'y' };
+    const env = {
+      TANDEM_DEMO_SF_URL: 'http://127.0.0.1:9',
+      TANDEM_DEMO_CLIENT_ID: 'x',
+      TANDEM_DEMO_CLIENT_SECRET: 'y',
+    };
     const status = await tandem(['status', '--config', config, '--json'], env);
     expect(status.code).toBe(0);
-    const parsed = JSON.parse(status.stdout) as { runs: unknown[]; queues: Record<string, { failed: number; records: number }> };
+    const parsed = JSON.parse(status.stdout) as {
+      runs: unknown[];
+      queues: Record<string, { failed: number; records: number }>;
+    };
     expect(parsed.runs).toHaveLength(4);
     expect(parsed.queues['account']!.failed).toBe(1);
 
@@ -82,7 +114,10 @@ describe('the tandem CLI', () => {
     expect(failed.code).toBe(0);
     expect(failed.stdout).toContain('REQUIRED_FIELD_MISSING');
 
-    const explain = await tandem(['policy', 'explain', '--config', config, '--object', 'account', '--key', 'C0000001'], env);
+    const explain = await tandem(
+      ['policy', 'explain', '--config', config, '--object', 'account', '--key', 'C0000001'],
+      env,
+    );
     expect(explain.code).toBe(0);
     expect(explain.stdout).toContain('C0000001');
 
@@ -94,8 +129,16 @@ describe('the tandem CLI', () => {
   it('exits 4 with a clear message when the state database cannot be reached', async () => {
     const file = join(dir, 'unreachable.yaml');
     const example = await readFile(join(root, 'examples', 'demo.tandem.yaml'), 'utf8');
-    await writeFile(file, example.replace(/state:\n  dataDir: [^\n]+/, 'state:\n  url: postgres://tandem@127.0.0.1:9/nowhere') + `\npolicies:\n  dir: ${JSON.stringify(join(root, 'conflict-rules'))}\n`);
-    const env = { TANDEM_DEMO_SF_URL: 'http://127.0.0.1:9', TANDEM_DEMO_CLIENT_ID: 'x', TANDEM_DEMO_CLIENT_SECRET: 'y' };
+    await writeFile(
+      file,
+      example.replace(/state:\n  dataDir: [^\n]+/, 'state:\n  url: postgres://tandem@127.0.0.1:9/nowhere') +
+        `\npolicies:\n  dir: ${JSON.stringify(join(root, 'conflict-rules'))}\n`,
+    );
+    const env = {
+      TANDEM_DEMO_SF_URL: 'http://127.0.0.1:9',
+      TANDEM_DEMO_CLIENT_ID: 'x',
+      TANDEM_DEMO_CLIENT_SECRET: 'y',
+    };
     const { stderr, code } = await tandem(['status', '--config', file], env);
     expect(code).toBe(4);
     expect(stderr).toContain('cannot connect to the state database');

@@ -47,7 +47,9 @@ for (const backend of testBackends()) {
       // A quiet run keeps it queued and writes nothing.
       expect((await runSync(h.ctx)).writes).toBe(0);
 
-      expect(await h.store.answerConflict('test', 'account', 'K', { set: { name: 'Acme Group' }, by: 'ann' })).toBe(true);
+      expect(await h.store.answerConflict('test', 'account', 'K', { set: { name: 'Acme Group' }, by: 'ann' })).toBe(
+        true,
+      );
       const answered = await runSync(h.ctx);
       expect(answered.status).toBe('succeeded');
       expect(h.erp.findByKey('customers', 'K')!.fields['name']).toBe('Acme Group');
@@ -79,7 +81,10 @@ for (const backend of testBackends()) {
       await writeFile(file, 'object: account\nversion: crm-owns-names\ndefault: crm-wins\ndeletes: keep\n');
       const v2 = await loadPolicyFile(file, { mapping });
       expect(v2.version).not.toBe(v1.version);
-      const ctx2 = { ...h.ctx, objects: [{ ...h.object, resolver: v2.resolver, policyVersion: `account.yaml@${v2.version}` }] };
+      const ctx2 = {
+        ...h.ctx,
+        objects: [{ ...h.object, resolver: v2.resolver, policyVersion: `account.yaml@${v2.version}` }],
+      };
       const second = await conflictOn('phone', 'erp-2', 'crm-2', ctx2);
       expect(h.erp.findByKey('customers', 'K')!.fields['phone']).toBe('crm-2');
 
@@ -90,9 +95,37 @@ for (const backend of testBackends()) {
       expect(timeline.map((d) => d.policyVersion)).toEqual([v2.version, v1.version]);
 
       // explain, fed from the state store as `tandem policy explain` is, names the current version.
-      const config = { sync: 'test', objects: [{ name: 'account', policy: 'account.yaml', fields: FIELDS.map((name) => ({ name, type: 'string', direction: 'both', erp: [name], crm: [name], transforms: [], line: 1 })), erp: { table: 'customers', key: 'customer_no', options: {} }, crm: { object: 'Account', externalId: 'External_Id__c', options: {} }, line: 1 }], policies: { dir } } as unknown as TandemConfig;
+      const config = {
+        sync: 'test',
+        objects: [
+          {
+            name: 'account',
+            policy: 'account.yaml',
+            fields: FIELDS.map((name) => ({
+              name,
+              type: 'string',
+              direction: 'both',
+              erp: [name],
+              crm: [name],
+              transforms: [],
+              line: 1,
+            })),
+            erp: { table: 'customers', key: 'customer_no', options: {} },
+            crm: { object: 'Account', externalId: 'External_Id__c', options: {} },
+            line: 1,
+          },
+        ],
+        policies: { dir },
+      } as unknown as TandemConfig;
       const input = await policyContextFor(config, h.store).explain('account', 'K');
-      const explanation = explainRecord({ ...input!, crm: { ...input!.crm!, fields: { ...input!.crm!.fields, name: 'crm-3' } }, erp: { ...input!.erp!, fields: { ...input!.erp!.fields, name: 'erp-3' } } }, v2.resolver);
+      const explanation = explainRecord(
+        {
+          ...input!,
+          crm: { ...input!.crm!, fields: { ...input!.crm!.fields, name: 'crm-3' } },
+          erp: { ...input!.erp!, fields: { ...input!.erp!.fields, name: 'erp-3' } },
+        },
+        v2.resolver,
+      );
       expect(explanation.policyVersion).toBe(v2.version);
     });
   });

@@ -13,7 +13,8 @@ for (const backend of testBackends()) {
     const stores: StateStore[] = [];
     afterEach(async () => {
       const first = stores[0];
-      if (backend.url && first) await first.database.db.schema.dropSchema(first.database.schema).ifExists().cascade().execute();
+      if (backend.url && first)
+        await first.database.db.schema.dropSchema(first.database.schema).ifExists().cascade().execute();
       for (const s of stores.splice(0)) await s.close();
     });
 
@@ -40,12 +41,18 @@ for (const backend of testBackends()) {
       await store.migrate();
       const key = { sync: 's', object: 'account', system: 'erp' as const };
       const w = (t: string, id: string) => ({ kind: 'cursor' as const, modifiedAt: t, id });
-      expect(await store.watermarks.advance(key, w('2026-01-01T00:00:01Z', 'b'), null)).toEqual({ advanced: true, version: 1 });
+      expect(await store.watermarks.advance(key, w('2026-01-01T00:00:01Z', 'b'), null)).toEqual({
+        advanced: true,
+        version: 1,
+      });
       // Behind, or equal: refused.
       expect((await store.watermarks.advance(key, w('2026-01-01T00:00:00Z', 'z'), 1)).advanced).toBe(false);
       expect((await store.watermarks.advance(key, w('2026-01-01T00:00:01Z', 'b'), 1)).advanced).toBe(false);
       // Same time, later id: forward (ties on a timestamp are told apart by id).
-      expect(await store.watermarks.advance(key, w('2026-01-01T00:00:01Z', 'c'), 1)).toEqual({ advanced: true, version: 2 });
+      expect(await store.watermarks.advance(key, w('2026-01-01T00:00:01Z', 'c'), 1)).toEqual({
+        advanced: true,
+        version: 2,
+      });
       // A stale version (another process moved it): refused, no exception.
       expect((await store.watermarks.advance(key, w('2026-01-02T00:00:00Z', 'a'), 1)).advanced).toBe(false);
       // Microseconds count, although JavaScript dates keep milliseconds.
@@ -60,8 +67,19 @@ for (const backend of testBackends()) {
       stores.push(store);
       await store.migrate();
       const key = { sync: 's', object: 'account', system: 'crm' as const };
-      const change = (k: string, name: string) => ({ key: k, nativeId: `n-${k}`, fields: { name }, modifiedAt: '2026-01-01T00:00:00Z', deleted: false, keyMissing: false });
-      await store.stageChanges(key, [change('A', 'one'), change('B', 'x'), change('A', 'two')], { kind: 'cursor', modifiedAt: '2026-01-01T00:00:00Z', id: 'n-B' });
+      const change = (k: string, name: string) => ({
+        key: k,
+        nativeId: `n-${k}`,
+        fields: { name },
+        modifiedAt: '2026-01-01T00:00:00Z',
+        deleted: false,
+        keyMissing: false,
+      });
+      await store.stageChanges(key, [change('A', 'one'), change('B', 'x'), change('A', 'two')], {
+        kind: 'cursor',
+        modifiedAt: '2026-01-01T00:00:00Z',
+        id: 'n-B',
+      });
       expect(await store.countInbox('s', 'account')).toBe(2);
       const planning = await store.loadForPlanning('s', 'account', ['A']);
       expect(planning.inbox.get('A')?.crm?.fields).toEqual({ name: 'two' });
@@ -74,8 +92,20 @@ for (const backend of testBackends()) {
       stores.push(store);
       await store.migrate();
       const ledger = store.ledger('s');
-      await ledger.record({ jobId: '750A', system: 'crm', object: 'account', operation: 'upsert', detail: { state: 'Open' } });
-      await ledger.record({ jobId: '750A', system: 'crm', object: 'account', operation: 'upsert', detail: { state: 'Open' } }); // idempotent
+      await ledger.record({
+        jobId: '750A',
+        system: 'crm',
+        object: 'account',
+        operation: 'upsert',
+        detail: { state: 'Open' },
+      });
+      await ledger.record({
+        jobId: '750A',
+        system: 'crm',
+        object: 'account',
+        operation: 'upsert',
+        detail: { state: 'Open' },
+      }); // idempotent
       await ledger.update('750A', { state: 'UploadComplete' });
       const open = await ledger.listOpen('crm', 'account');
       expect(open.map((j) => [j.jobId, j.detail])).toEqual([['750A', { state: 'UploadComplete' }]]);
@@ -102,7 +132,18 @@ for (const backend of testBackends()) {
       stores.push(store);
       await store.migrate();
       await store.apply('s', 'account', {
-        conflicts: [{ key: 'K', fields: [{ field: 'title', base: 'CEO', erp: 'Chair', crm: 'Founder' }], existence: null, erpModifiedAt: null, crmModifiedAt: null, rule: 'contact.yaml:12', reason: 'senior titles wait', policyVersion: 'v1' }],
+        conflicts: [
+          {
+            key: 'K',
+            fields: [{ field: 'title', base: 'CEO', erp: 'Chair', crm: 'Founder' }],
+            existence: null,
+            erpModifiedAt: null,
+            crmModifiedAt: null,
+            rule: 'contact.yaml:12',
+            reason: 'senior titles wait',
+            policyVersion: 'v1',
+          },
+        ],
       });
       expect(await store.answerConflict('s', 'account', 'nope', { take: 'erp', by: 'ann' })).toBe(false);
       expect(await store.answerConflict('s', 'account', 'K', { take: 'crm', by: 'ann' })).toBe(true);
@@ -116,10 +157,26 @@ for (const backend of testBackends()) {
       const store = await openStore(backend, uniqueSchemaName('st'));
       stores.push(store);
       await store.migrate();
-      const failure = { system: 'crm' as const, key: 'K', status: 'rejected' as const, reason: 'STRING_TOO_LONG', payload: { name: 'x' } };
+      const failure = {
+        system: 'crm' as const,
+        key: 'K',
+        status: 'rejected' as const,
+        reason: 'STRING_TOO_LONG',
+        payload: { name: 'x' },
+      };
       const t0 = new Date('2026-03-01T00:00:00Z');
-      await store.apply('s', 'account', { failed: [failure] }, { id: await store.startRun('s', ['account'], false, {}), counts: {}, now: t0 });
-      await store.apply('s', 'account', { failed: [failure] }, { id: await store.startRun('s', ['account'], false, {}), counts: {}, now: t0 });
+      await store.apply(
+        's',
+        'account',
+        { failed: [failure] },
+        { id: await store.startRun('s', ['account'], false, {}), counts: {}, now: t0 },
+      );
+      await store.apply(
+        's',
+        'account',
+        { failed: [failure] },
+        { id: await store.startRun('s', ['account'], false, {}), counts: {}, now: t0 },
+      );
       const [row] = await store.listFailed('s');
       expect(row?.attempts).toBe(2);
       expect(Date.parse(row!.nextRetryAt) - t0.getTime()).toBe(nextRetryDelayMs('rejected', 2));

@@ -56,7 +56,10 @@ for (const backend of testBackends()) {
 
     it('keeps a rejected record in the failed queue without blocking the rest, and retries it', async () => {
       let rejecting = true;
-      h = await createHarness(backend, { rejectCrm: (key) => (rejecting && key === 'BAD' ? 'FIELD_CUSTOM_VALIDATION_EXCEPTION:phone is invalid' : undefined) });
+      h = await createHarness(backend, {
+        rejectCrm: (key) =>
+          rejecting && key === 'BAD' ? 'FIELD_CUSTOM_VALIDATION_EXCEPTION:phone is invalid' : undefined,
+      });
       h.erp.insert('customers', 'GOOD', { name: 'G', phone: '1', city: 'X' });
       h.erp.insert('customers', 'BAD', { name: 'B', phone: 'x', city: 'Y' });
       const run = await runSync(h.ctx);
@@ -67,7 +70,7 @@ for (const backend of testBackends()) {
       expect(failed).toHaveLength(1);
       expect(failed[0]!.reason).toContain('phone is invalid');
       rejecting = false;
-      const retry = await runSync(h.ctx, {}, );
+      const retry = await runSync(h.ctx, {});
       // The retry waits for its backoff; a run with a clock past it retries.
       expect(retry.counts['account']!.crm.created).toBe(0);
       const later = await runSync({ ...h.ctx, now: () => new Date(Date.now() + 3600_000) });
@@ -97,7 +100,8 @@ for (const backend of testBackends()) {
         }
         const crashed = await runSync(h.ctx, {
           checkpoint: (step) => {
-            if (step === `before-apply:account:${side}`) throw new Error('simulated crash: the side has the records, the state store does not know');
+            if (step === `before-apply:account:${side}`)
+              throw new Error('simulated crash: the side has the records, the state store does not know');
           },
         });
         expect(crashed.status).toBe('failed');
@@ -112,7 +116,10 @@ for (const backend of testBackends()) {
 
         const next = await runSync(h.ctx);
         expect(next.status).toBe('succeeded');
-        const keys = target.live(entity).map((r) => r.key).sort();
+        const keys = target
+          .live(entity)
+          .map((r) => r.key)
+          .sort();
         expect(keys).toEqual(['A', 'B']); // no duplicate
         expect(target.findByKey(entity, 'A')!.fields['phone']).toBe('111'); // no lost update
         expect(snapshot(h.erp, 'customers')).toEqual(snapshot(h.crm, 'Account'));

@@ -9,9 +9,16 @@ const NUM_RUNS = Number(process.env['PBT_NUM_RUNS'] ?? 300);
 const SEED = process.env['PBT_SEED'] === undefined ? {} : { seed: Number(process.env['PBT_SEED']) };
 const FIELDS = ['a', 'b', 'c', 'd'] as const;
 
-const value: fc.Arbitrary<FieldValue> = fc.oneof(fc.constantFrom('x', 'y', 'z', ''), fc.integer({ min: -3, max: 3 }), fc.boolean(), fc.constant(null));
+const value: fc.Arbitrary<FieldValue> = fc.oneof(
+  fc.constantFrom('x', 'y', 'z', ''),
+  fc.integer({ min: -3, max: 3 }),
+  fc.boolean(),
+  fc.constant(null),
+);
 const record: fc.Arbitrary<Fields> = fc.record({ a: value, b: value, c: value, d: value });
-const instant = fc.integer({ min: 0, max: 100_000 }).map((n) => new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString());
+const instant = fc
+  .integer({ min: 0, max: 100_000 })
+  .map((n) => new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString());
 
 /** An edit of a base on one side: unchanged, some fields edited, or deleted. */
 function sideOf(base: Fields | null): fc.Arbitrary<SideVersion | null> {
@@ -21,12 +28,20 @@ function sideOf(base: Fields | null): fc.Arbitrary<SideVersion | null> {
     return { fields: out, modifiedAt: at, deleted: false };
   });
   if (base === null) return fc.oneof(fc.constant(null), edited);
-  return fc.oneof(fc.constant({ fields: base, modifiedAt: '2025-12-31T00:00:00.000Z', deleted: false }), edited, fc.constant(null));
+  return fc.oneof(
+    fc.constant({ fields: base, modifiedAt: '2025-12-31T00:00:00.000Z', deleted: false }),
+    edited,
+    fc.constant(null),
+  );
 }
 
 const input: fc.Arbitrary<RecordInput> = fc
   .option(record, { nil: null })
-  .chain((base) => fc.record({ erp: sideOf(base), crm: sideOf(base) }).map(({ erp, crm }) => ({ object: 'account', key: 'K', base, erp, crm, fields: FIELDS })));
+  .chain((base) =>
+    fc
+      .record({ erp: sideOf(base), crm: sideOf(base) })
+      .map(({ erp, crm }) => ({ object: 'account', key: 'K', base, erp, crm, fields: FIELDS })),
+  );
 
 function v(fields: Fields | null | undefined, f: string): FieldValue {
   return fields?.[f] ?? null;
@@ -98,8 +113,13 @@ describe('three-way planner properties (diff + resolve)', () => {
     fc.assert(
       fc.property(fc.array(input, { minLength: 1, maxLength: 8 }), fc.nat(), (inputs, seed) => {
         const keyed = inputs.map((i, n) => ({ ...i, key: `K${n}` }));
-        const shuffled = [...keyed].sort((x, y) => ((x.key.charCodeAt(1) * 31 + seed) % 7) - ((y.key.charCodeAt(1) * 31 + seed) % 7));
-        const reversedFields = keyed.map((i) => ({ ...i, erp: i.erp && { ...i.erp, fields: Object.fromEntries(Object.entries(i.erp.fields).reverse()) } }));
+        const shuffled = [...keyed].sort(
+          (x, y) => ((x.key.charCodeAt(1) * 31 + seed) % 7) - ((y.key.charCodeAt(1) * 31 + seed) % 7),
+        );
+        const reversedFields = keyed.map((i) => ({
+          ...i,
+          erp: i.erp && { ...i.erp, fields: Object.fromEntries(Object.entries(i.erp.fields).reverse()) },
+        }));
         const byKey = (plans: RecordPlan[]) => new Map(plans.map((p) => [p.key, p]));
         const a = byKey(keyed.map((i) => planRecord(i, testLatestWins)));
         const b = byKey(shuffled.map((i) => planRecord(i, testLatestWins)));

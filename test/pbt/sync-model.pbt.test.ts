@@ -33,10 +33,33 @@ const side = fc.constantFrom<Side>('erp', 'crm');
 const key = fc.constantFrom(...KEYS);
 const word = fc.constantFrom('p', 'q', 'r', 's', 'é', 'line\nbreak', 'quote"d');
 const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('create' as const), side, key, values: fc.record({ a: word, b: word, c: word }) }) },
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('edit' as const), side, key, field: fc.constantFrom(...FIELDS), value: word }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('create' as const),
+      side,
+      key,
+      values: fc.record({ a: word, b: word, c: word }),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('edit' as const),
+      side,
+      key,
+      field: fc.constantFrom(...FIELDS),
+      value: word,
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), side, key }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('sync' as const), crashAt: fc.option(fc.nat({ max: 12 }), { nil: null }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('sync' as const),
+      crashAt: fc.option(fc.nat({ max: 12 }), { nil: null }),
+    }),
+  },
 );
 
 for (const backend of testBackends()) {
@@ -73,7 +96,10 @@ for (const backend of testBackends()) {
           const ctx: SyncContext = {
             sync: `model-${run}`,
             store,
-            connectors: { erp: new MemoryConnector({ system: 'erp', data: erp, maxBatchSize: 2 }), crm: new MemoryConnector({ system: 'crm', data: crm, maxBatchSize: 2 }) },
+            connectors: {
+              erp: new MemoryConnector({ system: 'erp', data: erp, maxBatchSize: 2 }),
+              crm: new MemoryConnector({ system: 'crm', data: crm, maxBatchSize: 2 }),
+            },
             objects: [object],
             logger: silentLogger(),
           };
@@ -91,7 +117,8 @@ for (const backend of testBackends()) {
             if (c.kind === 'sync') {
               let steps = 0;
               const checkpoint = (step: string) => {
-                if (c.crashAt !== null && STEPS.some((s) => step.startsWith(s)) && steps++ === c.crashAt) throw new Error(`simulated crash at ${step}`);
+                if (c.crashAt !== null && STEPS.some((s) => step.startsWith(s)) && steps++ === c.crashAt)
+                  throw new Error(`simulated crash at ${step}`);
               };
               await runSync(ctx, { batchSize: 2, checkpoint });
               continue;

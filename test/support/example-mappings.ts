@@ -10,7 +10,11 @@ import type { PolicyMapping } from '../../src/resolve/policy-mapping.js';
  */
 export function exampleMappings(): { account: PolicyMapping; contact: PolicyMapping } {
   const file = join(import.meta.dirname, '..', '..', 'examples', 'demo.tandem.yaml');
-  const config = parseConfig(readFileSync(file, 'utf8'), file, { TANDEM_DEMO_SF_URL: 'http://127.0.0.1:1', TANDEM_DEMO_CLIENT_ID: 'id', TANDEM_DEMO_CLIENT_SECRET: 'secret' });
+  const config = parseConfig(readFileSync(file, 'utf8'), file, {
+    TANDEM_DEMO_SF_URL: 'http://127.0.0.1:1',
+    TANDEM_DEMO_CLIENT_ID: 'id',
+    TANDEM_DEMO_CLIENT_SECRET: 'secret',
+  });
   const byName = new Map(config.objects.map((o) => [o.name, policyMappingOf(o)]));
   return { account: byName.get('account')!, contact: byName.get('contact')! };
 }

@@ -13,14 +13,22 @@ import { silentLogger } from '../../src/util/logger.js';
 import { uniqueSchemaName, type TestBackend } from './test-databases.js';
 
 /** Canonical names equal native names on both sides: the pipeline under test, without transforms. */
-export function identityMapper(fields: readonly string[], directions: Readonly<Record<string, Direction>> = {}): FieldMapper {
+export function identityMapper(
+  fields: readonly string[],
+  directions: Readonly<Record<string, Direction>> = {},
+): FieldMapper {
   const names = [...fields].sort();
   const project = (input: Fields): Fields => {
     const out: Record<string, Fields[string]> = {};
     for (const name of names) if (name in input) out[name] = input[name] ?? null;
     return out;
   };
-  return { fieldNames: names, directions, toCanonical: (_s: SystemId, f: Fields) => project(f), toNative: (_s: SystemId, f: Fields) => project(f) };
+  return {
+    fieldNames: names,
+    directions,
+    toCanonical: (_s: SystemId, f: Fields) => project(f),
+    toNative: (_s: SystemId, f: Fields) => project(f),
+  };
 }
 
 /** Latest edit wins by each side's own clock; ties go to the ERP. Deletes lose to a later edit. */
@@ -30,9 +38,28 @@ export const testLatestWins: ConflictResolver = {
     const erpLater = compareInstants(conflict.erp.modifiedAt, conflict.crm.modifiedAt) >= 0;
     if (conflict.kind !== 'fields') {
       const deleterLater = conflict.kind === 'erp-deleted' ? erpLater : !erpLater;
-      return { policyVersion: 'test', decisions: [{ kind: 'existence', take: deleterLater ? 'delete' : 'keep', rule: 'test-latest-wins', reason: 'later side wins' }] };
+      return {
+        policyVersion: 'test',
+        decisions: [
+          {
+            kind: 'existence',
+            take: deleterLater ? 'delete' : 'keep',
+            rule: 'test-latest-wins',
+            reason: 'later side wins',
+          },
+        ],
+      };
     }
-    return { policyVersion: 'test', decisions: conflict.fields.map((field) => ({ kind: 'field' as const, field, take: erpLater ? ('erp' as const) : ('crm' as const), rule: 'test-latest-wins', reason: 'later side wins' })) };
+    return {
+      policyVersion: 'test',
+      decisions: conflict.fields.map((field) => ({
+        kind: 'field' as const,
+        field,
+        take: erpLater ? ('erp' as const) : ('crm' as const),
+        rule: 'test-latest-wins',
+        reason: 'later side wins',
+      })),
+    };
   },
 };
 
@@ -49,7 +76,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(backend: TestBackend, options: { resolver?: ConflictResolver; directions?: Readonly<Record<string, Direction>>; rejectCrm?: (key: string, fields: Fields) => string | undefined } = {}): Promise<Harness> {
+export async function createHarness(
+  backend: TestBackend,
+  options: {
+    resolver?: ConflictResolver;
+    directions?: Readonly<Record<string, Direction>>;
+    rejectCrm?: (key: string, fields: Fields) => string | undefined;
+  } = {},
+): Promise<Harness> {
   const schema = uniqueSchemaName('sync');
   const database = await openTestStateDatabase(backend, schema);
   const store = new StateStore(database);
@@ -58,7 +92,12 @@ export async function createHarness(backend: TestBackend, options: { resolver?: 
   const crm = new MemorySystem({ idPrefix: 'C', epoch: '2026-01-01T00:00:00.500Z' });
   const erpConnector = new MemoryConnector({ system: 'erp', data: erp, maxBatchSize: 50 });
   const rejectCrm = options.rejectCrm;
-  const crmConnector = new MemoryConnector({ system: 'crm', data: crm, maxBatchSize: 50, ...(rejectCrm ? { reject: (_s, r) => (r.op === 'upsert' ? rejectCrm(r.key, r.fields) : undefined) } : {}) });
+  const crmConnector = new MemoryConnector({
+    system: 'crm',
+    data: crm,
+    maxBatchSize: 50,
+    ...(rejectCrm ? { reject: (_s, r) => (r.op === 'upsert' ? rejectCrm(r.key, r.fields) : undefined) } : {}),
+  });
   const object: SyncObject = {
     name: 'account',
     streams: {
@@ -69,11 +108,29 @@ export async function createHarness(backend: TestBackend, options: { resolver?: 
     resolver: options.resolver ?? testLatestWins,
     policyVersion: 'test',
   };
-  const ctx: SyncContext = { sync: 'test', store, connectors: { erp: erpConnector, crm: crmConnector }, objects: [object], logger: silentLogger() };
+  const ctx: SyncContext = {
+    sync: 'test',
+    store,
+    connectors: { erp: erpConnector, crm: crmConnector },
+    objects: [object],
+    logger: silentLogger(),
+  };
   return {
-    erp, crm, erpConnector, crmConnector, store, ctx, object,
+    erp,
+    crm,
+    erpConnector,
+    crmConnector,
+    store,
+    ctx,
+    object,
     async close() {
-      if (backend.url) await database.db.schema.dropSchema(schema).ifExists().cascade().execute().catch(() => {});
+      if (backend.url)
+        await database.db.schema
+          .dropSchema(schema)
+          .ifExists()
+          .cascade()
+          .execute()
+          .catch(() => {});
       await store.close();
     },
   };

@@ -14,7 +14,10 @@ class ConflictUsageError extends TandemError {
 
 function pickObject(config: TandemConfig, object: string | undefined): string {
   if (object) {
-    if (!config.objects.some((o) => o.name === object)) throw new ConflictUsageError(`unknown object '${object}'; mapped: ${config.objects.map((o) => o.name).join(', ')}`);
+    if (!config.objects.some((o) => o.name === object))
+      throw new ConflictUsageError(
+        `unknown object '${object}'; mapped: ${config.objects.map((o) => o.name).join(', ')}`,
+      );
     return object;
   }
   if (config.objects.length === 1) return config.objects[0]!.name;
@@ -23,9 +26,15 @@ function pickObject(config: TandemConfig, object: string | undefined): string {
 
 function show(c: QueuedConflict): string {
   const lines = [`${c.object} ${c.key} (${c.status}) queued by ${c.rule}: ${c.reason} [policy ${c.policyVersion}]`];
-  if (c.existence) lines.push(`  ${c.existence === 'erp-deleted' ? 'deleted in the erp' : 'deleted in the crm'} while the other side changed it`);
+  if (c.existence)
+    lines.push(
+      `  ${c.existence === 'erp-deleted' ? 'deleted in the erp' : 'deleted in the crm'} while the other side changed it`,
+    );
   lines.push(`  erp modified ${c.erpModifiedAt ?? '-'}, crm modified ${c.crmModifiedAt ?? '-'}`);
-  for (const f of c.fields) lines.push(`  ${f.field}: base ${JSON.stringify(f.base ?? null)} | erp ${JSON.stringify(f.erp ?? null)} | crm ${JSON.stringify(f.crm ?? null)}`);
+  for (const f of c.fields)
+    lines.push(
+      `  ${f.field}: base ${JSON.stringify(f.base ?? null)} | erp ${JSON.stringify(f.erp ?? null)} | crm ${JSON.stringify(f.crm ?? null)}`,
+    );
   if (c.resolution) lines.push(`  answered: ${JSON.stringify(c.resolution)} (flows out on the next sync)`);
   return lines.join('\n');
 }
@@ -38,7 +47,8 @@ export function parseAssignment(text: string): [string, FieldValue] {
   const raw = text.slice(at + 1);
   try {
     const parsed: unknown = JSON.parse(raw);
-    if (parsed === null || typeof parsed === 'number' || typeof parsed === 'boolean' || typeof parsed === 'string') return [field, parsed];
+    if (parsed === null || typeof parsed === 'number' || typeof parsed === 'boolean' || typeof parsed === 'string')
+      return [field, parsed];
   } catch {
     // not JSON: plain text
   }
@@ -57,8 +67,21 @@ export function conflictsCommand(): Command {
           const config = await loadCommandConfig(options);
           const store = await openStateStore(config);
           try {
-            const list = await store.listConflicts(config.sync, { ...(options.object ? { object: options.object } : {}), status: options.resolved ? 'resolved' : 'open', limit: 500 });
-            output(options, list, () => (list.length ? list.map((c) => `${c.object} ${c.key}: ${c.fields.map((f) => f.field).join(', ') || c.existence} (${c.rule})${c.resolution ? ' answered' : ''}`).join('\n') : 'no conflicts waiting'));
+            const list = await store.listConflicts(config.sync, {
+              ...(options.object ? { object: options.object } : {}),
+              status: options.resolved ? 'resolved' : 'open',
+              limit: 500,
+            });
+            output(options, list, () =>
+              list.length
+                ? list
+                    .map(
+                      (c) =>
+                        `${c.object} ${c.key}: ${c.fields.map((f) => f.field).join(', ') || c.existence} (${c.rule})${c.resolution ? ' answered' : ''}`,
+                    )
+                    .join('\n')
+                : 'no conflicts waiting',
+            );
           } finally {
             await store.close();
           }
@@ -77,7 +100,11 @@ export function conflictsCommand(): Command {
           const store = await openStateStore(config);
           try {
             const conflict = await store.getConflict(config.sync, object, key);
-            if (!conflict) throw new ConflictUsageError(`no conflict for ${object} ${key}; tandem conflicts list shows the queue`, { object, key });
+            if (!conflict)
+              throw new ConflictUsageError(`no conflict for ${object} ${key}; tandem conflicts list shows the queue`, {
+                object,
+                key,
+              });
             output(options, conflict, () => show(conflict));
           } finally {
             await store.close();
@@ -94,21 +121,38 @@ export function conflictsCommand(): Command {
       .option('--set <field=value...>', 'set these values (others keep waiting)')
       .option('--by <name>', 'who decided (recorded with the decision)', process.env['USER'] ?? 'cli')
       .action(
-        action(async (key: string, options: CommonOptions & { object?: string; take?: string; set?: string[]; by: string }) => {
-          if (Boolean(options.take) === Boolean(options.set)) throw new ConflictUsageError('give exactly one of --take erp|crm or --set field=value');
-          if (options.take && options.take !== 'erp' && options.take !== 'crm') throw new ConflictUsageError(`--take must be erp or crm, got '${options.take}'`);
-          const config = await loadCommandConfig(options);
-          const object = pickObject(config, options.object);
-          const answer: ConflictAnswer = options.take ? { take: options.take as 'erp' | 'crm', by: options.by } : { set: Object.fromEntries((options.set ?? []).map(parseAssignment)), by: options.by };
-          const store = await openStateStore(config);
-          try {
-            const ok = await store.answerConflict(config.sync, object, key, answer);
-            if (!ok) throw new ConflictUsageError(`no open conflict for ${object} ${key}; tandem conflicts list shows the queue`, { object, key });
-            output(options, { object, key, answer }, () => `answered ${object} ${key}; the next tandem sync writes it to both sides`);
-          } finally {
-            await store.close();
-          }
-        }),
+        action(
+          async (
+            key: string,
+            options: CommonOptions & { object?: string; take?: string; set?: string[]; by: string },
+          ) => {
+            if (Boolean(options.take) === Boolean(options.set))
+              throw new ConflictUsageError('give exactly one of --take erp|crm or --set field=value');
+            if (options.take && options.take !== 'erp' && options.take !== 'crm')
+              throw new ConflictUsageError(`--take must be erp or crm, got '${options.take}'`);
+            const config = await loadCommandConfig(options);
+            const object = pickObject(config, options.object);
+            const answer: ConflictAnswer = options.take
+              ? { take: options.take as 'erp' | 'crm', by: options.by }
+              : { set: Object.fromEntries((options.set ?? []).map(parseAssignment)), by: options.by };
+            const store = await openStateStore(config);
+            try {
+              const ok = await store.answerConflict(config.sync, object, key, answer);
+              if (!ok)
+                throw new ConflictUsageError(
+                  `no open conflict for ${object} ${key}; tandem conflicts list shows the queue`,
+                  { object, key },
+                );
+              output(
+                options,
+                { object, key, answer },
+                () => `answered ${object} ${key}; the next tandem sync writes it to both sides`,
+              );
+            } finally {
+              await store.close();
+            }
+          },
+        ),
       ),
   );
   return command;
@@ -125,8 +169,20 @@ export function failedCommand(): Command {
           const config = await loadCommandConfig(options);
           const store = await openStateStore(config);
           try {
-            const list = await store.listFailed(config.sync, { ...(options.object ? { object: options.object } : {}), limit: 500 });
-            output(options, list, () => (list.length ? list.map((f) => `${f.object} ${f.key} -> ${f.system} ${f.status} (attempt ${f.attempts}, next ${f.nextRetryAt}): ${f.reason}`).join('\n') : 'no failed records'));
+            const list = await store.listFailed(config.sync, {
+              ...(options.object ? { object: options.object } : {}),
+              limit: 500,
+            });
+            output(options, list, () =>
+              list.length
+                ? list
+                    .map(
+                      (f) =>
+                        `${f.object} ${f.key} -> ${f.system} ${f.status} (attempt ${f.attempts}, next ${f.nextRetryAt}): ${f.reason}`,
+                    )
+                    .join('\n')
+                : 'no failed records',
+            );
           } finally {
             await store.close();
           }

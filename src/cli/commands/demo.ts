@@ -6,14 +6,20 @@ import { formatRun } from '../format.js';
 
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('a real sync on embedded defaults: an embedded ERP, a Salesforce emulator, first load, edits, increments')
+    .description(
+      'a real sync on embedded defaults: an embedded ERP, a Salesforce emulator, first load, edits, increments',
+    )
     .option('--data <dir>', 'where the demo keeps its databases (wiped first)', '.tandem/demo')
     .option('--customers <n>', 'ERP customers to generate', (v) => Number.parseInt(v, 10), 2000)
     .option('--json', 'print the report as JSON')
     .option('--log-level <level>', 'log level (default warn)')
     .action(
       action(async (options: { data: string; customers: number; json?: boolean; logLevel?: string }) => {
-        const logger = loggerFor({ config: '', ...(options.json ? { json: true } : {}), logLevel: options.logLevel ?? 'warn' });
+        const logger = loggerFor({
+          config: '',
+          ...(options.json ? { json: true } : {}),
+          logLevel: options.logLevel ?? 'warn',
+        });
         const report = await runDemo({
           dataDir: options.data,
           customers: options.customers,

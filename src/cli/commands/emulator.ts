@@ -2,7 +2,10 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import {
-  type FaultConfig, parseFaultConfig, type RunningSalesforceEmulator, startSalesforceEmulator,
+  type FaultConfig,
+  parseFaultConfig,
+  type RunningSalesforceEmulator,
+  startSalesforceEmulator,
 } from '../../emulator/salesforce/index.js';
 import { EmulatorConfigError } from '../../emulator/salesforce/emulator-errors.js';
 import { createLogger, type Logger } from '../../util/logger.js';
@@ -40,24 +43,31 @@ interface SalesforceFlags {
   seed?: number;
 }
 
-const int = (name: string) => (value: string): number => {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a non-negative integer, got '${value}'`);
-  return Number(value);
-};
-const rate = (name: string) => (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
-    throw new InvalidArgumentError(`${name} must be a number from 0 to 1, got '${value}'`);
-  }
-  return n;
-};
+const int =
+  (name: string) =>
+  (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a non-negative integer, got '${value}'`);
+    return Number(value);
+  };
+const rate =
+  (name: string) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+      throw new InvalidArgumentError(`${name} must be a number from 0 to 1, got '${value}'`);
+    }
+    return n;
+  };
 
 /** Builds the FaultConfig from the fault flags (validated like the admin API's). */
 export function faultsFromFlags(flags: SalesforceFlags): FaultConfig {
   const raw: Record<string, unknown> = {
     seed: flags.seed,
     errorRate: flags.faultRate,
-    errorKinds: flags.faultKinds?.split(',').map((k) => k.trim()).filter((k) => k !== ''),
+    errorKinds: flags.faultKinds
+      ?.split(',')
+      .map((k) => k.trim())
+      .filter((k) => k !== ''),
     retryAfterSeconds: flags.retryAfter,
     jobDelayMs: flags.slowJobs,
     failJobAfterRecords: flags.failJobAfter,
@@ -117,9 +127,13 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
         try {
           jwtPublicKeyPem = await readFile(flags.jwtPublicKey, 'utf8');
         } catch (cause) {
-          throw new EmulatorConfigError(`cannot read --jwt-public-key ${flags.jwtPublicKey}: ${(cause as Error).message}`, {
-            file: flags.jwtPublicKey,
-          }, cause);
+          throw new EmulatorConfigError(
+            `cannot read --jwt-public-key ${flags.jwtPublicKey}: ${(cause as Error).message}`,
+            {
+              file: flags.jwtPublicKey,
+            },
+            cause,
+          );
         }
       }
       const running = await startSalesforceEmulator({

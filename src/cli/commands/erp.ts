@@ -4,7 +4,9 @@ import type { StreamRef } from '../../model/stream.js';
 import { ConfigError } from '../../util/errors.js';
 
 /** Loads the ERP connector and the ERP side of every mapped object from a tandem.yaml path (wired in by the CLI). */
-export type LoadErpConnector = (configPath: string) => Promise<{ connector: PostgresConnector; streams: readonly StreamRef[] }>;
+export type LoadErpConnector = (
+  configPath: string,
+) => Promise<{ connector: PostgresConnector; streams: readonly StreamRef[] }>;
 
 /**
  * `tandem erp install-capture [--object NAME]` and `tandem erp uninstall-capture [--object NAME]`: create or drop
@@ -26,7 +28,9 @@ export function erpCommand(loadConnector: LoadErpConnector): Command {
       for (const stream of chosen) {
         if (verb === 'install') await connector.installCapture(stream);
         else await connector.uninstallCapture(stream);
-        process.stdout.write(`${verb === 'install' ? 'installed' : 'uninstalled'} change capture for ${stream.name} (${stream.entity})\n`);
+        process.stdout.write(
+          `${verb === 'install' ? 'installed' : 'uninstalled'} change capture for ${stream.name} (${stream.entity})\n`,
+        );
       }
     } finally {
       await connector.close();
@@ -48,7 +52,11 @@ export function erpCommand(loadConnector: LoadErpConnector): Command {
 }
 
 /** The named stream, or every stream configured with `capture: changelog`. */
-export function pickStreams(streams: readonly StreamRef[], object: string | undefined, configPath: string): readonly StreamRef[] {
+export function pickStreams(
+  streams: readonly StreamRef[],
+  object: string | undefined,
+  configPath: string,
+): readonly StreamRef[] {
   if (object === undefined) return streams.filter((s) => s.options['capture'] === 'changelog');
   const found = streams.find((s) => s.name === object);
   if (found === undefined) {

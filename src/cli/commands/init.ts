@@ -14,10 +14,17 @@ export function initCommand(): Command {
       action(async (options: CommonOptions & { force?: boolean }) => {
         const file = resolve(options.config);
         if (existsSync(file) && !options.force) {
-          throw new TandemError(`${file} already exists; nothing was written. Fix: edit it, pass another --config path, or add --force to overwrite it`, { code: 'FILE_EXISTS', context: { file }, exitCode: EXIT.usage });
+          throw new TandemError(
+            `${file} already exists; nothing was written. Fix: edit it, pass another --config path, or add --force to overwrite it`,
+            { code: 'FILE_EXISTS', context: { file }, exitCode: EXIT.usage },
+          );
         }
         await writeFile(file, EXAMPLE_CONFIG, 'utf8');
-        output(options, { written: file }, () => `wrote ${file}\nnext: set the \${...} environment variables it names, then run: tandem sync --dry-run`);
+        output(
+          options,
+          { written: file },
+          () => `wrote ${file}\nnext: set the \${...} environment variables it names, then run: tandem sync --dry-run`,
+        );
       }),
     );
 }

@@ -10,8 +10,14 @@ export function migrateCommand(): Command {
         const config = await loadCommandConfig(options);
         const store = await openStateStore(config);
         await store.close();
-        const where = config.state.url ? `schema ${config.state.schema} of the state database` : `the embedded store in ${config.state.dataDir}`;
-        output(options, { migrated: true, schema: config.state.schema, embedded: !config.state.url }, () => `state store is up to date (${where})`);
+        const where = config.state.url
+          ? `schema ${config.state.schema} of the state database`
+          : `the embedded store in ${config.state.dataDir}`;
+        output(
+          options,
+          { migrated: true, schema: config.state.schema, embedded: !config.state.url },
+          () => `state store is up to date (${where})`,
+        );
       }),
     );
 }

@@ -73,9 +73,11 @@ function integer(value: string): number {
 function defaultFiles(context: PolicyCliContext): string[] {
   const files = new Set<string>();
   if (existsSync(context.policiesDir)) {
-    for (const name of readdirSync(context.policiesDir).sort()) if (/\.ya?ml$/i.test(name)) files.add(join(context.policiesDir, name));
+    for (const name of readdirSync(context.policiesDir).sort())
+      if (/\.ya?ml$/i.test(name)) files.add(join(context.policiesDir, name));
   }
-  for (const m of context.mappings) if (m.policy && /\.ya?ml$/i.test(m.policy)) files.add(join(context.policiesDir, m.policy));
+  for (const m of context.mappings)
+    if (m.policy && /\.ya?ml$/i.test(m.policy)) files.add(join(context.policiesDir, m.policy));
   return [...files];
 }
 
@@ -101,7 +103,13 @@ function mappingsFor(context: PolicyCliContext, file: string): PolicyMapping[] {
 
 function findMapping(context: PolicyCliContext, object: string): PolicyMapping {
   const mapping = context.mappings.find((m) => m.object === object);
-  if (!mapping) throw new UsageError(`unknown object '${object}'${allowedHint(object, context.mappings.map((m) => m.object))}`);
+  if (!mapping)
+    throw new UsageError(
+      `unknown object '${object}'${allowedHint(
+        object,
+        context.mappings.map((m) => m.object),
+      )}`,
+    );
   return mapping;
 }
 
@@ -109,12 +117,17 @@ function findMapping(context: PolicyCliContext, object: string): PolicyMapping {
  * `tandem policy check|test|explain|diff`. Exit codes: 0 ok; 1 when check or test found problems; 2 for wrong usage
  * or invalid configuration.
  */
-export function policyCommand(loadContext: (configPath: string) => Promise<PolicyCliContext>, io: PolicyCliIo = {}): Command {
+export function policyCommand(
+  loadContext: (configPath: string) => Promise<PolicyCliContext>,
+  io: PolicyCliIo = {},
+): Command {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const setExitCode = io.setExitCode ?? ((code: number) => void (process.exitCode = code));
 
-  const policy = new Command('policy').description('check, test, explain and compare conflict policies (conflict-rules/*.yaml)').option('-c, --config <path>', 'tandem configuration file', 'tandem.yaml');
+  const policy = new Command('policy')
+    .description('check, test, explain and compare conflict policies (conflict-rules/*.yaml)')
+    .option('-c, --config <path>', 'tandem configuration file', 'tandem.yaml');
 
   /** Runs an action with the context, turning named errors into exit codes and --json errors. */
   const run =
@@ -128,7 +141,10 @@ export function policyCommand(loadContext: (configPath: string) => Promise<Polic
         setExitCode(await action(context, json, ...args));
       } catch (thrown) {
         if (!(thrown instanceof TandemError)) throw thrown;
-        if (json) stdout.write(`${JSON.stringify({ error: { code: thrown.code, message: thrown.message, ...(thrown instanceof ConfigError ? { issues: thrown.issues } : {}) } }, null, 2)}\n`);
+        if (json)
+          stdout.write(
+            `${JSON.stringify({ error: { code: thrown.code, message: thrown.message, ...(thrown instanceof ConfigError ? { issues: thrown.issues } : {}) } }, null, 2)}\n`,
+          );
         else stderr.write(`${thrown.message}\n`);
         setExitCode(thrown.exitCode);
       }
@@ -136,19 +152,31 @@ export function policyCommand(loadContext: (configPath: string) => Promise<Polic
 
   policy
     .command('check')
-    .description('validate policy files against the mappings: unknown fields and strategies, rules that can never apply')
-    .argument('[files...]', 'policy files (default: every file in the policies directory and every file a mapping names)')
+    .description(
+      'validate policy files against the mappings: unknown fields and strategies, rules that can never apply',
+    )
+    .argument(
+      '[files...]',
+      'policy files (default: every file in the policies directory and every file a mapping names)',
+    )
     .option('--json', 'machine-readable output')
     .action(
       run(async (context, json, files: string[]) => {
         const list = files.length > 0 ? files.map((f) => locateFile(context, f)) : defaultFiles(context);
-        const report = await checkPolicyFiles(list, context.mappings, context.registry ? { registry: context.registry } : {});
+        const report = await checkPolicyFiles(
+          list,
+          context.mappings,
+          context.registry ? { registry: context.registry } : {},
+        );
         if (json) stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else {
-          const where = (i: { file: string; line?: number }): string => `${i.file}${i.line !== undefined ? `:${i.line}` : ''}`;
+          const where = (i: { file: string; line?: number }): string =>
+            `${i.file}${i.line !== undefined ? `:${i.line}` : ''}`;
           for (const f of report.files) {
             const bad = report.errors.some((e) => e.file === f.file);
-            stdout.write(`${bad ? 'FAIL' : 'ok  '} ${f.file}${f.version ? ` (version ${f.version})` : ''}${f.objects.length > 0 ? `, used by ${f.objects.join(', ')}` : ''}\n`);
+            stdout.write(
+              `${bad ? 'FAIL' : 'ok  '} ${f.file}${f.version ? ` (version ${f.version})` : ''}${f.objects.length > 0 ? `, used by ${f.objects.join(', ')}` : ''}\n`,
+            );
           }
           for (const e of report.errors) stdout.write(`${where(e)}: error: ${e.message}\n`);
           for (const w of report.warnings) stdout.write(`${where(w)}: warning: ${w.message}\n`);
@@ -160,8 +188,13 @@ export function policyCommand(loadContext: (configPath: string) => Promise<Polic
 
   policy
     .command('test')
-    .description('run the policy laws (deterministic, order-independent, idempotent, one-sided edits kept) on generated records')
-    .argument('[files...]', `policy files or built-in policies (${BUILTIN_POLICIES.join(', ')}); default: every policy file`)
+    .description(
+      'run the policy laws (deterministic, order-independent, idempotent, one-sided edits kept) on generated records',
+    )
+    .argument(
+      '[files...]',
+      `policy files or built-in policies (${BUILTIN_POLICIES.join(', ')}); default: every policy file`,
+    )
     .option('--runs <n>', 'generated cases per law (default PBT_NUM_RUNS or 100)', positiveInt)
     .option('--seed <n>', 'random seed, to replay a failure (default PBT_SEED or random)', integer)
     .option('--json', 'machine-readable output')
@@ -173,7 +206,10 @@ export function policyCommand(loadContext: (configPath: string) => Promise<Polic
           const builtin = (BUILTIN_POLICIES as readonly string[]).includes(entry);
           const file = builtin ? entry : locateFile(context, entry);
           const targets = builtin ? context.mappings : mappingsFor(context, file);
-          if (targets.length === 0) throw new UsageError(`${file}: no mapping uses this policy and it names no mapped object, so there are no fields to test it with; set object: or policy:`);
+          if (targets.length === 0)
+            throw new UsageError(
+              `${file}: no mapping uses this policy and it names no mapped object, so there are no fields to test it with; set object: or policy:`,
+            );
           for (const mapping of targets) {
             let subject: () => ConflictResolver;
             let version: string;
@@ -191,7 +227,9 @@ export function policyCommand(loadContext: (configPath: string) => Promise<Polic
               object: mapping.object,
               ...(opts.runs !== undefined ? { runs: opts.runs } : {}),
               ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-              ...(entry === 'erp-wins' || entry === 'crm-wins' ? { sourceOfTruth: { default: entry === 'erp-wins' ? ('erp' as const) : ('crm' as const) } } : {}),
+              ...(entry === 'erp-wins' || entry === 'crm-wins'
+                ? { sourceOfTruth: { default: entry === 'erp-wins' ? ('erp' as const) : ('crm' as const) } }
+                : {}),
               ...(entry === 'latest-wins' ? { latestWins: {} } : {}),
             });
             results.push({ file, object: mapping.object, version, reports });
@@ -199,24 +237,39 @@ export function policyCommand(loadContext: (configPath: string) => Promise<Polic
         }
         const failed = results.some((r) => r.reports.some((l) => !l.ok));
         if (json) stdout.write(`${JSON.stringify({ ok: !failed, results }, null, 2)}\n`);
-        else for (const r of results) stdout.write(`${renderLawReports(`${r.file} for ${r.object} (version ${r.version})`, r.reports)}\n`);
+        else
+          for (const r of results)
+            stdout.write(`${renderLawReports(`${r.file} for ${r.object} (version ${r.version})`, r.reports)}\n`);
         return failed ? EXIT.partial : EXIT.ok;
       }),
     );
 
   policy
     .command('explain')
-    .description('show how one record would sync: values on each side, what changed, which rule decides and why, what is written')
+    .description(
+      'show how one record would sync: values on each side, what changed, which rule decides and why, what is written',
+    )
     .requiredOption('--object <name>', 'mapped object, e.g. account')
     .requiredOption('--key <key>', 'sync key of the record')
     .option('--json', 'machine-readable output')
     .action(
       run(async (context, json, opts: { object: string; key: string }) => {
         const mapping = findMapping(context, opts.object);
-        if (!context.explain) throw new UsageError('explain needs the state store and connectors, which this configuration does not provide');
+        if (!context.explain)
+          throw new UsageError(
+            'explain needs the state store and connectors, which this configuration does not provide',
+          );
         const input = await context.explain(opts.object, opts.key);
-        if (!input) throw new UsageError(`no record ${JSON.stringify(opts.key)} in ${opts.object}: neither side nor the state store knows it`);
-        const resolver = await resolverForMapping(mapping.policy ?? 'manual', context.policiesDir, mapping, context.registry);
+        if (!input)
+          throw new UsageError(
+            `no record ${JSON.stringify(opts.key)} in ${opts.object}: neither side nor the state store knows it`,
+          );
+        const resolver = await resolverForMapping(
+          mapping.policy ?? 'manual',
+          context.policiesDir,
+          mapping,
+          context.registry,
+        );
         const explanation = explainRecord(input, resolver);
         stdout.write(json ? `${JSON.stringify(explanation, null, 2)}\n` : `${renderExplanation(explanation)}\n`);
         return EXIT.ok;
@@ -225,7 +278,9 @@ export function policyCommand(loadContext: (configPath: string) => Promise<Polic
 
   policy
     .command('diff')
-    .description('how many conflicts would resolve differently under a new policy (recent conflicts, or a generated sample)')
+    .description(
+      'how many conflicts would resolve differently under a new policy (recent conflicts, or a generated sample)',
+    )
     .argument('<old>', 'current policy: a file or a built-in name')
     .argument('<new>', 'proposed policy: a file or a built-in name')
     .option('--object <name>', 'mapped object (default: the object the files name)')
@@ -233,28 +288,47 @@ export function policyCommand(loadContext: (configPath: string) => Promise<Polic
     .option('--seed <n>', 'seed for generated conflicts', integer)
     .option('--json', 'machine-readable output')
     .action(
-      run(async (context, json, oldPolicy: string, newPolicy: string, opts: { object?: string; sample: number; seed?: number }) => {
-        const isBuiltin = (p: string): boolean => (BUILTIN_POLICIES as readonly string[]).includes(p);
-        let object = opts.object;
-        for (const p of [oldPolicy, newPolicy]) {
-          if (object || isBuiltin(p)) continue;
-          object = mappingsFor(context, locateFile(context, p))[0]?.object;
-        }
-        if (!object && context.mappings.length === 1) object = context.mappings[0]!.object;
-        if (!object) throw new UsageError('cannot tell which object to compare; pass --object');
-        const mapping = findMapping(context, object);
-        const load = async (p: string): Promise<ConflictResolver> =>
-          isBuiltin(p) ? resolverForMapping(p, context.policiesDir, mapping, context.registry) : (await loadPolicyFile(locateFile(context, p), { mapping, registry: context.registry })).resolver;
-        const [before, after] = [await load(oldPolicy), await load(newPolicy)];
-        const recent = context.recentConflicts ? await context.recentConflicts(object, opts.sample) : [];
-        const source = recent.length > 0 ? 'recent conflicts' : 'generated conflicts';
-        const conflicts = recent.length > 0 ? recent : sampleConflicts({ object, fields: mapping.fields, count: opts.sample, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
-        const diff = diffPolicies(before, after, conflicts);
-        stdout.write(json ? `${JSON.stringify({ source, ...diff }, null, 2)}\n` : `${renderPolicyDiff(diff, source)}\n`);
-        return EXIT.ok;
-      }),
+      run(
+        async (
+          context,
+          json,
+          oldPolicy: string,
+          newPolicy: string,
+          opts: { object?: string; sample: number; seed?: number },
+        ) => {
+          const isBuiltin = (p: string): boolean => (BUILTIN_POLICIES as readonly string[]).includes(p);
+          let object = opts.object;
+          for (const p of [oldPolicy, newPolicy]) {
+            if (object || isBuiltin(p)) continue;
+            object = mappingsFor(context, locateFile(context, p))[0]?.object;
+          }
+          if (!object && context.mappings.length === 1) object = context.mappings[0]!.object;
+          if (!object) throw new UsageError('cannot tell which object to compare; pass --object');
+          const mapping = findMapping(context, object);
+          const load = async (p: string): Promise<ConflictResolver> =>
+            isBuiltin(p)
+              ? resolverForMapping(p, context.policiesDir, mapping, context.registry)
+              : (await loadPolicyFile(locateFile(context, p), { mapping, registry: context.registry })).resolver;
+          const [before, after] = [await load(oldPolicy), await load(newPolicy)];
+          const recent = context.recentConflicts ? await context.recentConflicts(object, opts.sample) : [];
+          const source = recent.length > 0 ? 'recent conflicts' : 'generated conflicts';
+          const conflicts =
+            recent.length > 0
+              ? recent
+              : sampleConflicts({
+                  object,
+                  fields: mapping.fields,
+                  count: opts.sample,
+                  ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+                });
+          const diff = diffPolicies(before, after, conflicts);
+          stdout.write(
+            json ? `${JSON.stringify({ source, ...diff }, null, 2)}\n` : `${renderPolicyDiff(diff, source)}\n`,
+          );
+          return EXIT.ok;
+        },
+      ),
     );
 
   return policy;
 }
-

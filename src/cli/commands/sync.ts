@@ -5,7 +5,15 @@ import { dryRunSync, type DryRunObjectPlan } from '../../pipeline/dry-run.js';
 import { runSync, type SyncRunResult } from '../../pipeline/run-sync.js';
 import type { SyncOptions } from '../../pipeline/sync-object.js';
 import { EXIT, TandemError } from '../../util/errors.js';
-import { action, loadCommandConfig, loggerFor, output, progressPrinter, withCommonOptions, type CommonOptions } from '../cli-io.js';
+import {
+  action,
+  loadCommandConfig,
+  loggerFor,
+  output,
+  progressPrinter,
+  withCommonOptions,
+  type CommonOptions,
+} from '../cli-io.js';
 import { formatRun } from '../format.js';
 
 interface SyncFlags extends CommonOptions {
@@ -24,9 +32,19 @@ export function exitCodeOf(result: SyncRunResult): number {
 function formatDryRun(plans: readonly DryRunObjectPlan[]): string {
   const lines = ['dry run: nothing was written to either side and no state changed'];
   for (const p of plans) {
-    lines.push(`  ${p.object}: captured erp ${p.captured.erp}, crm ${p.captured.crm}${p.truncated ? ' (more waiting; a dry run reads at most 100000 per side)' : ''}`);
-    lines.push(`    plan: ${Object.entries(p.plan).map(([k, n]) => `${n} ${k}`).join(', ') || 'nothing to plan'}`);
-    lines.push(`    would write: ${p.writes.erp} record(s) to the erp, ${p.writes.crm} to the crm; conflicts: ${p.conflicts.decided} decided, ${p.conflicts.queued} queued`);
+    lines.push(
+      `  ${p.object}: captured erp ${p.captured.erp}, crm ${p.captured.crm}${p.truncated ? ' (more waiting; a dry run reads at most 100000 per side)' : ''}`,
+    );
+    lines.push(
+      `    plan: ${
+        Object.entries(p.plan)
+          .map(([k, n]) => `${n} ${k}`)
+          .join(', ') || 'nothing to plan'
+      }`,
+    );
+    lines.push(
+      `    would write: ${p.writes.erp} record(s) to the erp, ${p.writes.crm} to the crm; conflicts: ${p.conflicts.decided} decided, ${p.conflicts.queued} queued`,
+    );
     for (const system of ['erp', 'crm'] as const) {
       for (const w of p.examples[system]) lines.push(`    ${system} ${w.op} ${w.key}: ${JSON.stringify(w.fields)}`);
     }
@@ -40,7 +58,7 @@ export function syncCommand(): Command {
     .option('--dry-run', 'print the plan; write nothing to either side and change no state')
     .option('--object <name...>', 'only these mapped objects')
     .option('--full', 're-read everything (ignoring watermarks) and reconcile keys to find hard deletes')
-    .option('--schedule [cron]', 'keep running, syncing on this cron schedule (default: the config\'s schedule.cron)')
+    .option('--schedule [cron]', "keep running, syncing on this cron schedule (default: the config's schedule.cron)")
     .action(
       action(async (flags: SyncFlags) => {
         const config = await loadCommandConfig(flags);
@@ -50,7 +68,10 @@ export function syncCommand(): Command {
         const options: SyncOptions = {
           ...(flags.object ? { objects: flags.object } : {}),
           ...(flags.full ? { full: true } : {}),
-          onProgress: (e) => progress.update(`${e.object} ${e.stage}${e.system ? ` ${e.system}` : ''}: ${e.done}${e.total ? `/${e.total}` : ''} records`),
+          onProgress: (e) =>
+            progress.update(
+              `${e.object} ${e.stage}${e.system ? ` ${e.system}` : ''}: ${e.done}${e.total ? `/${e.total}` : ''} records`,
+            ),
         };
         try {
           if (flags.dryRun) {
@@ -62,17 +83,28 @@ export function syncCommand(): Command {
           if (flags.schedule) {
             const expression = typeof flags.schedule === 'string' ? flags.schedule : config.schedule?.cron;
             if (!expression || !cron.validate(expression)) {
-              throw new TandemError(`--schedule needs a valid cron expression (got ${JSON.stringify(expression ?? null)}); e.g. --schedule "*/5 * * * *", or set schedule.cron in ${config.file}`, { code: 'USAGE', exitCode: EXIT.usage });
+              throw new TandemError(
+                `--schedule needs a valid cron expression (got ${JSON.stringify(expression ?? null)}); e.g. --schedule "*/5 * * * *", or set schedule.cron in ${config.file}`,
+                { code: 'USAGE', exitCode: EXIT.usage },
+              );
             }
-            return await runScheduled(expression, async () => {
-              const result = await runSync(engine.context, options);
-              progress.done();
-              output(flags, result, () => formatRun(config.sync, result));
-            }, logger);
+            return await runScheduled(
+              expression,
+              async () => {
+                const result = await runSync(engine.context, options);
+                progress.done();
+                output(flags, result, () => formatRun(config.sync, result));
+              },
+              logger,
+            );
           }
           const result = await runSync(engine.context, options);
           progress.done();
-          output(flags, { ...result, error: result.error ? { name: result.error.name, message: result.error.message } : undefined }, () => formatRun(config.sync, result));
+          output(
+            flags,
+            { ...result, error: result.error ? { name: result.error.name, message: result.error.message } : undefined },
+            () => formatRun(config.sync, result),
+          );
           return exitCodeOf(result);
         } finally {
           await engine.close();
@@ -82,7 +114,11 @@ export function syncCommand(): Command {
 }
 
 /** Runs `job` on a cron schedule until SIGINT/SIGTERM; a tick that finds the previous run still going is skipped. */
-async function runScheduled(expression: string, job: () => Promise<void>, logger: import('../../util/logger.js').Logger): Promise<number> {
+async function runScheduled(
+  expression: string,
+  job: () => Promise<void>,
+  logger: import('../../util/logger.js').Logger,
+): Promise<number> {
   let running: Promise<void> | null = null;
   const task = cron.schedule(expression, () => {
     if (running) {

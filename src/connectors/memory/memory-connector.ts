@@ -49,7 +49,11 @@ export class MemoryConnector implements Connector {
   createSource(): Source {
     const data = this.#options.data;
     return {
-      async *readChanges(stream: StreamRef, since: Watermark | undefined, options: ReadOptions): AsyncIterable<ChangeBatch> {
+      async *readChanges(
+        stream: StreamRef,
+        since: Watermark | undefined,
+        options: ReadOptions,
+      ): AsyncIterable<ChangeBatch> {
         const pageSize = options.batchSize ?? 1000;
         const rows = [...data.rows(stream.entity).values()]
           .map((row) => ({ row, cursor: { kind: 'cursor', modifiedAt: row.modifiedAt, id: row.nativeId } as const }))
@@ -59,7 +63,13 @@ export class MemoryConnector implements Connector {
           options.signal?.throwIfAborted();
           const page = rows.slice(i, i + pageSize);
           yield {
-            records: page.map(({ row }) => ({ key: row.key, nativeId: row.nativeId, fields: pick(row.fields, stream.fields), modifiedAt: row.modifiedAt, deleted: row.deleted })),
+            records: page.map(({ row }) => ({
+              key: row.key,
+              nativeId: row.nativeId,
+              fields: pick(row.fields, stream.fields),
+              modifiedAt: row.modifiedAt,
+              deleted: row.deleted,
+            })),
             watermark: page[page.length - 1]!.cursor,
           };
         }
@@ -74,7 +84,11 @@ export class MemoryConnector implements Connector {
     const options = this.#options;
     const connector = this;
     return {
-      async *write(stream: StreamRef, batches: AsyncIterable<readonly OutboundRecord[]>, _options: WriteOptions): AsyncIterable<readonly WriteResult[]> {
+      async *write(
+        stream: StreamRef,
+        batches: AsyncIterable<readonly OutboundRecord[]>,
+        _options: WriteOptions,
+      ): AsyncIterable<readonly WriteResult[]> {
         connector.writeCalls += 1;
         for await (const batch of batches) {
           yield batch.map((record) => writeOne(options, stream, record));
@@ -102,10 +116,13 @@ function writeOne(options: MemoryConnectorOptions, stream: StreamRef, record: Ou
   row ??= data.findByKey(stream.entity, record.key);
   if (record.op === 'delete') {
     if (row) data.delete(stream.entity, row.nativeId);
-    return row ? { key: record.key, status: 'deleted', nativeId: row.nativeId } : { key: record.key, status: 'deleted' };
+    return row
+      ? { key: record.key, status: 'deleted', nativeId: row.nativeId }
+      : { key: record.key, status: 'deleted' };
   }
   for (const field of Object.keys(record.fields)) {
-    if (!stream.fields.includes(field)) return { key: record.key, status: 'rejected', reason: `unknown field '${field}' on ${stream.entity}` };
+    if (!stream.fields.includes(field))
+      return { key: record.key, status: 'rejected', reason: `unknown field '${field}' on ${stream.entity}` };
   }
   if (!row) {
     const created = data.insert(stream.entity, record.key, record.fields);

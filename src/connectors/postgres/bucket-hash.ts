@@ -14,7 +14,11 @@ export function bucketOf(key: string, buckets: number): number {
  * The bucket hashes `PostgresSource.bucketHashes` would compute for these records (live, keyed ones), over `fields`
  * in that order. Lets the engine compare what it last saw with what the database holds, bucket by bucket.
  */
-export function bucketHashOf(records: Iterable<NativeRecord>, fields: readonly string[], buckets: number): readonly BucketHash[] {
+export function bucketHashOf(
+  records: Iterable<NativeRecord>,
+  fields: readonly string[],
+  buckets: number,
+): readonly BucketHash[] {
   const byBucket = new Map<number, { key: string; hash: string }[]>();
   for (const r of records) {
     if (r.deleted || r.key === '') continue;

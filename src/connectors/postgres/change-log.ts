@@ -46,7 +46,9 @@ export function logTable(tandemSchema: string): string {
 /** Statements that create the shared log table and trigger function (idempotent). */
 export function installLogStatements(tandemSchema: string): readonly string[] {
   if (tandemSchema.includes('$')) {
-    throw new PostgresConfigError(`tandemSchema ${JSON.stringify(tandemSchema)} must not contain "$"`, { tandemSchema });
+    throw new PostgresConfigError(`tandemSchema ${JSON.stringify(tandemSchema)} must not contain "$"`, {
+      tandemSchema,
+    });
   }
   const schema = quoteIdent(tandemSchema);
   const log = logTable(tandemSchema);
@@ -97,7 +99,12 @@ export function installTriggerStatements(tandemSchema: string, settings: Postgre
   const table = quoteQualified(settings.table);
   const args = `'${settings.keyColumn}', '${settings.primaryKey}'`; // identifiers validated: no quotes inside
   const watched = [
-    ...new Set([settings.keyColumn, settings.primaryKey, ...settings.fields, ...(settings.softDeleteColumn === undefined ? [] : [settings.softDeleteColumn])]),
+    ...new Set([
+      settings.keyColumn,
+      settings.primaryKey,
+      ...settings.fields,
+      ...(settings.softDeleteColumn === undefined ? [] : [settings.softDeleteColumn]),
+    ]),
   ].map(quoteIdent);
   return [
     `CREATE OR REPLACE TRIGGER ${TRIGGER_NAME} AFTER INSERT OR DELETE ON ${table}
@@ -124,7 +131,11 @@ export function logTableName(settings: PostgresStreamSettings): string {
 }
 
 /** Whether both capture triggers exist on the table and the log table exists. */
-export async function isCaptureInstalled(db: SqlSession, tandemSchema: string, settings: PostgresStreamSettings): Promise<boolean> {
+export async function isCaptureInstalled(
+  db: SqlSession,
+  tandemSchema: string,
+  settings: PostgresStreamSettings,
+): Promise<boolean> {
   const { rows } = await db.query<{ n: string; log: string | null }>(
     `SELECT count(*)::text AS n, to_regclass($4)::text AS log FROM pg_trigger t
        JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace ns ON ns.oid = c.relnamespace

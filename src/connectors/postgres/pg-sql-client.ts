@@ -83,7 +83,11 @@ export class PgSqlClient implements SqlClient {
     }
   }
 
-  readonly stream = <R extends object>(text: string, params: readonly unknown[], chunkSize: number): AsyncIterable<R[]> => {
+  readonly stream = <R extends object>(
+    text: string,
+    params: readonly unknown[],
+    chunkSize: number,
+  ): AsyncIterable<R[]> => {
     const self = this;
     return {
       async *[Symbol.asyncIterator]() {

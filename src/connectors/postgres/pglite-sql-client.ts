@@ -29,7 +29,10 @@ export class PgliteSqlClient implements SqlClient {
 
   async transaction<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T> {
     return this.#db.transaction(async (tx) =>
-      fn({ query: async <R extends object>(text: string, params: readonly unknown[] = []) => toResult(await tx.query<R>(text, [...params])) }),
+      fn({
+        query: async <R extends object>(text: string, params: readonly unknown[] = []) =>
+          toResult(await tx.query<R>(text, [...params])),
+      }),
     );
   }
 

@@ -13,7 +13,12 @@ export const postgresStreamOptionsSchema = z.strictObject({
   /** How changes are captured. Default `watermark` (read-only access is enough). */
   capture: z.enum(['watermark', 'changelog']).default('watermark'),
   /** How far back each watermark read starts, in seconds. Default 300. */
-  lookbackSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(300),
+  lookbackSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .default(300),
   /** What an outbound delete does: delete the row, set `softDeleteColumn`, or nothing. Default `delete`. */
   deletes: z.enum(['delete', 'soft-delete', 'ignore']).default('delete'),
   /** A timestamp column that marks a row deleted when not null (e.g. `deleted_at`). */

@@ -9,7 +9,12 @@ import {
   logTableName,
   uninstallTriggerStatements,
 } from './change-log.js';
-import { parseConnectorConfig, parseStreamSettings, type PostgresConnectorConfig, type PostgresConnectorConfigInput } from './postgres-connector-config.js';
+import {
+  parseConnectorConfig,
+  parseStreamSettings,
+  type PostgresConnectorConfig,
+  type PostgresConnectorConfigInput,
+} from './postgres-connector-config.js';
 import { CaptureNotInstalledError } from './postgres-errors.js';
 import { PgSqlClient } from './pg-sql-client.js';
 import { PgliteSqlClient } from './pglite-sql-client.js';
@@ -56,7 +61,10 @@ export class PostgresConnector implements Connector {
     });
     this.#client =
       'url' in parsed
-        ? PgSqlClient.fromUrl(parsed.url, parsed.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: parsed.statementTimeoutMs })
+        ? PgSqlClient.fromUrl(
+            parsed.url,
+            parsed.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: parsed.statementTimeoutMs },
+          )
         : new PgliteSqlClient(parsed.pglite);
     this.#logger = options.logger ?? silentLogger();
     this.capabilities = Object.freeze({
@@ -77,7 +85,10 @@ export class PostgresConnector implements Connector {
       options.signal?.throwIfAborted();
       this.#plans.delete(stream.name);
       const plan = await this.plan(stream);
-      if (plan.settings.capture === 'changelog' && !(await isCaptureInstalled(this.#client, this.config.tandemSchema, plan.settings))) {
+      if (
+        plan.settings.capture === 'changelog' &&
+        !(await isCaptureInstalled(this.#client, this.config.tandemSchema, plan.settings))
+      ) {
         throw new CaptureNotInstalledError(
           `object ${stream.name}: capture: changelog is configured but the capture triggers on ${plan.settings.table.schema}.` +
             `${plan.settings.table.table} (or ${this.config.tandemSchema}.change_log) are missing. Fix: run ` +
@@ -168,9 +179,13 @@ export class PostgresConnector implements Connector {
     const settings = parseStreamSettings(stream);
     await this.#client.transaction(async (tx) => {
       for (const sql of uninstallTriggerStatements(this.config.tandemSchema, settings)) await tx.query(sql);
-      const { rows } = await tx.query<{ log: string | null }>(`SELECT to_regclass($1)::text AS log`, [logTable(this.config.tandemSchema)]);
+      const { rows } = await tx.query<{ log: string | null }>(`SELECT to_regclass($1)::text AS log`, [
+        logTable(this.config.tandemSchema),
+      ]);
       if (rows[0]?.log != null) {
-        await tx.query(`DELETE FROM ${logTable(this.config.tandemSchema)} WHERE table_name = $1`, [logTableName(settings)]);
+        await tx.query(`DELETE FROM ${logTable(this.config.tandemSchema)} WHERE table_name = $1`, [
+          logTableName(settings),
+        ]);
       }
     });
     this.#plans.delete(stream.name);

@@ -45,7 +45,11 @@ export class PostgresSink implements Sink {
     this.#o = options;
   }
 
-  write(stream: StreamRef, batches: AsyncIterable<readonly OutboundRecord[]>, options: WriteOptions): AsyncIterable<readonly WriteResult[]> {
+  write(
+    stream: StreamRef,
+    batches: AsyncIterable<readonly OutboundRecord[]>,
+    options: WriteOptions,
+  ): AsyncIterable<readonly WriteResult[]> {
     return this.#write(stream, batches, options);
   }
 
@@ -54,7 +58,11 @@ export class PostgresSink implements Sink {
     return (async function* () {})();
   }
 
-  async *#write(stream: StreamRef, batches: AsyncIterable<readonly OutboundRecord[]>, options: WriteOptions): AsyncGenerator<readonly WriteResult[]> {
+  async *#write(
+    stream: StreamRef,
+    batches: AsyncIterable<readonly OutboundRecord[]>,
+    options: WriteOptions,
+  ): AsyncGenerator<readonly WriteResult[]> {
     const plan = await this.#o.plan(stream);
     for await (const batch of batches) {
       options.signal?.throwIfAborted();
@@ -90,10 +98,16 @@ export class PostgresSink implements Sink {
 
 function isConnectionError(thrown: unknown): boolean {
   const code = (thrown as { code?: unknown })?.code;
-  return typeof code === 'string' ? /^E[A-Z]+$/.test(code) : /connection|terminat/i.test(String((thrown as Error)?.message));
+  return typeof code === 'string'
+    ? /^E[A-Z]+$/.test(code)
+    : /connection|terminat/i.test(String((thrown as Error)?.message));
 }
 
-async function writeInTransaction(tx: SqlSession, plan: StreamPlan, batch: readonly OutboundRecord[]): Promise<WriteResult[]> {
+async function writeInTransaction(
+  tx: SqlSession,
+  plan: StreamPlan,
+  batch: readonly OutboundRecord[],
+): Promise<WriteResult[]> {
   await tx.query(`SELECT set_config('${ORIGIN_SETTING}', 'tandem', true)`);
   const results: WriteResult[] = [];
   const mapped = new Set(plan.settings.fields);
@@ -104,7 +118,11 @@ async function writeInTransaction(tx: SqlSession, plan: StreamPlan, batch: reado
   for (const record of batch) {
     const unknown = Object.keys(record.fields).filter((f) => !mapped.has(f));
     if (record.op === 'upsert' && unknown.length > 0) {
-      results.push({ key: record.key, status: 'rejected', reason: `unknown field(s) ${unknown.join(', ')}; mapped fields of ${plan.settings.object}: ${plan.settings.fields.join(', ')}` });
+      results.push({
+        key: record.key,
+        status: 'rejected',
+        reason: `unknown field(s) ${unknown.join(', ')}; mapped fields of ${plan.settings.object}: ${plan.settings.fields.join(', ')}`,
+      });
       continue;
     }
     if (record.key === '' && record.nativeId === undefined) {
@@ -113,7 +131,11 @@ async function writeInTransaction(tx: SqlSession, plan: StreamPlan, batch: reado
     }
     if (record.op === 'delete') {
       if (plan.settings.deletes === 'ignore') {
-        results.push({ key: record.key, status: 'deleted', reason: `ignored: object ${plan.settings.object} has deletes: ignore` });
+        results.push({
+          key: record.key,
+          status: 'deleted',
+          reason: `ignored: object ${plan.settings.object} has deletes: ignore`,
+        });
       } else {
         deletes.push({ ord: ord++, record, originals: [record] });
       }
@@ -141,7 +163,11 @@ async function writeInTransaction(tx: SqlSession, plan: StreamPlan, batch: reado
     const [mode, rest = ''] = group.split(':') as [string, string | undefined];
     const columns = rest === '' ? [] : rest.split(',').map((name) => plan.fields.findIndex((f) => f.name === name));
     const sql =
-      mode === 'key' ? upsertByKeySql(plan, columns) : mode === 'pk' ? updateByPkSql(plan, columns) : deleteSql(plan, rest === 'key' ? 'key' : 'pk');
+      mode === 'key'
+        ? upsertByKeySql(plan, columns)
+        : mode === 'pk'
+          ? updateByPkSql(plan, columns)
+          : deleteSql(plan, rest === 'key' ? 'key' : 'pk');
     const notReturned = (s: Staged): Outcome =>
       mode === 'delete'
         ? { status: 'deleted' } // already gone (or already soft-deleted): deleting is idempotent
@@ -219,7 +245,10 @@ function upsertByKeySql(plan: StreamPlan, columns: readonly number[]): GroupSql 
 
 function updateByPkSql(plan: StreamPlan, columns: readonly number[]): GroupSql {
   const cols = columns.map((i) => plan.fields[i] as ColumnInfo);
-  const sets = [`${quoteIdent(plan.key.name)} = ${castValue(plan.key, 'src.k')}`, ...cols.map((c, n) => `${quoteIdent(c.name)} = ${castValue(c, `src.v${columns[n]}`)}`)];
+  const sets = [
+    `${quoteIdent(plan.key.name)} = ${castValue(plan.key, 'src.k')}`,
+    ...cols.map((c, n) => `${quoteIdent(c.name)} = ${castValue(c, `src.v${columns[n]}`)}`),
+  ];
   return `UPDATE ${plan.table} AS t SET ${sets.join(', ')}
       FROM (SELECT * FROM ${STAGE} s WHERE s.ord = ANY($1::int[])) src
      WHERE t.${quoteIdent(plan.pk.name)} = ${castValue(plan.pk, 'src.p')}
@@ -257,7 +286,9 @@ async function applyBisecting(
 ): Promise<void> {
   await tx.query('SAVEPOINT tandem_group');
   try {
-    const { rows } = await tx.query<{ ord: number | string; pk: string; created: boolean | string }>(sql, [members.map((m) => m.ord)]);
+    const { rows } = await tx.query<{ ord: number | string; pk: string; created: boolean | string }>(sql, [
+      members.map((m) => m.ord),
+    ]);
     await tx.query('RELEASE SAVEPOINT tandem_group');
     const byOrd = new Map(rows.map((r) => [Number(r.ord), r]));
     for (const m of members) {

@@ -7,7 +7,14 @@ import { quoteIdent } from './identifiers.js';
 import { CompleteKeySet, IncompleteKeyScanError } from './complete-key-set.js';
 import type { SqlClient } from './sql-client.js';
 import type { Logger } from '../../util/logger.js';
-import { NOW_EXPRESSION, instantExpression, recordSelectList, type PlanResolver, type RecordRow, type StreamPlan } from './stream-plan.js';
+import {
+  NOW_EXPRESSION,
+  instantExpression,
+  recordSelectList,
+  type PlanResolver,
+  type RecordRow,
+  type StreamPlan,
+} from './stream-plan.js';
 import { parseValue, readExpression } from './table-shape.js';
 
 /** One bucket of `bucketHashes`: how many live keyed rows fall in it and the hash of their mapped fields. */
@@ -50,7 +57,11 @@ export class PostgresSource implements Source {
     return this.#readChanges(stream, since, options);
   }
 
-  async *#readChanges(stream: StreamRef, since: Watermark | undefined, options: ReadOptions): AsyncGenerator<ChangeBatch> {
+  async *#readChanges(
+    stream: StreamRef,
+    since: Watermark | undefined,
+    options: ReadOptions,
+  ): AsyncGenerator<ChangeBatch> {
     const plan = await this.#o.plan(stream);
     const pageSize = Math.max(1, Math.min(options.batchSize ?? this.#o.batchSize, this.#o.batchSize));
     if (plan.settings.capture === 'watermark') {
@@ -144,7 +155,12 @@ export class PostgresSource implements Source {
    * Changelog capture after a log watermark: prune what the stored watermark covers, then consume entries below the
    * xid horizon in (xid, seq) order. Entries of one page collapse per row into its current state.
    */
-  async *#readLog(plan: StreamPlan, since: Extract<Watermark, { kind: 'log' }>, pageSize: number, options: CallOptions): AsyncGenerator<ChangeBatch> {
+  async *#readLog(
+    plan: StreamPlan,
+    since: Extract<Watermark, { kind: 'log' }>,
+    pageSize: number,
+    options: CallOptions,
+  ): AsyncGenerator<ChangeBatch> {
     const db = this.#o.client;
     const log = logTable(this.#o.tandemSchema);
     const tableName = logTableName(plan.settings);
@@ -159,7 +175,13 @@ export class PostgresSource implements Source {
     let from: LogPosition = start;
     for (;;) {
       options.signal?.throwIfAborted();
-      const { rows: entries } = await db.query<{ seq: string; xid: string; key: string | null; pk: string; at: string }>(
+      const { rows: entries } = await db.query<{
+        seq: string;
+        xid: string;
+        key: string | null;
+        pk: string;
+        at: string;
+      }>(
         // Qualified names: a bare ORDER BY seq would sort by the text output column.
         `SELECT l.seq::text AS seq, l.xid::text AS xid, l.key, l.pk,
                 to_char(l.captured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
@@ -185,14 +207,19 @@ export class PostgresSource implements Source {
   }
 
   async #xidHorizon(): Promise<bigint> {
-    const { rows } = await this.#o.client.query<{ h: string }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS h`);
+    const { rows } = await this.#o.client.query<{ h: string }>(
+      `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS h`,
+    );
     const h = rows[0]?.h;
     if (h === undefined) throw new Error('bug: xid horizon query returned no row');
     return BigInt(h);
   }
 
   /** One record per (pk, key) seen in `entries`: the row's current state, or a tombstone when it is gone. */
-  async #collapse(plan: StreamPlan, entries: readonly { key: string | null; pk: string; at: string }[]): Promise<NativeRecord[]> {
+  async #collapse(
+    plan: StreamPlan,
+    entries: readonly { key: string | null; pk: string; at: string }[],
+  ): Promise<NativeRecord[]> {
     if (entries.length === 0) return [];
     const latest = new Map<string, { key: string | null; pk: string; at: string }>();
     for (const e of entries) {
@@ -214,7 +241,15 @@ export class PostgresSource implements Source {
       } else {
         // Deleted, or its key changed: this identity is gone. A row deleted before it had a key gets a tombstone too
         // (key ''): tandem may already know it under the key derived from its primary key.
-        records.push(Object.freeze({ key: e.key ?? '', nativeId: e.pk, fields: Object.freeze({}), modifiedAt: e.at, deleted: true }));
+        records.push(
+          Object.freeze({
+            key: e.key ?? '',
+            nativeId: e.pk,
+            fields: Object.freeze({}),
+            modifiedAt: e.at,
+            deleted: true,
+          }),
+        );
       }
     }
     return records;
@@ -280,13 +315,23 @@ export class PostgresSource implements Source {
       Object.freeze(rows.map((r) => Object.freeze({ key: r.__key ?? '', nativeId: r.__pk })));
     const stream_ = this.#o.client.stream;
     if (stream_ !== undefined) {
-      for await (const rows of stream_<{ __key: string | null; __pk: string }>(`SELECT ${select} FROM ${plan.table} t WHERE ${filter}`, [], this.#o.batchSize)) {
+      for await (const rows of stream_<{ __key: string | null; __pk: string }>(
+        `SELECT ${select} FROM ${plan.table} t WHERE ${filter}`,
+        [],
+        this.#o.batchSize,
+      )) {
         options.signal?.throwIfAborted();
         yield toEntries(rows);
       }
       return;
     }
-    for await (const page of this.#pagesByPk<{ __key: string | null; __pk: string }>(plan, select, filter, this.#o.batchSize, options)) {
+    for await (const page of this.#pagesByPk<{ __key: string | null; __pk: string }>(
+      plan,
+      select,
+      filter,
+      this.#o.batchSize,
+      options,
+    )) {
       if (page.rows.length > 0) yield toEntries(page.rows);
     }
   }
@@ -298,7 +343,8 @@ export class PostgresSource implements Source {
   async readCompleteKeySet(stream: StreamRef, options: CallOptions = {}): Promise<CompleteKeySet> {
     const keys = new Map<string, string>();
     try {
-      for await (const page of this.listKeys(stream, options)) for (const e of page) if (e.key !== '') keys.set(e.key, e.nativeId);
+      for await (const page of this.listKeys(stream, options))
+        for (const e of page) if (e.key !== '') keys.set(e.key, e.nativeId);
     } catch (thrown) {
       throw new IncompleteKeyScanError(stream.name, keys.size, thrown);
     }
@@ -311,15 +357,22 @@ export class PostgresSource implements Source {
    * U+001E)`; a bucket's hash is md5 of its rows' hashes concatenated in byte order of key. `bucketHashOf` computes the
    * same from NativeRecords.
    */
-  async bucketHashes(stream: StreamRef, options: { readonly buckets: number; readonly fields?: readonly string[] } & CallOptions): Promise<readonly BucketHash[]> {
+  async bucketHashes(
+    stream: StreamRef,
+    options: { readonly buckets: number; readonly fields?: readonly string[] } & CallOptions,
+  ): Promise<readonly BucketHash[]> {
     const plan = await this.#o.plan(stream);
     const chosen = options.fields ?? plan.settings.fields;
     const cols = chosen.map((name) => {
       const col = plan.fields.find((f) => f.name === name);
-      if (col === undefined) throw new RangeError(`bucketHashes: ${name} is not a mapped field of ${stream.name}; mapped: ${plan.settings.fields.join(', ')}`);
+      if (col === undefined)
+        throw new RangeError(
+          `bucketHashes: ${name} is not a mapped field of ${stream.name}; mapped: ${plan.settings.fields.join(', ')}`,
+        );
       return col;
     });
-    if (!Number.isInteger(options.buckets) || options.buckets < 1) throw new RangeError('bucketHashes: buckets must be a positive integer');
+    if (!Number.isInteger(options.buckets) || options.buckets < 1)
+      throw new RangeError('bucketHashes: buckets must be a positive integer');
     const keyRef = `t.${quoteIdent(plan.key.name)}`;
     const parts = [`s.k`, ...cols.map((_, i) => `coalesce(s.c${i}, chr(30))`)];
     const { rows } = await this.#o.client.query<{ bucket: number | string; n: string; hash: string }>(
@@ -335,7 +388,9 @@ export class PostgresSource implements Source {
          FROM r GROUP BY 1 ORDER BY 1`,
       [options.buckets],
     );
-    return Object.freeze(rows.map((r) => Object.freeze({ bucket: Number(r.bucket), count: Number(r.n), hash: r.hash })));
+    return Object.freeze(
+      rows.map((r) => Object.freeze({ bucket: Number(r.bucket), count: Number(r.n), hash: r.hash })),
+    );
   }
 }
 

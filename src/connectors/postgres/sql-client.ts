@@ -18,7 +18,11 @@ export interface SqlSession {
    * Bulk-loads text rows into `table` (already quoted) with COPY FROM STDIN. Absent when the driver has no COPY;
    * callers then fall back to `INSERT ... SELECT FROM unnest(...)`.
    */
-  readonly copyRows?: (table: string, columns: readonly string[], rows: Iterable<readonly (string | null)[]>) => Promise<void>;
+  readonly copyRows?: (
+    table: string,
+    columns: readonly string[],
+    rows: Iterable<readonly (string | null)[]>,
+  ) => Promise<void>;
 }
 
 export interface SqlResult<R> {
@@ -39,7 +43,11 @@ export interface SqlClient extends SqlSession {
    * Streams a query's rows in chunks through a server-side cursor (bounded memory), inside a read-only
    * REPEATABLE READ transaction, so the rows are one consistent snapshot. Absent on PGlite: use keyset pages.
    */
-  readonly stream?: <R extends object>(text: string, params: readonly unknown[], chunkSize: number) => AsyncIterable<R[]>;
+  readonly stream?: <R extends object>(
+    text: string,
+    params: readonly unknown[],
+    chunkSize: number,
+  ) => AsyncIterable<R[]>;
   /** Releases the pool (pg) or nothing (PGlite: the caller owns the instance). Safe to call twice. */
   close(): Promise<void>;
 }

@@ -42,7 +42,9 @@ const TS_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
 /** An instant column as ISO-8601 UTC text (`timestamp` without zone is taken as UTC). */
 export function instantExpression(column: ColumnInfo, ref: string): string {
-  return column.kind === 'timestamptz' ? `to_char(${ref} AT TIME ZONE 'UTC', ${TS_FORMAT})` : `to_char(${ref}, ${TS_FORMAT})`;
+  return column.kind === 'timestamptz'
+    ? `to_char(${ref} AT TIME ZONE 'UTC', ${TS_FORMAT})`
+    : `to_char(${ref}, ${TS_FORMAT})`;
 }
 
 /** `now()` as ISO-8601 UTC text. */
@@ -57,7 +59,9 @@ export function recordSelectList(plan: StreamPlan, alias = 't'): string {
   const parts = [
     `${ref(plan.pk)}::text AS __pk`,
     `${ref(plan.key)}::text AS __key`,
-    plan.updatedAt === undefined ? `NULL::text AS __ts` : `${instantExpression(plan.updatedAt, ref(plan.updatedAt))} AS __ts`,
+    plan.updatedAt === undefined
+      ? `NULL::text AS __ts`
+      : `${instantExpression(plan.updatedAt, ref(plan.updatedAt))} AS __ts`,
     plan.softDelete === undefined ? `false AS __del` : `(${ref(plan.softDelete)} IS NOT NULL) AS __del`,
     ...plan.fields.map((f, i) => `${readExpression(f.kind, ref(f))} AS c${i}`),
   ];

@@ -35,15 +35,24 @@ export interface TableShape {
 }
 
 const KIND_BY_TYPE: Readonly<Record<string, ValueKind>> = {
-  int2: 'integer', int4: 'integer', oid: 'integer',
-  float4: 'float', float8: 'float',
-  int8: 'decimal', numeric: 'decimal',
+  int2: 'integer',
+  int4: 'integer',
+  oid: 'integer',
+  float4: 'float',
+  float8: 'float',
+  int8: 'decimal',
+  numeric: 'decimal',
   bool: 'boolean',
-  timestamptz: 'timestamptz', timestamp: 'timestamp', date: 'date',
+  timestamptz: 'timestamptz',
+  timestamp: 'timestamp',
+  date: 'date',
 };
 
 /** Reads a table's columns and single-column unique indexes; undefined when the table does not exist. */
-export async function readTableShape(db: SqlSession, settings: PostgresStreamSettings): Promise<TableShape | undefined> {
+export async function readTableShape(
+  db: SqlSession,
+  settings: PostgresStreamSettings,
+): Promise<TableShape | undefined> {
   const { rows: tables } = await db.query<{ oid: string }>(
     `SELECT c.oid::text AS oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
@@ -51,7 +60,13 @@ export async function readTableShape(db: SqlSession, settings: PostgresStreamSet
   );
   const oid = tables[0]?.oid;
   if (oid === undefined) return undefined;
-  const { rows: columns } = await db.query<{ name: string; type: string; cast_type: string; base: string; not_null: boolean | string }>(
+  const { rows: columns } = await db.query<{
+    name: string;
+    type: string;
+    cast_type: string;
+    base: string;
+    not_null: boolean | string;
+  }>(
     `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, format_type(a.atttypid, NULL) AS cast_type,
             coalesce(bt.typname, t.typname) AS base, a.attnotnull AS not_null
        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_type bt ON bt.oid = nullif(t.typbasetype, 0)
@@ -78,7 +93,13 @@ export async function readTableShape(db: SqlSession, settings: PostgresStreamSet
     columns: new Map(
       columns.map((c) => [
         c.name,
-        Object.freeze({ name: c.name, type: c.type, castType: c.cast_type, kind: KIND_BY_TYPE[c.base] ?? 'text', notNull: isTrue(c.not_null) }),
+        Object.freeze({
+          name: c.name,
+          type: c.type,
+          castType: c.cast_type,
+          kind: KIND_BY_TYPE[c.base] ?? 'text',
+          notNull: isTrue(c.not_null),
+        }),
       ]),
     ),
     uniqueColumns: unique,
@@ -95,7 +116,11 @@ function isTrue(v: boolean | string): boolean {
  * timestamp (watermark mode), the soft-delete column present. Throws PostgresSchemaError with
  * `{ object, table, column }` and what exists.
  */
-export function checkTableShape(shape: TableShape | undefined, settings: PostgresStreamSettings, existingTables: readonly string[]): TableShape {
+export function checkTableShape(
+  shape: TableShape | undefined,
+  settings: PostgresStreamSettings,
+  existingTables: readonly string[],
+): TableShape {
   const table = `${settings.table.schema}.${settings.table.table}`;
   const object = settings.object;
   if (shape === undefined) {

@@ -2,8 +2,11 @@ import { Readable } from 'node:stream';
 import { UnavailableError } from '../../util/errors.js';
 import { BACKOFF_DEFAULTS, backoffDelay, sleep } from './backoff.js';
 import {
-  isIngestJobState, isTerminalState, pollDelay,
-  type IngestJobState, type JobWaitOutcome,
+  isIngestJobState,
+  isTerminalState,
+  pollDelay,
+  type IngestJobState,
+  type JobWaitOutcome,
 } from './bulk-job-state.js';
 import { csvRows } from './csv-rows.js';
 import { apiErrorFrom, BulkQueryFailedError, SalesforceApiError } from './errors.js';
@@ -81,7 +84,9 @@ export class BulkClient {
 
   /** `GET /sobjects/{object}/describe`: the object's fields and their types. */
   async describe(object: string, signal?: AbortSignal): Promise<{ name: string; fields: readonly SObjectField[] }> {
-    const body = await this.#json('GET', `/sobjects/${encodeURIComponent(object)}/describe`, `describe of ${object}`, { signal });
+    const body = await this.#json('GET', `/sobjects/${encodeURIComponent(object)}/describe`, `describe of ${object}`, {
+      signal,
+    });
     const fields = Array.isArray(body['fields']) ? (body['fields'] as Record<string, unknown>[]) : [];
     return {
       name: typeof body['name'] === 'string' ? body['name'] : object,
@@ -91,7 +96,10 @@ export class BulkClient {
 
   /** `GET /limits`: the org's limits, e.g. `{ DailyApiRequests: { Max, Remaining } }`. */
   async limits(signal?: AbortSignal): Promise<Readonly<Record<string, { Max: number; Remaining: number }>>> {
-    return (await this.#json('GET', '/limits', 'limits', { signal })) as Record<string, { Max: number; Remaining: number }>;
+    return (await this.#json('GET', '/limits', 'limits', { signal })) as Record<
+      string,
+      { Max: number; Remaining: number }
+    >;
   }
 
   /**
@@ -107,7 +115,13 @@ export class BulkClient {
       lineEnding: 'LF',
       columnDelimiter: 'COMMA',
     };
-    return toJobInfo(await this.#json('POST', '/jobs/ingest', `create ${spec.operation} job on ${spec.object}`, { body, signal, idempotent: true }));
+    return toJobInfo(
+      await this.#json('POST', '/jobs/ingest', `create ${spec.operation} job on ${spec.object}`, {
+        body,
+        signal,
+        idempotent: true,
+      }),
+    );
   }
 
   /**
@@ -124,7 +138,8 @@ export class BulkClient {
       idempotent: false,
       signal,
     });
-    if (response.statusCode !== 201 && response.statusCode !== 200) throw await apiErrorFrom(response, 'PUT', url, `upload to job ${jobId}`);
+    if (response.statusCode !== 201 && response.statusCode !== 200)
+      throw await apiErrorFrom(response, 'PUT', url, `upload to job ${jobId}`);
     await discardBody(response);
   }
 
@@ -134,7 +149,11 @@ export class BulkClient {
    * opened, see `withRetry`); after a 500 or a dropped connection it throws, the job stays Open and the next run's
    * `resume` aborts it.
    */
-  async uploadJobStream(jobId: string, body: { open(): Readable; replay(): Readable }, signal?: AbortSignal): Promise<void> {
+  async uploadJobStream(
+    jobId: string,
+    body: { open(): Readable; replay(): Readable },
+    signal?: AbortSignal,
+  ): Promise<void> {
     const { response, url } = await this.#call('PUT', `/jobs/ingest/${jobId}/batches`, {
       body: body.open(),
       replay: () => body.replay(),
@@ -142,7 +161,8 @@ export class BulkClient {
       idempotent: false,
       signal,
     });
-    if (response.statusCode !== 201 && response.statusCode !== 200) throw await apiErrorFrom(response, 'PUT', url, `upload to job ${jobId}`);
+    if (response.statusCode !== 201 && response.statusCode !== 200)
+      throw await apiErrorFrom(response, 'PUT', url, `upload to job ${jobId}`);
     await discardBody(response);
   }
 
@@ -156,7 +176,8 @@ export class BulkClient {
     try {
       return await this.#patchState(jobId, 'Aborted', signal);
     } catch (error) {
-      if (error instanceof SalesforceApiError && (error.status === 404 || error.status === 400)) return this.getJob('ingest', jobId, signal);
+      if (error instanceof SalesforceApiError && (error.status === 404 || error.status === 400))
+        return this.getJob('ingest', jobId, signal);
       throw error;
     }
   }
@@ -183,7 +204,11 @@ export class BulkClient {
       const info = await this.getJob(kind, jobId, poll.signal);
       if (!info) {
         throw new SalesforceApiError(`Salesforce ${kind} job ${jobId} disappeared while tandem waited for it (404)`, {
-          status: 404, errorCode: 'NOT_FOUND', method: 'GET', path: `/jobs/${kind}/${jobId}`, detail: '',
+          status: 404,
+          errorCode: 'NOT_FOUND',
+          method: 'GET',
+          path: `/jobs/${kind}/${jobId}`,
+          detail: '',
         });
       }
       lastState = info.state;
@@ -208,7 +233,9 @@ export class BulkClient {
   /** Creates a query job. Retrying the POST can at worst start a second, unused query job. */
   async createQueryJob(soql: string, operation: QueryOperation, signal?: AbortSignal): Promise<BulkJobInfo> {
     const body = { operation, query: soql, contentType: 'CSV', columnDelimiter: 'COMMA', lineEnding: 'LF' };
-    return toJobInfo(await this.#json('POST', '/jobs/query', `create ${operation} job`, { body, signal, idempotent: true }));
+    return toJobInfo(
+      await this.#json('POST', '/jobs/query', `create ${operation} job`, { body, signal, idempotent: true }),
+    );
   }
 
   /**
@@ -221,7 +248,12 @@ export class BulkClient {
       const query = new URLSearchParams({ maxRecords: String(pageSize) });
       if (locator) query.set('locator', locator);
       const next: { locator?: string | undefined } = {};
-      yield* this.#rowsWithRestart(`/jobs/query/${jobId}/results?${query.toString()}`, `results of query job ${jobId}`, signal, next);
+      yield* this.#rowsWithRestart(
+        `/jobs/query/${jobId}/results?${query.toString()}`,
+        `results of query job ${jobId}`,
+        signal,
+        next,
+      );
       // `null` (a string) marks the last page; a missing header is treated the same rather than looping forever.
       if (!next.locator || next.locator === 'null') return;
       locator = next.locator;
@@ -274,7 +306,10 @@ export class BulkClient {
   ): AsyncGenerator<Record<string, string>> {
     let given = 0;
     for (let restart = 0; ; restart += 1) {
-      const { response, url } = await this.#call('GET', path, { headers: { accept: 'text/csv', 'accept-encoding': 'gzip' }, signal });
+      const { response, url } = await this.#call('GET', path, {
+        headers: { accept: 'text/csv', 'accept-encoding': 'gzip' },
+        signal,
+      });
       if (response.statusCode !== 200) throw await apiErrorFrom(response, 'GET', url, what);
       if (out) out.locator = headerValue(response, 'sforce-locator');
       const gzip = (headerValue(response, 'content-encoding') ?? '').toLowerCase().includes('gzip');
@@ -290,7 +325,11 @@ export class BulkClient {
       } catch (error) {
         if (!isNetworkError(error) || restart >= this.#maxStreamRestarts) {
           if (isNetworkError(error)) {
-            throw new UnavailableError(`Salesforce connection dropped while reading ${what} (${restart + 1} attempts)`, { what, rowsRead: given }, error);
+            throw new UnavailableError(
+              `Salesforce connection dropped while reading ${what} (${restart + 1} attempts)`,
+              { what, rowsRead: given },
+              error,
+            );
           }
           throw error;
         }
@@ -320,7 +359,8 @@ export class BulkClient {
     const { response, url } = await this.#call(method, path, options);
     if (response.statusCode < 200 || response.statusCode >= 300) throw await apiErrorFrom(response, method, url, what);
     const parsed: unknown = await response.body.json();
-    if (parsed === null || typeof parsed !== 'object') throw new UnavailableError(`Salesforce ${what}: the answer was not a JSON object`, { method, path });
+    if (parsed === null || typeof parsed !== 'object')
+      throw new UnavailableError(`Salesforce ${what}: the answer was not a JSON object`, { method, path });
     return parsed as Record<string, unknown>;
   }
 
@@ -359,9 +399,13 @@ export class BulkClient {
 function toJobInfo(body: Record<string, unknown>): BulkJobInfo {
   const state = body['state'];
   if (typeof body['id'] !== 'string' || !isIngestJobState(state)) {
-    throw new UnavailableError(`Salesforce answered a job call without a valid id and state (state ${JSON.stringify(state)})`, {});
+    throw new UnavailableError(
+      `Salesforce answered a job call without a valid id and state (state ${JSON.stringify(state)})`,
+      {},
+    );
   }
-  const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : undefined);
+  const num = (v: unknown): number | undefined =>
+    typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : undefined;
   const processed = num(body['numberRecordsProcessed']);
   const failed = num(body['numberRecordsFailed']);
   return Object.freeze({
@@ -371,6 +415,8 @@ function toJobInfo(body: Record<string, unknown>): BulkJobInfo {
     operation: String(body['operation'] ?? ''),
     ...(processed !== undefined ? { numberRecordsProcessed: processed } : {}),
     ...(failed !== undefined ? { numberRecordsFailed: failed } : {}),
-    ...(typeof body['errorMessage'] === 'string' && body['errorMessage'] !== '' ? { errorMessage: body['errorMessage'] } : {}),
+    ...(typeof body['errorMessage'] === 'string' && body['errorMessage'] !== ''
+      ? { errorMessage: body['errorMessage'] }
+      : {}),
   });
 }

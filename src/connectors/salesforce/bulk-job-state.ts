@@ -7,7 +7,12 @@
 export type IngestJobState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
 
 export const INGEST_JOB_STATES: readonly IngestJobState[] = Object.freeze([
-  'Open', 'UploadComplete', 'InProgress', 'JobComplete', 'Failed', 'Aborted',
+  'Open',
+  'UploadComplete',
+  'InProgress',
+  'JobComplete',
+  'Failed',
+  'Aborted',
 ] as const);
 
 /** States a job may move to from each state (Salesforce's transitions). */

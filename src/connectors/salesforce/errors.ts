@@ -14,7 +14,10 @@ export class SalesforceApiError extends TandemError {
   readonly status: number;
   /** Salesforce's error code from the body, e.g. `NOT_FOUND`, `INVALIDJOBSTATE`; `HTTP_<status>` when absent. */
   readonly errorCode: string;
-  constructor(message: string, context: { status: number; errorCode: string; method: string; path: string; detail: string }) {
+  constructor(
+    message: string,
+    context: { status: number; errorCode: string; method: string; path: string; detail: string },
+  ) {
     super(message, {
       code: 'SALESFORCE_API_ERROR',
       context,
@@ -29,7 +32,10 @@ export class SalesforceApiError extends TandemError {
 export class SalesforceAuthError extends TandemError {
   readonly oauthError: string;
   readonly description: string;
-  constructor(message: string, context: { flow: string; tokenUrl: string; status: number; oauthError: string; description: string }) {
+  constructor(
+    message: string,
+    context: { flow: string; tokenUrl: string; status: number; oauthError: string; description: string },
+  ) {
     super(message, { code: 'SALESFORCE_AUTH_FAILED', context, exitCode: EXIT.usage });
     this.oauthError = context.oauthError;
     this.description = context.description;
@@ -38,7 +44,10 @@ export class SalesforceAuthError extends TandemError {
 
 /** A stream names an object or field that Salesforce's describe does not list. */
 export class SalesforceSchemaError extends TandemError {
-  constructor(message: string, context: { stream: string; entity: string; field?: string; available?: readonly string[] }) {
+  constructor(
+    message: string,
+    context: { stream: string; entity: string; field?: string; available?: readonly string[] },
+  ) {
     super(message, { code: 'SALESFORCE_SCHEMA_MISMATCH', context, exitCode: EXIT.usage });
   }
 }
@@ -61,7 +70,12 @@ export function parseSalesforceErrorBody(status: number, text: string): { errorC
 }
 
 /** Reads an error response's body and builds a SalesforceApiError naming the call. */
-export async function apiErrorFrom(response: HttpResponse, method: string, url: string, what: string): Promise<SalesforceApiError> {
+export async function apiErrorFrom(
+  response: HttpResponse,
+  method: string,
+  url: string,
+  what: string,
+): Promise<SalesforceApiError> {
   let text = '';
   try {
     text = await response.body.text();

@@ -61,7 +61,9 @@ export interface PooledHttpClient {
 }
 
 /** Creates an undici-backed HttpClient with its own connection pool (closed by `close`). */
-export function createUndiciHttpClient(options: { connections?: number; bodyTimeoutMs?: number } = {}): PooledHttpClient {
+export function createUndiciHttpClient(
+  options: { connections?: number; bodyTimeoutMs?: number } = {},
+): PooledHttpClient {
   const agent: Dispatcher = new Agent({
     connections: options.connections ?? 8,
     bodyTimeout: options.bodyTimeoutMs ?? 300_000,

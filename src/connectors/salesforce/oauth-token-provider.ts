@@ -110,10 +110,14 @@ export class OAuthTokenProvider implements TokenProvider {
     }
     if (response.statusCode !== 200 || typeof body['access_token'] !== 'string') {
       const oauthError = typeof body['error'] === 'string' ? body['error'] : `HTTP_${response.statusCode}`;
-      const description = typeof body['error_description'] === 'string' ? body['error_description'] : text.slice(0, 200);
+      const description =
+        typeof body['error_description'] === 'string' ? body['error_description'] : text.slice(0, 200);
       const context = { flow: c.flow, tokenUrl, status: response.statusCode, oauthError, description };
       if (response.statusCode >= 500 || response.statusCode === 429) {
-        throw new UnavailableError(`Salesforce token endpoint ${tokenUrl} is unavailable: ${response.statusCode} ${oauthError}`, context);
+        throw new UnavailableError(
+          `Salesforce token endpoint ${tokenUrl} is unavailable: ${response.statusCode} ${oauthError}`,
+          context,
+        );
       }
       throw new SalesforceAuthError(
         `Salesforce login (${c.flow} flow, client id ${c.clientId}) failed at ${tokenUrl}: ${oauthError}: ${description}. ` +
@@ -143,7 +147,13 @@ export class OAuthTokenProvider implements TokenProvider {
     } catch (error) {
       throw new SalesforceAuthError(
         `Salesforce JWT login: privateKeyPem is not a readable PEM private key (${(error as Error).message}). Paste the RSA key the connected app's certificate was made from.`,
-        { flow: 'jwt', tokenUrl: `${this.#loginUrl}/services/oauth2/token`, status: 0, oauthError: 'invalid_private_key', description: 'unreadable PEM' },
+        {
+          flow: 'jwt',
+          tokenUrl: `${this.#loginUrl}/services/oauth2/token`,
+          status: 0,
+          oauthError: 'invalid_private_key',
+          description: 'unreadable PEM',
+        },
       );
     }
     const now = Math.floor(Date.now() / 1000);

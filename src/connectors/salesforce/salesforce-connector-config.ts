@@ -11,7 +11,9 @@ const jwtBearer = z
     flow: z.literal('jwt'),
     clientId: z.string().min(1),
     username: z.string().min(1),
-    privateKeyPem: z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key (-----BEGIN PRIVATE KEY-----)' }),
+    privateKeyPem: z
+      .string()
+      .includes('PRIVATE KEY', { message: 'must be a PEM private key (-----BEGIN PRIVATE KEY-----)' }),
     audience: z.string().url().optional(),
   })
   .strict();
@@ -23,7 +25,10 @@ export const salesforceConnectorConfigSchema = z
     loginUrl: z.string().url(),
     /** API host; default the token response's `instance_url`. */
     instanceUrl: z.string().url().optional(),
-    apiVersion: z.string().regex(/^\d{2,3}\.\d$/, { message: 'must look like 62.0' }).default('62.0'),
+    apiVersion: z
+      .string()
+      .regex(/^\d{2,3}\.\d$/, { message: 'must look like 62.0' })
+      .default('62.0'),
     auth: z.discriminatedUnion('flow', [clientCredentials, jwtBearer]),
     /** First poll interval of a job; later polls wait longer (x1.5 each) up to pollMaxIntervalMs. */
     pollIntervalMs: z.number().int().positive().default(1000),
@@ -31,7 +36,12 @@ export const salesforceConnectorConfigSchema = z
     /** How long one run waits for a job; after it the job is "unknown" and resumed next run. */
     pollTimeoutMs: z.number().int().positive().default(600_000),
     /** Largest CSV upload (one PUT); Salesforce allows 100 MB of raw CSV. */
-    maxUploadBytes: z.number().int().positive().max(100 * MB).default(100 * MB),
+    maxUploadBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(100 * MB)
+      .default(100 * MB),
     /** Share of the org's daily API requests left for other integrations (0..1). */
     apiReserveShare: z.number().min(0).max(1).default(0.2),
     /** Rows per query results page (maxRecords). */
@@ -77,7 +87,10 @@ const STREAM_OPTION_KEYS = Object.keys(salesforceStreamOptionsSchema.shape);
  * const config = parseSalesforceConnectorConfig({ loginUrl: emu.url, auth: { flow: 'client_credentials', clientId, clientSecret } })
  * ```
  */
-export function parseSalesforceConnectorConfig(input: unknown, where: { file?: string; path?: string } = {}): SalesforceConnectorConfig {
+export function parseSalesforceConnectorConfig(
+  input: unknown,
+  where: { file?: string; path?: string } = {},
+): SalesforceConnectorConfig {
   const parsed = salesforceConnectorConfigSchema.safeParse(input);
   if (parsed.success) return Object.freeze(parsed.data);
   const issues = toIssues(parsed.error.issues, where.file ?? 'tandem.yaml', where.path ?? 'crm');
@@ -92,7 +105,9 @@ export function parseSalesforceStreamOptions(streamName: string, options: unknow
   const parsed = salesforceStreamOptionsSchema.safeParse(options ?? {});
   if (parsed.success) return Object.freeze(parsed.data);
   const issues = toIssues(parsed.error.issues, 'tandem.yaml', `objects.${streamName}.crm.options`).map((i) =>
-    i.message.toLowerCase().includes('unrecognized') ? { ...i, message: `${i.message}; allowed: ${STREAM_OPTION_KEYS.join(', ')}` } : i,
+    i.message.toLowerCase().includes('unrecognized')
+      ? { ...i, message: `${i.message}; allowed: ${STREAM_OPTION_KEYS.join(', ')}` }
+      : i,
   );
   throw new ConfigError(
     `invalid Salesforce options for stream '${streamName}': ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,

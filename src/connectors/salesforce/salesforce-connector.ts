@@ -9,8 +9,10 @@ import type { SObjectField } from './field-types.js';
 import { createUndiciHttpClient, type HttpClient } from './http-client.js';
 import { OAuthTokenProvider } from './oauth-token-provider.js';
 import {
-  parseSalesforceConnectorConfig, parseSalesforceStreamOptions,
-  type SalesforceConnectorConfig, type SalesforceConnectorConfigInput,
+  parseSalesforceConnectorConfig,
+  parseSalesforceStreamOptions,
+  type SalesforceConnectorConfig,
+  type SalesforceConnectorConfigInput,
 } from './salesforce-connector-config.js';
 import { SalesforceSink } from './salesforce-sink.js';
 import { SalesforceSource } from './salesforce-source.js';
@@ -40,7 +42,11 @@ export interface SalesforceConnectorDeps {
  */
 export class SalesforceConnector implements Connector {
   readonly system = 'crm' as const;
-  readonly capabilities: ConnectorCapabilities = Object.freeze({ supportsKeyListing: true, reportsDeletes: true, maxBatchSize: 10_000 });
+  readonly capabilities: ConnectorCapabilities = Object.freeze({
+    supportsKeyListing: true,
+    reportsDeletes: true,
+    maxBatchSize: 10_000,
+  });
   readonly config: SalesforceConnectorConfig;
   /** The daily API budget as last reported, and the number of calls made. */
   readonly limits: ApiLimits;

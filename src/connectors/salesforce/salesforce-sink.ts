@@ -86,7 +86,11 @@ export class SalesforceSink implements Sink {
     this.#logger = logger;
   }
 
-  async *write(stream: StreamRef, batches: AsyncIterable<readonly OutboundRecord[]>, options: WriteOptions): AsyncGenerator<readonly WriteResult[]> {
+  async *write(
+    stream: StreamRef,
+    batches: AsyncIterable<readonly OutboundRecord[]>,
+    options: WriteOptions,
+  ): AsyncGenerator<readonly WriteResult[]> {
     const open = new Map<JobKind, OpenJob>();
     const submitted: SubmittedJob[] = [];
     const deletesByKey: string[] = [];
@@ -96,13 +100,23 @@ export class SalesforceSink implements Sink {
       update: unique(['Id', stream.keyField, ...stream.fields]),
       delete: ['Id'],
     };
-    const add = async (kind: JobKind, address: Readonly<Record<string, string>>, fields: OutboundRecord['fields'], match: string, key: string): Promise<void> => {
+    const add = async (
+      kind: JobKind,
+      address: Readonly<Record<string, string>>,
+      fields: OutboundRecord['fields'],
+      match: string,
+      key: string,
+    ): Promise<void> => {
       let job = open.get(kind);
       // A field outside the stream's (the engine only sends stream fields, so this is a safety net): the header
       // cannot change mid-upload, so this job ends and the next one names the field too.
-      const extra = kind === 'delete' ? [] : Object.keys(fields).filter((f) => !(f in address) && !columns[kind].includes(f));
+      const extra =
+        kind === 'delete' ? [] : Object.keys(fields).filter((f) => !(f in address) && !columns[kind].includes(f));
       if (extra.length > 0) {
-        this.#logger.warn({ stream: stream.name, fields: extra }, 'record sets fields outside the stream; starting a job whose header names them');
+        this.#logger.warn(
+          { stream: stream.name, fields: extra },
+          'record sets fields outside the stream; starting a job whose header names them',
+        );
         if (job) submitted.push(await this.#close(stream, job, options.ledger, signal));
         open.delete(kind);
         job = undefined;
@@ -129,7 +143,13 @@ export class SalesforceSink implements Sink {
             if (record.nativeId) await add('delete', { Id: record.nativeId }, {}, record.nativeId, record.key);
             else deletesByKey.push(record.key);
           } else if (record.nativeId) {
-            await add('update', { Id: record.nativeId, [stream.keyField]: record.key }, record.fields, record.nativeId, record.key);
+            await add(
+              'update',
+              { Id: record.nativeId, [stream.keyField]: record.key },
+              record.fields,
+              record.nativeId,
+              record.key,
+            );
           } else {
             await add('upsert', { [stream.keyField]: record.key }, record.fields, record.key, record.key);
           }
@@ -151,7 +171,12 @@ export class SalesforceSink implements Sink {
         for (const key of keys) {
           const id = found.get(key);
           if (id) await add('delete', { Id: id }, {}, id, key);
-          else gone.push({ key, status: 'deleted', reason: `no ${stream.entity} has ${stream.keyField} = ${key}; nothing to delete` });
+          else
+            gone.push({
+              key,
+              status: 'deleted',
+              reason: `no ${stream.entity} has ${stream.keyField} = ${key}; nothing to delete`,
+            });
         }
       }
       for (const job of [...open.values()]) {
@@ -175,10 +200,14 @@ export class SalesforceSink implements Sink {
     const open: readonly JobLedgerEntry[] = await options.ledger.listOpen('crm', stream.name);
     for (const entry of open) {
       const detail = entry.detail as Partial<JobDetail>;
-      const kind: JobKind = detail.kind ?? (entry.operation === 'delete' ? 'delete' : entry.operation === 'update' ? 'update' : 'upsert');
+      const kind: JobKind =
+        detail.kind ?? (entry.operation === 'delete' ? 'delete' : entry.operation === 'update' ? 'update' : 'upsert');
       const info = await this.#bulk.getJob('ingest', entry.jobId, signal);
       const action = RESUME_ACTIONS[info ? info.state : 'NotFound'];
-      this.#logger.info({ stream: stream.name, jobId: entry.jobId, state: info?.state ?? 'NotFound', action }, 'resuming salesforce job');
+      this.#logger.info(
+        { stream: stream.name, jobId: entry.jobId, state: info?.state ?? 'NotFound', action },
+        'resuming salesforce job',
+      );
       if (action === 'abandon') {
         await options.ledger.finish(entry.jobId, 'abandoned');
         continue;
@@ -197,13 +226,25 @@ export class SalesforceSink implements Sink {
    * Starts a job: create, record in the ledger (before any data goes up, so a crash from here on resumes this job
    * instead of sending its data again), then open its streamed upload.
    */
-  async #open(stream: StreamRef, kind: JobKind, columns: readonly string[], ledger: JobLedger, signal: AbortSignal | undefined): Promise<OpenJob> {
+  async #open(
+    stream: StreamRef,
+    kind: JobKind,
+    columns: readonly string[],
+    ledger: JobLedger,
+    signal: AbortSignal | undefined,
+  ): Promise<OpenJob> {
     const operation = OPERATION[kind];
     const info = await this.#bulk.createIngestJob(
       { object: stream.entity, operation, ...(kind === 'upsert' ? { externalIdFieldName: stream.keyField } : {}) },
       signal,
     );
-    const detail: JobDetail = { sfObject: stream.entity, kind, keyField: stream.keyField, apiVersion: this.#bulk.apiVersion, state: 'Open' };
+    const detail: JobDetail = {
+      sfObject: stream.entity,
+      kind,
+      keyField: stream.keyField,
+      apiVersion: this.#bulk.apiVersion,
+      state: 'Open',
+    };
     await ledger.record({ jobId: info.id, system: 'crm', object: stream.name, operation, detail });
     const upload = new IngestUpload({
       columns,
@@ -222,14 +263,22 @@ export class SalesforceSink implements Sink {
   }
 
   /** Ends a job's upload (waiting for Salesforce's answer) and closes the job. */
-  async #close(stream: StreamRef, job: OpenJob, ledger: JobLedger, signal: AbortSignal | undefined): Promise<SubmittedJob> {
+  async #close(
+    stream: StreamRef,
+    job: OpenJob,
+    ledger: JobLedger,
+    signal: AbortSignal | undefined,
+  ): Promise<SubmittedJob> {
     await job.upload.finish();
     const keysById = job.idToKey && job.idToKey.size === job.pending.size ? Object.fromEntries(job.idToKey) : undefined;
     const detail: JobDetail = { ...job.detail, state: 'Closing', ...(keysById ? { keysById } : {}) };
     await ledger.update(job.jobId, detail);
     await this.#bulk.closeIngestJob(job.jobId, signal);
     await ledger.update(job.jobId, { ...detail, state: 'UploadComplete' });
-    this.#logger.info({ stream: stream.name, jobId: job.jobId, operation: OPERATION[job.kind], records: job.upload.recordCount }, 'salesforce job uploaded and closed');
+    this.#logger.info(
+      { stream: stream.name, jobId: job.jobId, operation: OPERATION[job.kind], records: job.upload.recordCount },
+      'salesforce job uploaded and closed',
+    );
     return { jobId: job.jobId, kind: job.kind, pending: job.pending, ...(keysById ? { keysById } : {}) };
   }
 
@@ -243,7 +292,10 @@ export class SalesforceSink implements Sink {
     keysById: Readonly<Record<string, string>> | undefined,
     signal: AbortSignal | undefined,
   ): AsyncGenerator<readonly WriteResult[]> {
-    const outcome = await this.#bulk.waitForJob('ingest', jobId, { ...this.#settings.poll, ...(signal ? { signal } : {}) });
+    const outcome = await this.#bulk.waitForJob('ingest', jobId, {
+      ...this.#settings.poll,
+      ...(signal ? { signal } : {}),
+    });
     if (outcome.kind === 'unknown') {
       this.#logger.warn(
         { stream: stream.name, jobId, lastState: outcome.lastState },
@@ -270,12 +322,26 @@ export class SalesforceSink implements Sink {
         if (file === 'successfulResults') {
           const status = kind === 'delete' ? 'deleted' : row['sf__Created'] === 'true' ? 'created' : 'updated';
           result = { key, status, ...(nativeId ? { nativeId } : {}) };
-        } else if (kind === 'delete' && file === 'failedResults' && (row['sf__Error'] ?? '').startsWith('ENTITY_IS_DELETED')) {
+        } else if (
+          kind === 'delete' &&
+          file === 'failedResults' &&
+          (row['sf__Error'] ?? '').startsWith('ENTITY_IS_DELETED')
+        ) {
           // Already deleted (a retried delete, or a user deleted it meanwhile): what the delete asked for holds, as a
           // delete by key of a key that no longer exists does.
-          result = { key, status: 'deleted', reason: `already deleted in Salesforce (${row['sf__Error']})`, ...(nativeId ? { nativeId } : {}) };
+          result = {
+            key,
+            status: 'deleted',
+            reason: `already deleted in Salesforce (${row['sf__Error']})`,
+            ...(nativeId ? { nativeId } : {}),
+          };
         } else if (file === 'failedResults') {
-          result = { key, status: 'rejected', reason: row['sf__Error'] ?? 'rejected without a reason', ...(nativeId ? { nativeId } : {}) };
+          result = {
+            key,
+            status: 'rejected',
+            reason: row['sf__Error'] ?? 'rejected without a reason',
+            ...(nativeId ? { nativeId } : {}),
+          };
         } else {
           result = { key, status: 'unprocessed', reason: unprocessedReason, ...(nativeId ? { nativeId } : {}) };
         }
@@ -290,12 +356,14 @@ export class SalesforceSink implements Sink {
     if (pending) {
       for (const { match, key } of pending.drain()) {
         counts.unprocessed += 1;
-        batch.push(Object.freeze({
-          key,
-          status: 'unprocessed',
-          reason: `job ${jobId} (${outcome.state}) reported no result for this record`,
-          ...(kind === 'upsert' ? {} : { nativeId: match }),
-        }));
+        batch.push(
+          Object.freeze({
+            key,
+            status: 'unprocessed',
+            reason: `job ${jobId} (${outcome.state}) reported no result for this record`,
+            ...(kind === 'upsert' ? {} : { nativeId: match }),
+          }),
+        );
         if (batch.length >= RESULT_BATCH) {
           yield batch;
           batch = [];
@@ -305,12 +373,19 @@ export class SalesforceSink implements Sink {
     if (batch.length > 0) yield batch;
     // Only now, with every result handed over, is the job done.
     await ledger.finish(jobId, 'done');
-    this.#logger.info({ stream: stream.name, jobId, state: outcome.state, ...counts }, 'salesforce job results applied');
+    this.#logger.info(
+      { stream: stream.name, jobId, state: outcome.state, ...counts },
+      'salesforce job results applied',
+    );
   }
 }
 
 /** CSV cells of one record in header order: the addressing columns, then field values encoded (`#N/A` for null), '' elsewhere. */
-function encodeCells(index: ReadonlyMap<string, number>, address: Readonly<Record<string, string>>, fields: OutboundRecord['fields']): string[] {
+function encodeCells(
+  index: ReadonlyMap<string, number>,
+  address: Readonly<Record<string, string>>,
+  fields: OutboundRecord['fields'],
+): string[] {
   const cells = new Array<string>(index.size).fill('');
   for (const [name, value] of Object.entries(address)) cells[index.get(name)!] = value;
   for (const [name, value] of Object.entries(fields)) {

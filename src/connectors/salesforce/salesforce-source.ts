@@ -37,12 +37,16 @@ export class SalesforceSource implements Source {
     this.#settings = settings;
   }
 
-  async *readChanges(stream: StreamRef, since: Watermark | undefined, options: ReadOptions): AsyncGenerator<ChangeBatch> {
+  async *readChanges(
+    stream: StreamRef,
+    since: Watermark | undefined,
+    options: ReadOptions,
+  ): AsyncGenerator<ChangeBatch> {
     const streamOptions = parseSalesforceStreamOptions(stream.name, stream.options);
     if (since !== undefined && since.kind !== 'cursor') {
       throw new TandemError(
         `stream '${stream.name}': the Salesforce source reads (SystemModstamp, Id) cursor watermarks, but the stored watermark is a '${since.kind}' one. ` +
-          'Reset the stream\'s watermark (full read) after switching connectors.',
+          "Reset the stream's watermark (full read) after switching connectors.",
         { code: 'WATERMARK_KIND_MISMATCH', context: { stream: stream.name, kind: since.kind } },
       );
     }
@@ -96,7 +100,12 @@ export class SalesforceSource implements Source {
   }
 }
 
-function toNativeRecord(stream: StreamRef, row: Record<string, string>, types: ReadonlyMap<string, SObjectField>, withDeletes: boolean): NativeRecord {
+function toNativeRecord(
+  stream: StreamRef,
+  row: Record<string, string>,
+  types: ReadonlyMap<string, SObjectField>,
+  withDeletes: boolean,
+): NativeRecord {
   const fields: Record<string, FieldValue> = {};
   for (const name of stream.fields) fields[name] = fromCsvValue(types.get(name.toLowerCase())?.type, row[name] ?? '');
   return Object.freeze({

@@ -10,7 +10,9 @@ const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/;
 /** Returns the name unchanged when it is a plain SOQL identifier (`Name`, `Ext_Id__c`, `Account.Name`); throws otherwise. */
 export function soqlIdentifier(name: string): string {
   if (!IDENTIFIER.test(name)) {
-    throw new TypeError(`not a SOQL field or object name: ${JSON.stringify(name)} (letters, digits and _ only, dotted for a parent field)`);
+    throw new TypeError(
+      `not a SOQL field or object name: ${JSON.stringify(name)} (letters, digits and _ only, dotted for a parent field)`,
+    );
   }
   return name;
 }
@@ -19,12 +21,18 @@ export function soqlIdentifier(name: string): string {
 export function soqlString(value: string): string {
   const escaped = value.replace(/[\\'"\n\r\t\b\f]/g, (c) => {
     switch (c) {
-      case '\n': return '\\n';
-      case '\r': return '\\r';
-      case '\t': return '\\t';
-      case '\b': return '\\b';
-      case '\f': return '\\f';
-      default: return `\\${c}`;
+      case '\n':
+        return '\\n';
+      case '\r':
+        return '\\r';
+      case '\t':
+        return '\\t';
+      case '\b':
+        return '\\b';
+      case '\f':
+        return '\\f';
+      default:
+        return `\\${c}`;
     }
   });
   return `'${escaped}'`;

@@ -23,8 +23,12 @@ export function withAuth(client: HttpClient, tokens: TokenProvider): HttpClient 
       if (response.statusCode !== 401) return response;
       const text = await response.body.text();
       // A stream body is gone after the first attempt; only replayable bodies are resent.
-      const replayable = request.body === undefined || request.body === null || typeof request.body === 'string' ||
-        request.body instanceof Uint8Array || request.replay !== undefined;
+      const replayable =
+        request.body === undefined ||
+        request.body === null ||
+        typeof request.body === 'string' ||
+        request.body instanceof Uint8Array ||
+        request.replay !== undefined;
       if (attempt > 0 || !text.includes('INVALID_SESSION_ID') || !replayable) {
         return bufferedResponse(response.statusCode, response.headers, text);
       }

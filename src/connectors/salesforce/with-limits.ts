@@ -28,7 +28,12 @@ export function withLimits(client: HttpClient, limits: ApiLimits): HttpClient {
       throw new QuotaExceededError(
         `Salesforce API quota exhausted: ${request.method} ${safePath(url)} answered 403 ${errorCode}${message ? ` (${message})` : ''}. ` +
           'The run stopped cleanly; open jobs resume on the next run once the 24 h window rolls.',
-        { method: request.method, path: safePath(url), errorCode, ...(usage ? { used: usage.used, max: usage.max } : {}) },
+        {
+          method: request.method,
+          path: safePath(url),
+          errorCode,
+          ...(usage ? { used: usage.used, max: usage.max } : {}),
+        },
       );
     }
     return bufferedResponse(response.statusCode, response.headers, text);

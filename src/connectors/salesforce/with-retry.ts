@@ -46,7 +46,11 @@ export function withRetry(client: HttpClient, options: RetryOptions = {}): HttpC
   const backoff: BackoffOptions = { ...BACKOFF_DEFAULTS, ...definedOnly(options) };
   const random = options.random ?? Math.random;
   return async (url: string, request: HttpRequestOptions) => {
-    const streamBody = request.body !== null && request.body !== undefined && typeof request.body === 'object' && !(request.body instanceof Uint8Array);
+    const streamBody =
+      request.body !== null &&
+      request.body !== undefined &&
+      typeof request.body === 'object' &&
+      !(request.body instanceof Uint8Array);
     const replayable = !streamBody || request.replay !== undefined;
     const idempotent = isIdempotent(request);
     const started = Date.now();
@@ -72,7 +76,13 @@ export function withRetry(client: HttpClient, options: RetryOptions = {}): HttpC
           }
           throw error;
         }
-        options.onRetry?.({ method: request.method, path: safePath(url), retry: retry + 1, delayMs: delay, reason: code });
+        options.onRetry?.({
+          method: request.method,
+          path: safePath(url),
+          retry: retry + 1,
+          delayMs: delay,
+          reason: code,
+        });
         await sleep(delay, request.signal);
         continue;
       }
@@ -84,7 +94,13 @@ export function withRetry(client: HttpClient, options: RetryOptions = {}): HttpC
       const delay = retryAfter ?? backoffDelay(retry, backoff, random);
       if (Date.now() - started + delay > backoff.maxElapsedMs) return response;
       await discardBody(response);
-      options.onRetry?.({ method: request.method, path: safePath(url), retry: retry + 1, delayMs: delay, reason: String(status) });
+      options.onRetry?.({
+        method: request.method,
+        path: safePath(url),
+        retry: retry + 1,
+        delayMs: delay,
+        reason: String(status),
+      });
       await sleep(delay, request.signal);
     }
   };

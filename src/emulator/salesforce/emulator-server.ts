@@ -8,8 +8,15 @@ import { EmulatorConfigError, EmulatorRecordError, SalesforceApiError } from './
 import { type EmulatorStore, toRecord } from './emulator-store.js';
 import { type FaultConfig, FaultInjector, type FaultKind, parseFaultConfig } from './fault-config.js';
 import {
-  COLUMN_DELIMITERS, type ColumnDelimiter, INGEST_OPERATIONS, type IngestJob, type IngestOperation, type JobState,
-  type LineEnding, runIngestJob, successfulResultChunks,
+  COLUMN_DELIMITERS,
+  type ColumnDelimiter,
+  INGEST_OPERATIONS,
+  type IngestJob,
+  type IngestOperation,
+  type JobState,
+  type LineEnding,
+  runIngestJob,
+  successfulResultChunks,
 } from './ingest-job.js';
 import { OAuthTokenEndpoint, ORG_ID, USER_ID } from './oauth-token-endpoint.js';
 import type { FieldDefinition, ObjectDefinition } from './object-definition.js';
@@ -83,8 +90,17 @@ export class EmulatorServer {
   readonly #jobIds = new SalesforceIdGenerator('750');
   readonly #running = new Set<Promise<void>>();
   readonly #stats: Mutable<EmulatorStats> = {
-    httpRequests: 0, apiRequests: 0, tokenRequests: 0, jobsCreated: 0, queryJobsCreated: 0, recordsIngested: 0,
-    recordsFailed: 0, batchesProcessed: 0, recordsQueried: 0, faultsInjected: 0, connectionsDropped: 0,
+    httpRequests: 0,
+    apiRequests: 0,
+    tokenRequests: 0,
+    jobsCreated: 0,
+    queryJobsCreated: 0,
+    recordsIngested: 0,
+    recordsFailed: 0,
+    batchesProcessed: 0,
+    recordsQueried: 0,
+    faultsInjected: 0,
+    connectionsDropped: 0,
   };
   origin = '';
 
@@ -95,7 +111,9 @@ export class EmulatorServer {
     this.limits = new ApiLimits(settings.dailyApiRequests);
     this.faults = new FaultInjector(settings.faults);
     this.oauth = new OAuthTokenEndpoint({
-      clientId: settings.clientId, clientSecret: settings.clientSecret, jwtPublicKeyPem: settings.jwtPublicKeyPem,
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      jwtPublicKeyPem: settings.jwtPublicKeyPem,
     });
   }
 
@@ -127,8 +145,10 @@ export class EmulatorServer {
     }
     let apiError: SalesforceApiError;
     if (error instanceof SalesforceApiError) apiError = error;
-    else if (error instanceof EmulatorConfigError) apiError = new SalesforceApiError(400, 'INVALID_INPUT', error.message);
-    else if (error instanceof EmulatorRecordError) apiError = new SalesforceApiError(400, error.statusCode, error.message);
+    else if (error instanceof EmulatorConfigError)
+      apiError = new SalesforceApiError(400, 'INVALID_INPUT', error.message);
+    else if (error instanceof EmulatorRecordError)
+      apiError = new SalesforceApiError(400, error.statusCode, error.message);
     else {
       this.#log.error({ err: error, method: req.method, path: req.url?.split('?')[0] }, 'emulator request failed');
       apiError = new SalesforceApiError(500, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred in the emulator.');
@@ -157,8 +177,14 @@ export class EmulatorServer {
       // instance_url names the host the client reached us by (a container name in docker compose), as a real org
       // answers with its own My Domain; the listening address (0.0.0.0) would not be reachable from elsewhere.
       const host = req.headers.host;
-      const answer = await this.oauth.handle(form, host && /^[A-Za-z0-9.\-\[\]:]+$/.test(host) ? `http://${host}` : this.origin);
-      this.#send(res, answer.status, JSON.stringify(answer.body), { 'Content-Type': JSON_TYPE, 'Cache-Control': 'no-cache,must-revalidate,max-age=0,no-store,private' });
+      const answer = await this.oauth.handle(
+        form,
+        host && /^[A-Za-z0-9.\-\[\]:]+$/.test(host) ? `http://${host}` : this.origin,
+      );
+      this.#send(res, answer.status, JSON.stringify(answer.body), {
+        'Content-Type': JSON_TYPE,
+        'Cache-Control': 'no-cache,must-revalidate,max-age=0,no-store,private',
+      });
       return;
     }
     if (path === '/__emulator' || path.startsWith('/__emulator/')) return this.#admin(req, res, url, method);
@@ -198,8 +224,13 @@ export class EmulatorServer {
     if (idMatch) {
       allow(method, ['GET']);
       this.#json(res, 200, {
-        id: `${this.origin}/id/${ORG_ID}/${USER_ID}`, user_id: USER_ID, organization_id: ORG_ID,
-        username: 'emulator@tandem.local', display_name: 'Tandem Emulator', active: true, user_type: 'STANDARD',
+        id: `${this.origin}/id/${ORG_ID}/${USER_ID}`,
+        user_id: USER_ID,
+        organization_id: ORG_ID,
+        username: 'emulator@tandem.local',
+        display_name: 'Tandem Emulator',
+        active: true,
+        user_type: 'STANDARD',
       });
       return;
     }
@@ -207,13 +238,19 @@ export class EmulatorServer {
     const rest = m![2] ?? '';
     const v = Number(version);
     if (v < MIN_API_VERSION || v > Number(this.#settings.apiVersion)) throw notFound();
-    const parts = rest.split('/').filter((p) => p !== '').map(decodeURIComponent);
+    const parts = rest
+      .split('/')
+      .filter((p) => p !== '')
+      .map(decodeURIComponent);
     const [p0, p1, p2, p3, ...more] = parts;
     if (parts.length === 0) {
       allow(method, ['GET']);
       const base = `/services/data/v${version}`;
       this.#json(res, 200, {
-        limits: `${base}/limits`, sobjects: `${base}/sobjects`, jobs: `${base}/jobs`, query: `${base}/query`,
+        limits: `${base}/limits`,
+        sobjects: `${base}/sobjects`,
+        jobs: `${base}/jobs`,
+        query: `${base}/query`,
       });
       return;
     }
@@ -271,7 +308,8 @@ export class EmulatorServer {
     allow(method, ['GET']);
     if (parts.length === 0) {
       this.#json(res, 200, {
-        encoding: 'UTF-8', maxBatchSize: 200,
+        encoding: 'UTF-8',
+        maxBatchSize: 200,
         sobjects: this.store.objects().map((o) => ({ ...objectSummary(o, version) })),
       });
       return;
@@ -289,9 +327,15 @@ export class EmulatorServer {
         ...objectSummary(def, version),
         fields: def.fields.map(describeField),
         childRelationships: this.store.objects().flatMap((o) =>
-          o.fields.filter((f) => f.referenceTo.includes(def.name)).map((f) => ({
-            childSObject: o.name, field: f.name, relationshipName: `${o.name}s`, cascadeDelete: false,
-          }))),
+          o.fields
+            .filter((f) => f.referenceTo.includes(def.name))
+            .map((f) => ({
+              childSObject: o.name,
+              field: f.name,
+              relationshipName: `${o.name}s`,
+              cascadeDelete: false,
+            })),
+        ),
         recordTypeInfos: [],
       });
       return;
@@ -307,7 +351,11 @@ export class EmulatorServer {
     try {
       body = JSON.parse(text);
     } catch (error) {
-      throw new SalesforceApiError(400, 'JSON_PARSER_ERROR', `Unexpected character in JSON body: ${(error as Error).message}`);
+      throw new SalesforceApiError(
+        400,
+        'JSON_PARSER_ERROR',
+        `Unexpected character in JSON body: ${(error as Error).message}`,
+      );
     }
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new SalesforceApiError(400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object');
@@ -320,14 +368,25 @@ export class EmulatorServer {
     const columnDelimiter = body['columnDelimiter'] ?? 'COMMA';
     const contentType = body['contentType'] ?? 'CSV';
     if (contentType !== 'CSV') {
-      throw new SalesforceApiError(400, 'INVALIDJOB', `InvalidJob : contentType ${String(contentType)} is not supported; Bulk API 2.0 supports CSV`);
+      throw new SalesforceApiError(
+        400,
+        'INVALIDJOB',
+        `InvalidJob : contentType ${String(contentType)} is not supported; Bulk API 2.0 supports CSV`,
+      );
     }
     if (lineEnding !== 'LF' && lineEnding !== 'CRLF') {
-      throw new SalesforceApiError(400, 'INVALIDJOB', `InvalidJob : Invalid lineEnding ${String(lineEnding)}; allowed: LF, CRLF`);
+      throw new SalesforceApiError(
+        400,
+        'INVALIDJOB',
+        `InvalidJob : Invalid lineEnding ${String(lineEnding)}; allowed: LF, CRLF`,
+      );
     }
     if (typeof columnDelimiter !== 'string' || !(columnDelimiter in COLUMN_DELIMITERS)) {
-      throw new SalesforceApiError(400, 'INVALIDJOB',
-        `InvalidJob : Invalid columnDelimiter ${String(columnDelimiter)}; allowed: ${Object.keys(COLUMN_DELIMITERS).join(', ')}`);
+      throw new SalesforceApiError(
+        400,
+        'INVALIDJOB',
+        `InvalidJob : Invalid columnDelimiter ${String(columnDelimiter)}; allowed: ${Object.keys(COLUMN_DELIMITERS).join(', ')}`,
+      );
     }
     return { lineEnding, columnDelimiter: columnDelimiter as ColumnDelimiter };
   }
@@ -344,18 +403,29 @@ export class EmulatorServer {
       const jobPart = form.get('job');
       const contentPart = form.get('content');
       if (jobPart === null || contentPart === null) {
-        throw new SalesforceApiError(400, 'INVALIDJOB', "InvalidJob : a multipart create needs the parts 'job' (JSON) and 'content' (CSV)");
+        throw new SalesforceApiError(
+          400,
+          'INVALIDJOB',
+          "InvalidJob : a multipart create needs the parts 'job' (JSON) and 'content' (CSV)",
+        );
       }
       const jobText = typeof jobPart === 'string' ? jobPart : await jobPart.text();
       const csvText = typeof contentPart === 'string' ? contentPart : await contentPart.text();
       if (csvText.length > MAX_MULTIPART_CSV_CHARS) {
-        throw new SalesforceApiError(400, 'INVALIDJOB',
-          `InvalidJob : multipart uploads are limited to ${MAX_MULTIPART_CSV_CHARS} characters of CSV; use PUT .../batches for more`);
+        throw new SalesforceApiError(
+          400,
+          'INVALIDJOB',
+          `InvalidJob : multipart uploads are limited to ${MAX_MULTIPART_CSV_CHARS} characters of CSV; use PUT .../batches for more`,
+        );
       }
       try {
         body = JSON.parse(jobText) as Record<string, unknown>;
       } catch (error) {
-        throw new SalesforceApiError(400, 'JSON_PARSER_ERROR', `Unexpected character in the job part: ${(error as Error).message}`);
+        throw new SalesforceApiError(
+          400,
+          'JSON_PARSER_ERROR',
+          `Unexpected character in the job part: ${(error as Error).message}`,
+        );
       }
       csv = Buffer.from(csvText, 'utf8');
     } else {
@@ -367,8 +437,11 @@ export class EmulatorServer {
       throw new SalesforceApiError(400, 'INVALIDJOB', 'InvalidJob : Required field object is missing');
     }
     if (typeof operation !== 'string' || !(INGEST_OPERATIONS as readonly string[]).includes(operation)) {
-      throw new SalesforceApiError(400, 'INVALIDJOB',
-        `InvalidJob : Invalid operation ${String(operation)}; allowed: ${INGEST_OPERATIONS.join(', ')}`);
+      throw new SalesforceApiError(
+        400,
+        'INVALIDJOB',
+        `InvalidJob : Invalid operation ${String(operation)}; allowed: ${INGEST_OPERATIONS.join(', ')}`,
+      );
     }
     const def = this.store.describe(objectName);
     if (!def) {
@@ -379,22 +452,48 @@ export class EmulatorServer {
     if (operation === 'upsert') {
       const name = body['externalIdFieldName'];
       if (typeof name !== 'string' || name === '') {
-        throw new SalesforceApiError(400, 'INVALIDJOB', 'InvalidJob : External ID field name is required for upsert operation');
+        throw new SalesforceApiError(
+          400,
+          'INVALIDJOB',
+          'InvalidJob : External ID field name is required for upsert operation',
+        );
       }
       const field = def.fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
       if (!field || !(field.externalId || field.idLookup)) {
-        throw new SalesforceApiError(400, 'INVALIDJOB',
-          `InvalidJob : Field name provided, ${name} does not match an External ID, Salesforce Id, or indexed field for ${def.name}`);
+        throw new SalesforceApiError(
+          400,
+          'INVALIDJOB',
+          `InvalidJob : Field name provided, ${name} does not match an External ID, Salesforce Id, or indexed field for ${def.name}`,
+        );
       }
       externalIdFieldName = field.name;
     }
     const now = Date.now();
     const job: IngestJob = {
-      kind: 'ingest', id: this.#jobIds.next(), operation: operation as IngestOperation, object: def.name,
-      externalIdFieldName, createdById: USER_ID, createdDate: now, systemModstamp: now, apiVersion: version,
-      ...format, state: 'Open', upload: [], uploadBytes: 0, uploaded: false, numberRecordsProcessed: 0,
-      numberRecordsFailed: 0, errorMessage: undefined, totalProcessingTime: 0, columns: [], columnPlan: [], successIds: [], successCreated: [],
-      failed: [], unprocessed: [],
+      kind: 'ingest',
+      id: this.#jobIds.next(),
+      operation: operation as IngestOperation,
+      object: def.name,
+      externalIdFieldName,
+      createdById: USER_ID,
+      createdDate: now,
+      systemModstamp: now,
+      apiVersion: version,
+      ...format,
+      state: 'Open',
+      upload: [],
+      uploadBytes: 0,
+      uploaded: false,
+      numberRecordsProcessed: 0,
+      numberRecordsFailed: 0,
+      errorMessage: undefined,
+      totalProcessingTime: 0,
+      columns: [],
+      columnPlan: [],
+      successIds: [],
+      successCreated: [],
+      failed: [],
+      unprocessed: [],
     };
     this.#jobs.set(job.id, job);
     this.#stats.jobsCreated++;
@@ -411,7 +510,11 @@ export class EmulatorServer {
     const body = await this.#jsonBody(req);
     const operation = body['operation'] ?? 'query';
     if (operation !== 'query' && operation !== 'queryAll') {
-      throw new SalesforceApiError(400, 'INVALIDJOB', `InvalidJob : Invalid operation ${String(operation)}; allowed: query, queryAll`);
+      throw new SalesforceApiError(
+        400,
+        'INVALIDJOB',
+        `InvalidJob : Invalid operation ${String(operation)}; allowed: query, queryAll`,
+      );
     }
     const soql = body['query'];
     if (typeof soql !== 'string' || soql.trim() === '') {
@@ -421,16 +524,30 @@ export class EmulatorServer {
     const plan = compileSoql(soql, this.store);
     const now = Date.now();
     const job: QueryJob = {
-      kind: 'query', id: this.#jobIds.next(), operation, query: soql, plan, object: plan.table.definition.name,
-      createdById: USER_ID, createdDate: now, systemModstamp: now, apiVersion: version, ...format,
-      state: 'UploadComplete', rows: undefined, numberRecordsProcessed: 0, totalProcessingTime: 0,
+      kind: 'query',
+      id: this.#jobIds.next(),
+      operation,
+      query: soql,
+      plan,
+      object: plan.table.definition.name,
+      createdById: USER_ID,
+      createdDate: now,
+      systemModstamp: now,
+      apiVersion: version,
+      ...format,
+      state: 'UploadComplete',
+      rows: undefined,
+      numberRecordsProcessed: 0,
+      totalProcessingTime: 0,
     };
     this.#jobs.set(job.id, job);
     this.#stats.queryJobsCreated++;
     this.limits.queryJobs++;
-    this.#track(runQueryJob(job, () => this.faults.config.jobDelayMs ?? 0).then(() => {
-      this.#stats.recordsQueried += job.numberRecordsProcessed;
-    }));
+    this.#track(
+      runQueryJob(job, () => this.faults.config.jobDelayMs ?? 0).then(() => {
+        this.#stats.recordsQueried += job.numberRecordsProcessed;
+      }),
+    );
     this.#json(res, 200, this.#jobInfo(job, 'create'));
   }
 
@@ -444,22 +561,24 @@ export class EmulatorServer {
     job.state = 'UploadComplete';
     job.systemModstamp = Date.now();
     let counted = 0;
-    this.#track(runIngestJob(job, {
-      store: this.store,
-      batchSize: this.#settings.batchSize,
-      logger: this.#log,
-      jobDelayMs: () => this.faults.config.jobDelayMs ?? 0,
-      failJobAfterRecords: () => this.faults.config.failJobAfterRecords,
-      onBatch: () => {
-        this.#stats.batchesProcessed++;
-        this.limits.bulkBatches++;
+    this.#track(
+      runIngestJob(job, {
+        store: this.store,
+        batchSize: this.#settings.batchSize,
+        logger: this.#log,
+        jobDelayMs: () => this.faults.config.jobDelayMs ?? 0,
+        failJobAfterRecords: () => this.faults.config.failJobAfterRecords,
+        onBatch: () => {
+          this.#stats.batchesProcessed++;
+          this.limits.bulkBatches++;
+          this.#stats.recordsIngested += job.numberRecordsProcessed - counted;
+          counted = job.numberRecordsProcessed;
+        },
+      }).then(() => {
         this.#stats.recordsIngested += job.numberRecordsProcessed - counted;
-        counted = job.numberRecordsProcessed;
-      },
-    }).then(() => {
-      this.#stats.recordsIngested += job.numberRecordsProcessed - counted;
-      this.#stats.recordsFailed += job.numberRecordsFailed;
-    }));
+        this.#stats.recordsFailed += job.numberRecordsFailed;
+      }),
+    );
   }
 
   #jobInfo(job: Job, variant: 'create' | 'full' | 'list'): Record<string, unknown> {
@@ -472,7 +591,8 @@ export class EmulatorServer {
       systemModstamp: jobTime(job.systemModstamp),
       state: job.state,
     };
-    if (job.kind === 'ingest' && job.externalIdFieldName !== undefined) info['externalIdFieldName'] = job.externalIdFieldName;
+    if (job.kind === 'ingest' && job.externalIdFieldName !== undefined)
+      info['externalIdFieldName'] = job.externalIdFieldName;
     info['concurrencyMode'] = 'Parallel';
     info['contentType'] = 'CSV';
     info['apiVersion'] = job.apiVersion;
@@ -508,7 +628,8 @@ export class EmulatorServer {
     });
     const locator = url.searchParams.get('queryLocator');
     const offset = locator ? decodeLocator(locator) : 0;
-    if (offset === undefined) throw new SalesforceApiError(400, 'INVALID_QUERY_LOCATOR', `invalid query locator: ${locator}`);
+    if (offset === undefined)
+      throw new SalesforceApiError(400, 'INVALID_QUERY_LOCATOR', `invalid query locator: ${locator}`);
     const page = wanted.slice(offset, offset + JOB_LIST_PAGE);
     const done = offset + JOB_LIST_PAGE >= wanted.length;
     const next = new URLSearchParams(url.searchParams);
@@ -525,15 +646,19 @@ export class EmulatorServer {
     const state = body['state'];
     if (state === 'UploadComplete' && job.kind === 'ingest') {
       if (job.state !== 'Open') {
-        throw new SalesforceApiError(400, 'INVALIDJOBSTATE', `Unable to close job ${job.id}: it is in state ${job.state}, not Open`);
+        throw new SalesforceApiError(
+          400,
+          'INVALIDJOBSTATE',
+          `Unable to close job ${job.id}: it is in state ${job.state}, not Open`,
+        );
       }
       this.#startIngest(job);
       this.#json(res, 200, this.#jobInfo(job, 'create'));
       return;
     }
     if (state === 'Aborted') {
-      const abortable: readonly JobState[] = job.kind === 'ingest'
-        ? ['Open', 'UploadComplete', 'InProgress'] : ['UploadComplete', 'InProgress'];
+      const abortable: readonly JobState[] =
+        job.kind === 'ingest' ? ['Open', 'UploadComplete', 'InProgress'] : ['UploadComplete', 'InProgress'];
       if (!abortable.includes(job.state)) {
         const what = job.state === 'JobComplete' ? 'Completed' : job.state;
         throw new SalesforceApiError(400, 'INVALIDJOBSTATE', `Aborting already ${what} Job not allowed`);
@@ -544,15 +669,24 @@ export class EmulatorServer {
       this.#json(res, 200, this.#jobInfo(job, 'create'));
       return;
     }
-    throw new SalesforceApiError(400, 'INVALIDJOBSTATE',
-      `Invalid state ${JSON.stringify(state)} for a ${job.kind} job; allowed: ${job.kind === 'ingest' ? 'UploadComplete, Aborted' : 'Aborted'}`);
+    throw new SalesforceApiError(
+      400,
+      'INVALIDJOBSTATE',
+      `Invalid state ${JSON.stringify(state)} for a ${job.kind} job; allowed: ${job.kind === 'ingest' ? 'UploadComplete, Aborted' : 'Aborted'}`,
+    );
   }
 
   #deleteJob(res: ServerResponse, job: Job): void {
-    const deletable: readonly JobState[] = job.kind === 'ingest'
-      ? ['UploadComplete', 'JobComplete', 'Aborted', 'Failed'] : ['JobComplete', 'Aborted', 'Failed'];
+    const deletable: readonly JobState[] =
+      job.kind === 'ingest'
+        ? ['UploadComplete', 'JobComplete', 'Aborted', 'Failed']
+        : ['JobComplete', 'Aborted', 'Failed'];
     if (!deletable.includes(job.state)) {
-      throw new SalesforceApiError(400, 'API_ERROR', 'Error encountered when deleting the job because the job is not terminated');
+      throw new SalesforceApiError(
+        400,
+        'API_ERROR',
+        'Error encountered when deleting the job because the job is not terminated',
+      );
     }
     if (job.state === 'UploadComplete') job.state = 'Aborted'; // stops its background run
     this.#jobs.delete(job.id);
@@ -562,12 +696,19 @@ export class EmulatorServer {
   async #upload(req: IncomingMessage, res: ServerResponse, job: IngestJob): Promise<void> {
     if (job.state !== 'Open') {
       req.resume();
-      throw new SalesforceApiError(400, 'INVALIDJOBSTATE', `Job ${job.id} is in state ${job.state}; data can only be uploaded to an Open job`);
+      throw new SalesforceApiError(
+        400,
+        'INVALIDJOBSTATE',
+        `Job ${job.id} is in state ${job.state}; data can only be uploaded to an Open job`,
+      );
     }
     if (job.uploaded) {
       req.resume();
-      throw new SalesforceApiError(400, 'INVALIDJOBSTATE',
-        `Found multiple contents for job: <${job.id}>, please 'Close' / 'Abort' / 'Delete' the current Job then create a new Job and make sure you only do 'PUT' once on a given Job.`);
+      throw new SalesforceApiError(
+        400,
+        'INVALIDJOBSTATE',
+        `Found multiple contents for job: <${job.id}>, please 'Close' / 'Abort' / 'Delete' the current Job then create a new Job and make sure you only do 'PUT' once on a given Job.`,
+      );
     }
     job.uploaded = true;
     const chunks: Buffer[] = [];
@@ -577,8 +718,11 @@ export class EmulatorServer {
       if (bytes > MAX_UPLOAD_BYTES) {
         job.uploaded = false;
         req.resume();
-        throw new SalesforceApiError(400, 'CLIENTINPUTERROR',
-          `ClientInputError : Exceeded max size limit of ${MAX_UPLOAD_BYTES} bytes for job data; split the data into several jobs`);
+        throw new SalesforceApiError(
+          400,
+          'CLIENTINPUTERROR',
+          `ClientInputError : Exceeded max size limit of ${MAX_UPLOAD_BYTES} bytes for job data; split the data into several jobs`,
+        );
       }
       chunks.push(chunk);
     }
@@ -589,11 +733,17 @@ export class EmulatorServer {
 
   async #ingestResults(req: IncomingMessage, res: ServerResponse, job: IngestJob, which: string): Promise<void> {
     if (job.state === 'Open') {
-      throw new SalesforceApiError(400, 'INVALIDJOBSTATE', `Job ${job.id} is still Open; close it before asking for results`);
+      throw new SalesforceApiError(
+        400,
+        'INVALIDJOBSTATE',
+        `Job ${job.id} is still Open; close it before asking for results`,
+      );
     }
     const delimiter = COLUMN_DELIMITERS[job.columnDelimiter];
     const eol = job.lineEnding === 'CRLF' ? '\r\n' : '\n';
-    const original = job.columns.map((c) => (c.includes(delimiter) || c.includes('"') ? `"${c.replace(/"/g, '""')}"` : c));
+    const original = job.columns.map((c) =>
+      c.includes(delimiter) || c.includes('"') ? `"${c.replace(/"/g, '""')}"` : c,
+    );
     if (which === 'successfulresults') {
       await this.#sendCsv(req, res, 200, successfulResultChunks(job, this.store), {});
       return;
@@ -611,13 +761,26 @@ export class EmulatorServer {
     await this.#sendCsv(req, res, 200, parts, {});
   }
 
-  async #queryResults(req: IncomingMessage, res: ServerResponse, url: URL, job: QueryJob, version: string): Promise<void> {
+  async #queryResults(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    job: QueryJob,
+    version: string,
+  ): Promise<void> {
     if (version !== job.apiVersion) {
-      throw new SalesforceApiError(409, 'API_ERROR',
-        `Job ${job.id} was created with API version ${job.apiVersion}; request its results with /services/data/v${job.apiVersion}/`);
+      throw new SalesforceApiError(
+        409,
+        'API_ERROR',
+        `Job ${job.id} was created with API version ${job.apiVersion}; request its results with /services/data/v${job.apiVersion}/`,
+      );
     }
     if (job.state !== 'JobComplete' || !job.rows) {
-      throw new SalesforceApiError(400, 'INVALIDJOBSTATE', `The job is in state ${job.state}; results are available once it is JobComplete`);
+      throw new SalesforceApiError(
+        400,
+        'INVALIDJOBSTATE',
+        `The job is in state ${job.state}; results are available once it is JobComplete`,
+      );
     }
     const locator = url.searchParams.get('locator');
     const start = locator === null || locator === '' ? 0 : decodeLocator(locator);
@@ -628,7 +791,11 @@ export class EmulatorServer {
     let pageSize = this.#settings.queryPageSize;
     if (maxParam !== null) {
       if (!/^\d+$/.test(maxParam) || Number(maxParam) < 1) {
-        throw new SalesforceApiError(400, 'INVALIDJOB', `InvalidJob : maxRecords must be a positive integer, got '${maxParam}'`);
+        throw new SalesforceApiError(
+          400,
+          'INVALIDJOB',
+          `InvalidJob : maxRecords must be a positive integer, got '${maxParam}'`,
+        );
       }
       pageSize = Number(maxParam);
     }
@@ -649,11 +816,17 @@ export class EmulatorServer {
   }
 
   async #sendCsv(
-    req: IncomingMessage, res: ServerResponse, status: number, chunks: Iterable<string>, headers: Record<string, string>,
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    chunks: Iterable<string>,
+    headers: Record<string, string>,
   ): Promise<void> {
     const gzip = /\bgzip\b/i.test(String(req.headers['accept-encoding'] ?? ''));
     res.writeHead(status, {
-      'Content-Type': 'text/csv', ...headers, ...(gzip ? { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' } : {}),
+      'Content-Type': 'text/csv',
+      ...headers,
+      ...(gzip ? { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' } : {}),
     });
     const source = Readable.from(chunks, { objectMode: false });
     if (gzip) await pipeline(source, createGzip(), res);
@@ -663,7 +836,11 @@ export class EmulatorServer {
   // ---- admin API ----
 
   async #admin(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
-    const parts = url.pathname.split('/').filter((p) => p !== '').slice(1).map(decodeURIComponent);
+    const parts = url.pathname
+      .split('/')
+      .filter((p) => p !== '')
+      .slice(1)
+      .map(decodeURIComponent);
     const [p0, p1, p2, p3] = parts;
     if (p0 === 'faults' && parts.length === 1) {
       allow(method, ['GET', 'PUT']);
@@ -673,7 +850,11 @@ export class EmulatorServer {
         try {
           body = JSON.parse(text === '' ? '{}' : text);
         } catch (error) {
-          throw new SalesforceApiError(400, 'JSON_PARSER_ERROR', `fault config is not JSON: ${(error as Error).message}`);
+          throw new SalesforceApiError(
+            400,
+            'JSON_PARSER_ERROR',
+            `fault config is not JSON: ${(error as Error).message}`,
+          );
         }
         this.faults.set(parseFaultConfig(body, 'PUT /__emulator/faults'));
       }
@@ -698,20 +879,32 @@ export class EmulatorServer {
         const body = await this.#jsonBody(req);
         const records = body['records'];
         if (!Array.isArray(records)) {
-          throw new SalesforceApiError(400, 'INVALID_INPUT', 'body must be {"records":[{...}]}; give Id to update a record');
+          throw new SalesforceApiError(
+            400,
+            'INVALID_INPUT',
+            'body must be {"records":[{...}]}; give Id to update a record',
+          );
         }
         const results = records.map((r: unknown) => {
-          if (r === null || typeof r !== 'object') return { success: false, errors: [{ statusCode: 'INVALID_INPUT', message: 'a record must be an object', fields: [] }] };
+          if (r === null || typeof r !== 'object')
+            return {
+              success: false,
+              errors: [{ statusCode: 'INVALID_INPUT', message: 'a record must be an object', fields: [] }],
+            };
           const fields = r as Record<string, unknown>;
           const id = fields['Id'];
           try {
-            const saved = typeof id === 'string' && id !== ''
-              ? this.store.update(table.definition.name, id, fields)
-              : this.store.insert(table.definition.name, fields);
+            const saved =
+              typeof id === 'string' && id !== ''
+                ? this.store.update(table.definition.name, id, fields)
+                : this.store.insert(table.definition.name, fields);
             return { id: saved['Id'], success: true, created: !(typeof id === 'string' && id !== ''), errors: [] };
           } catch (error) {
             if (!(error instanceof EmulatorRecordError)) throw error;
-            return { success: false, errors: [{ statusCode: error.statusCode, message: error.message, fields: error.fields }] };
+            return {
+              success: false,
+              errors: [{ statusCode: error.statusCode, message: error.message, fields: error.fields }],
+            };
           }
         });
         this.#json(res, 200, results);
@@ -734,9 +927,14 @@ export class EmulatorServer {
 
 function allow(method: string, allowed: readonly string[]): void {
   if (!allowed.includes(method)) {
-    throw new SalesforceApiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are ${allowed.join(',')}`, {
-      Allow: allowed.join(', '),
-    });
+    throw new SalesforceApiError(
+      405,
+      'METHOD_NOT_ALLOWED',
+      `HTTP Method '${method}' not allowed. Allowed are ${allowed.join(',')}`,
+      {
+        Allow: allowed.join(', '),
+      },
+    );
   }
 }
 
@@ -756,12 +954,20 @@ function faultError(kind: FaultKind, retryAfter: number | undefined): Salesforce
     case '429':
       return new SalesforceApiError(429, 'REQUEST_LIMIT_EXCEEDED', 'ConcurrentPerOrgLongTxn Limit exceeded.', retry);
     case '500':
-      return new SalesforceApiError(500, 'UNKNOWN_EXCEPTION',
-        'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)');
+      return new SalesforceApiError(
+        500,
+        'UNKNOWN_EXCEPTION',
+        'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)',
+      );
     case '502':
       return new SalesforceApiError(502, 'BAD_GATEWAY', 'Bad Gateway');
     case '503':
-      return new SalesforceApiError(503, 'SERVER_UNAVAILABLE', 'Server is temporarily unavailable. Please try again later.', retry);
+      return new SalesforceApiError(
+        503,
+        'SERVER_UNAVAILABLE',
+        'Server is temporarily unavailable. Please try again later.',
+        retry,
+      );
   }
 }
 
@@ -782,33 +988,73 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 function objectSummary(o: ObjectDefinition, version: string): Record<string, unknown> {
   const base = `/services/data/v${version}/sobjects/${o.name}`;
   return {
-    name: o.name, label: o.label, labelPlural: `${o.label}s`, keyPrefix: o.keyPrefix, custom: o.name.endsWith('__c'),
-    createable: true, updateable: true, deletable: true, queryable: true, undeletable: true,
+    name: o.name,
+    label: o.label,
+    labelPlural: `${o.label}s`,
+    keyPrefix: o.keyPrefix,
+    custom: o.name.endsWith('__c'),
+    createable: true,
+    updateable: true,
+    deletable: true,
+    queryable: true,
+    undeletable: true,
     urls: { sobject: base, describe: `${base}/describe`, rowTemplate: `${base}/{ID}` },
   };
 }
 
 function describeField(f: FieldDefinition): Record<string, unknown> {
   return {
-    name: f.name, label: f.label, type: f.type, length: f.length, nillable: f.nillable, createable: f.createable,
-    updateable: f.updateable, externalId: f.externalId, idLookup: f.idLookup, unique: f.unique,
-    referenceTo: f.referenceTo, relationshipName: f.relationshipName, defaultedOnCreate: f.defaultedOnCreate,
-    custom: f.name.endsWith('__c'), calculated: false, filterable: true, sortable: f.type !== 'textarea',
-    caseSensitive: false, precision: f.precision ?? 0, scale: f.scale ?? 0, digits: f.type === 'int' ? 9 : 0,
+    name: f.name,
+    label: f.label,
+    type: f.type,
+    length: f.length,
+    nillable: f.nillable,
+    createable: f.createable,
+    updateable: f.updateable,
+    externalId: f.externalId,
+    idLookup: f.idLookup,
+    unique: f.unique,
+    referenceTo: f.referenceTo,
+    relationshipName: f.relationshipName,
+    defaultedOnCreate: f.defaultedOnCreate,
+    custom: f.name.endsWith('__c'),
+    calculated: false,
+    filterable: true,
+    sortable: f.type !== 'textarea',
+    caseSensitive: false,
+    precision: f.precision ?? 0,
+    scale: f.scale ?? 0,
+    digits: f.type === 'int' ? 9 : 0,
     soapType: soapType(f.type),
-    picklistValues: f.picklistValues.map((v) => ({ active: true, defaultValue: false, label: v, validFor: null, value: v })),
+    picklistValues: f.picklistValues.map((v) => ({
+      active: true,
+      defaultValue: false,
+      label: v,
+      validFor: null,
+      value: v,
+    })),
     restrictedPicklist: f.restrictedPicklist ?? false,
   };
 }
 
 function soapType(type: FieldDefinition['type']): string {
   switch (type) {
-    case 'id': case 'reference': return 'tns:ID';
-    case 'boolean': return 'xsd:boolean';
-    case 'int': return 'xsd:int';
-    case 'double': case 'currency': case 'percent': return 'xsd:double';
-    case 'date': return 'xsd:date';
-    case 'datetime': return 'xsd:dateTime';
-    default: return 'xsd:string';
+    case 'id':
+    case 'reference':
+      return 'tns:ID';
+    case 'boolean':
+      return 'xsd:boolean';
+    case 'int':
+      return 'xsd:int';
+    case 'double':
+    case 'currency':
+    case 'percent':
+      return 'xsd:double';
+    case 'date':
+      return 'xsd:date';
+    case 'datetime':
+      return 'xsd:dateTime';
+    default:
+      return 'xsd:string';
   }
 }

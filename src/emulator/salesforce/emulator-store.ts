@@ -7,7 +7,11 @@ import { normaliseSalesforceId, SalesforceIdGenerator } from './salesforce-id.js
 export type Row = readonly StoredValue[];
 
 /** Positions of the system fields in every Row (see SYSTEM_FIELD_NAMES). */
-export const ID = 0, IS_DELETED = 1, CREATED_DATE = 2, LAST_MODIFIED_DATE = 3, SYSTEM_MODSTAMP = 4;
+export const ID = 0,
+  IS_DELETED = 1,
+  CREATED_DATE = 2,
+  LAST_MODIFIED_DATE = 3,
+  SYSTEM_MODSTAMP = 4;
 
 /** A record as the in-process API and the admin API show it: field name -> value, datetimes as ISO strings. */
 export type EmulatorRecord = Readonly<Record<string, StoredValue>>;
@@ -229,9 +233,11 @@ export class EmulatorStore {
       if (!f.unique || v === null || v === undefined) continue;
       const other = index.get(String(v).toLowerCase());
       if (other !== undefined && other !== selfId) {
-        return new RowError('DUPLICATE_VALUE', `duplicate value found: ${f.name} duplicates value on record with id: ${other}`, [
-          f.name,
-        ]);
+        return new RowError(
+          'DUPLICATE_VALUE',
+          `duplicate value found: ${f.name} duplicates value on record with id: ${other}`,
+          [f.name],
+        );
       }
     }
     return undefined;
@@ -243,7 +249,9 @@ export class EmulatorStore {
     const table = this.table(object);
     if (!table) {
       throw new EmulatorRecordError(
-        `unknown object '${object}'; the emulator knows ${this.objects().map((o) => o.name).join(', ')} (add more with definitionsFile)`,
+        `unknown object '${object}'; the emulator knows ${this.objects()
+          .map((o) => o.name)
+          .join(', ')} (add more with definitionsFile)`,
         'INVALID_TYPE',
         [],
         { object },
@@ -259,12 +267,18 @@ export class EmulatorStore {
       const i = table.fieldIndex(name);
       const object = table.definition.name;
       if (i === undefined) {
-        throw new EmulatorRecordError(`No such column '${name}' on entity '${object}'`, 'INVALID_FIELD', [name], { object });
+        throw new EmulatorRecordError(`No such column '${name}' on entity '${object}'`, 'INVALID_FIELD', [name], {
+          object,
+        });
       }
       const f = table.field(i);
       if (forInsert ? !f.createable : !f.updateable) {
-        throw new EmulatorRecordError(`Unable to create/update fields: ${f.name} on ${object}: the field is read-only`,
-          'INVALID_FIELD_FOR_INSERT_UPDATE', [f.name], { object });
+        throw new EmulatorRecordError(
+          `Unable to create/update fields: ${f.name} on ${object}: the field is read-only`,
+          'INVALID_FIELD_FOR_INSERT_UPDATE',
+          [f.name],
+          { object },
+        );
       }
       let v = coerceFieldValue(f, raw);
       if (v instanceof RowError) throw rowErrorToThrow(v, object);

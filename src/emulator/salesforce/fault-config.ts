@@ -57,14 +57,14 @@ export function parseFaultConfig(input: unknown, source: string): FaultConfig {
       { source, issues },
     );
   }
-  return Object.freeze(Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined))) as FaultConfig;
+  return Object.freeze(
+    Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)),
+  ) as FaultConfig;
 }
 
 /** What to do with one REST API request. */
 export type FaultDecision =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'drop' }
-  | { readonly kind: 'error'; readonly error: FaultKind };
+  { readonly kind: 'none' } | { readonly kind: 'drop' } | { readonly kind: 'error'; readonly error: FaultKind };
 
 /** Seeded decisions (mulberry32), so a test with a seed sees the same faults on every run. */
 export class FaultInjector {

@@ -36,13 +36,19 @@ export function parseDatetime(text: string): number | undefined {
   const m = DATETIME_RE.exec(text);
   if (!m) return undefined;
   const [, ys, mos, ds, hs = '0', mis = '0', ss = '0', frac = '', zone = 'Z'] = m;
-  const y = Number(ys), mo = Number(mos), d = Number(ds), h = Number(hs), mi = Number(mis), s = Number(ss);
+  const y = Number(ys),
+    mo = Number(mos),
+    d = Number(ds),
+    h = Number(hs),
+    mi = Number(mis),
+    s = Number(ss);
   if (!validDate(y, mo, d) || h > 23 || mi > 59 || s > 59) return undefined;
   let ms = Date.UTC(y, mo - 1, d, h, mi, s) + Number((frac + '000').slice(0, 3));
   if (zone !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
-    const oh = Number(digits.slice(0, 2)), om = Number(digits.slice(2) || '0');
+    const oh = Number(digits.slice(0, 2)),
+      om = Number(digits.slice(2) || '0');
     if (oh > 23 || om > 59) return undefined;
     ms -= sign * (oh * 60 + om) * 60_000;
   }
@@ -68,7 +74,9 @@ export function javaDoubleString(n: number): string {
 }
 
 function typeError(field: FieldDefinition, raw: string): RowError {
-  return new RowError('INVALID_TYPE_ON_FIELD_IN_RECORD', `${field.label}: value not of required type: ${raw}`, [field.name]);
+  return new RowError('INVALID_TYPE_ON_FIELD_IN_RECORD', `${field.label}: value not of required type: ${raw}`, [
+    field.name,
+  ]);
 }
 
 /**
@@ -125,9 +133,11 @@ export function parseFieldValue(field: FieldDefinition, raw: string): StoredValu
 
 function tooLong(field: FieldDefinition, raw: string): RowError {
   const shown = raw.length > 100 ? `${raw.slice(0, 100)}(truncated)` : raw;
-  return new RowError('STRING_TOO_LONG', `${field.label}: data value too large: ${shown} (max length=${field.length})`, [
-    field.name,
-  ]);
+  return new RowError(
+    'STRING_TOO_LONG',
+    `${field.label}: data value too large: ${shown} (max length=${field.length})`,
+    [field.name],
+  );
 }
 
 /** Accepts a JS value from the in-process store API or the admin API, converting as a CRM UI would. */

@@ -77,16 +77,24 @@ export interface RunningSalesforceEmulator {
 const SAVE_INTERVAL_MS = 30_000;
 
 /** Starts the Salesforce-compatible emulator (OAuth, REST limits/describe, Bulk API 2.0 ingest and query). */
-export async function startSalesforceEmulator(options: SalesforceEmulatorOptions = {}): Promise<RunningSalesforceEmulator> {
+export async function startSalesforceEmulator(
+  options: SalesforceEmulatorOptions = {},
+): Promise<RunningSalesforceEmulator> {
   const logger = options.logger ?? silentLogger();
   const apiVersion = options.apiVersion ?? '62.0';
   if (!/^\d+\.0$/.test(apiVersion) || Number(apiVersion) < 47) {
-    throw new EmulatorConfigError(`apiVersion '${apiVersion}' is invalid; use a version such as '62.0' (47.0 or newer)`, {
-      apiVersion,
-    });
+    throw new EmulatorConfigError(
+      `apiVersion '${apiVersion}' is invalid; use a version such as '62.0' (47.0 or newer)`,
+      {
+        apiVersion,
+      },
+    );
   }
-  for (const [name, value] of [['queryPageSize', options.queryPageSize], ['batchSize', options.batchSize],
-    ['dailyApiRequests', options.dailyApiRequests]] as const) {
+  for (const [name, value] of [
+    ['queryPageSize', options.queryPageSize],
+    ['batchSize', options.batchSize],
+    ['dailyApiRequests', options.dailyApiRequests],
+  ] as const) {
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
       throw new EmulatorConfigError(`${name} must be a positive integer, got ${value}`, { [name]: value });
     }
@@ -100,9 +108,16 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
   const clientId = options.clientId ?? 'tandem-emulator';
   const clientSecret = options.clientSecret ?? 'tandem-emulator-secret';
   const emulator = new EmulatorServer({
-    store, logger, clientId, clientSecret, jwtPublicKeyPem: options.jwtPublicKeyPem, apiVersion,
-    queryPageSize: options.queryPageSize ?? 100_000, batchSize: options.batchSize ?? 10_000,
-    dailyApiRequests: options.dailyApiRequests ?? 100_000, faults: options.faults ?? {},
+    store,
+    logger,
+    clientId,
+    clientSecret,
+    jwtPublicKeyPem: options.jwtPublicKeyPem,
+    apiVersion,
+    queryPageSize: options.queryPageSize ?? 100_000,
+    batchSize: options.batchSize ?? 10_000,
+    dailyApiRequests: options.dailyApiRequests ?? 100_000,
+    faults: options.faults ?? {},
   });
   const server: Server = createServer({ keepAliveTimeout: 30_000 }, emulator.handle);
   server.requestTimeout = 0; // 150 MB uploads over slow links must not be cut off
@@ -124,9 +139,14 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
   const save = (): Promise<void> => {
     if (options.dataDir === undefined || store.version === savedVersion) return saving;
     const version = store.version;
-    saving = saving.then(() => saveStore(store, options.dataDir!)).then(() => {
-      savedVersion = version;
-    }, (error: unknown) => logger.error({ err: error }, 'saving emulator state failed'));
+    saving = saving
+      .then(() => saveStore(store, options.dataDir!))
+      .then(
+        () => {
+          savedVersion = version;
+        },
+        (error: unknown) => logger.error({ err: error }, 'saving emulator state failed'),
+      );
     return saving;
   };
   const timer = options.dataDir === undefined ? undefined : setInterval(() => void save(), SAVE_INTERVAL_MS);

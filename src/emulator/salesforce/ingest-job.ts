@@ -12,7 +12,12 @@ export type JobState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' 
 
 /** Column delimiters of Bulk API 2.0 and the characters they stand for. */
 export const COLUMN_DELIMITERS = {
-  COMMA: ',', BACKQUOTE: '`', CARET: '^', PIPE: '|', SEMICOLON: ';', TAB: '\t',
+  COMMA: ',',
+  BACKQUOTE: '`',
+  CARET: '^',
+  PIPE: '|',
+  SEMICOLON: ';',
+  TAB: '\t',
 } as const;
 export type ColumnDelimiter = keyof typeof COLUMN_DELIMITERS;
 export type LineEnding = 'LF' | 'CRLF';
@@ -72,7 +77,12 @@ export interface IngestContext {
 export type Column =
   | { readonly kind: 'field'; readonly index: number }
   | { readonly kind: 'id' }
-  | { readonly kind: 'relationship'; readonly index: number; readonly parent: ObjectTable; readonly parentField: number }
+  | {
+      readonly kind: 'relationship';
+      readonly index: number;
+      readonly parent: ObjectTable;
+      readonly parentField: number;
+    }
   | { readonly kind: 'ignored' };
 
 /** The whole job fails (Salesforce: `InvalidBatch : ...`), e.g. on an unknown header column. */
@@ -220,7 +230,7 @@ export async function runIngestJob(job: IngestJob, ctx: IngestContext): Promise<
         job.columns = record;
         columns = planColumns(job, table!, ctx.store, record);
         job.columnPlan = columns;
-        const keyName = job.operation === 'upsert' ? job.externalIdFieldName ?? 'Id' : 'Id';
+        const keyName = job.operation === 'upsert' ? (job.externalIdFieldName ?? 'Id') : 'Id';
         keyColumn = record.findIndex((h) => h.toLowerCase() === keyName.toLowerCase());
         if (job.operation !== 'insert' && keyColumn < 0) {
           throw new JobFailure(`InvalidBatch : Field name not found : ${keyName}`);
@@ -325,7 +335,9 @@ export async function runIngestJob(job: IngestJob, ctx: IngestContext): Promise<
 export function* successfulResultChunks(job: IngestJob, store: EmulatorStore): Generator<string> {
   const delimiter = COLUMN_DELIMITERS[job.columnDelimiter];
   const recordDelimiter = job.lineEnding === 'CRLF' ? '\r\n' : '\n';
-  const original = job.columns.map((c) => (c.includes(delimiter) || c.includes('"') ? `"${c.replace(/"/g, '""')}"` : c));
+  const original = job.columns.map((c) =>
+    c.includes(delimiter) || c.includes('"') ? `"${c.replace(/"/g, '""')}"` : c,
+  );
   yield `${['"sf__Id"', '"sf__Created"', ...original].join(delimiter)}${recordDelimiter}`;
   const table = store.table(job.object);
   if (!table) return;
@@ -379,7 +391,10 @@ function applyRow(
     case 'hardDelete': {
       const raw = row[keyColumn] ?? '';
       if (raw === '') {
-        return new RowError('MISSING_ARGUMENT', `Id not specified in an ${job.operation === 'update' ? 'update' : 'delete'} call`);
+        return new RowError(
+          'MISSING_ARGUMENT',
+          `Id not specified in an ${job.operation === 'update' ? 'update' : 'delete'} call`,
+        );
       }
       const id = normaliseSalesforceId(raw);
       if (!id || !id.startsWith(table.definition.keyPrefix)) {
@@ -410,7 +425,11 @@ function applyRow(
         const keyIndex = byId ? ID : table.fieldIndex(keyName)!;
         const found = table.findBy(keyIndex, raw);
         if (found === 'ambiguous') {
-          return new RowError('DUPLICATE_EXTERNAL_ID', `${keyName}: more than one record found for external id field: ${raw}`, [keyName]);
+          return new RowError(
+            'DUPLICATE_EXTERNAL_ID',
+            `${keyName}: more than one record found for external id field: ${raw}`,
+            [keyName],
+          );
         }
         if (byId && found === undefined) {
           return new RowError('INVALID_CROSS_REFERENCE_KEY', `invalid cross reference id`, ['Id']);

@@ -67,7 +67,8 @@ export class OAuthTokenEndpoint {
     }
     const audiences = Array.isArray(claims.aud) ? claims.aud : claims.aud === undefined ? [] : [claims.aud];
     const allowed = ['https://login.salesforce.com', 'https://test.salesforce.com', origin];
-    if (!audiences.some((a) => allowed.includes(a.replace(/\/$/, '')))) return fail('invalid_grant', 'audience is invalid');
+    if (!audiences.some((a) => allowed.includes(a.replace(/\/$/, ''))))
+      return fail('invalid_grant', 'audience is invalid');
     if (typeof claims.sub !== 'string' || claims.sub === '') return fail('invalid_grant', 'invalid assertion');
     if (this.#publicKey) {
       try {
@@ -84,7 +85,9 @@ export class OAuthTokenEndpoint {
     const issuedAt = Date.now();
     this.#tokens.set(token, issuedAt);
     const id = `${origin}/id/${ORG_ID}/${USER_ID}`;
-    const signature = createHmac('sha256', this.settings.clientSecret).update(id + String(issuedAt)).digest('base64');
+    const signature = createHmac('sha256', this.settings.clientSecret)
+      .update(id + String(issuedAt))
+      .digest('base64');
     return {
       status: 200,
       body: {

@@ -5,8 +5,21 @@ import { EmulatorConfigError } from './emulator-errors.js';
 
 /** Field types the emulator understands (the `type` values describe returns). */
 export const FIELD_TYPES = [
-  'id', 'string', 'textarea', 'picklist', 'email', 'phone', 'url', 'reference',
-  'boolean', 'int', 'double', 'currency', 'percent', 'date', 'datetime',
+  'id',
+  'string',
+  'textarea',
+  'picklist',
+  'email',
+  'phone',
+  'url',
+  'reference',
+  'boolean',
+  'int',
+  'double',
+  'currency',
+  'percent',
+  'date',
+  'datetime',
 ] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
@@ -63,11 +76,17 @@ type FieldSpec = Partial<FieldDefinition> & Pick<FieldDefinition, 'name' | 'type
 export function completeField(spec: FieldSpec): FieldDefinition {
   const textual = ['string', 'textarea', 'picklist', 'email', 'phone', 'url'].includes(spec.type);
   const defaultLength =
-    spec.type === 'id' || spec.type === 'reference' ? 18
-    : spec.type === 'textarea' ? 32768
-    : spec.type === 'phone' ? 40
-    : spec.type === 'email' ? 80
-    : textual ? 255 : 0;
+    spec.type === 'id' || spec.type === 'reference'
+      ? 18
+      : spec.type === 'textarea'
+        ? 32768
+        : spec.type === 'phone'
+          ? 40
+          : spec.type === 'email'
+            ? 80
+            : textual
+              ? 255
+              : 0;
   const field: FieldDefinition = {
     name: spec.name,
     label: spec.label ?? spec.name.replace(/__c$/, '').replace(/_/g, ' '),
@@ -120,7 +139,12 @@ const ADDRESS = (prefix: string, label: string): FieldSpec[] => [
 ];
 
 const EXTERNAL_ID: FieldSpec = {
-  name: 'External_Id__c', label: 'External Id', type: 'string', length: 255, externalId: true, unique: true,
+  name: 'External_Id__c',
+  label: 'External Id',
+  type: 'string',
+  length: 255,
+  externalId: true,
+  unique: true,
 };
 
 /** Account and Contact with their usual standard fields plus `External_Id__c`. */
@@ -133,17 +157,59 @@ export function standardObjects(): ObjectDefinition[] {
       { name: 'Fax', label: 'Account Fax', type: 'phone' },
       { name: 'Website', label: 'Website', type: 'url' },
       {
-        name: 'Industry', label: 'Industry', type: 'picklist', length: 255,
-        picklistValues: ['Agriculture', 'Apparel', 'Banking', 'Biotechnology', 'Chemicals', 'Communications',
-          'Construction', 'Consulting', 'Education', 'Electronics', 'Energy', 'Engineering', 'Entertainment',
-          'Environmental', 'Finance', 'Food & Beverage', 'Government', 'Healthcare', 'Hospitality', 'Insurance',
-          'Machinery', 'Manufacturing', 'Media', 'Not For Profit', 'Other', 'Recreation', 'Retail', 'Shipping',
-          'Technology', 'Telecommunications', 'Transportation', 'Utilities'],
+        name: 'Industry',
+        label: 'Industry',
+        type: 'picklist',
+        length: 255,
+        picklistValues: [
+          'Agriculture',
+          'Apparel',
+          'Banking',
+          'Biotechnology',
+          'Chemicals',
+          'Communications',
+          'Construction',
+          'Consulting',
+          'Education',
+          'Electronics',
+          'Energy',
+          'Engineering',
+          'Entertainment',
+          'Environmental',
+          'Finance',
+          'Food & Beverage',
+          'Government',
+          'Healthcare',
+          'Hospitality',
+          'Insurance',
+          'Machinery',
+          'Manufacturing',
+          'Media',
+          'Not For Profit',
+          'Other',
+          'Recreation',
+          'Retail',
+          'Shipping',
+          'Technology',
+          'Telecommunications',
+          'Transportation',
+          'Utilities',
+        ],
       },
       {
-        name: 'Type', label: 'Account Type', type: 'picklist', length: 255,
-        picklistValues: ['Prospect', 'Customer - Direct', 'Customer - Channel', 'Channel Partner / Reseller',
-          'Installation Partner', 'Technology Partner', 'Other'],
+        name: 'Type',
+        label: 'Account Type',
+        type: 'picklist',
+        length: 255,
+        picklistValues: [
+          'Prospect',
+          'Customer - Direct',
+          'Customer - Channel',
+          'Channel Partner / Reseller',
+          'Installation Partner',
+          'Technology Partner',
+          'Other',
+        ],
       },
       ...ADDRESS('Billing', 'Billing'),
       ...ADDRESS('Shipping', 'Shipping'),
@@ -157,7 +223,9 @@ export function standardObjects(): ObjectDefinition[] {
       { name: 'LastName', label: 'Last Name', type: 'string', length: 80, nillable: false },
       { name: 'FirstName', label: 'First Name', type: 'string', length: 40 },
       {
-        name: 'Salutation', label: 'Salutation', type: 'picklist',
+        name: 'Salutation',
+        label: 'Salutation',
+        type: 'picklist',
         picklistValues: ['Mr.', 'Ms.', 'Mrs.', 'Dr.', 'Prof.'],
       },
       { name: 'Email', label: 'Email', type: 'email', idLookup: true },
@@ -168,7 +236,10 @@ export function standardObjects(): ObjectDefinition[] {
       { name: 'Birthdate', label: 'Birthdate', type: 'date' },
       { name: 'HasOptedOutOfEmail', label: 'Email Opt Out', type: 'boolean' },
       {
-        name: 'AccountId', label: 'Account ID', type: 'reference', referenceTo: ['Account'],
+        name: 'AccountId',
+        label: 'Account ID',
+        type: 'reference',
+        referenceTo: ['Account'],
         relationshipName: 'Account',
       },
       ...ADDRESS('Mailing', 'Mailing'),
@@ -203,7 +274,10 @@ const definitionsSchema = z.object({
     z.object({
       name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/),
       label: z.string().optional(),
-      keyPrefix: z.string().regex(/^[a-zA-Z0-9]{3}$/).optional(),
+      keyPrefix: z
+        .string()
+        .regex(/^[a-zA-Z0-9]{3}$/)
+        .optional(),
       fields: z.array(fieldSpecSchema).default([]),
     }),
   ),
@@ -275,9 +349,13 @@ export async function loadObjectDefinitions(definitionsFile: string | undefined)
   try {
     text = await readFile(definitionsFile, 'utf8');
   } catch (cause) {
-    throw new EmulatorConfigError(`cannot read definitions file ${definitionsFile}: ${(cause as Error).message}`, {
-      file: definitionsFile,
-    }, cause);
+    throw new EmulatorConfigError(
+      `cannot read definitions file ${definitionsFile}: ${(cause as Error).message}`,
+      {
+        file: definitionsFile,
+      },
+      cause,
+    );
   }
   let doc: unknown;
   try {

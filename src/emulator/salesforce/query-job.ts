@@ -46,7 +46,10 @@ export function decodeLocator(locator: string): number | undefined {
 export function* resultPageChunks(job: QueryJob, start: number, end: number): Generator<string> {
   const delimiter = COLUMN_DELIMITERS[job.columnDelimiter];
   const options = {
-    delimiter, record_delimiter: job.lineEnding === 'CRLF' ? '\r\n' : '\n', quoted: true, quoted_empty: true,
+    delimiter,
+    record_delimiter: job.lineEnding === 'CRLF' ? '\r\n' : '\n',
+    quoted: true,
+    quoted_empty: true,
   } as const;
   const columns = job.plan.columns;
   yield stringify([columns.map((c) => c.header)], options);

@@ -104,10 +104,25 @@ function tokenize(text: string): Token[] {
         const c = text[i]!;
         if (c === '\\') {
           const next = text[i + 1];
-          const map: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', "'": "'", '"': '"', '\\': '\\' };
-          if (next === '%' || next === '_') value += `\\${next}`; // kept escaped for LIKE
+          const map: Record<string, string> = {
+            n: '\n',
+            t: '\t',
+            r: '\r',
+            b: '\b',
+            f: '\f',
+            "'": "'",
+            '"': '"',
+            '\\': '\\',
+          };
+          if (next === '%' || next === '_')
+            value += `\\${next}`; // kept escaped for LIKE
           else if (next !== undefined && map[next] !== undefined) value += map[next];
-          else throw new SoqlError('malformed', `Invalid string literal '${text.slice(start, i + 2)}'. Illegal character sequence '\\${next ?? ''}' in string literal.`, i);
+          else
+            throw new SoqlError(
+              'malformed',
+              `Invalid string literal '${text.slice(start, i + 2)}'. Illegal character sequence '\\${next ?? ''}' in string literal.`,
+              i,
+            );
           i += 2;
           continue;
         }
@@ -170,11 +185,49 @@ function tokenize(text: string): Token[] {
 }
 
 const RESERVED = new Set([
-  'select', 'from', 'where', 'and', 'or', 'not', 'in', 'like', 'order', 'by', 'asc', 'desc', 'nulls', 'first',
-  'last', 'limit', 'offset', 'group', 'having', 'with', 'for', 'using', 'includes', 'excludes', 'null', 'true',
-  'false', 'typeof',
+  'select',
+  'from',
+  'where',
+  'and',
+  'or',
+  'not',
+  'in',
+  'like',
+  'order',
+  'by',
+  'asc',
+  'desc',
+  'nulls',
+  'first',
+  'last',
+  'limit',
+  'offset',
+  'group',
+  'having',
+  'with',
+  'for',
+  'using',
+  'includes',
+  'excludes',
+  'null',
+  'true',
+  'false',
+  'typeof',
 ]);
-const AGGREGATES = new Set(['count', 'count_distinct', 'sum', 'avg', 'min', 'max', 'fields', 'tolabel', 'format', 'convertcurrency', 'calendar_year', 'day_only']);
+const AGGREGATES = new Set([
+  'count',
+  'count_distinct',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'fields',
+  'tolabel',
+  'format',
+  'convertcurrency',
+  'calendar_year',
+  'day_only',
+]);
 
 class Parser {
   #i = 0;
@@ -212,19 +265,27 @@ class Parser {
     if (!this.isKeyword('from')) throw this.unexpected();
     this.next();
     const objectToken = this.next();
-    if (objectToken.kind !== 'ident' || objectToken.value.includes('.') || RESERVED.has(objectToken.value.toLowerCase())) {
+    if (
+      objectToken.kind !== 'ident' ||
+      objectToken.value.includes('.') ||
+      RESERVED.has(objectToken.value.toLowerCase())
+    ) {
       throw this.unexpected(objectToken);
     }
     if (this.peek.kind === 'ident' && !RESERVED.has(this.peek.value.toLowerCase())) this.next(); // alias: ignored
-    if (this.isKeyword('using')) throw new SoqlError('unsupported', 'USING SCOPE is not supported in Bulk Query', this.peek.position);
+    if (this.isKeyword('using'))
+      throw new SoqlError('unsupported', 'USING SCOPE is not supported in Bulk Query', this.peek.position);
     let where: Condition | undefined;
     if (this.isKeyword('where')) {
       this.next();
       where = this.condition();
     }
-    if (this.isKeyword('with')) throw new SoqlError('unsupported', 'WITH clauses are not supported in Bulk Query', this.peek.position);
-    if (this.isKeyword('group')) throw new SoqlError('unsupported', 'GROUP BY is not supported in Bulk Query', this.peek.position);
-    if (this.isKeyword('having')) throw new SoqlError('unsupported', 'HAVING is not supported in Bulk Query', this.peek.position);
+    if (this.isKeyword('with'))
+      throw new SoqlError('unsupported', 'WITH clauses are not supported in Bulk Query', this.peek.position);
+    if (this.isKeyword('group'))
+      throw new SoqlError('unsupported', 'GROUP BY is not supported in Bulk Query', this.peek.position);
+    if (this.isKeyword('having'))
+      throw new SoqlError('unsupported', 'HAVING is not supported in Bulk Query', this.peek.position);
     const orderBy: OrderItem[] = [];
     if (this.isKeyword('order')) {
       this.next();
@@ -256,8 +317,14 @@ class Parser {
       if (t.kind !== 'number' || !/^\d+$/.test(t.value)) throw this.unexpected(t);
       limit = Number(t.value);
     }
-    if (this.isKeyword('offset')) throw new SoqlError('unsupported', 'OFFSET is not supported in Bulk Query', this.peek.position);
-    if (this.isKeyword('for')) throw new SoqlError('unsupported', 'FOR VIEW/REFERENCE/UPDATE is not supported in Bulk Query', this.peek.position);
+    if (this.isKeyword('offset'))
+      throw new SoqlError('unsupported', 'OFFSET is not supported in Bulk Query', this.peek.position);
+    if (this.isKeyword('for'))
+      throw new SoqlError(
+        'unsupported',
+        'FOR VIEW/REFERENCE/UPDATE is not supported in Bulk Query',
+        this.peek.position,
+      );
     if (this.peek.kind !== 'eof') throw this.unexpected();
     return { fields, object: objectToken.value, objectPosition: objectToken.position, where, orderBy, limit };
   }
@@ -276,7 +343,11 @@ class Parser {
     const next = this.tokens[this.#i + 1];
     if (t.kind === 'ident' && next?.kind === 'punct' && next.value === '(') {
       if (AGGREGATES.has(t.value.toLowerCase())) {
-        throw new SoqlError('unsupported', `Aggregate queries are not supported in Bulk Query (${t.value.toUpperCase()}())`, t.position);
+        throw new SoqlError(
+          'unsupported',
+          `Aggregate queries are not supported in Bulk Query (${t.value.toUpperCase()}())`,
+          t.position,
+        );
       }
       throw new SoqlError('malformed', `unexpected token: '('`, next.position);
     }
@@ -339,7 +410,11 @@ class Parser {
       this.next();
       this.expectPunct('(');
       if (this.isKeyword('select')) {
-        throw new SoqlError('unsupported', 'Semi-join subqueries are not supported by the emulator', this.peek.position);
+        throw new SoqlError(
+          'unsupported',
+          'Semi-join subqueries are not supported by the emulator',
+          this.peek.position,
+        );
       }
       const values: Literal[] = [this.literal()];
       while (this.peek.kind === 'punct' && this.peek.value === ',') {
@@ -350,7 +425,11 @@ class Parser {
       return { kind: 'in', field, negated, values };
     }
     if (this.isKeyword('includes') || this.isKeyword('excludes')) {
-      throw new SoqlError('unsupported', `${t.value.toUpperCase()} (multi-select picklists) is not supported by the emulator`, t.position);
+      throw new SoqlError(
+        'unsupported',
+        `${t.value.toUpperCase()} (multi-select picklists) is not supported by the emulator`,
+        t.position,
+      );
     }
     throw this.unexpected();
   }
@@ -364,7 +443,12 @@ class Parser {
         return { kind: 'number', value: Number(t.value), text: t.value };
       case 'datetime': {
         const ms = Date.parse(t.value);
-        if (Number.isNaN(ms)) throw new SoqlError('malformed', `line 1:${t.position} no viable alternative at character '${t.text}'`, t.position);
+        if (Number.isNaN(ms))
+          throw new SoqlError(
+            'malformed',
+            `line 1:${t.position} no viable alternative at character '${t.text}'`,
+            t.position,
+          );
         return { kind: 'datetime', value: ms, text: t.value };
       }
       case 'date':
@@ -374,7 +458,11 @@ class Parser {
         if (v === 'true' || v === 'false') return { kind: 'boolean', value: v === 'true' };
         if (v === 'null') return { kind: 'null' };
         if (/^[a-z_0-9]+$/.test(v) && /^(today|yesterday|tomorrow|last_|next_|this_|n_)/.test(v)) {
-          throw new SoqlError('unsupported', `Date literal ${t.value.toUpperCase()} is not supported by the emulator; use an explicit datetime such as 2024-01-01T00:00:00Z`, t.position);
+          throw new SoqlError(
+            'unsupported',
+            `Date literal ${t.value.toUpperCase()} is not supported by the emulator; use an explicit datetime such as 2024-01-01T00:00:00Z`,
+            t.position,
+          );
         }
         throw this.unexpected(t);
       }

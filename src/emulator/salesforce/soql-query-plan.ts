@@ -5,7 +5,13 @@ import { formatFieldValue, type StoredValue } from './field-codec.js';
 import type { FieldDefinition } from './object-definition.js';
 import { normaliseSalesforceId } from './salesforce-id.js';
 import {
-  type Condition, type FieldPath, formatSoqlErrorMessage, type Literal, parseSoql, SoqlError, type SoqlQuery,
+  type Condition,
+  type FieldPath,
+  formatSoqlErrorMessage,
+  type Literal,
+  parseSoql,
+  SoqlError,
+  type SoqlQuery,
 } from './soql-parser.js';
 
 /** One CSV column of a query's results. */
@@ -53,19 +59,26 @@ export function compileSoql(text: string, store: EmulatorStore): QueryPlan {
     query = parseSoql(text);
   } catch (error) {
     if (!(error instanceof SoqlError)) throw error;
-    if (error.kind === 'unsupported') throw new SalesforceApiError(400, 'API_ERROR', `FeatureNotEnabled : ${error.message}`);
+    if (error.kind === 'unsupported')
+      throw new SalesforceApiError(400, 'API_ERROR', `FeatureNotEnabled : ${error.message}`);
     return fail('MALFORMED_QUERY', error.position, error.message);
   }
   const table = store.table(query.object);
   if (!table) {
-    return fail('INVALIDENTITY', query.objectPosition,
-      `sObject type '${query.object}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`);
+    return fail(
+      'INVALIDENTITY',
+      query.objectPosition,
+      `sObject type '${query.object}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`,
+    );
   }
 
   const resolve = (fp: FieldPath): ResolvedField => {
     let path = fp.path;
-    if (path.length > 1 && path[0]!.toLowerCase() === table.definition.name.toLowerCase()
-      && !table.definition.fields.some((f) => f.relationshipName?.toLowerCase() === path[0]!.toLowerCase())) {
+    if (
+      path.length > 1 &&
+      path[0]!.toLowerCase() === table.definition.name.toLowerCase() &&
+      !table.definition.fields.some((f) => f.relationshipName?.toLowerCase() === path[0]!.toLowerCase())
+    ) {
       path = path.slice(1);
     }
     let current = table;
@@ -77,13 +90,16 @@ export function compileSoql(text: string, store: EmulatorStore): QueryPlan {
       const f = current.definition.fields[index];
       const parent = f ? store.table(f.referenceTo[0] ?? '') : undefined;
       if (!f || !parent) {
-        return fail('INVALID_FIELD', fp.position,
-          `Didn't understand relationship '${rel}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`);
+        return fail(
+          'INVALID_FIELD',
+          fp.position,
+          `Didn't understand relationship '${rel}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`,
+        );
       }
       const parentTable = parent;
       getters.push((row) => {
         const id = row[index];
-        return typeof id === 'string' ? (parentTable.rows.get(id) as unknown as StoredValue) ?? null : null;
+        return typeof id === 'string' ? ((parentTable.rows.get(id) as unknown as StoredValue) ?? null) : null;
       });
       names.push(f.relationshipName!);
       current = parentTable;
@@ -91,8 +107,11 @@ export function compileSoql(text: string, store: EmulatorStore): QueryPlan {
     const last = path[path.length - 1]!;
     const index = current.fieldIndex(last);
     if (index === undefined) {
-      return fail('INVALID_FIELD', fp.position,
-        `No such column '${last}' on entity '${current.definition.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`);
+      return fail(
+        'INVALID_FIELD',
+        fp.position,
+        `No such column '${last}' on entity '${current.definition.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`,
+      );
     }
     const field = current.field(index);
     names.push(field.name);
@@ -114,7 +133,8 @@ export function compileSoql(text: string, store: EmulatorStore): QueryPlan {
   const seen = new Set<string>();
   const columns = query.fields.map((fp): OutputColumn => {
     const r = resolve(fp);
-    if (seen.has(r.canonical.toLowerCase())) fail('MALFORMED_QUERY', fp.position, `duplicate field selected: ${r.canonical}`);
+    if (seen.has(r.canonical.toLowerCase()))
+      fail('MALFORMED_QUERY', fp.position, `duplicate field selected: ${r.canonical}`);
     seen.add(r.canonical.toLowerCase());
     const { field, get } = r;
     return { header: r.canonical, format: (row) => formatFieldValue(field, get(row)) };
@@ -124,8 +144,11 @@ export function compileSoql(text: string, store: EmulatorStore): QueryPlan {
     const t = r.field.type;
     if (lit.kind === 'null') return null;
     const wrong = (expected: string, quoted: boolean): never =>
-      fail('INVALID_FIELD', position,
-        `value of filter criterion for field '${r.canonical}' must be of type ${expected} and should ${quoted ? '' : 'not '}be enclosed in quotes`);
+      fail(
+        'INVALID_FIELD',
+        position,
+        `value of filter criterion for field '${r.canonical}' must be of type ${expected} and should ${quoted ? '' : 'not '}be enclosed in quotes`,
+      );
     if (STRING_TYPES.has(t)) {
       if (lit.kind !== 'string') return wrong('string', true);
       if (t === 'id' || t === 'reference') {
@@ -172,7 +195,14 @@ export function compileSoql(text: string, store: EmulatorStore): QueryPlan {
           return fail('INVALID_FIELD', c.field.position, `invalid operator on ${r.field.type} field: LIKE`);
         }
         const source = c.pattern.replace(/\\[%_]|[%_]|[.*+?^${}()|[\]\\]/g, (m) =>
-          m === '%' ? '.*' : m === '_' ? '.' : m.length === 2 && (m[1] === '%' || m[1] === '_') ? `\\${m[1]}` : `\\${m}`);
+          m === '%'
+            ? '.*'
+            : m === '_'
+              ? '.'
+              : m.length === 2 && (m[1] === '%' || m[1] === '_')
+                ? `\\${m[1]}`
+                : `\\${m}`,
+        );
         const re = new RegExp(`^${source}$`, 'is');
         const get = r.get;
         return (row) => {
@@ -196,12 +226,30 @@ export function compileSoql(text: string, store: EmulatorStore): QueryPlan {
           return () => false;
         }
         switch (c.op) {
-          case '=': return (row) => get(row) === lit;
-          case '!=': return (row) => get(row) !== lit;
-          case '<': return (row) => { const v = get(row); return v !== null && v < lit; };
-          case '<=': return (row) => { const v = get(row); return v !== null && v <= lit; };
-          case '>': return (row) => { const v = get(row); return v !== null && v > lit; };
-          case '>=': return (row) => { const v = get(row); return v !== null && v >= lit; };
+          case '=':
+            return (row) => get(row) === lit;
+          case '!=':
+            return (row) => get(row) !== lit;
+          case '<':
+            return (row) => {
+              const v = get(row);
+              return v !== null && v < lit;
+            };
+          case '<=':
+            return (row) => {
+              const v = get(row);
+              return v !== null && v <= lit;
+            };
+          case '>':
+            return (row) => {
+              const v = get(row);
+              return v !== null && v > lit;
+            };
+          case '>=':
+            return (row) => {
+              const v = get(row);
+              return v !== null && v >= lit;
+            };
         }
       }
     }
@@ -211,11 +259,16 @@ export function compileSoql(text: string, store: EmulatorStore): QueryPlan {
   let sort: QueryPlan['sort'];
   if (query.orderBy.length > 0) {
     const resolved = query.orderBy.map((o) => ({ field: resolve(o.field), o }));
-    const keys = resolved.map(({ field, o }) => ({ get: comparable(field), desc: o.descending, nullsLast: o.nullsLast }));
+    const keys = resolved.map(({ field, o }) => ({
+      get: comparable(field),
+      desc: o.descending,
+      nullsLast: o.nullsLast,
+    }));
     const cheapKeys = resolved.every(({ field }) => !STRING_TYPES.has(field.field.type));
     const compareRows = (a: Row, b: Row): number => {
       for (const { get, desc, nullsLast } of keys) {
-        const x = get(a), y = get(b);
+        const x = get(a),
+          y = get(b);
         if (x === y) continue;
         if (x === null) return nullsLast ? 1 : -1;
         if (y === null) return nullsLast ? -1 : 1;
@@ -232,7 +285,8 @@ export function compileSoql(text: string, store: EmulatorStore): QueryPlan {
       decorated.sort((a, b) => {
         for (let j = 0; j < keys.length; j++) {
           const { desc, nullsLast } = keys[j]!;
-          const x = a.k[j] ?? null, y = b.k[j] ?? null;
+          const x = a.k[j] ?? null,
+            y = b.k[j] ?? null;
           if (x === y) continue;
           if (x === null) return nullsLast ? 1 : -1;
           if (y === null) return nullsLast ? -1 : 1;

@@ -55,7 +55,10 @@ export async function loadStore(store: EmulatorStore, dataDir: string): Promise<
     if (!name.endsWith('.ndjson')) continue;
     const table = store.table(name.slice(0, -'.ndjson'.length));
     if (!table) continue;
-    const lines = createInterface({ input: createReadStream(join(dataDir, name), { encoding: 'utf8' }), crlfDelay: Infinity });
+    const lines = createInterface({
+      input: createReadStream(join(dataDir, name), { encoding: 'utf8' }),
+      crlfDelay: Infinity,
+    });
     let mapping: (number | undefined)[] | undefined;
     let lineNo = 0;
     for await (const line of lines) {
@@ -65,9 +68,14 @@ export async function loadStore(store: EmulatorStore, dataDir: string): Promise<
       try {
         parsed = JSON.parse(line);
       } catch (cause) {
-        throw new EmulatorConfigError(`${join(dataDir, name)} line ${lineNo} is not JSON; delete the file or the folder to start empty`, {
-          file: join(dataDir, name), line: lineNo,
-        }, cause);
+        throw new EmulatorConfigError(
+          `${join(dataDir, name)} line ${lineNo} is not JSON; delete the file or the folder to start empty`,
+          {
+            file: join(dataDir, name),
+            line: lineNo,
+          },
+          cause,
+        );
       }
       if (!mapping) {
         mapping = (parsed as string[]).map((f) => table.fieldIndex(f));

@@ -19,9 +19,26 @@ type Step =
   | { readonly kind: 'read' };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('write' as const), conn: fc.nat(CONNECTIONS - 1), key: fc.constantFrom(...KEYS) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), conn: fc.nat(CONNECTIONS - 1), key: fc.constantFrom(...KEYS) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('end' as const), conn: fc.nat(CONNECTIONS - 1), commit: fc.boolean() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('write' as const),
+      conn: fc.nat(CONNECTIONS - 1),
+      key: fc.constantFrom(...KEYS),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('delete' as const),
+      conn: fc.nat(CONNECTIONS - 1),
+      key: fc.constantFrom(...KEYS),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('end' as const), conn: fc.nat(CONNECTIONS - 1), commit: fc.boolean() }),
+  },
   { weight: 3, arbitrary: fc.constant({ kind: 'read' as const }) },
 );
 
@@ -74,9 +91,10 @@ describe.skipIf(url === undefined)('postgres: capture under concurrent transacti
             entity: t,
             keyField: 'ext_id',
             fields: ['name'],
-            options: capture === 'watermark'
-              ? { capture, lookbackSeconds: 0, deletes: 'soft-delete', softDeleteColumn: 'deleted_at' }
-              : { capture },
+            options:
+              capture === 'watermark'
+                ? { capture, lookbackSeconds: 0, deletes: 'soft-delete', softDeleteColumn: 'deleted_at' }
+                : { capture },
           };
           if (capture === 'changelog') await connector.installCapture(stream);
           await connector.init([stream]);
@@ -139,10 +157,17 @@ describe.skipIf(url === undefined)('postgres: capture under concurrent transacti
               continue;
             }
             if (step.kind === 'write') {
-              statement(s, step.key, `INSERT INTO ${t} (ext_id, name) VALUES ($1, $2)
-                ON CONFLICT (ext_id) DO UPDATE SET name = EXCLUDED.name, deleted_at = NULL`, [step.key, `v${value++}`]);
+              statement(
+                s,
+                step.key,
+                `INSERT INTO ${t} (ext_id, name) VALUES ($1, $2)
+                ON CONFLICT (ext_id) DO UPDATE SET name = EXCLUDED.name, deleted_at = NULL`,
+                [step.key, `v${value++}`],
+              );
             } else if (capture === 'watermark') {
-              statement(s, step.key, `UPDATE ${t} SET deleted_at = now() WHERE ext_id = $1 AND deleted_at IS NULL`, [step.key]);
+              statement(s, step.key, `UPDATE ${t} SET deleted_at = now() WHERE ext_id = $1 AND deleted_at IS NULL`, [
+                step.key,
+              ]);
             } else {
               statement(s, step.key, `DELETE FROM ${t} WHERE ext_id = $1`, [step.key]);
             }
@@ -153,8 +178,13 @@ describe.skipIf(url === undefined)('postgres: capture under concurrent transacti
           await Promise.all(sessions.map((s) => s.chain));
 
           const final = new Map(
-            ((await db.exec(`SELECT ext_id, name, deleted_at IS NOT NULL AS deleted FROM ${t}`)) as { ext_id: string; name: string; deleted: boolean }[])
-              .map((r) => [r.ext_id, r]),
+            (
+              (await db.exec(`SELECT ext_id, name, deleted_at IS NOT NULL AS deleted FROM ${t}`)) as {
+                ext_id: string;
+                name: string;
+                deleted: boolean;
+              }[]
+            ).map((r) => [r.ext_id, r]),
           );
           const converged = (): boolean =>
             KEYS.every((k) => {
@@ -175,10 +205,12 @@ describe.skipIf(url === undefined)('postgres: capture under concurrent transacti
             const row = final.get(k);
             const seen = view.get(k);
             // No miss, final state:
-            if (row === undefined || row.deleted) expect(seen === undefined || seen.deleted, `${k} should be gone`).toBe(true);
+            if (row === undefined || row.deleted)
+              expect(seen === undefined || seen.deleted, `${k} should be gone`).toBe(true);
             else expect(seen?.fields['name'], `${k} final value`).toBe(row.name);
             // No phantom: a key no committed transaction touched is never delivered.
-            if (!committedOps.has(k)) expect(observations.get(k), `${k} was only in rolled-back transactions`).toBeUndefined();
+            if (!committedOps.has(k))
+              expect(observations.get(k), `${k} was only in rolled-back transactions`).toBeUndefined();
             // Changelog: every delivery consumed at least one entry, and no entry is consumed twice.
             if (capture === 'changelog') expect(observations.get(k) ?? 0).toBeLessThanOrEqual(committedOps.get(k) ?? 0);
           }
@@ -187,13 +219,17 @@ describe.skipIf(url === undefined)('postgres: capture under concurrent transacti
           numRuns: NUM_RUNS,
           ...(SEED === undefined ? {} : { seed: SEED }),
           // The classic late commit, always tried: conn 0 starts first, conn 1 commits a later row, a read, then conn 0 commits.
-          examples: [[[
-            { kind: 'write', conn: 0, key: 'k0' },
-            { kind: 'write', conn: 1, key: 'k1' },
-            { kind: 'end', conn: 1, commit: true },
-            { kind: 'read' },
-            { kind: 'end', conn: 0, commit: true },
-          ]]],
+          examples: [
+            [
+              [
+                { kind: 'write', conn: 0, key: 'k0' },
+                { kind: 'write', conn: 1, key: 'k1' },
+                { kind: 'end', conn: 1, commit: true },
+                { kind: 'read' },
+                { kind: 'end', conn: 0, commit: true },
+              ],
+            ],
+          ],
         },
       );
     }, 120_000);

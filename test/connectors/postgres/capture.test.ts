@@ -1,7 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NativeRecord } from '../../../src/model/record.js';
 import type { Watermark } from '../../../src/model/watermark.js';
-import { createCustomers, customersStream, openDb, readAll, readUntil, testBackends, writeAll, type Db } from './fixtures.js';
+import {
+  createCustomers,
+  customersStream,
+  openDb,
+  readAll,
+  readUntil,
+  testBackends,
+  writeAll,
+  type Db,
+} from './fixtures.js';
 
 const modes = ['watermark', 'changelog'] as const;
 
@@ -22,7 +31,12 @@ for (const backend of testBackends()) {
       /** A connector with capture installed (changelog) and the read position after an initial full read. */
       async function start(options: Record<string, unknown> = {}) {
         const connector = db.connector();
-        const stream = customersStream(db, { capture, deletes: 'soft-delete', softDeleteColumn: 'deleted_at', ...options });
+        const stream = customersStream(db, {
+          capture,
+          deletes: 'soft-delete',
+          softDeleteColumn: 'deleted_at',
+          ...options,
+        });
         if (capture === 'changelog') await connector.installCapture(stream);
         await connector.init([stream]);
         const initial = await readAll(connector, stream, undefined);
@@ -35,7 +49,9 @@ for (const backend of testBackends()) {
         await db.exec(
           `INSERT INTO ${db.schema}.customers (ext_id, name) SELECT 'k' || g, 'n' || g FROM generate_series(1, 5000) g`,
         );
-        const [{ n }] = (await db.exec(`SELECT count(DISTINCT updated_at)::int AS n FROM ${db.schema}.customers`)) as [{ n: number }];
+        const [{ n }] = (await db.exec(`SELECT count(DISTINCT updated_at)::int AS n FROM ${db.schema}.customers`)) as [
+          { n: number },
+        ];
         expect(n).toBe(1);
 
         const whole = await readAll(connector, stream, since, 1000);
@@ -64,27 +80,30 @@ for (const backend of testBackends()) {
         expect(seen.size).toBe(5000);
       });
 
-      it.skipIf(backend.name !== 'postgres')('captures a row whose transaction commits after a later row was captured', async () => {
-        const { connector, stream, since } = await start({ lookbackSeconds: 0 });
-        const late = await db.connect();
-        const early = await db.connect();
-        await late.query('BEGIN');
-        await late.query(`INSERT INTO ${db.schema}.customers (ext_id, name) VALUES ('late', 'Late')`);
-        // Give the later row a visibly later timestamp and sequence number.
-        await new Promise((r) => setTimeout(r, 20));
-        await early.query(`INSERT INTO ${db.schema}.customers (ext_id, name) VALUES ('early', 'Early')`);
+      it.skipIf(backend.name !== 'postgres')(
+        'captures a row whose transaction commits after a later row was captured',
+        async () => {
+          const { connector, stream, since } = await start({ lookbackSeconds: 0 });
+          const late = await db.connect();
+          const early = await db.connect();
+          await late.query('BEGIN');
+          await late.query(`INSERT INTO ${db.schema}.customers (ext_id, name) VALUES ('late', 'Late')`);
+          // Give the later row a visibly later timestamp and sequence number.
+          await new Promise((r) => setTimeout(r, 20));
+          await early.query(`INSERT INTO ${db.schema}.customers (ext_id, name) VALUES ('early', 'Early')`);
 
-        const first = await readAll(connector, stream, since);
-        expect(first.records.map((r) => r.key)).toEqual(['early'].filter(() => capture === 'watermark'));
-        await late.query('COMMIT');
+          const first = await readAll(connector, stream, since);
+          expect(first.records.map((r) => r.key)).toEqual(['early'].filter(() => capture === 'watermark'));
+          await late.query('COMMIT');
 
-        const second = await readUntil(connector, stream, first.watermark, (rs) => rs.some((r) => r.key === 'late'));
-        expect(second.records.map((r) => r.key)).toContain('late');
-        if (capture === 'changelog') {
-          // The committed 'early' entry waited behind the open transaction's xid, and comes now, once.
-          expect(second.records.map((r) => r.key).sort()).toEqual(['early', 'late']);
-        }
-      });
+          const second = await readUntil(connector, stream, first.watermark, (rs) => rs.some((r) => r.key === 'late'));
+          expect(second.records.map((r) => r.key)).toContain('late');
+          if (capture === 'changelog') {
+            // The committed 'early' entry waited behind the open transaction's xid, and comes now, once.
+            expect(second.records.map((r) => r.key).sort()).toEqual(['early', 'late']);
+          }
+        },
+      );
 
       it('reports soft deletes as tombstones', async () => {
         const { connector, stream, since } = await start();
@@ -147,8 +166,16 @@ for (const backend of testBackends()) {
         it("reads tandem's own writes back identical to what was written (the diff drops them)", async () => {
           const { connector, stream, since } = await start();
           const written = [
-            { key: 'x', op: 'upsert' as const, fields: { name: 'From CRM', credit: 1234.5, active: false, born: '1970-12-31' } },
-            { key: 'y', op: 'upsert' as const, fields: { name: 'Ünïcødé "quoted", comma', credit: null, active: true, born: null } },
+            {
+              key: 'x',
+              op: 'upsert' as const,
+              fields: { name: 'From CRM', credit: 1234.5, active: false, born: '1970-12-31' },
+            },
+            {
+              key: 'y',
+              op: 'upsert' as const,
+              fields: { name: 'Ünïcødé "quoted", comma', credit: null, active: true, born: null },
+            },
           ];
           await writeAll(connector, stream, written);
           const echo = await readAll(connector, stream, since);

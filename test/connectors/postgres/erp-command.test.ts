@@ -14,7 +14,11 @@ describe(`${backend.name}: tandem erp install-capture / uninstall-capture`, () =
   afterEach(async () => db.dispose());
 
   const triggers = async () =>
-    (await db.exec(`SELECT tgname FROM pg_trigger WHERE tgrelid = '${db.schema}.customers'::regclass AND tgname LIKE 'tandem%' ORDER BY 1`)).map((r) => r['tgname']);
+    (
+      await db.exec(
+        `SELECT tgname FROM pg_trigger WHERE tgrelid = '${db.schema}.customers'::regclass AND tgname LIKE 'tandem%' ORDER BY 1`,
+      )
+    ).map((r) => r['tgname']);
 
   it('installs and uninstalls capture for the changelog objects of the config', async () => {
     const streams = [customersStream(db, { capture: 'changelog' }), { ...customersStream(db), name: 'other' }];
@@ -29,6 +33,8 @@ describe(`${backend.name}: tandem erp install-capture / uninstall-capture`, () =
     expect(await triggers()).toEqual(['tandem_capture', 'tandem_capture_update']);
     await command.parseAsync(['uninstall-capture', '--object', 'account'], { from: 'user' });
     expect(await triggers()).toEqual([]);
-    await expect(command.parseAsync(['install-capture', '--object', 'nope'], { from: 'user' })).rejects.toBeInstanceOf(ConfigError);
+    await expect(command.parseAsync(['install-capture', '--object', 'nope'], { from: 'user' })).rejects.toBeInstanceOf(
+      ConfigError,
+    );
   });
 });

@@ -43,7 +43,11 @@ export async function openDb(backend: TestBackend): Promise<Db> {
         return (await lite.query<Record<string, unknown>>(sql, params)).rows;
       },
       connector: (extra = {}) => {
-        const c = new PostgresConnector({ pglite: lite, tandemSchema: `${schema}_tandem`, ...extra } as PostgresConnectorConfigInput);
+        const c = new PostgresConnector({
+          pglite: lite,
+          tandemSchema: `${schema}_tandem`,
+          ...extra,
+        } as PostgresConnectorConfigInput);
         connectors.push(c);
         return c;
       },
@@ -67,7 +71,11 @@ export async function openDb(backend: TestBackend): Promise<Db> {
       return (last?.rows ?? []) as Record<string, unknown>[];
     },
     connector: (extra = {}) => {
-      const c = new PostgresConnector({ url, tandemSchema: `${schema}_tandem`, ...extra } as PostgresConnectorConfigInput);
+      const c = new PostgresConnector({
+        url,
+        tandemSchema: `${schema}_tandem`,
+        ...extra,
+      } as PostgresConnectorConfigInput);
       connectors.push(c);
       return c;
     },
@@ -128,7 +136,10 @@ export async function readAll(
   batchSize?: number,
 ): Promise<{ batches: ChangeBatch[]; records: NativeRecord[]; watermark: Watermark | undefined }> {
   const batches: ChangeBatch[] = [];
-  for await (const b of connector.createSource().readChanges(stream, since, batchSize === undefined ? {} : { batchSize })) batches.push(b);
+  for await (const b of connector
+    .createSource()
+    .readChanges(stream, since, batchSize === undefined ? {} : { batchSize }))
+    batches.push(b);
   return { batches, records: batches.flatMap((b) => [...b.records]), watermark: batches.at(-1)?.watermark ?? since };
 }
 
@@ -139,7 +150,11 @@ const noLedger: JobLedger = {
   listOpen: async () => [],
 };
 
-export async function writeAll(connector: PostgresConnector, stream: StreamRef, ...batches: OutboundRecord[][]): Promise<WriteResult[]> {
+export async function writeAll(
+  connector: PostgresConnector,
+  stream: StreamRef,
+  ...batches: OutboundRecord[][]
+): Promise<WriteResult[]> {
   async function* gen(): AsyncGenerator<readonly OutboundRecord[]> {
     yield* batches;
   }

@@ -15,7 +15,14 @@ interface Measured {
   readonly buffers: number;
 }
 
-type PlanNode = { 'Node Type': string; 'Actual Rows': number; 'Actual Loops': number; 'Shared Hit Blocks'?: number; 'Shared Read Blocks'?: number; Plans?: PlanNode[] };
+type PlanNode = {
+  'Node Type': string;
+  'Actual Rows': number;
+  'Actual Loops': number;
+  'Shared Hit Blocks'?: number;
+  'Shared Read Blocks'?: number;
+  Plans?: PlanNode[];
+};
 
 function scannedRows(node: PlanNode): number {
   const own = /Scan/.test(node['Node Type']) ? node['Actual Rows'] * node['Actual Loops'] : 0;
@@ -28,10 +35,17 @@ function explaining(inner: PgSqlClient, measured: Measured[], tables: RegExp): S
     dialect: 'pg',
     query: async (text, params) => {
       if (/^\s*(SELECT|WITH)/i.test(text) && tables.test(text)) {
-        const { rows } = await inner.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${text}`, params);
+        const { rows } = await inner.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+          `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${text}`,
+          params,
+        );
         const plan = rows[0]?.['QUERY PLAN'][0]?.Plan;
         if (plan !== undefined) {
-          measured.push({ sql: text, rowsScanned: scannedRows(plan), buffers: (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0) });
+          measured.push({
+            sql: text,
+            rowsScanned: scannedRows(plan),
+            buffers: (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0),
+          });
         }
       }
       return inner.query(text, params);
@@ -56,18 +70,29 @@ describe.skipIf(url === undefined)('postgres: an incremental read of 1,000 chang
       SELECT 'k' || g, 'name ' || g, g % 1000, timestamptz '2020-01-01 00:00:00Z' + g * interval '1 second'
         FROM generate_series(1, ${ROWS}) g`);
     await db.exec(`VACUUM ANALYZE ${t}`);
-    const [{ pages }] = (await db.exec(`SELECT relpages AS pages FROM pg_class WHERE oid = '${t}'::regclass`)) as [{ pages: number }];
+    const [{ pages }] = (await db.exec(`SELECT relpages AS pages FROM pg_class WHERE oid = '${t}'::regclass`)) as [
+      { pages: number },
+    ];
     tablePages = pages;
   }, 120_000);
   afterAll(async () => db?.dispose());
 
-  async function readMeasured(stream: StreamRef, since: Watermark, tables: RegExp): Promise<{ records: NativeRecord[]; measured: Measured[] }> {
+  async function readMeasured(
+    stream: StreamRef,
+    since: Watermark,
+    tables: RegExp,
+  ): Promise<{ records: NativeRecord[]; measured: Measured[] }> {
     const connector = db.connector();
     if (stream.options['capture'] === 'changelog') await connector.installCapture(stream);
     await connector.init([stream]);
     const measured: Measured[] = [];
     const inner = PgSqlClient.fromUrl(url as string);
-    const source = new PostgresSource({ client: explaining(inner, measured, tables), plan: (s) => connector.plan(s), tandemSchema: connector.config.tandemSchema, batchSize: 5000 });
+    const source = new PostgresSource({
+      client: explaining(inner, measured, tables),
+      plan: (s) => connector.plan(s),
+      tandemSchema: connector.config.tandemSchema,
+      batchSize: 5000,
+    });
     const records: NativeRecord[] = [];
     try {
       for await (const batch of source.readChanges(stream, since, {})) records.push(...batch.records);

@@ -8,7 +8,10 @@ import { createCustomers, customersStream, openDb, readAll, testBackends, writeA
 
 describe('log positions and identifiers', () => {
   it('encodes (xid, seq) so that integer order is (xid, seq) order', () => {
-    const pos = fc.record({ xid: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }), seq: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }) });
+    const pos = fc.record({
+      xid: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }),
+      seq: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }),
+    });
     fc.assert(
       fc.property(pos, pos, (a, b) => {
         expect(decodePosition(encodePosition(a))).toEqual(a);
@@ -22,7 +25,8 @@ describe('log positions and identifiers', () => {
   it('quotes identifiers and refuses names outside the strict pattern', () => {
     expect(quoteIdent('a"b')).toBe('"a""b"');
     expect(parseEntity('customers')).toEqual({ schema: 'public', table: 'customers' });
-    for (const bad of ['a.b.c', 'x;drop', '"q"', '1abc', '', 'a b']) expect(() => parseEntity(bad)).toThrow(/identifier|schema\.table/);
+    for (const bad of ['a.b.c', 'x;drop', '"q"', '1abc', '', 'a b'])
+      expect(() => parseEntity(bad)).toThrow(/identifier|schema\.table/);
   });
 });
 
@@ -38,7 +42,11 @@ for (const backend of testBackends()) {
     it('lists live keys: hard deletes are found by their absence, soft-deleted and keyless rows are not listed', async () => {
       const c = db.connector({ batchSize: 7 });
       const stream = customersStream(db, { deletes: 'soft-delete', softDeleteColumn: 'deleted_at' });
-      await writeAll(c, stream, Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, op: 'upsert' as const, fields: { name: `n${i}` } })));
+      await writeAll(
+        c,
+        stream,
+        Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, op: 'upsert' as const, fields: { name: `n${i}` } })),
+      );
       const before = await c.createSource().readCompleteKeySet(stream);
       expect(before.size).toBe(30);
       await db.exec(`DELETE FROM ${db.schema}.customers WHERE ext_id IN ('k3', 'k17')`);
@@ -53,21 +61,36 @@ for (const backend of testBackends()) {
     it('never yields a key set from an interrupted listing', async () => {
       const c = db.connector({ batchSize: 5 });
       const stream = customersStream(db);
-      await writeAll(c, stream, Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, op: 'upsert' as const, fields: { name: 'n' } })));
+      await writeAll(
+        c,
+        stream,
+        Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, op: 'upsert' as const, fields: { name: 'n' } })),
+      );
       const controller = new AbortController();
       controller.abort();
-      await expect(c.createSource().readCompleteKeySet(stream, { signal: controller.signal })).rejects.toBeInstanceOf(IncompleteKeyScanError);
+      await expect(c.createSource().readCompleteKeySet(stream, { signal: controller.signal })).rejects.toBeInstanceOf(
+        IncompleteKeyScanError,
+      );
     });
 
     it('hashes buckets the way bucketHashOf computes them from records, and localises a drifted record', async () => {
       const c = db.connector();
       const stream = customersStream(db);
       const names = ['Ann', 'Bob', 'Ünïcødé', '', 'x,y "z"', 'tab\tnew\nline'];
-      await writeAll(c, stream, Array.from({ length: 60 }, (_, i) => ({
-        key: `key-${i}-${names[i % names.length]}`,
-        op: 'upsert' as const,
-        fields: { name: `${names[i % names.length]}${i}`, credit: i % 3 === 0 ? null : i * 1.25, active: i % 2 === 0, born: i % 4 === 0 ? null : '2001-02-03' },
-      })));
+      await writeAll(
+        c,
+        stream,
+        Array.from({ length: 60 }, (_, i) => ({
+          key: `key-${i}-${names[i % names.length]}`,
+          op: 'upsert' as const,
+          fields: {
+            name: `${names[i % names.length]}${i}`,
+            credit: i % 3 === 0 ? null : i * 1.25,
+            active: i % 2 === 0,
+            born: i % 4 === 0 ? null : '2001-02-03',
+          },
+        })),
+      );
       const fields = ['name', 'credit', 'active', 'born'];
       const source = c.createSource();
       const inDb = await source.bucketHashes(stream, { buckets: 8 });
@@ -81,7 +104,9 @@ for (const backend of testBackends()) {
       const changed = after.filter((b, i) => b.hash !== inDb[i]?.hash).map((b) => b.bucket);
       expect(changed).toEqual([bucketOf(drifted.key, 8)]);
       // Hashing only other fields does not see the drift.
-      expect(await source.bucketHashes(stream, { buckets: 8, fields: ['name'] })).toEqual(bucketHashOf(records, ['name'], 8));
+      expect(await source.bucketHashes(stream, { buckets: 8, fields: ['name'] })).toEqual(
+        bucketHashOf(records, ['name'], 8),
+      );
     });
   });
 }

@@ -45,7 +45,10 @@ export function recordingHttp(calls: string[], before?: (method: string, path: s
   };
 }
 
-export async function* batchesOf(records: readonly OutboundRecord[], size = 25): AsyncGenerator<readonly OutboundRecord[]> {
+export async function* batchesOf(
+  records: readonly OutboundRecord[],
+  size = 25,
+): AsyncGenerator<readonly OutboundRecord[]> {
   for (let i = 0; i < records.length; i += size) yield records.slice(i, i + size);
 }
 
@@ -55,8 +58,16 @@ export async function collect<T>(it: AsyncIterable<readonly T[]>): Promise<T[]> 
   return out;
 }
 
-export function upserts(n: number, from = 0, fields: (i: number) => OutboundRecord['fields'] = (i) => ({ Name: `Account ${i}` })): OutboundRecord[] {
-  return Array.from({ length: n }, (_, k) => ({ key: `K-${from + k}`, op: 'upsert' as const, fields: fields(from + k) }));
+export function upserts(
+  n: number,
+  from = 0,
+  fields: (i: number) => OutboundRecord['fields'] = (i) => ({ Name: `Account ${i}` }),
+): OutboundRecord[] {
+  return Array.from({ length: n }, (_, k) => ({
+    key: `K-${from + k}`,
+    op: 'upsert' as const,
+    fields: fields(from + k),
+  }));
 }
 
 /** Results by key, failing the test when a key has two results. */

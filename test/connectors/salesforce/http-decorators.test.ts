@@ -21,7 +21,9 @@ afterEach(async () => {
 });
 
 /** A real HTTP server on loopback answering requests from a script; records what it received. */
-async function scripted(steps: Step[]): Promise<{ url: string; seen: { method: string; auth: string; body: string }[] }> {
+async function scripted(
+  steps: Step[],
+): Promise<{ url: string; seen: { method: string; auth: string; body: string }[] }> {
   const seen: { method: string; auth: string; body: string }[] = [];
   server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let body = '';
@@ -45,7 +47,12 @@ const fast = { initialDelayMs: 1, maxDelayMs: 5, maxRetries: 4 };
 
 describe('withRetry over a real socket', () => {
   it('retries a GET after 500 and a POST after 503 with Retry-After', async () => {
-    const { url, seen } = await scripted([{ status: 500 }, { status: 200, body: 'a' }, { status: 503, headers: { 'retry-after': '0' } }, { status: 200, body: 'b' }]);
+    const { url, seen } = await scripted([
+      { status: 500 },
+      { status: 200, body: 'a' },
+      { status: 503, headers: { 'retry-after': '0' } },
+      { status: 200, body: 'b' },
+    ]);
     const http = withRetry(request, fast);
     expect(await (await http(url, { method: 'GET' })).body.text()).toBe('a');
     expect(await (await http(url, { method: 'POST', body: 'x' })).body.text()).toBe('b');
@@ -64,7 +71,11 @@ describe('withRetry over a real socket', () => {
   it('replays a stream body through `replay` after a 429', async () => {
     const { url, seen } = await scripted([{ status: 429 }, { status: 201 }]);
     const parts = [Buffer.from('a,b\n'), Buffer.from('1,2\n')];
-    const res = await withRetry(request, fast)(url, { method: 'PUT', body: Readable.from(parts), replay: () => Readable.from(parts) });
+    const res = await withRetry(request, fast)(url, {
+      method: 'PUT',
+      body: Readable.from(parts),
+      replay: () => Readable.from(parts),
+    });
     expect(res.statusCode).toBe(201);
     expect(seen.map((s) => s.body)).toEqual(['a,b\n1,2\n', 'a,b\n1,2\n']);
   });

@@ -3,7 +3,10 @@ import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
 import type { Readable } from 'node:stream';
 import { IngestUpload, RecordTooLargeError } from '../../../src/connectors/salesforce/ingest-upload.js';
-import { ReplayableUploadBody, UploadNotReplayableError } from '../../../src/connectors/salesforce/replayable-upload-body.js';
+import {
+  ReplayableUploadBody,
+  UploadNotReplayableError,
+} from '../../../src/connectors/salesforce/replayable-upload-body.js';
 
 const COLUMNS = ['Ext__c', 'Name', 'Description', 'Phone', 'City__c'];
 const cell = fc.oneof(
@@ -11,7 +14,10 @@ const cell = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 12 }),
   fc.constantFrom('#N/A', 'a,b', 'say "hi"', 'line1\nline2', 'crlf\r\nend', ' padded ', 'Zoë 東京', '""""'),
 );
-const row = fc.tuple(fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 8 }), ...COLUMNS.slice(1).map(() => cell));
+const row = fc.tuple(
+  fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 8 }),
+  ...COLUMNS.slice(1).map(() => cell),
+);
 
 async function readAll(body: Readable): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -22,15 +28,16 @@ async function readAll(body: Readable): Promise<Buffer> {
 /** Streams rows through as many uploads as `maxBytes` needs, as the sink does; returns each upload's bytes. */
 async function uploadAll(rows: readonly string[][], maxBytes: number): Promise<Buffer[]> {
   const sent: Promise<Buffer>[] = [];
-  const start = (): IngestUpload => new IngestUpload({
-    columns: COLUMNS,
-    maxBytes,
-    send: (body) => {
-      const got = readAll(body.open());
-      sent.push(got);
-      return got.then(() => undefined);
-    },
-  });
+  const start = (): IngestUpload =>
+    new IngestUpload({
+      columns: COLUMNS,
+      maxBytes,
+      send: (body) => {
+        const got = readAll(body.open());
+        sent.push(got);
+        return got.then(() => undefined);
+      },
+    });
   let upload = start();
   for (const r of rows) {
     if (!(await upload.add(r))) {
@@ -45,31 +52,47 @@ async function uploadAll(rows: readonly string[][], maxBytes: number): Promise<B
 
 describe('IngestUpload', () => {
   it('encodes RFC 4180 quoting, embedded newlines and UTF-8 under a fixed header; empty cells stay empty', async () => {
-    const [csv] = await uploadAll([['k1', 'He said "hi", twice', '', '', ''], ['k2', '#N/A', 'two\nlines', '', 'Zoë']], 1 << 20);
-    expect(csv!.toString('utf8')).toBe('Ext__c,Name,Description,Phone,City__c\nk1,"He said ""hi"", twice",,,\nk2,#N/A,"two\nlines",,Zoë\n');
+    const [csv] = await uploadAll(
+      [
+        ['k1', 'He said "hi", twice', '', '', ''],
+        ['k2', '#N/A', 'two\nlines', '', 'Zoë'],
+      ],
+      1 << 20,
+    );
+    expect(csv!.toString('utf8')).toBe(
+      'Ext__c,Name,Description,Phone,City__c\nk1,"He said ""hi"", twice",,,\nk2,#N/A,"two\nlines",,Zoë\n',
+    );
   });
 
   it('round-trips through csv-parse: every row and value in order, each upload within the limit and with the header', async () => {
     // Hypothesis: grouping, exact counting near the limit and splitting never lose, move, invent or overflow.
     await fc.assert(
-      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 60 }), fc.integer({ min: 200, max: 3000 }), async (rows, maxBytes) => {
-        const uploads = await uploadAll(rows, maxBytes);
-        const parsed: string[][] = [];
-        for (const upload of uploads) {
-          expect(upload.length).toBeLessThanOrEqual(maxBytes);
-          const records = parse(upload, { bom: true }) as string[][];
-          expect(records[0]).toEqual(COLUMNS);
-          expect(records.length).toBeGreaterThan(1);
-          parsed.push(...records.slice(1));
-        }
-        expect(parsed).toEqual(rows);
-      }),
+      fc.asyncProperty(
+        fc.array(row, { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 200, max: 3000 }),
+        async (rows, maxBytes) => {
+          const uploads = await uploadAll(rows, maxBytes);
+          const parsed: string[][] = [];
+          for (const upload of uploads) {
+            expect(upload.length).toBeLessThanOrEqual(maxBytes);
+            const records = parse(upload, { bom: true }) as string[][];
+            expect(records[0]).toEqual(COLUMNS);
+            expect(records.length).toBeGreaterThan(1);
+            parsed.push(...records.slice(1));
+          }
+          expect(parsed).toEqual(rows);
+        },
+      ),
       { numRuns: 150 },
     );
   });
 
   it('refuses a single record larger than an upload', async () => {
-    const upload = new IngestUpload({ columns: ['Name'], maxBytes: 50, send: (body) => readAll(body.open()).then(() => undefined) });
+    const upload = new IngestUpload({
+      columns: ['Name'],
+      maxBytes: 50,
+      send: (body) => readAll(body.open()).then(() => undefined),
+    });
     await expect(upload.add(['x'.repeat(100)])).rejects.toThrow(RecordTooLargeError);
   });
 
@@ -114,10 +137,12 @@ describe('IngestUpload', () => {
         for await (const _ of stream) throw Object.assign(new Error('socket hang up'), { code: 'UND_ERR_SOCKET' });
       },
     });
-    await expect((async () => {
-      for (let i = 0; i < 100_000; i += 1) await upload.add([`K-${i}`]);
-      await upload.finish();
-    })()).rejects.toThrow(/socket hang up/);
+    await expect(
+      (async () => {
+        for (let i = 0; i < 100_000; i += 1) await upload.add([`K-${i}`]);
+        await upload.finish();
+      })(),
+    ).rejects.toThrow(/socket hang up/);
   });
 });
 

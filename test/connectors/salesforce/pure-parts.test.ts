@@ -4,7 +4,13 @@ import { BACKOFF_DEFAULTS, backoffDelay, parseRetryAfter } from '../../../src/co
 import { ApiLimits, callsLeftAboveReserve, parseLimitInfo } from '../../../src/connectors/salesforce/api-limits.js';
 import { fromCsvValue, toCsvValue } from '../../../src/connectors/salesforce/field-types.js';
 import { PendingRecords } from '../../../src/connectors/salesforce/pending-records.js';
-import { INGEST_JOB_STATES, INGEST_TRANSITIONS, RESUME_ACTIONS, isTerminalState, pollDelay } from '../../../src/connectors/salesforce/bulk-job-state.js';
+import {
+  INGEST_JOB_STATES,
+  INGEST_TRANSITIONS,
+  RESUME_ACTIONS,
+  isTerminalState,
+  pollDelay,
+} from '../../../src/connectors/salesforce/bulk-job-state.js';
 import { parseSalesforceErrorBody } from '../../../src/connectors/salesforce/errors.js';
 import { QuotaExceededError } from '../../../src/util/errors.js';
 
@@ -36,7 +42,10 @@ describe('backoffDelay', () => {
 describe('Sforce-Limit-Info and the reserve', () => {
   it('parses api-usage with or without per-app usage', () => {
     expect(parseLimitInfo('api-usage=18/5000')).toEqual({ used: 18, max: 5000 });
-    expect(parseLimitInfo('api-usage=25/5000; per-app-api-usage=17/250(appName=sample)')).toEqual({ used: 25, max: 5000 });
+    expect(parseLimitInfo('api-usage=25/5000; per-app-api-usage=17/250(appName=sample)')).toEqual({
+      used: 25,
+      max: 5000,
+    });
     expect(parseLimitInfo('per-app-api-usage=17/250(appName=x)')).toBeUndefined();
     expect(parseLimitInfo(undefined)).toBeUndefined();
   });
@@ -131,7 +140,13 @@ describe('job state tables', () => {
 
 describe('parseSalesforceErrorBody', () => {
   it('reads the JSON array shape and falls back to HTTP_<status>', () => {
-    expect(parseSalesforceErrorBody(404, '[{"errorCode":"NOT_FOUND","message":"gone"}]')).toEqual({ errorCode: 'NOT_FOUND', message: 'gone' });
-    expect(parseSalesforceErrorBody(502, '<html>bad gateway</html>')).toEqual({ errorCode: 'HTTP_502', message: '<html>bad gateway</html>' });
+    expect(parseSalesforceErrorBody(404, '[{"errorCode":"NOT_FOUND","message":"gone"}]')).toEqual({
+      errorCode: 'NOT_FOUND',
+      message: 'gone',
+    });
+    expect(parseSalesforceErrorBody(502, '<html>bad gateway</html>')).toEqual({
+      errorCode: 'HTTP_502',
+      message: '<html>bad gateway</html>',
+    });
   });
 });

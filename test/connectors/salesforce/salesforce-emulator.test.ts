@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { startSalesforceEmulator, type RunningSalesforceEmulator, type SalesforceEmulatorOptions } from '../../../src/emulator/salesforce/index.js';
+import {
+  startSalesforceEmulator,
+  type RunningSalesforceEmulator,
+  type SalesforceEmulatorOptions,
+} from '../../../src/emulator/salesforce/index.js';
 import type { SalesforceConnector } from '../../../src/connectors/salesforce/salesforce-connector.js';
 import type { SalesforceConnectorConfigInput } from '../../../src/connectors/salesforce/salesforce-connector-config.js';
 import type { HttpClient } from '../../../src/connectors/salesforce/http-client.js';
@@ -39,13 +43,19 @@ describe('SalesforceConnector against the emulator: ingest', () => {
     await crm.init([stream]);
     const sink = crm.createSink();
     const ledger = new MemoryJobLedger();
-    const first = upserts(40, 0, (i) => (i % 2 === 0
-      ? { Name: `Acme "${i}", Ltd`, Description: `line one\nline two ${i} Zoë 東京`, NumberOfEmployees: i }
-      : { Name: `Beta ${i}`, Phone: `555-${i}` }));
+    const first = upserts(40, 0, (i) =>
+      i % 2 === 0
+        ? { Name: `Acme "${i}", Ltd`, Description: `line one\nline two ${i} Zoë 東京`, NumberOfEmployees: i }
+        : { Name: `Beta ${i}`, Phone: `555-${i}` },
+    );
     const created = byKey(await collect(sink.write(stream, batchesOf(first), { ledger })));
     expect(created.size).toBe(40);
     for (const r of created.values()) expect(r.status).toBe('created');
-    expect(accountByKey('K-2')).toMatchObject({ Name: 'Acme "2", Ltd', Description: 'line one\nline two 2 Zoë 東京', NumberOfEmployees: 2 });
+    expect(accountByKey('K-2')).toMatchObject({
+      Name: 'Acme "2", Ltd',
+      Description: 'line one\nline two 2 Zoë 東京',
+      NumberOfEmployees: 2,
+    });
     expect(created.get('K-2')?.nativeId).toBe(accountByKey('K-2')?.['Id']);
 
     const second = [
@@ -67,7 +77,9 @@ describe('SalesforceConnector against the emulator: ingest', () => {
     const calls: string[] = [];
     const crm = connect({ maxUploadBytes: 600 }, recordingHttp(calls));
     const records = upserts(120);
-    const results = byKey(await collect(crm.createSink().write(stream, batchesOf(records, 7), { ledger: new MemoryJobLedger() })));
+    const results = byKey(
+      await collect(crm.createSink().write(stream, batchesOf(records, 7), { ledger: new MemoryJobLedger() })),
+    );
     expect(results.size).toBe(120);
     const puts = calls.filter((c) => c.startsWith('PUT '));
     expect(puts.length).toBeGreaterThan(2);
@@ -85,7 +97,9 @@ describe('SalesforceConnector against the emulator: ingest', () => {
       { key: 'K-b', op: 'upsert', fields: { Name: 'B', AccountNumber: 'AN-1' } },
       { key: 'K-c', op: 'upsert', fields: { Name: 'C' } },
     ];
-    const results = byKey(await collect(crm.createSink().write(stream, batchesOf(records), { ledger: new MemoryJobLedger() })));
+    const results = byKey(
+      await collect(crm.createSink().write(stream, batchesOf(records), { ledger: new MemoryJobLedger() })),
+    );
     expect([...results.values()].map((r) => r.status)).toEqual(['created', 'created', 'created']);
     expect(accountByKey('K-b')).toMatchObject({ Name: 'B', AccountNumber: 'AN-1' });
     expect(accountByKey('K-c')).toMatchObject({ Name: 'C', AccountNumber: null });
@@ -99,9 +113,14 @@ describe('SalesforceConnector against the emulator: ingest', () => {
       { key: 'K-orphan', nativeId: orphan['Id'] as string, op: 'upsert', fields: { Phone: '123' } },
       { key: 'K-bad', op: 'upsert', fields: { Phone: 'no name' } }, // Name is required on create
     ];
-    const results = byKey(await collect(crm.createSink().write(stream, batchesOf(records), { ledger: new MemoryJobLedger() })));
+    const results = byKey(
+      await collect(crm.createSink().write(stream, batchesOf(records), { ledger: new MemoryJobLedger() })),
+    );
     expect(results.get('K-orphan')).toMatchObject({ status: 'updated', nativeId: orphan['Id'] });
-    expect(emu.store.get('Account', orphan['Id'] as string)).toMatchObject({ External_Id__c: 'K-orphan', Phone: '123' });
+    expect(emu.store.get('Account', orphan['Id'] as string)).toMatchObject({
+      External_Id__c: 'K-orphan',
+      Phone: '123',
+    });
     expect(results.get('K-bad')?.status).toBe('rejected');
     expect(results.get('K-bad')?.reason).toMatch(/REQUIRED_FIELD_MISSING/);
   });
@@ -130,7 +149,13 @@ describe('SalesforceConnector against the emulator: query', () => {
     const calls: string[] = [];
     const crm = connect({ queryPageSize: 7 }, recordingHttp(calls));
     await crm.init([stream]);
-    for (let i = 0; i < 30; i += 1) emu.store.insert('Account', { Name: `A${i}`, External_Id__c: `E${i}`, NumberOfEmployees: i, AnnualRevenue: 1000.5 });
+    for (let i = 0; i < 30; i += 1)
+      emu.store.insert('Account', {
+        Name: `A${i}`,
+        External_Id__c: `E${i}`,
+        NumberOfEmployees: i,
+        AnnualRevenue: 1000.5,
+      });
     const source = crm.createSource();
     const seen: string[] = [];
     let watermark: Watermark | undefined;
@@ -146,7 +171,8 @@ describe('SalesforceConnector against the emulator: query', () => {
     for await (const b of source.readChanges(stream, undefined, { batchSize: 4 })) firstBatches.push(b);
     const cut = firstBatches[2]!.watermark;
     const rest: string[] = [];
-    for await (const b of source.readChanges(stream, cut, { batchSize: 100 })) rest.push(...b.records.map((r) => r.key));
+    for await (const b of source.readChanges(stream, cut, { batchSize: 100 }))
+      rest.push(...b.records.map((r) => r.key));
     // The whole second of the cut is read again (SystemModstamp has whole seconds): nothing after the cut is missed.
     const afterCut = firstBatches.slice(3).flatMap((b) => b.records.map((r) => r.key));
     for (const key of afterCut) expect(rest).toContain(key);
@@ -164,13 +190,18 @@ describe('SalesforceConnector against the emulator: query', () => {
     emu.store.delete('Account', victim['Id'] as string);
     const edited = emu.store.list('Account').find((r) => r['External_Id__c'] === 'E4')!;
     emu.store.update('Account', edited['Id'] as string, { Phone: '999' });
-    const changes = (await collect((async function* () {
-      for await (const b of source.readChanges(stream, watermark, {})) yield b.records;
-    })()));
+    const changes = await collect(
+      (async function* () {
+        for await (const b of source.readChanges(stream, watermark, {})) yield b.records;
+      })(),
+    );
     // The changes come back; anything else is a re-read of the watermark's own second (unchanged records).
     const second = (watermark as { modifiedAt: string }).modifiedAt.slice(0, 19);
     const changed = changes.filter((r) => r.modifiedAt.slice(0, 19) > second);
-    expect(changed.map((r) => [r.key, r.deleted]).sort()).toEqual([['E3', true], ['E4', false]]);
+    expect(changed.map((r) => [r.key, r.deleted]).sort()).toEqual([
+      ['E3', true],
+      ['E4', false],
+    ]);
     for (const r of changes.filter((c) => !changed.includes(c))) expect(r.modifiedAt.slice(0, 19)).toBe(second);
     expect(changes.find((r) => r.key === 'E4')?.fields['Phone']).toBe('999');
   });
@@ -192,8 +223,12 @@ describe('SalesforceConnector against the emulator: query', () => {
 
   it('checks streams against describe in init with clear errors', async () => {
     const crm = connect();
-    await expect(crm.init([{ ...stream, fields: ['Name', 'Nope__c'] }])).rejects.toThrow(/account.*has no field 'Nope__c'.*Fields that exist: .*AccountNumber/s);
+    await expect(crm.init([{ ...stream, fields: ['Name', 'Nope__c'] }])).rejects.toThrow(
+      /account.*has no field 'Nope__c'.*Fields that exist: .*AccountNumber/s,
+    );
     await expect(crm.init([{ ...stream, entity: 'Widget__c' }])).rejects.toThrow(/no object 'Widget__c'/);
-    await expect(crm.init([{ ...stream, options: { lookback: 5 } }])).rejects.toThrow(/allowed: lookbackSeconds, deletes/);
+    await expect(crm.init([{ ...stream, options: { lookback: 5 } }])).rejects.toThrow(
+      /allowed: lookbackSeconds, deletes/,
+    );
   });
 });

@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
-import { startSalesforceEmulator, type RunningSalesforceEmulator, type SalesforceEmulatorOptions } from '../../../src/emulator/salesforce/index.js';
+import {
+  startSalesforceEmulator,
+  type RunningSalesforceEmulator,
+  type SalesforceEmulatorOptions,
+} from '../../../src/emulator/salesforce/index.js';
 import type { SalesforceConnector } from '../../../src/connectors/salesforce/salesforce-connector.js';
 import type { SalesforceConnectorConfigInput } from '../../../src/connectors/salesforce/salesforce-connector-config.js';
 import type { HttpClient } from '../../../src/connectors/salesforce/http-client.js';
@@ -8,7 +12,16 @@ import { SalesforceAuthError } from '../../../src/connectors/salesforce/errors.j
 import type { WriteResult } from '../../../src/connectors/connector.js';
 import { QuotaExceededError } from '../../../src/util/errors.js';
 import { MemoryJobLedger } from './memory-job-ledger.js';
-import { accountStream as stream, batchesOf, byKey, collect, connectTo, keyCounts, recordingHttp, upserts } from './harness.js';
+import {
+  accountStream as stream,
+  batchesOf,
+  byKey,
+  collect,
+  connectTo,
+  keyCounts,
+  recordingHttp,
+  upserts,
+} from './harness.js';
 
 let emu: RunningSalesforceEmulator;
 const connectors: SalesforceConnector[] = [];
@@ -39,7 +52,9 @@ describe('Salesforce connector under injected faults', () => {
     await startEmu({ faults: { seed: 7, errorRate: 0.3, errorKinds: ['503', '429'], retryAfterSeconds: 0 } });
     const crm = connect({ queryPageSize: 9 });
     await crm.init([stream]);
-    const results = await collect(crm.createSink().write(stream, batchesOf(upserts(50)), { ledger: new MemoryJobLedger() }));
+    const results = await collect(
+      crm.createSink().write(stream, batchesOf(upserts(50)), { ledger: new MemoryJobLedger() }),
+    );
     expectAll(results, 50, 'created');
     const keys = await collect(crm.createSource().listKeys!(stream, {}));
     expect(keys).toHaveLength(50);
@@ -52,10 +67,13 @@ describe('Salesforce connector under injected faults', () => {
   it('waits as long as Retry-After asks', async () => {
     await startEmu();
     let faulted = 0;
-    const crm = connect({}, recordingHttp([], () => {
-      // Only the first API call meets the fault: one 503 with Retry-After: 1.
-      if (faulted++ === 1) emu.setFaults({});
-    }));
+    const crm = connect(
+      {},
+      recordingHttp([], () => {
+        // Only the first API call meets the fault: one 503 with Retry-After: 1.
+        if (faulted++ === 1) emu.setFaults({});
+      }),
+    );
     await crm.tokens.getToken();
     emu.setFaults({ errorRate: 1, errorKinds: ['503'], retryAfterSeconds: 1 });
     faulted = 0;
@@ -69,12 +87,20 @@ describe('Salesforce connector under injected faults', () => {
     await startEmu();
     const calls: string[] = [];
     let puts = 0;
-    const crm = connect({}, recordingHttp(calls, (method) => {
-      // Only the first PUT meets the fault; every later call finds it cleared.
-      if (method === 'PUT' && puts++ === 0) emu.setFaults({ errorRate: 1, errorKinds: ['503'], retryAfterSeconds: 0 });
-      else emu.setFaults({});
-    }));
-    expectAll(await collect(crm.createSink().write(stream, batchesOf(upserts(2_000), 100), { ledger: new MemoryJobLedger() })), 2_000, 'created');
+    const crm = connect(
+      {},
+      recordingHttp(calls, (method) => {
+        // Only the first PUT meets the fault; every later call finds it cleared.
+        if (method === 'PUT' && puts++ === 0)
+          emu.setFaults({ errorRate: 1, errorKinds: ['503'], retryAfterSeconds: 0 });
+        else emu.setFaults({});
+      }),
+    );
+    expectAll(
+      await collect(crm.createSink().write(stream, batchesOf(upserts(2_000), 100), { ledger: new MemoryJobLedger() })),
+      2_000,
+      'created',
+    );
     expect(calls.filter((c) => c.startsWith('PUT '))).toHaveLength(2);
     expect(emu.stats().faultsInjected).toBe(1);
     expect(emu.stats().jobsCreated).toBe(1);
@@ -83,11 +109,16 @@ describe('Salesforce connector under injected faults', () => {
 
   it('stops with QuotaExceededError on 403 REQUEST_LIMIT_EXCEEDED mid-job, and a later run resumes the job', async () => {
     await startEmu({ faults: { jobDelayMs: 50 } });
-    const crm = connect({}, recordingHttp([], (method, path) => {
-      if (method === 'GET' && /\/jobs\/ingest\/[^/]+$/.test(path)) emu.setFaults({ quotaExhausted: true });
-    }));
+    const crm = connect(
+      {},
+      recordingHttp([], (method, path) => {
+        if (method === 'GET' && /\/jobs\/ingest\/[^/]+$/.test(path)) emu.setFaults({ quotaExhausted: true });
+      }),
+    );
     const ledger = new MemoryJobLedger();
-    await expect(collect(crm.createSink().write(stream, batchesOf(upserts(30)), { ledger }))).rejects.toThrow(QuotaExceededError);
+    await expect(collect(crm.createSink().write(stream, batchesOf(upserts(30)), { ledger }))).rejects.toThrow(
+      QuotaExceededError,
+    );
     expect(ledger.statuses()).toEqual(['open']);
 
     emu.setFaults({});
@@ -146,7 +177,11 @@ describe('Salesforce connector under injected faults', () => {
     const crm = connect();
     await crm.init([stream]);
     await new Promise((r) => setTimeout(r, 1_100));
-    expectAll(await collect(crm.createSink().write(stream, batchesOf(upserts(5)), { ledger: new MemoryJobLedger() })), 5, 'created');
+    expectAll(
+      await collect(crm.createSink().write(stream, batchesOf(upserts(5)), { ledger: new MemoryJobLedger() })),
+      5,
+      'created',
+    );
     expect(crm.tokens.fetches).toBeGreaterThanOrEqual(2);
   });
 
@@ -177,10 +212,15 @@ describe('Salesforce connector under injected faults', () => {
     await startEmu({ faults: { jobDelayMs: 200 } });
     const ledger = new MemoryJobLedger();
     const abort = new AbortController();
-    const dying = connect({}, recordingHttp([], (method) => {
-      if (method === 'PATCH') setTimeout(() => abort.abort(new Error('process killed')), 20);
-    }));
-    await expect(collect(dying.createSink().write(stream, batchesOf(upserts(25)), { ledger, signal: abort.signal }))).rejects.toThrow(/killed/);
+    const dying = connect(
+      {},
+      recordingHttp([], (method) => {
+        if (method === 'PATCH') setTimeout(() => abort.abort(new Error('process killed')), 20);
+      }),
+    );
+    await expect(
+      collect(dying.createSink().write(stream, batchesOf(upserts(25)), { ledger, signal: abort.signal })),
+    ).rejects.toThrow(/killed/);
     expect(ledger.statuses()).toEqual(['open']);
 
     const reborn = connect();
@@ -216,14 +256,24 @@ describe('Salesforce OAuth flows', () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     await startEmu({ jwtPublicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
     const crm = connect({
-      auth: { flow: 'jwt', clientId: emu.clientId, username: 'sync@acme.test', privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+      auth: {
+        flow: 'jwt',
+        clientId: emu.clientId,
+        username: 'sync@acme.test',
+        privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      },
     });
     await crm.init([stream]);
     expect(crm.tokens.fetches).toBe(1);
 
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     const impostor = connect({
-      auth: { flow: 'jwt', clientId: emu.clientId, username: 'sync@acme.test', privateKeyPem: other.export({ type: 'pkcs1', format: 'pem' }).toString() },
+      auth: {
+        flow: 'jwt',
+        clientId: emu.clientId,
+        username: 'sync@acme.test',
+        privateKeyPem: other.export({ type: 'pkcs1', format: 'pem' }).toString(),
+      },
     });
     await expect(impostor.init([stream])).rejects.toThrow(SalesforceAuthError);
   });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildChangesQuery, buildKeyLookupQuery, soqlDatetime, soqlIdentifier, soqlString } from '../../../src/connectors/salesforce/soql.js';
+import {
+  buildChangesQuery,
+  buildKeyLookupQuery,
+  soqlDatetime,
+  soqlIdentifier,
+  soqlString,
+} from '../../../src/connectors/salesforce/soql.js';
 
 /** Reads one SOQL string literal the way Salesforce does (backslash escapes); returns the value and where it ended. */
 function readLiteral(text: string, start = 0): { value: string; end: number } {
@@ -26,7 +32,7 @@ function readLiteral(text: string, start = 0): { value: string; end: number } {
 
 describe('soqlString', () => {
   it('escapes quotes, backslashes and control characters', () => {
-    expect(soqlString("O'Brien \\ \"x\"\n")).toBe("'O\\'Brien \\\\ \\\"x\\\"\\n'");
+    expect(soqlString('O\'Brien \\ "x"\n')).toBe("'O\\'Brien \\\\ \\\"x\\\"\\n'");
   });
 
   it('round-trips any string and the literal ends exactly at its closing quote', () => {
@@ -46,7 +52,8 @@ describe('soqlIdentifier', () => {
   it('accepts API names and dotted parent fields, rejects anything else', () => {
     expect(soqlIdentifier('Ext_Id__c')).toBe('Ext_Id__c');
     expect(soqlIdentifier('Account.Name')).toBe('Account.Name');
-    for (const bad of ['Name, Id', "Name'", 'x y', '', '1abc', 'Name--']) expect(() => soqlIdentifier(bad)).toThrow(TypeError);
+    for (const bad of ['Name, Id', "Name'", 'x y', '', '1abc', 'Name--'])
+      expect(() => soqlIdentifier(bad)).toThrow(TypeError);
   });
 });
 
@@ -66,14 +73,23 @@ describe('buildChangesQuery', () => {
   });
 
   it('re-reads the whole second of the cursor, so records changed later in that second are never skipped', () => {
-    const q = buildChangesQuery({ entity: 'Account', fields: ['Name'], since: { modifiedAt: '2024-01-01T00:00:00.5Z', id: "001'x" } });
+    const q = buildChangesQuery({
+      entity: 'Account',
+      fields: ['Name'],
+      since: { modifiedAt: '2024-01-01T00:00:00.5Z', id: "001'x" },
+    });
     expect(q).toContain('WHERE SystemModstamp >= 2024-01-01T00:00:00.000Z ORDER BY');
     expect(q).not.toContain("001'x");
     expect(q.endsWith('ORDER BY SystemModstamp ASC, Id ASC')).toBe(true);
   });
 
   it('applies the lookback as an inclusive earlier start', () => {
-    const q = buildChangesQuery({ entity: 'Account', fields: ['Name'], since: { modifiedAt: '2024-01-01T00:01:00Z', id: '001' }, lookbackSeconds: 60 });
+    const q = buildChangesQuery({
+      entity: 'Account',
+      fields: ['Name'],
+      since: { modifiedAt: '2024-01-01T00:01:00Z', id: '001' },
+      lookbackSeconds: 60,
+    });
     expect(q).toContain('WHERE SystemModstamp >= 2024-01-01T00:00:00.000Z ORDER BY');
   });
 
@@ -82,6 +98,8 @@ describe('buildChangesQuery', () => {
   });
 
   it('escapes looked-up keys', () => {
-    expect(buildKeyLookupQuery('Account', 'Ext__c', ["a'b", 'c'])).toBe("SELECT Id, Ext__c FROM Account WHERE Ext__c IN ('a\\'b', 'c')");
+    expect(buildKeyLookupQuery('Account', 'Ext__c', ["a'b", 'c'])).toBe(
+      "SELECT Id, Ext__c FROM Account WHERE Ext__c IN ('a\\'b', 'c')",
+    );
   });
 });

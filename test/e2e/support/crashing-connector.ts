@@ -1,4 +1,12 @@
-import type { CallOptions, Connector, OutboundRecord, Sink, Source, WriteOptions, WriteResult } from '../../../src/connectors/connector.js';
+import type {
+  CallOptions,
+  Connector,
+  OutboundRecord,
+  Sink,
+  Source,
+  WriteOptions,
+  WriteResult,
+} from '../../../src/connectors/connector.js';
 import type { JobLedger } from '../../../src/model/job-ledger.js';
 import type { StreamRef } from '../../../src/model/stream.js';
 
@@ -64,7 +72,11 @@ export class CrashingConnector implements Connector {
   createSink(): Sink {
     const sink = this.inner.createSink();
     return {
-      write: (stream: StreamRef, batches: AsyncIterable<readonly OutboundRecord[]>, options: WriteOptions): AsyncIterable<readonly WriteResult[]> =>
+      write: (
+        stream: StreamRef,
+        batches: AsyncIterable<readonly OutboundRecord[]>,
+        options: WriteOptions,
+      ): AsyncIterable<readonly WriteResult[]> =>
         sink.write(stream, batches, { ...options, ledger: this.#ledger(options.ledger) }),
       resume: (stream: StreamRef, options: WriteOptions) => sink.resume(stream, options),
     };

@@ -42,7 +42,13 @@ export type CaptureMode = 'watermark' | 'changelog';
  * (one user at a time), and the lookback's own safety (late commits) is covered by
  * test/connectors/postgres/capture.pbt.test.ts.
  */
-export function e2eConfigText(options: { sync: string; table: string; capture: CaptureMode; policiesDir: string; crmLookbackSeconds?: number }): string {
+export function e2eConfigText(options: {
+  sync: string;
+  table: string;
+  capture: CaptureMode;
+  policiesDir: string;
+  crmLookbackSeconds?: number;
+}): string {
   const crmOptions = options.crmLookbackSeconds === undefined ? '' : `, lookbackSeconds: ${options.crmLookbackSeconds}`;
   const erpOptions = options.capture === 'watermark' ? 'capture: watermark, lookbackSeconds: 0' : 'capture: changelog';
   return `sync: ${options.sync}
@@ -93,18 +99,25 @@ export interface E2eRun {
   close(): Promise<void>;
 }
 
-function salesforceConnector(emulator: RunningSalesforceEmulator, pollTimeoutMs: number, logger: Logger): SalesforceConnector {
-  return new SalesforceConnector({
-    loginUrl: emulator.url,
-    auth: { flow: 'client_credentials', clientId: emulator.clientId, clientSecret: emulator.clientSecret },
-    pollIntervalMs: 20,
-    pollMaxIntervalMs: 40,
-    pollTimeoutMs,
-    // Small uploads: a write of a handful of records already spans several bulk jobs.
-    maxUploadBytes: 400,
-    queryPageSize: 4,
-    retry: { initialDelayMs: 1, maxDelayMs: 10, maxRetries: 12, maxElapsedMs: 5_000 },
-  }, { logger });
+function salesforceConnector(
+  emulator: RunningSalesforceEmulator,
+  pollTimeoutMs: number,
+  logger: Logger,
+): SalesforceConnector {
+  return new SalesforceConnector(
+    {
+      loginUrl: emulator.url,
+      auth: { flow: 'client_credentials', clientId: emulator.clientId, clientSecret: emulator.clientSecret },
+      pollIntervalMs: 20,
+      pollMaxIntervalMs: 40,
+      pollTimeoutMs,
+      // Small uploads: a write of a handful of records already spans several bulk jobs.
+      maxUploadBytes: 400,
+      queryPageSize: 4,
+      retry: { initialDelayMs: 1, maxDelayMs: 10, maxRetries: 12, maxElapsedMs: 5_000 },
+    },
+    { logger },
+  );
 }
 
 /**
@@ -139,11 +152,21 @@ export async function openE2eRun(options: {
   clearAccounts(emulator);
   const opened: { close(): Promise<void> }[] = [];
   try {
-    const config = parseConfig(e2eConfigText({ sync, table, capture: options.capture, policiesDir: options.policiesDir, ...(options.crmLookbackSeconds === undefined ? {} : { crmLookbackSeconds: options.crmLookbackSeconds }) }), 'e2e.tandem.yaml', {
-      E2E_SF_URL: emulator.url,
-      E2E_SF_CLIENT_ID: emulator.clientId,
-      E2E_SF_CLIENT_SECRET: emulator.clientSecret,
-    });
+    const config = parseConfig(
+      e2eConfigText({
+        sync,
+        table,
+        capture: options.capture,
+        policiesDir: options.policiesDir,
+        ...(options.crmLookbackSeconds === undefined ? {} : { crmLookbackSeconds: options.crmLookbackSeconds }),
+      }),
+      'e2e.tandem.yaml',
+      {
+        E2E_SF_URL: emulator.url,
+        E2E_SF_CLIENT_ID: emulator.clientId,
+        E2E_SF_CLIENT_SECRET: emulator.clientSecret,
+      },
+    );
     const [object] = await buildSyncObjects(config);
     if (!object) throw new Error('the e2e config maps no object');
     const mapper = createObjectMapper(config.objects[0]!);
@@ -161,9 +184,21 @@ export async function openE2eRun(options: {
     await impatientCrm.init([object.streams.crm]);
     const crm = new CrashingConnector(salesforce);
     const base = { sync, store, objects: [object], logger };
-    const withCrm = (c: SalesforceConnector | CrashingConnector): SyncContext => ({ ...base, connectors: { erp: erpConnector, crm: c } });
+    const withCrm = (c: SalesforceConnector | CrashingConnector): SyncContext => ({
+      ...base,
+      connectors: { erp: erpConnector, crm: c },
+    });
     return {
-      sync, table, emulator, erp, store, object, mapper, erpConnector, crm, impatientCrm,
+      sync,
+      table,
+      emulator,
+      erp,
+      store,
+      object,
+      mapper,
+      erpConnector,
+      crm,
+      impatientCrm,
       ctx: withCrm(crm),
       withCrm,
       async close() {
@@ -184,14 +219,22 @@ export interface SideSnapshot {
 }
 
 export async function erpSnapshot(run: E2eRun): Promise<SideSnapshot> {
-  const rows = await run.erp.query<{ id: string | number; customer_no: string | null; name: string; phone: string | null; city: string | null; employees: number | null }>(
-    `select id, customer_no, name, phone, city, employees from ${run.table} order by id`,
-  );
+  const rows = await run.erp.query<{
+    id: string | number;
+    customer_no: string | null;
+    name: string;
+    phone: string | null;
+    city: string | null;
+    employees: number | null;
+  }>(`select id, customer_no, name, phone, city, employees from ${run.table} order by id`);
   const records = new Map<string, Fields>();
   const storedKeys: string[] = [];
   for (const row of rows) {
     storedKeys.push(row.customer_no ?? '');
-    records.set(row.customer_no ?? `erp-${String(row.id)}`, run.mapper.toCanonical('erp', { name: row.name, phone: row.phone, city: row.city, employees: row.employees }));
+    records.set(
+      row.customer_no ?? `erp-${String(row.id)}`,
+      run.mapper.toCanonical('erp', { name: row.name, phone: row.phone, city: row.city, employees: row.employees }),
+    );
   }
   return { records, storedKeys };
 }

@@ -63,7 +63,9 @@ export class EditHistory {
 
   /** The last value `side` wrote to (key, field), or undefined when it never did. */
   lastBy(side: SystemId, key: string, field: string): FieldWrite | undefined {
-    return this.writes(key, field).filter((w) => w.side === side).at(-1);
+    return this.writes(key, field)
+      .filter((w) => w.side === side)
+      .at(-1);
   }
 
   /**

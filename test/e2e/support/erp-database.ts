@@ -55,7 +55,9 @@ export async function openErpDatabase(backend: TestBackend): Promise<ErpDatabase
         return (await pool.query<R>(sql, [...params])).rows;
       },
       async close() {
-        await pool.query(`drop schema if exists ${schema} cascade; drop schema if exists ${tandemSchema} cascade`).catch(() => {});
+        await pool
+          .query(`drop schema if exists ${schema} cascade; drop schema if exists ${tandemSchema} cascade`)
+          .catch(() => {});
         await pool.end();
       },
     };
@@ -83,6 +85,8 @@ export async function createCustomersTable(erp: ErpDatabase, table: string): Pro
     updated_at  timestamptz not null default clock_timestamp()
   )`);
   await erp.query(`create index ${table}_updated on ${qualified} (updated_at, id)`);
-  await erp.query(`create trigger ${table}_touch before update on ${qualified} for each row execute function ${erp.schema}.touch_updated_at()`);
+  await erp.query(
+    `create trigger ${table}_touch before update on ${qualified} for each row execute function ${erp.schema}.touch_updated_at()`,
+  );
   return qualified;
 }

@@ -37,13 +37,23 @@ describe('built-in strategies satisfy every law', () => {
   it('source of truth, per object and per field', () => {
     const truth = { default: 'erp' as const, fields: { name: 'crm' as const, tags: 'crm' as const } };
     expect(failures(checkPolicyLaws(() => sourceOfTruth(truth), { ...opts, sourceOfTruth: truth }))).toEqual([]);
-    expect(failures(checkPolicyLaws(() => sourceOfTruth({ default: 'crm' }), { ...opts, sourceOfTruth: { default: 'crm' } }))).toEqual([]);
+    expect(
+      failures(
+        checkPolicyLaws(() => sourceOfTruth({ default: 'crm' }), { ...opts, sourceOfTruth: { default: 'crm' } }),
+      ),
+    ).toEqual([]);
   });
   it.each([
-    ['prefer-non-empty', () => strategyResolver({ name: 'p', field: preferNonEmpty(), existence: existenceStrategy('delete') })],
+    [
+      'prefer-non-empty',
+      () => strategyResolver({ name: 'p', field: preferNonEmpty(), existence: existenceStrategy('delete') }),
+    ],
     ['max', () => strategyResolver({ name: 'max', field: maxValue(), existence: existenceStrategy('keep') })],
     ['min', () => strategyResolver({ name: 'min', field: minValue(), existence: existenceStrategy('latest-wins') })],
-    ['union', () => strategyResolver({ name: 'union', field: picklistUnion(), existence: existenceStrategy('erp-wins') })],
+    [
+      'union',
+      () => strategyResolver({ name: 'union', field: picklistUnion(), existence: existenceStrategy('erp-wins') }),
+    ],
     ['manual', () => manual()],
   ])('%s', (_, make) => {
     expect(failures(checkPolicyLaws(make, opts))).toEqual([]);
@@ -56,19 +66,29 @@ describe('the example policies satisfy every law', () => {
     ['conflict-rules/contact.yaml', contactMapping],
   ])('%s', async (file, mapping) => {
     const loaded = await loadPolicyFile(file, { mapping });
-    expect(failures(checkPolicyLaws(loaded.fresh, { ...opts, fields: mapping.fields, object: mapping.object }))).toEqual([]);
+    expect(
+      failures(checkPolicyLaws(loaded.fresh, { ...opts, fields: mapping.fields, object: mapping.object })),
+    ).toEqual([]);
   });
 });
 
 describe('broken resolvers are caught with a shrunk, readable counterexample', () => {
-  const erpEverywhere = (take: () => 'erp' | 'crm'): ConflictResolver['resolve'] => (c) => ({
-    policyVersion: 'broken',
-    decisions: c.kind === 'fields' ? c.fields.map((field) => ({ kind: 'field', field, take: take(), rule: 'broken', reason: 'broken' })) : [{ kind: 'existence', take: 'keep', rule: 'broken', reason: 'broken' }],
-  });
+  const erpEverywhere =
+    (take: () => 'erp' | 'crm'): ConflictResolver['resolve'] =>
+    (c) => ({
+      policyVersion: 'broken',
+      decisions:
+        c.kind === 'fields'
+          ? c.fields.map((field) => ({ kind: 'field', field, take: take(), rule: 'broken', reason: 'broken' }))
+          : [{ kind: 'existence', take: 'keep', rule: 'broken', reason: 'broken' }],
+    });
 
   it('a non-deterministic resolver fails determinism', () => {
     let calls = 0;
-    const flaky: ConflictResolver = { name: 'flaky', resolve: erpEverywhere(() => (calls++ % 2 === 0 ? 'erp' : 'crm')) };
+    const flaky: ConflictResolver = {
+      name: 'flaky',
+      resolve: erpEverywhere(() => (calls++ % 2 === 0 ? 'erp' : 'crm')),
+    };
     const report = checkPolicyLaws(flaky, opts).find((r) => r.law === 'deterministic')!;
     expect(report.ok).toBe(false);
     expect(report.counterexample).toMatch(/^account "K\d": base/);
@@ -99,7 +119,16 @@ describe('broken resolvers are caught with a shrunk, readable counterexample', (
       name: 'overwrite',
       resolve: (c) => ({
         policyVersion: 'broken',
-        decisions: c.kind === 'fields' ? Object.keys(c.erp.fields).map((field) => ({ kind: 'field', field, take: 'erp', rule: 'broken', reason: 'erp everywhere' })) : [{ kind: 'existence', take: 'keep', rule: 'broken', reason: 'x' }],
+        decisions:
+          c.kind === 'fields'
+            ? Object.keys(c.erp.fields).map((field) => ({
+                kind: 'field',
+                field,
+                take: 'erp',
+                rule: 'broken',
+                reason: 'erp everywhere',
+              }))
+            : [{ kind: 'existence', take: 'keep', rule: 'broken', reason: 'x' }],
       }),
     };
     const report = checkPolicyLaws(overwrite, opts).find((r) => r.law === 'one-sided-edit')!;
@@ -113,21 +142,46 @@ describe('broken resolvers are caught with a shrunk, readable counterexample', (
     try {
       let coin = 0;
       const registry = new ResolverRegistry()
-        .register('coin-flip', () => ({ name: 'coin-flip', decideField: () => ({ take: coin++ % 3 === 0 ? 'erp' : 'crm', reason: 'coin' }) }))
+        .register('coin-flip', () => ({
+          name: 'coin-flip',
+          decideField: () => ({ take: coin++ % 3 === 0 ? 'erp' : 'crm', reason: 'coin' }),
+        }))
         .register('first-seen', () => {
           let first: 'erp' | 'crm' | undefined;
-          return { name: 'first-seen', decideField: ({ erp, crm }) => ({ take: (first ??= String(erp) > String(crm) ? 'erp' : 'crm'), reason: 'first seen' }) };
+          return {
+            name: 'first-seen',
+            decideField: ({ erp, crm }) => ({
+              take: (first ??= String(erp) > String(crm) ? 'erp' : 'crm'),
+              reason: 'first seen',
+            }),
+          };
         });
       await writeFile(join(dir, 'flaky.yaml'), 'object: account\ndefault: coin-flip\n');
       await writeFile(join(dir, 'sticky.yaml'), 'object: account\ndefault: first-seen\n');
-      const mapping = { object: 'account', fields: [{ name: 'name', type: 'string' }, { name: 'phone', type: 'string' }] };
-      for (const [file, law] of [['flaky.yaml', 'deterministic'], ['sticky.yaml', 'order-independent']] as const) {
+      const mapping = {
+        object: 'account',
+        fields: [
+          { name: 'name', type: 'string' },
+          { name: 'phone', type: 'string' },
+        ],
+      };
+      for (const [file, law] of [
+        ['flaky.yaml', 'deterministic'],
+        ['sticky.yaml', 'order-independent'],
+      ] as const) {
         let out = '';
         let code = -1;
-        const cmd = policyCommand(async () => ({ mappings: [mapping], policiesDir: dir, registry }), { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (out += t) }, setExitCode: (c) => (code = c) });
+        const cmd = policyCommand(async () => ({ mappings: [mapping], policiesDir: dir, registry }), {
+          stdout: { write: (t: string) => (out += t) },
+          stderr: { write: (t: string) => (out += t) },
+          setExitCode: (c) => (code = c),
+        });
         await cmd.parseAsync(['test', file, '--runs', String(RUNS), '--json'], { from: 'user' });
         expect(code).toBe(1);
-        const result = JSON.parse(out) as { ok: boolean; results: { reports: { law: string; ok: boolean; counterexample?: string }[] }[] };
+        const result = JSON.parse(out) as {
+          ok: boolean;
+          results: { reports: { law: string; ok: boolean; counterexample?: string }[] }[];
+        };
         const report = result.results[0]!.reports.find((r) => r.law === law)!;
         expect(report.ok).toBe(false);
         expect(report.counterexample).toMatch(/field +\| base +\| erp +\| crm +\| decided/);

@@ -12,7 +12,18 @@ import { buildProgram } from '../../../src/cli/program.js';
  */
 const root = join(import.meta.dirname, '..', '..', '..');
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as {
-  services: Record<string, { image?: string; build?: string; command?: string[]; ports?: string[]; volumes?: string[]; environment?: Record<string, string>; depends_on?: Record<string, unknown> }>;
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: string;
+      command?: string[];
+      ports?: string[];
+      volumes?: string[];
+      environment?: Record<string, string>;
+      depends_on?: Record<string, unknown>;
+    }
+  >;
   volumes?: Record<string, unknown>;
 };
 
@@ -33,7 +44,8 @@ function checkCommand(args: readonly string[]): string[] {
     if (!option) problems.push(`'${command.name()}' has no option ${arg}`);
     else if (option.required && !option.optional) i++;
   }
-  if (command.commands.length > 0 && command.name() !== 'tandem') problems.push(`'${command.name()}' needs a subcommand`);
+  if (command.commands.length > 0 && command.name() !== 'tandem')
+    problems.push(`'${command.name()}' needs a subcommand`);
   return problems;
 }
 

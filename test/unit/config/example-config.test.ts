@@ -18,7 +18,12 @@ describe('EXAMPLE_CONFIG (what `tandem init` writes)', () => {
     expect(config.state.url).toBeNull(); // ${TANDEM_STATE_URL:-} unset: embedded
     expect(config.schedule?.cron).toBe('*/15 * * * *');
     expect(config.objects[0]?.erp.options).toEqual({
-      primaryKey: 'id', updatedAt: 'updated_at', capture: 'watermark', lookbackSeconds: 300, deletes: 'soft-delete', softDeleteColumn: 'deleted_at',
+      primaryKey: 'id',
+      updatedAt: 'updated_at',
+      capture: 'watermark',
+      lookbackSeconds: 300,
+      deletes: 'soft-delete',
+      softDeleteColumn: 'deleted_at',
     });
     const kinds = config.objects.flatMap((o) => o.fields.flatMap((f) => f.transforms.map((t) => t.kind)));
     expect(new Set(kinds)).toEqual(new Set(['trim', 'lowercase', 'phone', 'enum', 'split-join']));
@@ -44,10 +49,24 @@ describe('examples/demo.tandem.yaml', () => {
       ['public.customers', 'customer_no', 'Account', 'External_Id__c'],
       ['public.contacts', 'contact_no', 'Contact', 'External_Id__c'],
     ]);
-    expect([...(account?.nativeFields('crm') ?? [])].sort()).toEqual(
-      ['AnnualRevenue', 'BillingCity', 'BillingCountry', 'Industry', 'Name', 'NumberOfEmployees', 'Phone', 'Type', 'Website'],
-    );
-    expect([...(contact?.nativeFields('erp') ?? [])].sort()).toEqual(['email', 'first_name', 'last_name', 'phone', 'title']);
+    expect([...(account?.nativeFields('crm') ?? [])].sort()).toEqual([
+      'AnnualRevenue',
+      'BillingCity',
+      'BillingCountry',
+      'Industry',
+      'Name',
+      'NumberOfEmployees',
+      'Phone',
+      'Type',
+      'Website',
+    ]);
+    expect([...(contact?.nativeFields('erp') ?? [])].sort()).toEqual([
+      'email',
+      'first_name',
+      'last_name',
+      'phone',
+      'title',
+    ]);
   });
 });
 

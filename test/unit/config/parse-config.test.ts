@@ -5,7 +5,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../../src/config/tandem-config.js';
 import { ConfigError, type ConfigIssue } from '../../../src/util/errors.js';
 
-const ENV = { ERP_DATABASE_URL: 'postgres://tandem@db:5432/erp', SF_CLIENT_ID: 'cid', SF_CLIENT_SECRET: 'sekret-value-123' };
+const ENV = {
+  ERP_DATABASE_URL: 'postgres://tandem@db:5432/erp',
+  SF_CLIENT_ID: 'cid',
+  SF_CLIENT_SECRET: 'sekret-value-123',
+};
 
 const VALID = `sync: acme
 erp:
@@ -60,9 +64,19 @@ describe('parseConfig: a valid file', () => {
   it('substitutes env references and applies defaults', () => {
     expect(config.file).toBe(resolve('conf/tandem.yaml'));
     expect(config.sync).toBe('acme');
-    expect(config.erp).toEqual({ type: 'postgres', url: ENV.ERP_DATABASE_URL, dataDir: null, tandemSchema: 'tandem', batchSize: 5000 });
+    expect(config.erp).toEqual({
+      type: 'postgres',
+      url: ENV.ERP_DATABASE_URL,
+      dataDir: null,
+      tandemSchema: 'tandem',
+      batchSize: 5000,
+    });
     expect(config.crm.loginUrl).toBe('https://acme.my.salesforce.com');
-    expect(config.crm.auth).toEqual({ flow: 'client_credentials', clientId: 'cid', clientSecret: ENV.SF_CLIENT_SECRET });
+    expect(config.crm.auth).toEqual({
+      flow: 'client_credentials',
+      clientId: 'cid',
+      clientSecret: ENV.SF_CLIENT_SECRET,
+    });
     expect(config.crm.instanceUrl).toBeNull();
     expect(config.schedule).toBeNull();
   });
@@ -76,16 +90,32 @@ describe('parseConfig: a valid file', () => {
     const [account] = config.objects;
     expect(account?.name).toBe('account');
     expect(account?.line).toBe(lineOf(VALID, '  account:'));
-    expect(account?.erp).toEqual({ table: 'public.customers', key: 'customer_no', options: { updatedAt: 'updated_at', capture: 'watermark' } });
+    expect(account?.erp).toEqual({
+      table: 'public.customers',
+      key: 'customer_no',
+      options: { updatedAt: 'updated_at', capture: 'watermark' },
+    });
     expect(account?.crm).toEqual({ object: 'Account', externalId: 'External_Id__c', options: {} });
     expect(account?.policy).toBe('account.yaml');
     expect(account?.fields.map((f) => f.name)).toEqual(['name', 'phone', 'status', 'credit', 'contact']);
     const [name, phone, status, credit, contact] = account?.fields ?? [];
-    expect(name).toEqual({ name: 'name', line: lineOf(VALID, 'name:    {'), erp: ['name'], crm: ['Name'], direction: 'both', type: 'string', transforms: [{ kind: 'trim' }] });
+    expect(name).toEqual({
+      name: 'name',
+      line: lineOf(VALID, 'name:    {'),
+      erp: ['name'],
+      crm: ['Name'],
+      direction: 'both',
+      type: 'string',
+      transforms: [{ kind: 'trim' }],
+    });
     expect(phone?.transforms).toEqual([{ kind: 'phone', format: 'e164', defaultCountry: 'US' }]);
     expect(status?.transforms).toEqual([{ kind: 'enum', map: { A: 'Customer', P: 'Prospect' }, unmapped: 'pass' }]);
     expect(credit).toMatchObject({ type: 'number', direction: 'erp-to-crm' });
-    expect(contact).toMatchObject({ erp: ['contact_name'], crm: ['FirstName', 'LastName'], transforms: [{ kind: 'split-join', separator: ' ' }] });
+    expect(contact).toMatchObject({
+      erp: ['contact_name'],
+      crm: ['FirstName', 'LastName'],
+      transforms: [{ kind: 'split-join', separator: ' ' }],
+    });
   });
 
   it('is deeply frozen', () => {
@@ -103,7 +133,13 @@ describe('parseConfig: a valid file', () => {
       .replace('objects:', 'schedule: { cron: "*/5 * * * *" }\nobjects:');
     const c = parseConfig(text, '/etc/tandem/tandem.yaml', { SF_KEY: '-----BEGIN PRIVATE KEY-----' });
     expect(c.erp).toMatchObject({ url: null, dataDir: '/etc/tandem/.tandem/erp' });
-    expect(c.crm.auth).toEqual({ flow: 'jwt', clientId: 'cid', username: 'int@acme.com', privateKeyPem: '-----BEGIN PRIVATE KEY-----', audience: null });
+    expect(c.crm.auth).toEqual({
+      flow: 'jwt',
+      clientId: 'cid',
+      username: 'int@acme.com',
+      privateKeyPem: '-----BEGIN PRIVATE KEY-----',
+      audience: null,
+    });
     expect(c.schedule).toEqual({ cron: '*/5 * * * *' });
   });
 });
@@ -118,30 +154,52 @@ describe('parseConfig: every problem at once, with file, line and the fix', () =
     );
     expect(unknown?.line).toBe(lineOf(text, 'tabel'));
     expect(unknown?.column).toBe((text.split('\n')[lineOf(text, 'tabel') - 1] ?? '').indexOf('tabel') + 1);
-    expect(issues.some((i) => i.path === 'objects.account.erp.table' && i.message.includes('missing required key'))).toBe(true);
+    expect(
+      issues.some((i) => i.path === 'objects.account.erp.table' && i.message.includes('missing required key')),
+    ).toBe(true);
   });
 
   it('formats the message one issue per line as file:line:column path: message', () => {
-    const text = VALID.replace('transforms: [trim]', 'transforms: [phon]').replace('direction: erp-to-crm', 'direction: sideways');
+    const text = VALID.replace('transforms: [trim]', 'transforms: [phon]').replace(
+      'direction: erp-to-crm',
+      'direction: sideways',
+    );
     const error = errorOf(text);
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.exitCode).toBe(2);
-    const lines = error.message.split('\n').slice(1).map((l) => l.trim());
+    const lines = error.message
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim());
     const phonLine = lineOf(text, '[phon]');
     const phonColumn = (text.split('\n')[phonLine - 1] ?? '').indexOf('phon') + 1;
     expect(lines).toContain(
       `tandem.yaml:${phonLine}:${phonColumn} objects.account.fields.name.transforms[0]: unknown transform 'phon'; did you mean 'phone'? ` +
         `allowed: trim, lowercase, uppercase, phone, enum, split. Fix: write a name (trim) or a one-key map ({ split: " " })`,
     );
-    expect(lines.some((l) => l.startsWith(`tandem.yaml:${lineOf(text, 'sideways')}:`) && l.includes("'sideways' is not allowed; allowed: both, erp-to-crm, crm-to-erp"))).toBe(true);
+    expect(
+      lines.some(
+        (l) =>
+          l.startsWith(`tandem.yaml:${lineOf(text, 'sideways')}:`) &&
+          l.includes("'sideways' is not allowed; allowed: both, erp-to-crm, crm-to-erp"),
+      ),
+    ).toBe(true);
     expect(error.issues).toHaveLength(2);
   });
 
   it('collects every unset environment variable with its line', () => {
     const issues = issuesOf(VALID, {});
     const unset = issues.filter((i) => i.message.includes('is not set'));
-    expect(unset.map((i) => i.message.match(/'(\w+)'/)?.[1])).toEqual(['ERP_DATABASE_URL', 'SF_CLIENT_ID', 'SF_CLIENT_SECRET']);
-    expect(unset.map((i) => i.line)).toEqual([lineOf(VALID, 'ERP_DATABASE_URL'), lineOf(VALID, 'SF_CLIENT_ID'), lineOf(VALID, 'SF_CLIENT_ID')]);
+    expect(unset.map((i) => i.message.match(/'(\w+)'/)?.[1])).toEqual([
+      'ERP_DATABASE_URL',
+      'SF_CLIENT_ID',
+      'SF_CLIENT_SECRET',
+    ]);
+    expect(unset.map((i) => i.line)).toEqual([
+      lineOf(VALID, 'ERP_DATABASE_URL'),
+      lineOf(VALID, 'SF_CLIENT_ID'),
+      lineOf(VALID, 'SF_CLIENT_ID'),
+    ]);
     expect(issues).toHaveLength(3); // no second complaint about the emptied values
   });
 
@@ -157,7 +215,13 @@ describe('parseConfig: every problem at once, with file, line and the fix', () =
     expect(error.message).not.toContain('pa55word');
     expect(JSON.stringify(error.context)).not.toContain('pa55word');
     // A password that is itself a reference is fine.
-    expect(() => parseConfig(VALID.replace('url: ${ERP_DATABASE_URL}', 'url: postgres://erp:${PGPASSWORD}@db/erp'), 'tandem.yaml', { ...ENV, PGPASSWORD: 'x' })).not.toThrow();
+    expect(() =>
+      parseConfig(
+        VALID.replace('url: ${ERP_DATABASE_URL}', 'url: postgres://erp:${PGPASSWORD}@db/erp'),
+        'tandem.yaml',
+        { ...ENV, PGPASSWORD: 'x' },
+      ),
+    ).not.toThrow();
   });
 
   it('never puts substituted secret values into messages', () => {
@@ -168,10 +232,15 @@ describe('parseConfig: every problem at once, with file, line and the fix', () =
   });
 
   it('reports YAML syntax errors with line and column, and explains ${} in flow maps', () => {
-    const text = VALID.replace('  url: ${ERP_DATABASE_URL}', '  url: ${ERP_DATABASE_URL}\n  bad: [1, 2').replace('clientSecret: "${SF_CLIENT_SECRET}"', 'clientSecret: ${SF_CLIENT_SECRET}');
+    const text = VALID.replace('  url: ${ERP_DATABASE_URL}', '  url: ${ERP_DATABASE_URL}\n  bad: [1, 2').replace(
+      'clientSecret: "${SF_CLIENT_SECRET}"',
+      'clientSecret: ${SF_CLIENT_SECRET}',
+    );
     const issues = issuesOf(text);
     expect(issues.length).toBeGreaterThan(0);
-    expect(issues.every((i) => i.message.startsWith('YAML syntax error') && i.line !== undefined && i.column !== undefined)).toBe(true);
+    expect(
+      issues.every((i) => i.message.startsWith('YAML syntax error') && i.line !== undefined && i.column !== undefined),
+    ).toBe(true);
     const flowLine = lineOf(text, 'clientSecret: ${');
     expect(issues.some((i) => i.line === flowLine && i.message.includes('quote ${...} references'))).toBe(true);
   });
@@ -180,7 +249,13 @@ describe('parseConfig: every problem at once, with file, line and the fix', () =
     const text = VALID.replace('      credit:', '      name:    { erp: name2, crm: Name2 }\n      credit:');
     const issues = issuesOf(text);
     expect(issues).toEqual([
-      expect.objectContaining({ path: 'objects.account.fields.name', line: lineOf(text, 'name2'), message: expect.stringContaining(`duplicate key 'name' (first at line ${lineOf(text, 'name:    { erp: name,')})`) }),
+      expect.objectContaining({
+        path: 'objects.account.fields.name',
+        line: lineOf(text, 'name2'),
+        message: expect.stringContaining(
+          `duplicate key 'name' (first at line ${lineOf(text, 'name:    { erp: name,')})`,
+        ),
+      }),
     ]);
   });
 
@@ -192,36 +267,66 @@ describe('parseConfig: every problem at once, with file, line and the fix', () =
     const issues = issuesOf(text);
     const byPath = (path: string) => issues.filter((i) => i.path === path).map((i) => i.message);
     expect(byPath('objects.account.erp.key')).toEqual([expect.stringContaining('erp.key must be a plain SQL name')]);
-    expect(byPath('objects.account.fields.credit.erp')).toEqual([expect.stringContaining("erp field 'NAME' is already mapped by field 'name'")]);
-    expect(byPath('objects.account.fields.credit.crm')).toEqual([expect.stringContaining("crm field 'external_id__c' is the sync key")]);
-    expect(byPath('objects.account.fields.contact.crm')).toEqual([expect.stringContaining('only with a split transform')]);
-    expect(byPath('objects.account.fields.status.transforms[0].enum.P')).toEqual([expect.stringContaining('not one-to-one')]);
+    expect(byPath('objects.account.fields.credit.erp')).toEqual([
+      expect.stringContaining("erp field 'NAME' is already mapped by field 'name'"),
+    ]);
+    expect(byPath('objects.account.fields.credit.crm')).toEqual([
+      expect.stringContaining("crm field 'external_id__c' is the sync key"),
+    ]);
+    expect(byPath('objects.account.fields.contact.crm')).toEqual([
+      expect.stringContaining('only with a split transform'),
+    ]);
+    expect(byPath('objects.account.fields.status.transforms[0].enum.P')).toEqual([
+      expect.stringContaining('not one-to-one'),
+    ]);
   });
 
   it('checks split arity, transform types and enum placement', () => {
-    const text = VALID.replace("crm: [FirstName, LastName], transforms: [{ split: ' ' }]", "crm: FirstName, transforms: [{ split: ' ' }]")
+    const text = VALID.replace(
+      "crm: [FirstName, LastName], transforms: [{ split: ' ' }]",
+      "crm: FirstName, transforms: [{ split: ' ' }]",
+    )
       .replace('type: number, direction: erp-to-crm', 'type: number, transforms: [trim]')
-      .replace('transforms: [{ enum: { A: Customer, P: Prospect } }]', 'transforms: [uppercase, { enum: { a: Customer } }, trim]');
+      .replace(
+        'transforms: [{ enum: { A: Customer, P: Prospect } }]',
+        'transforms: [uppercase, { enum: { a: Customer } }, trim]',
+      );
     const messages = issuesOf(text).map((i) => `${i.path}: ${i.message}`);
     expect(messages).toEqual([
       expect.stringMatching(/^objects\.account\.fields\.status\.transforms\[1\]: enum must be the last transform/),
-      expect.stringMatching(/^objects\.account\.fields\.credit\.transforms\[0\]: transform 'trim' works on text, but the field's type is number/),
-      expect.stringMatching(/^objects\.account\.fields\.contact\.transforms\[0\]: split joins several native fields.*1 erp and 1 crm/),
+      expect.stringMatching(
+        /^objects\.account\.fields\.credit\.transforms\[0\]: transform 'trim' works on text, but the field's type is number/,
+      ),
+      expect.stringMatching(
+        /^objects\.account\.fields\.contact\.transforms\[0\]: split joins several native fields.*1 erp and 1 crm/,
+      ),
     ]);
-    const keyCase = VALID.replace('transforms: [{ enum: { A: Customer, P: Prospect } }]', 'transforms: [lowercase, { enum: { A: Customer } }]');
+    const keyCase = VALID.replace(
+      'transforms: [{ enum: { A: Customer, P: Prospect } }]',
+      'transforms: [lowercase, { enum: { A: Customer } }]',
+    );
     expect(issuesOf(keyCase).map((i) => i.message)).toEqual([expect.stringContaining("enum key 'A' can never match")]);
   });
 
   it('requires exactly one of erp.url and erp.dataDir, and validates cron and ranges', () => {
-    const text = VALID.replace('  url: ${ERP_DATABASE_URL}\n', '').replace('objects:', 'schedule: { cron: "every day" }\nobjects:')
+    const text = VALID.replace('  url: ${ERP_DATABASE_URL}\n', '')
+      .replace('objects:', 'schedule: { cron: "every day" }\nobjects:')
       .replace('  type: salesforce\n', '  type: salesforce\n  apiReserveShare: 1.5\n');
     const messages = issuesOf(text).map((i) => `${i.path}: ${i.message}`);
-    expect(messages).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^crm\.apiReserveShare: apiReserveShare must be at most 0\.95/),
-      expect.stringMatching(/^schedule\.cron: schedule\.cron is not a valid cron expression/),
-    ]));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^crm\.apiReserveShare: apiReserveShare must be at most 0\.95/),
+        expect.stringMatching(/^schedule\.cron: schedule\.cron is not a valid cron expression/),
+      ]),
+    );
     const noErpTarget = issuesOf(VALID.replace('  url: ${ERP_DATABASE_URL}\n', ''));
-    expect(noErpTarget).toEqual([expect.objectContaining({ path: 'erp', line: lineOf(VALID, 'erp:'), message: expect.stringContaining('erp needs url') })]);
+    expect(noErpTarget).toEqual([
+      expect.objectContaining({
+        path: 'erp',
+        line: lineOf(VALID, 'erp:'),
+        message: expect.stringContaining('erp needs url'),
+      }),
+    ]);
   });
 
   it('reports an empty file and a file that is not a map', () => {
@@ -238,7 +343,9 @@ describe('loadConfig', () => {
     const file = join(dir, 'nope.yaml');
     const error = await loadConfig(file, ENV).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).issues).toEqual([{ file, path: '', message: expect.stringContaining('file not found. Fix: run `tandem init`') }]);
+    expect((error as ConfigError).issues).toEqual([
+      { file, path: '', message: expect.stringContaining('file not found. Fix: run `tandem init`') },
+    ]);
   });
 
   it('checks that policy files exist in the policies dir', async () => {
@@ -246,7 +353,11 @@ describe('loadConfig', () => {
     writeFileSync(file, VALID);
     const error = (await loadConfig(file, ENV).catch((e: unknown) => e)) as ConfigError;
     expect(error.issues).toEqual([
-      expect.objectContaining({ path: 'objects.account.policy', line: lineOf(VALID, 'policy:'), message: expect.stringContaining("policy file 'account.yaml' not found") }),
+      expect.objectContaining({
+        path: 'objects.account.policy',
+        line: lineOf(VALID, 'policy:'),
+        message: expect.stringContaining("policy file 'account.yaml' not found"),
+      }),
     ]);
     mkdirSync(join(dir, 'conflict-rules'));
     writeFileSync(join(dir, 'conflict-rules', 'account.yaml'), 'strategy: latest-wins\n');

@@ -44,13 +44,23 @@ describe('normalizeValue', () => {
   });
 
   it('is idempotent for every type and value (property)', () => {
-    const value = fc.oneof(fc.string(), fc.double(), fc.integer(), fc.boolean(), fc.constant(null),
-      fc.date({ min: new Date('1900-01-01'), max: new Date('2200-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
-      fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => n.toExponential()));
-    fc.assert(fc.property(fc.constantFrom(...TYPES), value, (type, v) => {
-      const once = normalizeValue(type, v);
-      expect(normalizeValue(type, once)).toEqual(once);
-    }));
+    const value = fc.oneof(
+      fc.string(),
+      fc.double(),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc
+        .date({ min: new Date('1900-01-01'), max: new Date('2200-01-01'), noInvalidDate: true })
+        .map((d) => d.toISOString()),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => n.toExponential()),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...TYPES), value, (type, v) => {
+        const once = normalizeValue(type, v);
+        expect(normalizeValue(type, once)).toEqual(once);
+      }),
+    );
   });
 });
 
@@ -72,12 +82,22 @@ describe('phone numbers', () => {
 
   it('is idempotent and reads its own output the same way (property)', () => {
     const digits = fc.array(fc.constantFrom(...'0123456789'), { minLength: 0, maxLength: 16 }).map((d) => d.join(''));
-    const typed = fc.tuple(fc.constantFrom('', '+', '00', '011', '1 '), digits, fc.constantFrom('', ' ', '-', '.'))
+    const typed = fc
+      .tuple(fc.constantFrom('', '+', '00', '011', '1 '), digits, fc.constantFrom('', ' ', '-', '.'))
       .map(([prefix, d, sep]) => prefix + d.replace(/(\d{3})(?=\d)/g, `$1${sep}`));
-    const setting = fc.constantFrom(['e164', 'US'], ['e164', 'GB'], ['e164', 'IT'], ['us-national', 'US'], ['us-national', 'CA']) as fc.Arbitrary<['e164' | 'us-national', string]>;
-    fc.assert(fc.property(fc.oneof(typed, fc.string()), setting, (text, [format, country]) => {
-      const once = formatPhone(text, format, country);
-      expect(formatPhone(once, format, country)).toBe(once);
-    }), { numRuns: 500 });
+    const setting = fc.constantFrom(
+      ['e164', 'US'],
+      ['e164', 'GB'],
+      ['e164', 'IT'],
+      ['us-national', 'US'],
+      ['us-national', 'CA'],
+    ) as fc.Arbitrary<['e164' | 'us-national', string]>;
+    fc.assert(
+      fc.property(fc.oneof(typed, fc.string()), setting, (text, [format, country]) => {
+        const once = formatPhone(text, format, country);
+        expect(formatPhone(once, format, country)).toBe(once);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

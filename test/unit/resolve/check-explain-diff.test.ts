@@ -39,9 +39,19 @@ const input: RecordInput = {
 
 describe('checkPolicyFiles', () => {
   it('finds unknown objects and dead rules across files, with lines', async () => {
-    const report = await checkPolicyFiles([join(dir, 'good.yaml'), join(dir, 'bad.yaml')], [{ object: 'account', fields, policy: 'good.yaml' }]);
-    expect(report.errors).toEqual([expect.objectContaining({ file: join(dir, 'bad.yaml'), message: "object 'acount' is not mapped in tandem.yaml; allowed: 'account'; did you mean 'account'?" })]);
-    expect(report.warnings).toEqual([expect.objectContaining({ line: 4, message: expect.stringContaining('code flows erp-to-crm only') })]);
+    const report = await checkPolicyFiles(
+      [join(dir, 'good.yaml'), join(dir, 'bad.yaml')],
+      [{ object: 'account', fields, policy: 'good.yaml' }],
+    );
+    expect(report.errors).toEqual([
+      expect.objectContaining({
+        file: join(dir, 'bad.yaml'),
+        message: "object 'acount' is not mapped in tandem.yaml; allowed: 'account'; did you mean 'account'?",
+      }),
+    ]);
+    expect(report.warnings).toEqual([
+      expect.objectContaining({ line: 4, message: expect.stringContaining('code flows erp-to-crm only') }),
+    ]);
     expect(report.files[0]).toMatchObject({ objects: ['account'], version: expect.stringMatching(/^[0-9a-f]{8}$/) });
   });
 });
@@ -50,8 +60,18 @@ describe('explainRecord', () => {
   it('says per field what changed where, who decided and what is written', () => {
     const e = explainRecord(input, latestWins());
     expect(e.kind).toBe('conflict');
-    expect(e.fields.find((f) => f.field === 'name')).toMatchObject({ change: 'conflict', target: 'ACME', decision: { take: 'crm', rule: 'latest-wins' }, writeErp: 'ACME' });
-    expect(e.fields.find((f) => f.field === 'phone')).toMatchObject({ change: 'crm', decision: null, target: '2', writeErp: '2' });
+    expect(e.fields.find((f) => f.field === 'name')).toMatchObject({
+      change: 'conflict',
+      target: 'ACME',
+      decision: { take: 'crm', rule: 'latest-wins' },
+      writeErp: 'ACME',
+    });
+    expect(e.fields.find((f) => f.field === 'phone')).toMatchObject({
+      change: 'crm',
+      decision: null,
+      target: '2',
+      writeErp: '2',
+    });
     expect(e.writes.crm).toBeNull();
     const text = renderExplanation(e);
     expect(text).toContain('name  | "Acme" | "Acme SA" | "ACME" | conflict  | crm wins: "ACME"');
@@ -71,7 +91,9 @@ describe('diffPolicies', () => {
     // erp-wins vs crm-wins disagree on every field conflict and every delete.
     expect(diff.changed).toBe(50);
     expect(diff.examples).toHaveLength(2);
-    expect(renderPolicyDiff(diff)).toMatch(/^50 of 50 conflicts would resolve differently \(erp-wins -> crm-wins\)\nby field: /);
+    expect(renderPolicyDiff(diff)).toMatch(
+      /^50 of 50 conflicts would resolve differently \(erp-wins -> crm-wins\)\nby field: /,
+    );
   });
 });
 
@@ -79,26 +101,39 @@ describe('tandem policy', () => {
   async function run(args: string[], context: Partial<PolicyCliContext> = {}): Promise<{ code: number; out: string }> {
     let out = '';
     let code = -1;
-    const cmd = policyCommand(async () => ({ mappings: [{ object: 'account', fields, policy: 'good.yaml' }], policiesDir: dir, ...context }), {
-      stdout: { write: (t: string) => (out += t) },
-      stderr: { write: (t: string) => (out += t) },
-      setExitCode: (c) => (code = c),
-    });
+    const cmd = policyCommand(
+      async () => ({ mappings: [{ object: 'account', fields, policy: 'good.yaml' }], policiesDir: dir, ...context }),
+      {
+        stdout: { write: (t: string) => (out += t) },
+        stderr: { write: (t: string) => (out += t) },
+        setExitCode: (c) => (code = c),
+      },
+    );
     await cmd.parseAsync(args, { from: 'user' });
     return { code, out };
   }
   it('check: 0 for good files, 1 with problems', async () => {
-    expect(await run(['check', 'good.yaml'])).toMatchObject({ code: 0, out: expect.stringContaining('0 error(s), 1 warning(s)') });
+    expect(await run(['check', 'good.yaml'])).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('0 error(s), 1 warning(s)'),
+    });
     const bad = await run(['check']);
     expect(bad.code).toBe(1);
     expect(bad.out).toContain("bad.yaml: error: object 'acount' is not mapped");
   });
   it('explain renders the record with the mapping policy; 2 when the record is unknown or the object is wrong', async () => {
-    const ok = await run(['explain', '--object', 'account', '--key', 'A1'], { explain: async (_o, k) => (k === 'A1' ? input : undefined) });
+    const ok = await run(['explain', '--object', 'account', '--key', 'A1'], {
+      explain: async (_o, k) => (k === 'A1' ? input : undefined),
+    });
     expect(ok.code).toBe(0);
     expect(ok.out).toContain('account "A1": conflict');
-    expect((await run(['explain', '--object', 'account', '--key', 'B2'], { explain: async () => undefined })).code).toBe(2);
-    expect(await run(['explain', '--object', 'acount', '--key', 'A1', '--json'])).toMatchObject({ code: 2, out: expect.stringContaining("did you mean 'account'?") });
+    expect(
+      (await run(['explain', '--object', 'account', '--key', 'B2'], { explain: async () => undefined })).code,
+    ).toBe(2);
+    expect(await run(['explain', '--object', 'acount', '--key', 'A1', '--json'])).toMatchObject({
+      code: 2,
+      out: expect.stringContaining("did you mean 'account'?"),
+    });
   });
   it('diff compares two policies on recent conflicts when the store has them', async () => {
     const recent = sampleConflicts({ object: 'account', fields, count: 5, seed: 1 });

@@ -47,7 +47,11 @@ async function issuesOf(text: string, mapping = account, registry?: ResolverRegi
   throw new Error('expected a ConfigError');
 }
 
-function conflict(fields: Record<string, [unknown, unknown, unknown]>, erpAt = '2024-01-01T00:00:00Z', crmAt = '2024-01-01T00:01:00Z'): Conflict {
+function conflict(
+  fields: Record<string, [unknown, unknown, unknown]>,
+  erpAt = '2024-01-01T00:00:00Z',
+  crmAt = '2024-01-01T00:01:00Z',
+): Conflict {
   const pick = (i: number) => Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v[i] as never]));
   return {
     kind: 'fields',
@@ -56,7 +60,10 @@ function conflict(fields: Record<string, [unknown, unknown, unknown]>, erpAt = '
     base: pick(0),
     erp: { fields: pick(1), modifiedAt: erpAt, deleted: false },
     crm: { fields: pick(2), modifiedAt: crmAt, deleted: false },
-    fields: Object.entries(fields).filter(([, [b, e, c]]) => b !== e && b !== c && e !== c).map(([k]) => k).sort(),
+    fields: Object.entries(fields)
+      .filter(([, [b, e, c]]) => b !== e && b !== c && e !== c)
+      .map(([k]) => k)
+      .sort(),
   };
 }
 
@@ -82,55 +89,119 @@ fields:
     const path = await write('account.yaml', policy);
     const { resolver, version } = await loadPolicyFile(path, { mapping: account });
     const decide = (status: [string, string, string], base: unknown = 100) =>
-      resolver.resolve(conflict({ credit_limit: [base, 500, 900], status })).decisions.find((d) => d.kind === 'field' && d.field === 'credit_limit')!;
+      resolver
+        .resolve(conflict({ credit_limit: [base, 500, 900], status }))
+        .decisions.find((d) => d.kind === 'field' && d.field === 'credit_limit')!;
     const active = decide(['x', 'active', 'y']);
-    expect(active).toMatchObject({ take: 'erp', rule: `${path}:8 fields.credit_limit[0] (erp-wins when erp.status is "active")` });
+    expect(active).toMatchObject({
+      take: 'erp',
+      rule: `${path}:8 fields.credit_limit[0] (erp-wins when erp.status is "active")`,
+    });
     expect(active.reason).toContain('applies because erp.status is "active"');
-    expect(decide(['x', 'y', 'lead'])).toMatchObject({ take: 'crm', rule: expect.stringContaining(':10 fields.credit_limit[1]') });
-    expect(decide(['x', 'y', 'z'], null)).toMatchObject({ take: 'manual', rule: expect.stringContaining(':12 fields.credit_limit[2]') });
-    expect(decide(['x', 'y', 'z'])).toMatchObject({ take: 'crm', rule: expect.stringContaining(':14 fields.credit_limit[3] (max when erp.status is not "closed" and crm.status is none of "frozen")') });
-    expect(decide(['x', 'closed', 'z'])).toMatchObject({ take: 'crm', rule: expect.stringContaining(':16 fields.credit_limit[4] (latest-wins)') });
-    expect(resolver.resolve(conflict({ credit_limit: [1, 2, 3], status: ['a', 'b', 'c'] })).policyVersion).toBe(version);
-    expect(resolver.resolve(conflict({ name: ['a', 'b', 'c'] })).decisions[0]).toMatchObject({ take: 'crm', rule: `${path}:2 default (latest-wins)` });
+    expect(decide(['x', 'y', 'lead'])).toMatchObject({
+      take: 'crm',
+      rule: expect.stringContaining(':10 fields.credit_limit[1]'),
+    });
+    expect(decide(['x', 'y', 'z'], null)).toMatchObject({
+      take: 'manual',
+      rule: expect.stringContaining(':12 fields.credit_limit[2]'),
+    });
+    expect(decide(['x', 'y', 'z'])).toMatchObject({
+      take: 'crm',
+      rule: expect.stringContaining(
+        ':14 fields.credit_limit[3] (max when erp.status is not "closed" and crm.status is none of "frozen")',
+      ),
+    });
+    expect(decide(['x', 'closed', 'z'])).toMatchObject({
+      take: 'crm',
+      rule: expect.stringContaining(':16 fields.credit_limit[4] (latest-wins)'),
+    });
+    expect(resolver.resolve(conflict({ credit_limit: [1, 2, 3], status: ['a', 'b', 'c'] })).policyVersion).toBe(
+      version,
+    );
+    expect(resolver.resolve(conflict({ name: ['a', 'b', 'c'] })).decisions[0]).toMatchObject({
+      take: 'crm',
+      rule: `${path}:2 default (latest-wins)`,
+    });
   });
   it('compares condition values as YAML scalars: 5 matches "5", text is exact', async () => {
-    const path = await write('eq.yaml', 'object: account\ndefault: crm-wins\nfields:\n  name:\n    - use: erp-wins\n      when: { erp.phone: 5 }\n');
+    const path = await write(
+      'eq.yaml',
+      'object: account\ndefault: crm-wins\nfields:\n  name:\n    - use: erp-wins\n      when: { erp.phone: 5 }\n',
+    );
     const { resolver } = await loadPolicyFile(path, { mapping: account });
-    expect(resolver.resolve(conflict({ name: ['a', 'b', 'c'], phone: ['5', '5', '5'] })).decisions[0]).toMatchObject({ take: 'erp' });
-    expect(resolver.resolve(conflict({ name: ['a', 'b', 'c'], phone: ['5 ', '5 ', '5 '] })).decisions[0]).toMatchObject({ take: 'crm' });
+    expect(resolver.resolve(conflict({ name: ['a', 'b', 'c'], phone: ['5', '5', '5'] })).decisions[0]).toMatchObject({
+      take: 'erp',
+    });
+    expect(resolver.resolve(conflict({ name: ['a', 'b', 'c'], phone: ['5 ', '5 ', '5 '] })).decisions[0]).toMatchObject(
+      { take: 'crm' },
+    );
   });
   it('versions by content hash plus the optional label', async () => {
     const a = await loadPolicyFile(await write('v1.yaml', 'default: erp-wins\n'), { mapping: account });
-    const b = await loadPolicyFile(await write('v2.yaml', 'default: erp-wins # same rules, other bytes\n'), { mapping: account });
-    const c = await loadPolicyFile(await write('v3.yaml', 'version: 2024-06 finance\ndefault: erp-wins\n'), { mapping: account });
+    const b = await loadPolicyFile(await write('v2.yaml', 'default: erp-wins # same rules, other bytes\n'), {
+      mapping: account,
+    });
+    const c = await loadPolicyFile(await write('v3.yaml', 'version: 2024-06 finance\ndefault: erp-wins\n'), {
+      mapping: account,
+    });
     expect(a.version).toMatch(/^[0-9a-f]{8}$/);
     expect(b.version).not.toBe(a.version);
     expect(c.version).toMatch(/^2024-06 finance@[0-9a-f]{8}$/);
     expect(a.resolver.name).toBe(`policy:v1.yaml@${a.version}`);
   });
   it('queues fields without rule or default, and warns about it', async () => {
-    const loaded = await loadPolicyFile(await write('nodefault.yaml', 'fields:\n  name: erp-wins\n'), { mapping: account });
-    expect(loaded.warnings.map((w) => w.message)).toContainEqual(expect.stringContaining('phone has no rule and the file has no default'));
+    const loaded = await loadPolicyFile(await write('nodefault.yaml', 'fields:\n  name: erp-wins\n'), {
+      mapping: account,
+    });
+    expect(loaded.warnings.map((w) => w.message)).toContainEqual(
+      expect.stringContaining('phone has no rule and the file has no default'),
+    );
     expect(loaded.warnings.some((w) => w.message.startsWith('erp_code'))).toBe(false); // one-way: never conflicts
-    expect(loaded.resolver.resolve(conflict({ phone: ['1', '2', '3'] })).decisions[0]).toMatchObject({ take: 'manual' });
-    expect(loaded.resolver.resolve({ ...conflict({ name: ['a', 'b', 'c'] }), kind: 'crm-deleted', fields: [] }).decisions[0]).toMatchObject({ kind: 'existence', take: 'manual', rule: expect.stringContaining('deletes (manual, the default)') });
+    expect(loaded.resolver.resolve(conflict({ phone: ['1', '2', '3'] })).decisions[0]).toMatchObject({
+      take: 'manual',
+    });
+    expect(
+      loaded.resolver.resolve({ ...conflict({ name: ['a', 'b', 'c'] }), kind: 'crm-deleted', fields: [] }).decisions[0],
+    ).toMatchObject({
+      kind: 'existence',
+      take: 'manual',
+      rule: expect.stringContaining('deletes (manual, the default)'),
+    });
   });
   it('warns about rules on one-way fields and type mismatches', async () => {
-    const loaded = await loadPolicyFile(await write('warn.yaml', 'default: latest-wins\nfields:\n  erp_code: crm-wins\n  name: max\n  credit_limit: union\n'), { mapping: account });
+    const loaded = await loadPolicyFile(
+      await write(
+        'warn.yaml',
+        'default: latest-wins\nfields:\n  erp_code: crm-wins\n  name: max\n  credit_limit: union\n',
+      ),
+      { mapping: account },
+    );
     expect(loaded.warnings).toEqual([
       expect.objectContaining({ line: 3, message: expect.stringContaining('erp_code flows erp-to-crm only') }),
-      expect.objectContaining({ line: 4, message: expect.stringContaining('max compares numbers and dates, but name is a string field') }),
+      expect.objectContaining({
+        line: 4,
+        message: expect.stringContaining('max compares numbers and dates, but name is a string field'),
+      }),
       expect.objectContaining({ line: 5, message: expect.stringContaining('credit_limit is a number field') }),
     ]);
   });
   it('runs custom strategies from a registry with their params', async () => {
     const registry = new ResolverRegistry().register('prefer', (params) => ({
       name: 'prefer',
-      decideField: ({ erp, crm }) => (erp === params['value'] ? { take: 'erp', reason: 'preferred' } : crm === params['value'] ? { take: 'crm', reason: 'preferred' } : { take: 'manual', reason: 'neither' }),
+      decideField: ({ erp, crm }) =>
+        erp === params['value']
+          ? { take: 'erp', reason: 'preferred' }
+          : crm === params['value']
+            ? { take: 'crm', reason: 'preferred' }
+            : { take: 'manual', reason: 'neither' },
     }));
     const path = await write('custom.yaml', 'fields:\n  status:\n    use: prefer\n    params: { value: gold }\n');
     const { resolver } = await loadPolicyFile(path, { mapping: account, registry });
-    expect(resolver.resolve(conflict({ status: ['a', 'silver', 'gold'] })).decisions[0]).toMatchObject({ take: 'crm', rule: expect.stringContaining(':3 fields.status[0] (prefer)') });
+    expect(resolver.resolve(conflict({ status: ['a', 'silver', 'gold'] })).decisions[0]).toMatchObject({
+      take: 'crm',
+      rule: expect.stringContaining(':3 fields.status[0] (prefer)'),
+    });
   });
 });
 
@@ -156,17 +227,50 @@ fields:
     const byLine = error.issues.map((i) => [i.line, i.message]);
     expect(byLine).toEqual(
       expect.arrayContaining([
-        [2, "unknown key 'defualt' at the top level; allowed: 'object', 'version', 'default', 'tie', 'deletes', 'fields'; did you mean 'default'?"],
-        [3, expect.stringMatching(/invalid value "remove" for deletes; allowed: 'delete', 'keep', 'latest-wins', 'manual', 'erp-wins', 'crm-wins'/)],
+        [
+          2,
+          "unknown key 'defualt' at the top level; allowed: 'object', 'version', 'default', 'tie', 'deletes', 'fields'; did you mean 'default'?",
+        ],
+        [
+          3,
+          expect.stringMatching(
+            /invalid value "remove" for deletes; allowed: 'delete', 'keep', 'latest-wins', 'manual', 'erp-wins', 'crm-wins'/,
+          ),
+        ],
         [4, expect.stringMatching(/invalid value "both" for tie; allowed: 'erp', 'crm'/)],
-        [6, expect.stringMatching(/rule for 'phon', which account does not map; allowed: .*'phone'.*; did you mean 'phone'\?/)],
+        [
+          6,
+          expect.stringMatching(
+            /rule for 'phon', which account does not map; allowed: .*'phone'.*; did you mean 'phone'\?/,
+          ),
+        ],
         [9, expect.stringMatching(/rule 2 for status can never apply: rule 1 has no 'when' and always decides first/)],
-        [9, expect.stringMatching(/unknown strategy 'newest'; allowed: 'latest-wins', 'erp-wins', 'crm-wins', 'prefer-non-empty', 'max', 'min', 'union', 'manual'/)],
-        [10, expect.stringMatching(/condition on 'erp.stat' can never apply: account has no field 'stat'.*did you mean 'status'\?/)],
-        [10, expect.stringMatching(/condition 'sf.name' must name a side and a field, like erp.status; sides: 'base', 'erp', 'crm'/)],
+        [
+          9,
+          expect.stringMatching(
+            /unknown strategy 'newest'; allowed: 'latest-wins', 'erp-wins', 'crm-wins', 'prefer-non-empty', 'max', 'min', 'union', 'manual'/,
+          ),
+        ],
+        [
+          10,
+          expect.stringMatching(
+            /condition on 'erp.stat' can never apply: account has no field 'stat'.*did you mean 'status'\?/,
+          ),
+        ],
+        [
+          10,
+          expect.stringMatching(
+            /condition 'sf.name' must name a side and a field, like erp.status; sides: 'base', 'erp', 'crm'/,
+          ),
+        ],
         [11, expect.stringMatching(/'otherwise' only applies to prefer-non-empty, max and min, not to 'erp-wins'/)],
         [12, expect.stringMatching(/unknown strategy 'lastest-wins'.*did you mean 'latest-wins'\?/)],
-        [13, expect.stringMatching(/unknown key 'contains' in fields.tags\[0\].when.erp.tags; allowed: 'equals', 'not', 'in', 'not-in', 'empty'/)],
+        [
+          13,
+          expect.stringMatching(
+            /unknown key 'contains' in fields.tags\[0\].when.erp.tags; allowed: 'equals', 'not', 'in', 'not-in', 'empty'/,
+          ),
+        ],
         [14, expect.stringMatching(/'params' only applies to custom strategies, not to 'erp-wins'/)],
       ]),
     );
@@ -174,15 +278,23 @@ fields:
     expect(error.message).toMatch(/bad-.*\.yaml has 12 problems:\n {2}line 2 \(defualt\): unknown key/);
   });
   it('lists registered custom names among the allowed strategies', async () => {
-    const registry = new ResolverRegistry().register('longest', () => ({ name: 'longest', decideField: () => ({ take: 'erp', reason: 'x' }) }));
+    const registry = new ResolverRegistry().register('longest', () => ({
+      name: 'longest',
+      decideField: () => ({ take: 'erp', reason: 'x' }),
+    }));
     const error = await issuesOf('default: longst\n', account, registry);
     expect(error.issues[0]?.message).toMatch(/allowed: .*'manual', 'longest'; did you mean 'longest'\?/);
   });
   it('rejects a file for another object, YAML syntax errors and missing files', async () => {
-    expect((await issuesOf('object: contact\n')).issues[0]).toMatchObject({ line: 1, message: expect.stringContaining("this file is for object 'contact' but mapping 'account' uses it") });
+    expect((await issuesOf('object: contact\n')).issues[0]).toMatchObject({
+      line: 1,
+      message: expect.stringContaining("this file is for object 'contact' but mapping 'account' uses it"),
+    });
     expect((await issuesOf('fields:\n  name: [erp-wins\n')).issues[0]?.message).toMatch(/^YAML syntax error/);
     expect((await issuesOf('- erp-wins\n')).issues[0]?.message).toMatch(/a policy file is a set of keys/);
-    await expect(loadPolicyFile(join(dir, 'nope.yaml'), { mapping: account })).rejects.toThrow(/nope.yaml has 1 problem:\n {2}file: policy file not found/);
+    await expect(loadPolicyFile(join(dir, 'nope.yaml'), { mapping: account })).rejects.toThrow(
+      /nope.yaml has 1 problem:\n {2}file: policy file not found/,
+    );
   });
   it('reports a custom factory that rejects its params', async () => {
     const registry = new ResolverRegistry().register('strict', (params) => {
@@ -190,7 +302,10 @@ fields:
       return { name: 'strict', decideField: () => ({ take: 'erp', reason: 'x' }) };
     });
     const error = await issuesOf('fields:\n  name:\n    use: strict\n    params: { limit: high }\n', account, registry);
-    expect(error.issues[0]).toMatchObject({ line: 4, message: "custom strategy 'strict' rejected its params: params.limit must be a number" });
+    expect(error.issues[0]).toMatchObject({
+      line: 4,
+      message: "custom strategy 'strict' rejected its params: params.limit must be a number",
+    });
   });
 });
 
@@ -202,7 +317,9 @@ describe('resolverForMapping', () => {
     expect((await resolverForMapping('manual', dir, account)).name).toBe('manual');
     await write('named.yaml', 'default: erp-wins\n');
     expect((await resolverForMapping('named.yaml', dir, account)).name).toMatch(/^policy:named.yaml@/);
-    await expect(resolverForMapping('lates-wins', dir, account)).rejects.toThrow(/unknown policy 'lates-wins' for account; allowed: .*did you mean 'latest-wins'\?/);
+    await expect(resolverForMapping('lates-wins', dir, account)).rejects.toThrow(
+      /unknown policy 'lates-wins' for account; allowed: .*did you mean 'latest-wins'\?/,
+    );
   });
   it('loads the example policies in conflict-rules/ without warnings', async () => {
     const { account, contact } = exampleMappings();

@@ -12,7 +12,15 @@ import { existenceStrategy } from '../../../src/resolve/existence-strategy.js';
 import { fieldContext } from '../../../src/resolve/field-strategy.js';
 import { ResolverRegistry } from '../../../src/resolve/resolver-registry.js';
 
-function fieldConflict(field: string, base: FieldValue, erp: FieldValue, crm: FieldValue, erpAt = '2024-05-01T10:00:00Z', crmAt = '2024-05-01T10:05:00Z', hasBase = true): Conflict {
+function fieldConflict(
+  field: string,
+  base: FieldValue,
+  erp: FieldValue,
+  crm: FieldValue,
+  erpAt = '2024-05-01T10:00:00Z',
+  crmAt = '2024-05-01T10:05:00Z',
+  hasBase = true,
+): Conflict {
   return {
     kind: 'fields',
     object: 'account',
@@ -28,22 +36,38 @@ function deleteConflict(deleter: 'erp' | 'crm', deleteAt: string, changeAt: stri
   const base: Fields = { name: 'Acme' };
   const changed = { fields: { name: 'Acme Corp' }, modifiedAt: changeAt, deleted: false };
   const gone = { fields: {}, modifiedAt: deleteAt, deleted: true };
-  return { kind: deleter === 'erp' ? 'erp-deleted' : 'crm-deleted', object: 'account', key: 'A1', base, erp: deleter === 'erp' ? gone : changed, crm: deleter === 'crm' ? gone : changed, fields: [] };
+  return {
+    kind: deleter === 'erp' ? 'erp-deleted' : 'crm-deleted',
+    object: 'account',
+    key: 'A1',
+    base,
+    erp: deleter === 'erp' ? gone : changed,
+    crm: deleter === 'crm' ? gone : changed,
+    fields: [],
+  };
 }
 
-const decide = (strategy: ReturnType<typeof preferNonEmpty>, c: Conflict) => strategy.decideField(fieldContext(c, c.fields[0]!));
+const decide = (strategy: ReturnType<typeof preferNonEmpty>, c: Conflict) =>
+  strategy.decideField(fieldContext(c, c.fields[0]!));
 
 describe('latestWins', () => {
   it('takes the side modified later, comparing sub-millisecond instants across offsets', () => {
-    const r = latestWins().resolve(fieldConflict('name', 'a', 'b', 'c', '2024-05-01T10:00:00.000002Z', '2024-05-01T12:00:00.000001+02:00'));
-    expect(r.decisions).toEqual([expect.objectContaining({ kind: 'field', field: 'name', take: 'erp', rule: 'latest-wins' })]);
+    const r = latestWins().resolve(
+      fieldConflict('name', 'a', 'b', 'c', '2024-05-01T10:00:00.000002Z', '2024-05-01T12:00:00.000001+02:00'),
+    );
+    expect(r.decisions).toEqual([
+      expect.objectContaining({ kind: 'field', field: 'name', take: 'erp', rule: 'latest-wins' }),
+    ]);
     expect((r.decisions[0] as { reason: string }).reason).toContain('erp edit at 2024-05-01T10:00:00.000002Z is later');
     expect(r.policyVersion).toBe('builtin:latest-wins');
   });
   it('breaks ties with the configured side, erp by default', () => {
     const c = fieldConflict('name', 'a', 'b', 'c', '2024-05-01T10:00:00Z', '2024-05-01T10:00:00.000Z');
     expect(latestWins().resolve(c).decisions[0]).toMatchObject({ take: 'erp' });
-    expect(latestWins({ tie: 'crm' }).resolve(c).decisions[0]).toMatchObject({ take: 'crm', reason: expect.stringContaining('ties go to crm') });
+    expect(latestWins({ tie: 'crm' }).resolve(c).decisions[0]).toMatchObject({
+      take: 'crm',
+      reason: expect.stringContaining('ties go to crm'),
+    });
   });
   it('removes known clock skew before comparing', () => {
     // The CRM clock runs 10 minutes ahead: its 10:05 edit really happened at 09:55, before the ERP's 10:00.
@@ -52,11 +76,17 @@ describe('latestWins', () => {
     expect(latestWins({ skewMs: { crm: 600_000 } }).resolve(c).decisions[0]).toMatchObject({ take: 'erp' });
   });
   it('queues the field when a modification time cannot be read', () => {
-    expect(latestWins().resolve(fieldConflict('name', 'a', 'b', 'c', 'yesterday')).decisions[0]).toMatchObject({ take: 'manual' });
+    expect(latestWins().resolve(fieldConflict('name', 'a', 'b', 'c', 'yesterday')).decisions[0]).toMatchObject({
+      take: 'manual',
+    });
   });
   it('decides delete versus change by which came later', () => {
-    expect(latestWins().resolve(deleteConflict('crm', '2024-05-02T00:00:00Z', '2024-05-01T00:00:00Z')).decisions).toEqual([expect.objectContaining({ kind: 'existence', take: 'delete' })]);
-    expect(latestWins().resolve(deleteConflict('crm', '2024-05-01T00:00:00Z', '2024-05-02T00:00:00Z')).decisions[0]).toMatchObject({ take: 'keep' });
+    expect(
+      latestWins().resolve(deleteConflict('crm', '2024-05-02T00:00:00Z', '2024-05-01T00:00:00Z')).decisions,
+    ).toEqual([expect.objectContaining({ kind: 'existence', take: 'delete' })]);
+    expect(
+      latestWins().resolve(deleteConflict('crm', '2024-05-01T00:00:00Z', '2024-05-02T00:00:00Z')).decisions[0],
+    ).toMatchObject({ take: 'keep' });
   });
 });
 
@@ -64,12 +94,25 @@ describe('sourceOfTruth', () => {
   it('lets the default side win, with per-field overrides', () => {
     const resolver = sourceOfTruth({ default: 'erp', fields: { phone: 'crm' } });
     expect(resolver.resolve(fieldConflict('name', 'a', 'b', 'c')).decisions[0]).toMatchObject({ take: 'erp' });
-    expect(resolver.resolve(fieldConflict('phone', '1', '2', '3')).decisions[0]).toMatchObject({ take: 'crm', reason: 'crm is the source of truth (erp "2" vs crm "3")' });
+    expect(resolver.resolve(fieldConflict('phone', '1', '2', '3')).decisions[0]).toMatchObject({
+      take: 'crm',
+      reason: 'crm is the source of truth (erp "2" vs crm "3")',
+    });
   });
   it("follows the default side's existence unless deletes says otherwise", () => {
-    expect(sourceOfTruth({ default: 'erp' }).resolve(deleteConflict('erp', '2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z')).decisions[0]).toMatchObject({ take: 'delete' });
-    expect(sourceOfTruth({ default: 'erp' }).resolve(deleteConflict('crm', '2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z')).decisions[0]).toMatchObject({ take: 'keep' });
-    expect(sourceOfTruth({ default: 'erp', deletes: 'manual' }).resolve(deleteConflict('crm', '2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z')).decisions[0]).toMatchObject({ take: 'manual' });
+    expect(
+      sourceOfTruth({ default: 'erp' }).resolve(deleteConflict('erp', '2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z'))
+        .decisions[0],
+    ).toMatchObject({ take: 'delete' });
+    expect(
+      sourceOfTruth({ default: 'erp' }).resolve(deleteConflict('crm', '2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z'))
+        .decisions[0],
+    ).toMatchObject({ take: 'keep' });
+    expect(
+      sourceOfTruth({ default: 'erp', deletes: 'manual' }).resolve(
+        deleteConflict('crm', '2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z'),
+      ).decisions[0],
+    ).toMatchObject({ take: 'manual' });
   });
 });
 
@@ -92,13 +135,17 @@ describe('maxValue and minValue', () => {
     expect(decide(minValue(), fieldConflict('employees', 10, 120, 95))).toMatchObject({ take: 'crm' });
     expect(decide(maxValue(), fieldConflict('revenue', '1', '9.5', '10.25'))).toMatchObject({ take: 'crm' });
     expect(decide(minValue(), fieldConflict('since', null, '2021-03-01', '2019-12-31'))).toMatchObject({ take: 'crm' });
-    expect(decide(maxValue(), fieldConflict('seen', null, '2024-05-01T10:00:00+02:00', '2024-05-01T09:00:00Z'))).toMatchObject({ take: 'crm' });
+    expect(
+      decide(maxValue(), fieldConflict('seen', null, '2024-05-01T10:00:00+02:00', '2024-05-01T09:00:00Z')),
+    ).toMatchObject({ take: 'crm' });
   });
   it('lets a non-empty value beat an empty one', () => {
     expect(decide(minValue(), fieldConflict('employees', 10, null, 95))).toMatchObject({ take: 'crm' });
   });
   it('gives equal instants to erp and incomparable values to the fallback', () => {
-    expect(decide(maxValue(), fieldConflict('seen', null, '2024-05-01T10:00:00+02:00', '2024-05-01T08:00:00Z'))).toMatchObject({ take: 'erp' });
+    expect(
+      decide(maxValue(), fieldConflict('seen', null, '2024-05-01T10:00:00+02:00', '2024-05-01T08:00:00Z')),
+    ).toMatchObject({ take: 'erp' });
     const v = decide(maxValue(sideWins('crm')), fieldConflict('name', 'a', 'Acme', 'Beta'));
     expect(v).toMatchObject({ take: 'crm' });
     expect(v.reason).toContain('cannot be compared');
@@ -107,20 +154,30 @@ describe('maxValue and minValue', () => {
 
 describe('picklistUnion', () => {
   it('merges three-way with a base: additions from both sides kept, removals kept removed, sorted', () => {
-    expect(decide(picklistUnion(), fieldConflict('tags', 'A;B', 'A;B;C', 'B;D'))).toMatchObject({ take: 'value', value: 'B;C;D' });
+    expect(decide(picklistUnion(), fieldConflict('tags', 'A;B', 'A;B;C', 'B;D'))).toMatchObject({
+      take: 'value',
+      value: 'B;C;D',
+    });
   });
   it('is a plain sorted, deduplicated union without a base', () => {
-    expect(decide(picklistUnion(), fieldConflict('tags', null, ' Zeta;A ', 'A;;M', undefined, undefined, false))).toMatchObject({ take: 'value', value: 'A;M;Zeta' });
+    expect(
+      decide(picklistUnion(), fieldConflict('tags', null, ' Zeta;A ', 'A;;M', undefined, undefined, false)),
+    ).toMatchObject({ take: 'value', value: 'A;M;Zeta' });
   });
   it('writes null when nothing remains', () => {
-    expect(decide(picklistUnion(), fieldConflict('tags', 'A;B', 'A', 'B'))).toMatchObject({ take: 'value', value: null });
+    expect(decide(picklistUnion(), fieldConflict('tags', 'A;B', 'A', 'B'))).toMatchObject({
+      take: 'value',
+      value: null,
+    });
   });
 });
 
 describe('manual and existence strategies', () => {
   it('queues every field and every delete', () => {
     expect(manual().resolve(fieldConflict('name', 'a', 'b', 'c')).decisions[0]).toMatchObject({ take: 'manual' });
-    expect(manual().resolve(deleteConflict('erp', '2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z')).decisions[0]).toMatchObject({ kind: 'existence', take: 'manual' });
+    expect(
+      manual().resolve(deleteConflict('erp', '2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z')).decisions[0],
+    ).toMatchObject({ kind: 'existence', take: 'manual' });
   });
   it.each([
     ['delete', 'erp', 'delete'],

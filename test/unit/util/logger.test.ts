@@ -10,7 +10,15 @@ function capture(): { stream: Writable; lines: () => Record<string, unknown>[] }
       callback();
     },
   });
-  return { stream, lines: () => chunks.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    stream,
+    lines: () =>
+      chunks
+        .join('')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 describe('logger', () => {
@@ -29,7 +37,8 @@ describe('logger', () => {
     );
     const [line] = out.lines();
     const text = JSON.stringify(line);
-    for (const secret of ['sf-secret-1', 'BEGIN PRIVATE KEY', 'hunter2', '00Dxx!token']) expect(text).not.toContain(secret);
+    for (const secret of ['sf-secret-1', 'BEGIN PRIVATE KEY', 'hunter2', '00Dxx!token'])
+      expect(text).not.toContain(secret);
     expect(line!['object']).toBe('account');
     expect(line!['msg']).toBe('connecting');
     expect((line!['auth'] as Record<string, unknown>)['clientSecret']).toBe('[redacted]');
