@@ -9,6 +9,7 @@ export type { Watermark } from './model/watermark.js';
 export { compareWatermarks } from './model/watermark.js';
 export type {
   Conflict,
+  ConflictAnswer,
   Decision,
   ExistenceDecision,
   FieldDecision,
@@ -41,19 +42,16 @@ export {
   type FaultConfig,
 } from './emulator/salesforce/index.js';
 
-export type { ConflictResolver } from './resolve/conflict-resolver.js';
-export {
-  latestWins,
-  sourceOfTruth,
-  manual,
-  strategyResolver,
-  ResolverRegistry,
-  registerResolver,
-  loadPolicyFile,
-  resolverForMapping,
-  explainRecord,
-  diffPolicies,
-} from './resolve/index.js';
+export type { ConflictResolver } from './model/conflict-resolver.js';
+export { latestWins } from './resolve/latest-wins.js';
+export { sourceOfTruth } from './resolve/source-of-truth.js';
+export { manual } from './resolve/manual.js';
+export { strategyResolver } from './resolve/strategy-resolver.js';
+export { ResolverRegistry, registerResolver } from './resolve/policy/resolver-registry.js';
+export { loadPolicyFile } from './resolve/policy/load-policy-file.js';
+export { resolverForMapping } from './resolve/policy/resolver-for-mapping.js';
+export { explainRecord } from './resolve/tooling/explain-record.js';
+export { diffPolicies } from './resolve/tooling/diff-policies.js';
 export {
   planRecord,
   ResolverContractError,
@@ -65,7 +63,8 @@ export {
 } from './diff/plan-record.js';
 
 export type { TandemConfig, ObjectMapping, FieldMapping } from './config/tandem-config.js';
-export { loadConfig, parseConfig } from './config/tandem-config.js';
+export { parseConfig } from './config/parse-config.js';
+export { loadConfig } from './config/load-config.js';
 export { createObjectMapper, type ObjectMapper } from './mapping/object-mapper.js';
 
 export { StateStore } from './state/state-store.js';
@@ -76,7 +75,8 @@ export {
   type StateTarget,
 } from './state/state-database.js';
 export type { WatermarkStore, WatermarkKey, StoredWatermark } from './state/watermark-store.js';
-export type { ConflictQueue, QueuedConflict, ConflictAnswer } from './state/conflict-queue.js';
+export type { ConflictQueue } from './state/conflict-queue.js';
+export type { QueuedConflict } from './model/queued-conflict.js';
 
 export { runSync, SyncAlreadyRunningError, type SyncRunResult } from './pipeline/run-sync.js';
 export { dryRunSync, type DryRunObjectPlan } from './pipeline/dry-run.js';

@@ -1,7 +1,8 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { NANP_COUNTRIES, PHONE_COUNTRIES } from '../mapping/phone-number.js';
-import { unknownKeysMessage } from './closest-match.js';
+import { BUILTIN_POLICIES, isBuiltinPolicy } from '../resolve/policy/builtin-policies.js';
+import { unknownKeysMessage } from '../util/closest-match.js';
 
 /**
  * The zod schema of tandem.yaml *as written* (after `${VAR}` substitution): the single source of truth for
@@ -9,8 +10,6 @@ import { unknownKeysMessage } from './closest-match.js';
  * frozen TandemConfig (absolute paths, normalised transforms, lines).
  */
 
-/** Conflict policies that need no file. */
-export const BUILT_IN_POLICIES = ['latest-wins', 'erp-wins', 'crm-wins', 'manual'] as const;
 /** Transform names as written in `transforms:`. */
 export const TRANSFORM_NAMES = ['trim', 'lowercase', 'uppercase', 'phone', 'enum', 'split'] as const;
 export const FIELD_TYPES = ['string', 'number', 'integer', 'boolean', 'date', 'datetime'] as const;
@@ -48,11 +47,9 @@ function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
 // A plain SQL identifier: what Postgres accepts unquoted (63 bytes at most).
 const SQL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const sqlName = (what: string) =>
-  z
-    .string()
-    .regex(SQL_NAME, {
-      error: `${what} must be a plain SQL name (letters, digits, _; not starting with a digit). Fix: rename it or use a view with a plain name`,
-    });
+  z.string().regex(SQL_NAME, {
+    error: `${what} must be a plain SQL name (letters, digits, _; not starting with a digit). Fix: rename it or use a view with a plain name`,
+  });
 const tableName = z
   .string()
   .regex(/^(?:[A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$/, {
@@ -316,14 +313,11 @@ export const objectSchema = strictObject({
   }).describe('The CRM side.'),
   policy: z
     .string()
-    .refine(
-      (p) => (BUILT_IN_POLICIES as readonly string[]).includes(p) || /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.ya?ml$/.test(p),
-      {
-        error: `policy must be a built-in (${BUILT_IN_POLICIES.join(', ')}) or a file name in the policies dir, e.g. account.yaml`,
-      },
-    )
+    .refine((p) => isBuiltinPolicy(p) || /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.ya?ml$/.test(p), {
+      error: `policy must be a built-in (${BUILTIN_POLICIES.join(', ')}) or a file name in the policies dir, e.g. account.yaml`,
+    })
     .default(DEFAULTS.policy)
-    .describe(`Conflict policy: ${BUILT_IN_POLICIES.join(', ')}, or a file in the policies dir (account.yaml).`),
+    .describe(`Conflict policy: ${BUILTIN_POLICIES.join(', ')}, or a file in the policies dir (account.yaml).`),
   fields: z
     .record(z.string().regex(fieldName, { error: 'a field name must match [a-z][a-z0-9_]*' }), fieldSchema)
     .refine((fields) => Object.keys(fields).length > 0, { error: 'an object needs at least one field under fields:' })

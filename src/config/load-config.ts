@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConfigIssue } from '../util/errors.js';
 import { configErrorOf } from './config-issues.js';
-import { BUILT_IN_POLICIES } from './config-schema.js';
+import { BUILTIN_POLICIES, isBuiltinPolicy } from '../resolve/policy/builtin-policies.js';
 import { checkConfig } from './parse-config.js';
 import type { TandemConfig } from './tandem-config.js';
 
@@ -37,7 +37,7 @@ export async function loadConfig(
 
   const missing: ConfigIssue[] = [];
   for (const object of config.objects) {
-    if ((BUILT_IN_POLICIES as readonly string[]).includes(object.policy)) continue;
+    if (isBuiltinPolicy(object.policy)) continue;
     const policyFile = join(config.policies.dir, object.policy);
     const found = await stat(policyFile).then(
       (s) => s.isFile(),
@@ -51,7 +51,7 @@ export async function loadConfig(
         path: path.join('.'),
         message:
           `policy file '${object.policy}' not found in ${config.policies.dir}. ` +
-          `Fix: create it, set policies.dir, or use a built-in: ${BUILT_IN_POLICIES.join(', ')}`,
+          `Fix: create it, set policies.dir, or use a built-in: ${BUILTIN_POLICIES.join(', ')}`,
       });
     }
   }

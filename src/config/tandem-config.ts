@@ -1,3 +1,5 @@
+import type { Direction } from '../model/direction.js';
+
 /**
  * The validated tandem.yaml, as the engine sees it. Built once, at the edge, by `parseConfig` / `loadConfig`
  * (every problem reported together as a ConfigError), then deeply frozen. Nothing below `src/config/` reads
@@ -82,9 +84,6 @@ export interface ObjectMapping {
   readonly policy: string;
 }
 
-/** Which way a field flows. `erp-to-crm`: the ERP owns it; CRM edits are not written back. */
-export type Direction = 'both' | 'erp-to-crm' | 'crm-to-erp';
-
 /** The canonical type of a field; values are normalised to it (see docs/configuration.md, "Normal form"). */
 export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'datetime';
 
@@ -128,6 +127,3 @@ export type Transform =
   | { readonly kind: 'enum'; readonly map: Readonly<Record<string, string>>; readonly unmapped: 'pass' | 'null' }
   /** One native field <-> several; the canonical value is the joined string. */
   | { readonly kind: 'split-join'; readonly separator: string };
-
-export { parseConfig } from './parse-config.js';
-export { loadConfig } from './load-config.js';

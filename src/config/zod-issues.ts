@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { closestMatch } from './closest-match.js';
+import { closestMatch } from '../util/closest-match.js';
 import { TRANSFORM_NAMES } from './config-schema.js';
 import type { PathIssue } from './env-references.js';
 import type { PathSegment } from './yaml-source.js';

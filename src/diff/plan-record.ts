@@ -1,14 +1,16 @@
-import type { Conflict, Decision, ExistenceDecision, FieldDecision, SideVersion } from '../model/conflict.js';
+import type {
+  Conflict,
+  ConflictAnswer,
+  Decision,
+  ExistenceDecision,
+  FieldDecision,
+  SideVersion,
+} from '../model/conflict.js';
 import type { FieldValue, Fields } from '../model/record.js';
 import type { SystemId } from '../model/system.js';
-import type { ConflictResolver } from '../resolve/conflict-resolver.js';
+import type { ConflictResolver } from '../model/conflict-resolver.js';
+import type { Direction } from '../model/direction.js';
 import { sameValue, valueOf } from './values.js';
-
-export type Direction = 'both' | 'erp-to-crm' | 'crm-to-erp';
-
-/** A person's answer to a queued conflict, fed back into planning. */
-export type ManualAnswer =
-  { readonly take: 'erp' | 'crm'; readonly by: string } | { readonly set: Fields; readonly by: string };
 
 /**
  * Everything the planner needs to decide one record. Pure data: the pipeline assembles it from the state store
@@ -27,7 +29,7 @@ export interface RecordInput {
   /** Per-field direction; absent fields flow both ways. */
   readonly directions?: Readonly<Record<string, Direction>>;
   /** A person's answer to this record's queued conflict, if any. */
-  readonly answer?: ManualAnswer | null;
+  readonly answer?: ConflictAnswer | null;
 }
 
 /** How one field compares across base, ERP and CRM. */
@@ -149,7 +151,7 @@ function creation(target: Fields, fields: readonly string[]): Fields {
   return out;
 }
 
-function answerDecisions(answer: ManualAnswer, conflict: Conflict): Decision[] {
+function answerDecisions(answer: ConflictAnswer, conflict: Conflict): Decision[] {
   const rule = `manual answer by ${answer.by}`;
   if (conflict.kind !== 'fields') {
     const deleter: SystemId = conflict.kind === 'erp-deleted' ? 'erp' : 'crm';

@@ -7,10 +7,10 @@ import { SalesforceConnector } from '../connectors/salesforce/salesforce-connect
 import { createObjectMapper } from '../mapping/object-mapper.js';
 import type { StreamRef } from '../model/stream.js';
 import type { SyncContext, SyncObject } from '../pipeline/sync-object.js';
-import { loadPolicyFile } from '../resolve/load-policy-file.js';
-import type { PolicyMapping } from '../resolve/policy-mapping.js';
-import { resolverForMapping } from '../resolve/resolver-for-mapping.js';
-import type { ResolverRegistry } from '../resolve/resolver-registry.js';
+import { loadPolicyFile } from '../resolve/policy/load-policy-file.js';
+import type { PolicyMapping } from '../resolve/policy/policy-mapping.js';
+import { resolverForMapping } from '../resolve/policy/resolver-for-mapping.js';
+import type { ResolverRegistry } from '../resolve/policy/resolver-registry.js';
 import { openStateDatabase } from '../state/state-database.js';
 import { StateStore } from '../state/state-store.js';
 import { TandemError } from '../util/errors.js';

@@ -1,4 +1,5 @@
-import type { Direction, ObjectMapping } from '../config/tandem-config.js';
+import type { ObjectMapping } from '../config/tandem-config.js';
+import type { Direction } from '../model/direction.js';
 import type { FieldValue, Fields } from '../model/record.js';
 import type { SystemId } from '../model/system.js';
 import { createFieldCodec } from './field-codec.js';

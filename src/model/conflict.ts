@@ -66,3 +66,10 @@ export interface Resolution {
   readonly decisions: readonly Decision[];
   readonly policyVersion: string;
 }
+
+/**
+ * A person's answer to a queued conflict (`tandem conflicts resolve`), fed back into planning on the next run:
+ * take one side's values, or set values per field (fields not set keep waiting).
+ */
+export type ConflictAnswer =
+  { readonly take: 'erp' | 'crm'; readonly by: string } | { readonly set: Fields; readonly by: string };

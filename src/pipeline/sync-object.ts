@@ -2,8 +2,8 @@ import type { Connector } from '../connectors/connector.js';
 import type { Fields } from '../model/record.js';
 import type { StreamRef } from '../model/stream.js';
 import type { SystemId } from '../model/system.js';
-import type { Direction } from '../diff/plan-record.js';
-import type { ConflictResolver } from '../resolve/conflict-resolver.js';
+import type { Direction } from '../model/direction.js';
+import type { ConflictResolver } from '../model/conflict-resolver.js';
 import type { StateStore } from '../state/state-store.js';
 import type { Logger } from '../util/logger.js';
 

@@ -1,6 +1,6 @@
 import type { SystemId } from '../model/system.js';
 import { instantToEpochNanos } from '../model/instant.js';
-import type { ConflictResolver } from './conflict-resolver.js';
+import type { ConflictResolver } from '../model/conflict-resolver.js';
 import type { ExistenceStrategy, FieldStrategy } from './field-strategy.js';
 import { strategyResolver } from './strategy-resolver.js';
 

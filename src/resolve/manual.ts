@@ -1,4 +1,4 @@
-import type { ConflictResolver } from './conflict-resolver.js';
+import type { ConflictResolver } from '../model/conflict-resolver.js';
 import { existenceStrategy } from './existence-strategy.js';
 import type { FieldStrategy } from './field-strategy.js';
 import { formatValue } from './format-value.js';

@@ -1,5 +1,5 @@
 import type { SystemId } from '../model/system.js';
-import type { ConflictResolver } from './conflict-resolver.js';
+import type { ConflictResolver } from '../model/conflict-resolver.js';
 import { existenceStrategy, sideWinsExistence, type ExistencePolicyName } from './existence-strategy.js';
 import type { FieldStrategy } from './field-strategy.js';
 import { formatValue } from './format-value.js';

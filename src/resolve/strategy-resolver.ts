@@ -1,5 +1,5 @@
 import type { Conflict, Decision, Resolution } from '../model/conflict.js';
-import type { ConflictResolver } from './conflict-resolver.js';
+import type { ConflictResolver } from '../model/conflict-resolver.js';
 import { fieldContext, type ExistenceStrategy, type FieldStrategy } from './field-strategy.js';
 
 export interface StrategyResolverOptions {

@@ -1,6 +1,7 @@
 import type { Fields } from '../model/record.js';
 import type { SystemId } from '../model/system.js';
-import type { ConflictAnswer } from './conflict-queue.js';
+import type { ConflictAnswer } from '../model/conflict.js';
+import type { NewQueuedConflict } from '../model/queued-conflict.js';
 
 /**
  * What tandem knows of one record, as the pipeline sees it (full states resolved: a side's fields are never
@@ -55,21 +56,8 @@ export interface FailedEntry {
   readonly payload: Fields | null;
 }
 
-export interface QueuedConflictRow {
-  readonly key: string;
-  readonly fields: readonly {
-    readonly field: string;
-    readonly base: unknown;
-    readonly erp: unknown;
-    readonly crm: unknown;
-  }[];
-  readonly existence: 'erp-deleted' | 'crm-deleted' | null;
-  readonly erpModifiedAt: string | null;
-  readonly crmModifiedAt: string | null;
-  readonly rule: string;
-  readonly reason: string;
-  readonly policyVersion: string;
-}
+/** One home: model/queued-conflict.ts. */
+export type QueuedConflictRow = NewQueuedConflict;
 
 export interface DecisionRow {
   readonly key: string;

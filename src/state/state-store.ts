@@ -4,7 +4,9 @@ import type { SystemId } from '../model/system.js';
 import type { Watermark } from '../model/watermark.js';
 import type { JobLedger, JobLedgerEntry } from '../model/job-ledger.js';
 import { recordHash, sameRecord } from '../diff/canonical-json.js';
-import type { ConflictAnswer, ConflictQueue, QueuedConflict } from './conflict-queue.js';
+import type { ConflictAnswer } from '../model/conflict.js';
+import type { QueuedConflict } from '../model/queued-conflict.js';
+import type { ConflictQueue } from './conflict-queue.js';
 import { asFields, toJson, toJsonOrNull } from './json.js';
 import { PostgresWatermarkStore } from './postgres-watermark-store.js';
 import type { OutboxEntry, PlanningInput, RecordState, StagedChange, WriteSet } from './record-rows.js';
@@ -1153,17 +1155,15 @@ async function applyWriteSet(
     await trx
       .insertInto('decision')
       .values(
-        decisions
-          .slice(i, i + ROWS_PER_STATEMENT)
-          .map((d) => ({
-            sync_name: sync,
-            object,
-            key: d.key,
-            run_id: runId,
-            kind: d.kind,
-            decisions: toJson(d.decisions),
-            policy_version: d.policyVersion,
-          })),
+        decisions.slice(i, i + ROWS_PER_STATEMENT).map((d) => ({
+          sync_name: sync,
+          object,
+          key: d.key,
+          run_id: runId,
+          kind: d.kind,
+          decisions: toJson(d.decisions),
+          policy_version: d.policyVersion,
+        })),
       )
       .execute();
   }

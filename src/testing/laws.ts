@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Conflict, Decision, Resolution } from '../model/conflict.js';
 import type { Fields } from '../model/record.js';
 import type { SystemId } from '../model/system.js';
-import type { ConflictResolver } from '../resolve/conflict-resolver.js';
+import type { ConflictResolver } from '../model/conflict-resolver.js';
 import { planRecord, type RecordInput, type RecordPlan } from '../diff/plan-record.js';
 import { sameValue, valueOf } from '../diff/values.js';
 import { laterSide, type LatestWinsOptions } from '../resolve/latest-wins.js';

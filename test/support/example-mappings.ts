@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/parse-config.js';
 import { policyMappingOf } from '../../src/engine/open-engine.js';
-import type { PolicyMapping } from '../../src/resolve/policy-mapping.js';
+import type { PolicyMapping } from '../../src/resolve/policy/policy-mapping.js';
 
 /**
  * The mappings of examples/demo.tandem.yaml as policies see them, so the example policies in conflict-rules/ are

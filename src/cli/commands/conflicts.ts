@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import type { TandemConfig } from '../../config/tandem-config.js';
 import { openStateStore } from '../../engine/open-engine.js';
 import type { FieldValue } from '../../model/record.js';
-import type { ConflictAnswer, QueuedConflict } from '../../state/conflict-queue.js';
+import type { ConflictAnswer } from '../../model/conflict.js';
+import type { QueuedConflict } from '../../model/queued-conflict.js';
 import { EXIT, TandemError } from '../../util/errors.js';
 import { action, loadCommandConfig, output, withCommonOptions, type CommonOptions } from '../cli-io.js';
 

@@ -4,18 +4,19 @@ import { join } from 'node:path';
 import type { Conflict } from '../../model/conflict.js';
 import type { RecordInput } from '../../diff/plan-record.js';
 import { ConfigError, EXIT, TandemError } from '../../util/errors.js';
-import { checkPolicyFiles, mappingUsesFile } from '../../resolve/check-policy-files.js';
-import { allowedHint } from '../../resolve/closest-match.js';
-import type { ConflictResolver } from '../../resolve/conflict-resolver.js';
-import { diffPolicies } from '../../resolve/diff-policies.js';
-import { explainRecord } from '../../resolve/explain-record.js';
-import { loadPolicyFile } from '../../resolve/load-policy-file.js';
-import type { PolicyMapping } from '../../resolve/policy-mapping.js';
-import { renderExplanation } from '../../resolve/render-explanation.js';
-import { renderPolicyDiff } from '../../resolve/render-policy-diff.js';
-import { BUILTIN_POLICIES, resolverForMapping } from '../../resolve/resolver-for-mapping.js';
-import type { ResolverRegistry } from '../../resolve/resolver-registry.js';
-import { analyzePolicy } from '../../resolve/analyze-policy.js';
+import { checkPolicyFiles, mappingUsesFile } from '../../resolve/tooling/check-policy-files.js';
+import { allowedHint } from '../../util/closest-match.js';
+import type { ConflictResolver } from '../../model/conflict-resolver.js';
+import { diffPolicies } from '../../resolve/tooling/diff-policies.js';
+import { explainRecord } from '../../resolve/tooling/explain-record.js';
+import { loadPolicyFile } from '../../resolve/policy/load-policy-file.js';
+import type { PolicyMapping } from '../../resolve/policy/policy-mapping.js';
+import { renderExplanation } from '../../resolve/tooling/render-explanation.js';
+import { renderPolicyDiff } from '../../resolve/tooling/render-policy-diff.js';
+import { BUILTIN_POLICIES, isBuiltinPolicy } from '../../resolve/policy/builtin-policies.js';
+import { resolverForMapping } from '../../resolve/policy/resolver-for-mapping.js';
+import type { ResolverRegistry } from '../../resolve/policy/resolver-registry.js';
+import { analyzePolicy } from '../../resolve/policy/analyze-policy.js';
 import { readFileSync } from 'node:fs';
 import { checkPolicyLaws, renderLawReports, type LawReport } from '../../testing/check-policy-laws.js';
 import { sampleConflicts } from '../../testing/sample-conflicts.js';
@@ -203,7 +204,7 @@ export function policyCommand(
         const list = files.length > 0 ? files : defaultFiles(context);
         const results: { file: string; object: string; version: string; reports: LawReport[] }[] = [];
         for (const entry of list) {
-          const builtin = (BUILTIN_POLICIES as readonly string[]).includes(entry);
+          const builtin = isBuiltinPolicy(entry);
           const file = builtin ? entry : locateFile(context, entry);
           const targets = builtin ? context.mappings : mappingsFor(context, file);
           if (targets.length === 0)
@@ -296,17 +297,16 @@ export function policyCommand(
           newPolicy: string,
           opts: { object?: string; sample: number; seed?: number },
         ) => {
-          const isBuiltin = (p: string): boolean => (BUILTIN_POLICIES as readonly string[]).includes(p);
           let object = opts.object;
           for (const p of [oldPolicy, newPolicy]) {
-            if (object || isBuiltin(p)) continue;
+            if (object || isBuiltinPolicy(p)) continue;
             object = mappingsFor(context, locateFile(context, p))[0]?.object;
           }
           if (!object && context.mappings.length === 1) object = context.mappings[0]!.object;
           if (!object) throw new UsageError('cannot tell which object to compare; pass --object');
           const mapping = findMapping(context, object);
           const load = async (p: string): Promise<ConflictResolver> =>
-            isBuiltin(p)
+            isBuiltinPolicy(p)
               ? resolverForMapping(p, context.policiesDir, mapping, context.registry)
               : (await loadPolicyFile(locateFile(context, p), { mapping, registry: context.registry })).resolver;
           const [before, after] = [await load(oldPolicy), await load(newPolicy)];

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { configJsonSchema } from '../../../src/config/config-json-schema.js';
 import { EXAMPLE_CONFIG } from '../../../src/config/example-config.js';
-import { parseConfig } from '../../../src/config/tandem-config.js';
+import { parseConfig } from '../../../src/config/parse-config.js';
 import { createObjectMapper } from '../../../src/mapping/object-mapper.js';
 
 const repoFile = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));

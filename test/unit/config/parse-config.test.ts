@@ -2,7 +2,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig, parseConfig } from '../../../src/config/tandem-config.js';
+import { loadConfig } from '../../../src/config/load-config.js';
+import { parseConfig } from '../../../src/config/parse-config.js';
 import { ConfigError, type ConfigIssue } from '../../../src/util/errors.js';
 
 const ENV = {

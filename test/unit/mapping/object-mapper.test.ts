@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FieldMapping, FieldType, ObjectMapping, Transform } from '../../../src/config/tandem-config.js';
-import { parseConfig } from '../../../src/config/tandem-config.js';
+import { parseConfig } from '../../../src/config/parse-config.js';
 import type { FieldValue, Fields } from '../../../src/model/record.js';
 import type { SystemId } from '../../../src/model/system.js';
 import { createObjectMapper } from '../../../src/mapping/object-mapper.js';

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conflict } from '../../../src/model/conflict.js';
 import { ConfigError } from '../../../src/util/errors.js';
-import { loadPolicyFile } from '../../../src/resolve/load-policy-file.js';
-import { resolverForMapping } from '../../../src/resolve/resolver-for-mapping.js';
-import { ResolverRegistry } from '../../../src/resolve/resolver-registry.js';
-import type { PolicyMapping } from '../../../src/resolve/policy-mapping.js';
+import { loadPolicyFile } from '../../../src/resolve/policy/load-policy-file.js';
+import { resolverForMapping } from '../../../src/resolve/policy/resolver-for-mapping.js';
+import { ResolverRegistry } from '../../../src/resolve/policy/resolver-registry.js';
+import type { PolicyMapping } from '../../../src/resolve/policy/policy-mapping.js';
 
 const account: PolicyMapping = {
   object: 'account',

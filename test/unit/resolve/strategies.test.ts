@@ -10,7 +10,7 @@ import { picklistUnion } from '../../../src/resolve/picklist-union.js';
 import { manual } from '../../../src/resolve/manual.js';
 import { existenceStrategy } from '../../../src/resolve/existence-strategy.js';
 import { fieldContext } from '../../../src/resolve/field-strategy.js';
-import { ResolverRegistry } from '../../../src/resolve/resolver-registry.js';
+import { ResolverRegistry } from '../../../src/resolve/policy/resolver-registry.js';
 
 function fieldConflict(
   field: string,

@@ -1,13 +1,13 @@
-import type { ExistenceDecision, FieldDecision } from '../model/conflict.js';
-import type { FieldValue, Fields } from '../model/record.js';
+import type { ExistenceDecision, FieldDecision } from '../../model/conflict.js';
+import type { FieldValue, Fields } from '../../model/record.js';
 import {
   planRecord,
   type FieldChangeKind,
   type PlannedWrite,
   type RecordChangeKind,
   type RecordInput,
-} from '../diff/plan-record.js';
-import type { ConflictResolver } from './conflict-resolver.js';
+} from '../../diff/plan-record.js';
+import type { ConflictResolver } from '../../model/conflict-resolver.js';
 
 /** One field of an explanation. Absent values are null. */
 export interface FieldExplanation {

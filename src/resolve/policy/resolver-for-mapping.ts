@@ -1,16 +1,14 @@
 import { join } from 'node:path';
-import { ConfigError } from '../util/errors.js';
-import { allowedHint } from './closest-match.js';
-import type { ConflictResolver } from './conflict-resolver.js';
-import { latestWins } from './latest-wins.js';
+import { ConfigError } from '../../util/errors.js';
+import { allowedHint } from '../../util/closest-match.js';
+import type { ConflictResolver } from '../../model/conflict-resolver.js';
+import { latestWins } from '../latest-wins.js';
+import { BUILTIN_POLICIES } from './builtin-policies.js';
 import { loadPolicyFile } from './load-policy-file.js';
-import { manual } from './manual.js';
+import { manual } from '../manual.js';
 import type { PolicyMapping } from './policy-mapping.js';
 import type { ResolverRegistry } from './resolver-registry.js';
-import { sourceOfTruth } from './source-of-truth.js';
-
-/** Policy names usable without a file. */
-export const BUILTIN_POLICIES = Object.freeze(['latest-wins', 'erp-wins', 'crm-wins', 'manual'] as const);
+import { sourceOfTruth } from '../source-of-truth.js';
 
 /**
  * The resolver for a mapping's `policy:` setting: a built-in name (`latest-wins`, `erp-wins`, `crm-wins`, `manual`)

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, type ConfigIssue } from '../util/errors.js';
+import { ConfigError, type ConfigIssue } from '../../util/errors.js';
 import { analyzePolicy } from './analyze-policy.js';
-import type { ConflictResolver } from './conflict-resolver.js';
+import type { ConflictResolver } from '../../model/conflict-resolver.js';
 import type { PolicyMapping, PolicyWarning } from './policy-mapping.js';
 import { policyResolver } from './policy-resolver.js';
 import type { ResolverRegistry } from './resolver-registry.js';

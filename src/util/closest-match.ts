@@ -20,8 +20,29 @@ export function editDistance(a: string, b: string): number {
   return previous[y.length] ?? 0;
 }
 
-/** The allowed word closest to `word`, when it is close enough to be a likely typo (else undefined). */
-export function closestMatch(word: string, allowed: readonly string[]): string | undefined {
+export interface ClosestMatchOptions {
+  /**
+   * The largest edit distance still taken for a typo, whatever the word's length (a third of the word's length
+   * counts when larger). Default 1: tandem.yaml's keys and names are short, and a wrong guess there misleads.
+   * Policy files use 2: their words (strategy names, field names) are longer and made up by the user.
+   */
+  readonly minDistance?: number;
+}
+
+/**
+ * The allowed word closest to `word`, when it is close enough to be a likely typo (else undefined).
+ *
+ * @example
+ * ```ts
+ * closestMatch('tabel', ['table', 'key']) // 'table'
+ * closestMatch('lastest-wins', ['latest-wins', 'manual'], { minDistance: 2 }) // 'latest-wins'
+ * ```
+ */
+export function closestMatch(
+  word: string,
+  allowed: readonly string[],
+  options: ClosestMatchOptions = {},
+): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of allowed) {
@@ -31,11 +52,12 @@ export function closestMatch(word: string, allowed: readonly string[]): string |
       bestDistance = distance;
     }
   }
-  return bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+  return bestDistance <= Math.max(options.minDistance ?? 1, Math.floor(word.length / 3)) ? best : undefined;
 }
 
 /**
- * `unknown key 'tabel'; did you mean 'table'? allowed: table, key` -- one message for every unknown key of one map.
+ * `unknown key 'tabel'; did you mean 'table'? allowed: table, key` -- one message for every unknown key of one map
+ * (tandem.yaml's style).
  */
 export function unknownKeysMessage(keys: readonly string[], allowed: readonly string[]): string {
   const parts = keys.map((key) => {
@@ -43,4 +65,11 @@ export function unknownKeysMessage(keys: readonly string[], allowed: readonly st
     return guess === undefined ? `unknown key '${key}';` : `unknown key '${key}'; did you mean '${guess}'?`;
   });
   return `${parts.join(' ')} allowed: ${allowed.join(', ')}`;
+}
+
+/** `; allowed: 'a', 'b'; did you mean 'a'?` (the policy files' and the CLI's style). */
+export function allowedHint(input: string, allowed: readonly string[]): string {
+  const close = closestMatch(input, allowed, { minDistance: 2 });
+  const list = allowed.length === 0 ? '(none)' : allowed.map((a) => `'${a}'`).join(', ');
+  return `; allowed: ${list}${close ? `; did you mean '${close}'?` : ''}`;
 }

@@ -1,6 +1,6 @@
-import type { PlannedWrite } from '../diff/plan-record.js';
+import type { PlannedWrite } from '../../diff/plan-record.js';
 import type { Explanation } from './explain-record.js';
-import { formatValue } from './format-value.js';
+import { formatValue } from '../format-value.js';
 
 function describeWrite(side: string, write: PlannedWrite | null): string {
   if (!write) return `${side}: nothing to write`;

@@ -1,9 +1,9 @@
-import type { Conflict, Decision, Resolution } from '../model/conflict.js';
-import type { ConflictResolver } from './conflict-resolver.js';
+import type { Conflict, Decision, Resolution } from '../../model/conflict.js';
+import type { ConflictResolver } from '../../model/conflict-resolver.js';
 import type { CompiledPolicy, CompiledRule } from './compiled-policy.js';
-import { fieldContext } from './field-strategy.js';
+import { fieldContext } from '../field-strategy.js';
 import { conditionHolds, describeCondition } from './policy-condition.js';
-import { formatValue } from './format-value.js';
+import { formatValue } from '../format-value.js';
 import { basename } from 'node:path';
 
 function pickRule(policy: CompiledPolicy, field: string, conflict: Conflict): CompiledRule | undefined {

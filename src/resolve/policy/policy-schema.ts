@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EXISTENCE_POLICIES } from './existence-strategy.js';
+import { EXISTENCE_POLICIES } from '../existence-strategy.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 

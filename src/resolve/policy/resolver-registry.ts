@@ -1,4 +1,4 @@
-import type { FieldStrategy } from './field-strategy.js';
+import type { FieldStrategy } from '../field-strategy.js';
 
 /** Builds a custom field strategy from the `params` a policy rule gives it (an empty object when none). */
 export type StrategyFactory = (params: Readonly<Record<string, unknown>>) => FieldStrategy;

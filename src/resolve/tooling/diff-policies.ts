@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Conflict, Decision, Resolution } from '../model/conflict.js';
-import type { ConflictResolver } from './conflict-resolver.js';
+import type { Conflict, Decision, Resolution } from '../../model/conflict.js';
+import type { ConflictResolver } from '../../model/conflict-resolver.js';
 
 /** One conflict the two policies decide differently. */
 export interface PolicyDiffExample {

@@ -1,8 +1,8 @@
-import type { Conflict } from '../model/conflict.js';
-import type { FieldValue } from '../model/record.js';
-import { isEmptyValue } from './compare-values.js';
-import { fieldValue } from './field-strategy.js';
-import { formatValue } from './format-value.js';
+import type { Conflict } from '../../model/conflict.js';
+import type { FieldValue } from '../../model/record.js';
+import { isEmptyValue } from '../compare-values.js';
+import { fieldValue } from '../field-strategy.js';
+import { formatValue } from '../format-value.js';
 
 export const CONDITION_SIDES = Object.freeze(['base', 'erp', 'crm'] as const);
 export type ConditionSide = (typeof CONDITION_SIDES)[number];

@@ -1,4 +1,4 @@
-import type { Conflict, Resolution } from '../model/conflict.js';
+import type { Conflict, Resolution } from './conflict.js';
 
 /**
  * Decides what wins when both systems changed the same record since the base. It must be pure: the same conflict

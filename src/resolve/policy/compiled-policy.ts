@@ -1,5 +1,5 @@
 import type { Condition } from './policy-condition.js';
-import type { ExistenceStrategy, FieldStrategy } from './field-strategy.js';
+import type { ExistenceStrategy, FieldStrategy } from '../field-strategy.js';
 
 /** A rule ready to run: its strategy, its conditions, and the reference decisions carry as `rule`. */
 export interface CompiledRule {

@@ -1,9 +1,11 @@
+import type { Direction } from '../../model/direction.js';
+
 /** One mapped field as policies see it. `type` is the mapping's type name (`string`, `number`, `date`...). */
 export interface PolicyField {
   readonly name: string;
   readonly type: string;
   /** Absent means `both`. One-way fields never conflict. */
-  readonly direction?: 'both' | 'erp-to-crm' | 'crm-to-erp';
+  readonly direction?: Direction;
 }
 
 /**

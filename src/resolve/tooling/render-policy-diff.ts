@@ -1,6 +1,6 @@
-import type { Decision } from '../model/conflict.js';
+import type { Decision } from '../../model/conflict.js';
 import type { PolicyDiff } from './diff-policies.js';
-import { formatValue } from './format-value.js';
+import { formatValue } from '../format-value.js';
 
 function describe(d: Decision | undefined): string {
   if (!d) return '(no decision)';

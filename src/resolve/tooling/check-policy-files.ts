@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { ConfigIssue } from '../util/errors.js';
-import { analyzePolicy, type PolicyAnalysis } from './analyze-policy.js';
-import { allowedHint } from './closest-match.js';
-import type { PolicyMapping, PolicyWarning } from './policy-mapping.js';
-import type { ResolverRegistry } from './resolver-registry.js';
+import type { ConfigIssue } from '../../util/errors.js';
+import { analyzePolicy, type PolicyAnalysis } from '../policy/analyze-policy.js';
+import { allowedHint } from '../../util/closest-match.js';
+import type { PolicyMapping, PolicyWarning } from '../policy/policy-mapping.js';
+import type { ResolverRegistry } from '../policy/resolver-registry.js';
 
 export interface PolicyCheckReport {
   /** Problems that stop a policy from loading (the engine would refuse to start). */
