@@ -4,7 +4,7 @@ import { instantToEpochNanos } from '../../src/model/instant.js';
 import type { FieldValue, Fields, NativeRecord } from '../../src/model/record.js';
 import type { StreamRef } from '../../src/model/stream.js';
 import { compareWatermarks, type Watermark } from '../../src/model/watermark.js';
-import { MemoryJobLedger } from './memory-job-ledger.js';
+import { MemoryJobLedger } from '../support/memory-job-ledger.js';
 
 /**
  * The native names of the stream's typed fields. `text` holds at most 40 characters (the system refuses longer

@@ -10,7 +10,7 @@ import type { SalesforceConnectorConfigInput } from '../../../src/connectors/sal
 import type { HttpClient } from '../../../src/connectors/salesforce/http-client.js';
 import type { ChangeBatch, OutboundRecord } from '../../../src/connectors/connector.js';
 import type { Watermark } from '../../../src/model/watermark.js';
-import { MemoryJobLedger } from './memory-job-ledger.js';
+import { MemoryJobLedger } from '../../support/memory-job-ledger.js';
 import { accountStream as stream, batchesOf, byKey, collect, connectTo, recordingHttp, upserts } from './harness.js';
 
 let emu: RunningSalesforceEmulator;

@@ -11,7 +11,7 @@ import type { HttpClient } from '../../../src/connectors/salesforce/http-client.
 import { SalesforceAuthError } from '../../../src/connectors/salesforce/errors.js';
 import type { WriteResult } from '../../../src/connectors/connector.js';
 import { QuotaExceededError } from '../../../src/util/errors.js';
-import { MemoryJobLedger } from './memory-job-ledger.js';
+import { MemoryJobLedger } from '../../support/memory-job-ledger.js';
 import {
   accountStream as stream,
   batchesOf,

@@ -2,7 +2,8 @@ import type { JobLedger, JobLedgerEntry } from '../../src/model/job-ledger.js';
 import type { SystemId } from '../../src/model/system.js';
 
 /**
- * A tiny in-memory JobLedger for contract tests: what a Sink records, updates and finishes, kept in a Map.
+ * A tiny in-memory JobLedger for tests: what a Sink records, updates and finishes, kept in a Map. `hooks` let a
+ * test crash the writer at a chosen step.
  *
  * @example
  * ```ts
@@ -13,6 +14,7 @@ import type { SystemId } from '../../src/model/system.js';
  */
 export class MemoryJobLedger implements JobLedger {
   readonly entries = new Map<string, JobLedgerEntry>();
+  hooks: { beforeUpdate?: (jobId: string, detail: Readonly<Record<string, unknown>>) => void } = {};
 
   async record(entry: Pick<JobLedgerEntry, 'jobId' | 'system' | 'object' | 'operation' | 'detail'>): Promise<void> {
     if (this.entries.has(entry.jobId)) return; // idempotent on jobId, as the interface says
@@ -21,6 +23,7 @@ export class MemoryJobLedger implements JobLedger {
   }
 
   async update(jobId: string, detail: Readonly<Record<string, unknown>>): Promise<void> {
+    this.hooks.beforeUpdate?.(jobId, detail);
     const e = this.entries.get(jobId);
     if (e) this.entries.set(jobId, Object.freeze({ ...e, detail, updatedAt: new Date().toISOString() }));
   }
@@ -34,5 +37,10 @@ export class MemoryJobLedger implements JobLedger {
     return [...this.entries.values()]
       .filter((e) => e.system === system && e.object === object && e.status === 'open')
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** Every entry's status, in the order recorded. */
+  statuses(): string[] {
+    return [...this.entries.values()].map((e) => e.status);
   }
 }
