@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import type { TandemConfig } from '../config/tandem-config.js';
 import { coerceError, EXIT, TandemError } from '../util/errors.js';
+import { cliErrorJson, cliErrorText, UsageError } from './cli-errors.js';
 import { createLogger, type Logger } from '../util/logger.js';
 
 /** Options every tandem command takes. */
@@ -37,42 +38,71 @@ export function output(options: { json?: boolean | undefined }, value: unknown, 
   else process.stdout.write(human() + '\n');
 }
 
+/** Where a command writes and how it ends; tests pass their own. */
+export interface CliIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+  readonly setExitCode: (code: number) => void;
+}
+
+/** The process's stdout, stderr and exit code. */
+export const processIo: CliIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  setExitCode: (code) => void (process.exitCode = code),
+};
+
 /**
- * Runs a command's action: a TandemError ends it with its message and exit code (JSON on stdout with --json);
- * anything else is a bug, reported with its stack.
+ * Ends a command with an error: the one JSON shape on stdout with --json (`cliErrorJson`), else its message on
+ * stderr; the exit code is the error's (2 for usage and configuration errors), 5 for anything unexpected.
  */
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+export function reportError(thrown: unknown, json: boolean, io: CliIo = processIo): void {
+  const error = coerceError(thrown);
+  if (json) io.stdout.write(JSON.stringify(cliErrorJson(error), null, 2) + '\n');
+  else io.stderr.write(cliErrorText(error) + '\n');
+  io.setExitCode(error instanceof TandemError ? error.exitCode : EXIT.failure);
+}
+
+/**
+ * Runs a command's action: its result is the exit code (default 0); whatever it throws ends it through
+ * `reportError`. Every tandem command runs its action through this.
+ */
+export function action<A extends unknown[]>(
+  fn: (...args: A) => Promise<number | void>,
+  io: CliIo = processIo,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     const command = args[args.length - 1] as Command | undefined;
     const json = Boolean(command && typeof command.optsWithGlobals === 'function' && command.optsWithGlobals()['json']);
     try {
       const code = await fn(...args);
-      process.exitCode = code ?? EXIT.ok;
+      io.setExitCode(code ?? EXIT.ok);
     } catch (thrown) {
-      const error = coerceError(thrown);
-      const exitCode = error instanceof TandemError ? error.exitCode : EXIT.failure;
-      if (json) {
-        process.stdout.write(
-          JSON.stringify(
-            {
-              error: {
-                name: error.name,
-                message: error.message,
-                ...(error instanceof TandemError ? { code: error.code, context: error.context } : {}),
-              },
-            },
-            null,
-            2,
-          ) + '\n',
-        );
-      } else if (error instanceof TandemError) {
-        process.stderr.write(`tandem: ${error.message}\n`);
-      } else {
-        process.stderr.write(`tandem: unexpected error (a bug; please report it): ${error.stack ?? error.message}\n`);
-      }
-      process.exitCode = exitCode;
+      reportError(thrown, json, io);
     }
   };
+}
+
+/**
+ * Parses the command line and runs the command. Commander's own errors (an unknown option, a missing argument, a
+ * value an option refuses) end as a UsageError, exit code 2, in the same JSON shape with --json.
+ */
+export async function runCli(program: Command, argv: readonly string[], io: CliIo = processIo): Promise<void> {
+  const json = argv.includes('--json');
+  const all = (command: Command): Command[] => [command, ...command.commands.flatMap(all)];
+  for (const command of all(program)) {
+    command.exitOverride();
+    if (json) command.configureOutput({ outputError: () => {} });
+  }
+  try {
+    await program.parseAsync(argv);
+  } catch (thrown) {
+    if (!(thrown instanceof CommanderError)) throw thrown;
+    if (thrown.exitCode === 0) return io.setExitCode(EXIT.ok); // --help, --version
+    const message = thrown.message.replace(/^error: /, '');
+    if (json) reportError(new UsageError(message, { reason: thrown.code }), true, io);
+    else io.setExitCode(EXIT.usage); // commander has printed it
+  }
 }
 
 /** A progress line on a terminal (rewritten in place), nothing otherwise. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { runCli } from './cli-io.js';
 import { buildProgram } from './program.js';
 
-await buildProgram().parseAsync(process.argv);
+await runCli(buildProgram(), process.argv);

@@ -177,11 +177,16 @@ describe('tandem emulator salesforce', () => {
     bad.exitOverride();
     for (const sub of bad.commands) sub.exitOverride().configureOutput({ writeErr: () => {} });
     await expect(bad.parseAsync(['salesforce', '--fault-rate', '2'], { from: 'user' })).rejects.toThrow(/from 0 to 1/);
-    await expect(
-      emulatorCommand({ stdout, logger: silentLogger(), waitForStop: async () => {} }).parseAsync(
-        ['salesforce', '--fault-kinds', '418'],
-        { from: 'user' },
-      ),
-    ).rejects.toThrow(/errorKinds/);
+    let code = -1;
+    let errors = '';
+    await emulatorCommand({
+      stdout,
+      stderr: { write: (t: string) => (errors += t) },
+      setExitCode: (c) => (code = c),
+      logger: silentLogger(),
+      waitForStop: async () => {},
+    }).parseAsync(['salesforce', '--fault-kinds', '418'], { from: 'user' });
+    expect(code).toBe(2);
+    expect(errors).toMatch(/errorKinds/);
   });
 });

@@ -4,25 +4,17 @@ import { openStateStore } from '../../engine/open-engine.js';
 import type { FieldValue } from '../../model/record.js';
 import type { ConflictAnswer } from '../../model/conflict.js';
 import type { QueuedConflict } from '../../model/queued-conflict.js';
-import { EXIT, TandemError } from '../../util/errors.js';
+import { UsageError } from '../cli-errors.js';
 import { action, loadCommandConfig, output, withCommonOptions, type CommonOptions } from '../cli-io.js';
-
-class ConflictUsageError extends TandemError {
-  constructor(message: string, context: Record<string, unknown> = {}) {
-    super(message, { code: 'USAGE', context, exitCode: EXIT.usage });
-  }
-}
 
 function pickObject(config: TandemConfig, object: string | undefined): string {
   if (object) {
     if (!config.objects.some((o) => o.name === object))
-      throw new ConflictUsageError(
-        `unknown object '${object}'; mapped: ${config.objects.map((o) => o.name).join(', ')}`,
-      );
+      throw new UsageError(`unknown object '${object}'; mapped: ${config.objects.map((o) => o.name).join(', ')}`);
     return object;
   }
   if (config.objects.length === 1) return config.objects[0]!.name;
-  throw new ConflictUsageError(`--object is needed: this config maps ${config.objects.map((o) => o.name).join(', ')}`);
+  throw new UsageError(`--object is needed: this config maps ${config.objects.map((o) => o.name).join(', ')}`);
 }
 
 function show(c: QueuedConflict): string {
@@ -43,7 +35,7 @@ function show(c: QueuedConflict): string {
 /** Parses `field=value`; values are JSON when they parse as JSON (numbers, true, null), text otherwise. */
 export function parseAssignment(text: string): [string, FieldValue] {
   const at = text.indexOf('=');
-  if (at <= 0) throw new ConflictUsageError(`--set takes field=value, got '${text}'`);
+  if (at <= 0) throw new UsageError(`--set takes field=value, got '${text}'`);
   const field = text.slice(0, at);
   const raw = text.slice(at + 1);
   try {
@@ -102,7 +94,7 @@ export function conflictsCommand(): Command {
           try {
             const conflict = await store.getConflict(config.sync, object, key);
             if (!conflict)
-              throw new ConflictUsageError(`no conflict for ${object} ${key}; tandem conflicts list shows the queue`, {
+              throw new UsageError(`no conflict for ${object} ${key}; tandem conflicts list shows the queue`, {
                 object,
                 key,
               });
@@ -128,9 +120,9 @@ export function conflictsCommand(): Command {
             options: CommonOptions & { object?: string; take?: string; set?: string[]; by: string },
           ) => {
             if (Boolean(options.take) === Boolean(options.set))
-              throw new ConflictUsageError('give exactly one of --take erp|crm or --set field=value');
+              throw new UsageError('give exactly one of --take erp|crm or --set field=value');
             if (options.take && options.take !== 'erp' && options.take !== 'crm')
-              throw new ConflictUsageError(`--take must be erp or crm, got '${options.take}'`);
+              throw new UsageError(`--take must be erp or crm, got '${options.take}'`);
             const config = await loadCommandConfig(options);
             const object = pickObject(config, options.object);
             const answer: ConflictAnswer = options.take
@@ -140,10 +132,10 @@ export function conflictsCommand(): Command {
             try {
               const ok = await store.answerConflict(config.sync, object, key, answer);
               if (!ok)
-                throw new ConflictUsageError(
-                  `no open conflict for ${object} ${key}; tandem conflicts list shows the queue`,
-                  { object, key },
-                );
+                throw new UsageError(`no open conflict for ${object} ${key}; tandem conflicts list shows the queue`, {
+                  object,
+                  key,
+                });
               output(
                 options,
                 { object, key, answer },

@@ -9,12 +9,16 @@ import {
 } from '../../emulator/salesforce/index.js';
 import { EmulatorConfigError } from '../../emulator/salesforce/emulator-errors.js';
 import { createLogger, type Logger } from '../../util/logger.js';
+import { action, processIo, type CliIo } from '../cli-io.js';
 
 const DEFAULT_SECRET = 'tandem-emulator-secret';
 
 /** What the command needs from the process; tests replace it. */
 export interface EmulatorCommandDeps {
   readonly stdout?: NodeJS.WritableStream;
+  /** Where an error goes without --json, and how the exit code is set (default: the process's). */
+  readonly stderr?: CliIo['stderr'];
+  readonly setExitCode?: CliIo['setExitCode'];
   readonly logger?: Logger;
   /** Resolves when the emulator should stop; default: the first SIGINT or SIGTERM. */
   readonly waitForStop?: (emulator: RunningSalesforceEmulator) => Promise<void>;
@@ -41,6 +45,7 @@ interface SalesforceFlags {
   dropRate?: number;
   quotaExhausted?: boolean;
   seed?: number;
+  json?: boolean;
 }
 
 const int =
@@ -119,51 +124,73 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
     .option('--drop-rate <r>', 'share (0..1) of API requests whose connection is dropped', rate('--drop-rate'))
     .option('--quota-exhausted', 'answer every API request with 403 REQUEST_LIMIT_EXCEEDED')
     .option('--seed <n>', 'seed of the fault decisions', int('--seed'))
-    .action(async (flags: SalesforceFlags) => {
-      const stdout = deps.stdout ?? process.stdout;
-      const logger = deps.logger ?? createLogger({ level: 'info' });
-      let jwtPublicKeyPem: string | undefined;
-      if (flags.jwtPublicKey !== undefined) {
-        try {
-          jwtPublicKeyPem = await readFile(flags.jwtPublicKey, 'utf8');
-        } catch (cause) {
-          throw new EmulatorConfigError(
-            `cannot read --jwt-public-key ${flags.jwtPublicKey}: ${(cause as Error).message}`,
-            {
-              file: flags.jwtPublicKey,
-            },
-            cause,
-          );
-        }
-      }
-      const running = await startSalesforceEmulator({
-        port: flags.port ?? 0,
-        host: flags.host ?? '127.0.0.1',
-        ...(flags.data === undefined ? {} : { dataDir: flags.data }),
-        clientId: flags.clientId ?? 'tandem-emulator',
-        clientSecret: flags.clientSecret ?? DEFAULT_SECRET,
-        ...(jwtPublicKeyPem === undefined ? {} : { jwtPublicKeyPem }),
-        ...(flags.definitions === undefined ? {} : { definitionsFile: flags.definitions }),
-        apiVersion: flags.apiVersion ?? '62.0',
-        ...(flags.queryPageSize === undefined ? {} : { queryPageSize: flags.queryPageSize }),
-        ...(flags.batchSize === undefined ? {} : { batchSize: flags.batchSize }),
-        ...(flags.dailyApiRequests === undefined ? {} : { dailyApiRequests: flags.dailyApiRequests }),
-        faults: faultsFromFlags(flags),
-        logger,
-      });
-      stdout.write(`Salesforce emulator listening on ${running.url}\n`);
-      stdout.write(`  login URL / instance URL: ${running.url}\n`);
-      stdout.write(`  token endpoint: ${running.url}/services/oauth2/token\n`);
-      stdout.write(`  client id: ${running.clientId}\n`);
-      if (running.clientSecret === DEFAULT_SECRET) stdout.write(`  client secret: ${running.clientSecret}\n`);
-      else stdout.write('  client secret: (as given with --client-secret)\n');
-      stdout.write(`  admin API: ${running.url}/__emulator/stats\n`);
-      try {
-        await (deps.waitForStop ?? untilSignal)(running);
-      } finally {
-        await running.close();
-        stdout.write('Salesforce emulator stopped\n');
-      }
-    });
+    .option('--json', 'print the URLs and credentials as JSON; errors in the JSON shape of every command')
+    .action(
+      action(
+        async (flags: SalesforceFlags) => {
+          const stdout = deps.stdout ?? process.stdout;
+          const logger = deps.logger ?? createLogger({ level: 'info' });
+          let jwtPublicKeyPem: string | undefined;
+          if (flags.jwtPublicKey !== undefined) {
+            try {
+              jwtPublicKeyPem = await readFile(flags.jwtPublicKey, 'utf8');
+            } catch (cause) {
+              throw new EmulatorConfigError(
+                `cannot read --jwt-public-key ${flags.jwtPublicKey}: ${(cause as Error).message}`,
+                {
+                  file: flags.jwtPublicKey,
+                },
+                cause,
+              );
+            }
+          }
+          const running = await startSalesforceEmulator({
+            port: flags.port ?? 0,
+            host: flags.host ?? '127.0.0.1',
+            ...(flags.data === undefined ? {} : { dataDir: flags.data }),
+            clientId: flags.clientId ?? 'tandem-emulator',
+            clientSecret: flags.clientSecret ?? DEFAULT_SECRET,
+            ...(jwtPublicKeyPem === undefined ? {} : { jwtPublicKeyPem }),
+            ...(flags.definitions === undefined ? {} : { definitionsFile: flags.definitions }),
+            apiVersion: flags.apiVersion ?? '62.0',
+            ...(flags.queryPageSize === undefined ? {} : { queryPageSize: flags.queryPageSize }),
+            ...(flags.batchSize === undefined ? {} : { batchSize: flags.batchSize }),
+            ...(flags.dailyApiRequests === undefined ? {} : { dailyApiRequests: flags.dailyApiRequests }),
+            faults: faultsFromFlags(flags),
+            logger,
+          });
+          const secretShown = running.clientSecret === DEFAULT_SECRET;
+          if (flags.json) {
+            const info = {
+              url: running.url,
+              tokenUrl: `${running.url}/services/oauth2/token`,
+              clientId: running.clientId,
+              ...(secretShown ? { clientSecret: running.clientSecret } : {}),
+              adminUrl: `${running.url}/__emulator/stats`,
+            };
+            stdout.write(`${JSON.stringify(info)}\n`);
+          } else {
+            stdout.write(`Salesforce emulator listening on ${running.url}\n`);
+            stdout.write(`  login URL / instance URL: ${running.url}\n`);
+            stdout.write(`  token endpoint: ${running.url}/services/oauth2/token\n`);
+            stdout.write(`  client id: ${running.clientId}\n`);
+            if (secretShown) stdout.write(`  client secret: ${running.clientSecret}\n`);
+            else stdout.write('  client secret: (as given with --client-secret)\n');
+            stdout.write(`  admin API: ${running.url}/__emulator/stats\n`);
+          }
+          try {
+            await (deps.waitForStop ?? untilSignal)(running);
+          } finally {
+            await running.close();
+            if (!flags.json) stdout.write('Salesforce emulator stopped\n');
+          }
+        },
+        {
+          stdout: deps.stdout ?? process.stdout,
+          stderr: deps.stderr ?? process.stderr,
+          setExitCode: deps.setExitCode ?? processIo.setExitCode,
+        },
+      ),
+    );
   return emulator;
 }

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import type { PostgresConnector } from '../../connectors/postgres/postgres-connector.js';
 import type { StreamRef } from '../../model/stream.js';
-import { ConfigError } from '../../util/errors.js';
+import { UsageError } from '../cli-errors.js';
+import { action, processIo, withCommonOptions, type CliIo, type CommonOptions } from '../cli-io.js';
 
 /** Loads the ERP connector and the ERP side of every mapped object from a tandem.yaml path (wired in by the CLI). */
 export type LoadErpConnector = (
@@ -19,35 +20,44 @@ export type LoadErpConnector = (
  * // $ tandem erp install-capture --object account --config tandem.yaml
  * ```
  */
-export function erpCommand(loadConnector: LoadErpConnector): Command {
+export function erpCommand(loadConnector: LoadErpConnector, io: CliIo = processIo): Command {
   const erp = new Command('erp').description('ERP (Postgres) maintenance');
-  const action = (verb: 'install' | 'uninstall') => async (opts: { object?: string; config: string }) => {
-    const { connector, streams } = await loadConnector(opts.config);
-    try {
-      const chosen = pickStreams(streams, opts.object, opts.config);
-      for (const stream of chosen) {
-        if (verb === 'install') await connector.installCapture(stream);
-        else await connector.uninstallCapture(stream);
-        process.stdout.write(
-          `${verb === 'install' ? 'installed' : 'uninstalled'} change capture for ${stream.name} (${stream.entity})\n`,
+  const run = (verb: 'install' | 'uninstall') =>
+    action(async (opts: CommonOptions & { object?: string }) => {
+      const { connector, streams } = await loadConnector(opts.config);
+      try {
+        const done: { object: string; entity: string }[] = [];
+        for (const stream of pickStreams(streams, opts.object, opts.config)) {
+          if (verb === 'install') await connector.installCapture(stream);
+          else await connector.uninstallCapture(stream);
+          done.push({ object: stream.name, entity: stream.entity });
+        }
+        const verbed = verb === 'install' ? 'installed' : 'uninstalled';
+        io.stdout.write(
+          opts.json
+            ? `${JSON.stringify({ [verbed]: done }, null, 2)}\n`
+            : done.map((d) => `${verbed} change capture for ${d.object} (${d.entity})\n`).join(''),
         );
+      } finally {
+        await connector.close();
       }
-    } finally {
-      await connector.close();
-    }
-  };
-  erp
-    .command('install-capture')
-    .description('create the change-log table and capture triggers (needs permission to create triggers)')
-    .option('--object <name>', 'only this mapped object (default: every object with capture: changelog)')
-    .option('-c, --config <path>', 'tandem.yaml', 'tandem.yaml')
-    .action(action('install'));
-  erp
-    .command('uninstall-capture')
-    .description('drop the capture triggers and pending change-log entries')
-    .option('--object <name>', 'only this mapped object (default: every object with capture: changelog)')
-    .option('-c, --config <path>', 'tandem.yaml', 'tandem.yaml')
-    .action(action('uninstall'));
+    }, io);
+  const option = [
+    '--object <name>',
+    'only this mapped object (default: every object with capture: changelog)',
+  ] as const;
+  erp.addCommand(
+    withCommonOptions(new Command('install-capture'))
+      .description('create the change-log table and capture triggers (needs permission to create triggers)')
+      .option(...option)
+      .action(run('install')),
+  );
+  erp.addCommand(
+    withCommonOptions(new Command('uninstall-capture'))
+      .description('drop the capture triggers and pending change-log entries')
+      .option(...option)
+      .action(run('uninstall')),
+  );
   return erp;
 }
 
@@ -61,9 +71,10 @@ export function pickStreams(
   const found = streams.find((s) => s.name === object);
   if (found === undefined) {
     const names = streams.map((s) => s.name).join(', ') || '(none)';
-    throw new ConfigError(`no mapped object named ${JSON.stringify(object)} in ${configPath}; objects: ${names}`, [
-      { file: configPath, path: 'objects', message: `unknown object ${JSON.stringify(object)}; objects: ${names}` },
-    ]);
+    throw new UsageError(`no mapped object named ${JSON.stringify(object)} in ${configPath}; objects: ${names}`, {
+      object,
+      file: configPath,
+    });
   }
   return [found];
 }

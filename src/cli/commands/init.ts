@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { EXAMPLE_CONFIG } from '../../config/example-config.js';
-import { EXIT, TandemError } from '../../util/errors.js';
+import { UsageError } from '../cli-errors.js';
 import { action, output, withCommonOptions, type CommonOptions } from '../cli-io.js';
 
 export function initCommand(): Command {
@@ -14,9 +14,10 @@ export function initCommand(): Command {
       action(async (options: CommonOptions & { force?: boolean }) => {
         const file = resolve(options.config);
         if (existsSync(file) && !options.force) {
-          throw new TandemError(
+          throw new UsageError(
             `${file} already exists; nothing was written. Fix: edit it, pass another --config path, or add --force to overwrite it`,
-            { code: 'FILE_EXISTS', context: { file }, exitCode: EXIT.usage },
+            { file },
+            'FILE_EXISTS',
           );
         }
         await writeFile(file, EXAMPLE_CONFIG, 'utf8');

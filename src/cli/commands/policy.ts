@@ -3,7 +3,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Conflict } from '../../model/conflict.js';
 import type { RecordInput } from '../../diff/plan-record.js';
-import { ConfigError, EXIT, TandemError } from '../../util/errors.js';
+import { EXIT } from '../../util/errors.js';
+import { UsageError } from '../cli-errors.js';
+import { action, processIo, type CliIo } from '../cli-io.js';
 import { checkPolicyFiles, mappingUsesFile } from '../../resolve/tooling/check-policy-files.js';
 import { allowedHint } from '../../util/closest-match.js';
 import type { ConflictResolver } from '../../model/conflict-resolver.js';
@@ -46,17 +48,7 @@ export interface PolicyCliContext {
 }
 
 /** Where output goes; tests capture it. Defaults: process.stdout, process.stderr, process.exitCode. */
-export interface PolicyCliIo {
-  readonly stdout?: { write(text: string): unknown };
-  readonly stderr?: { write(text: string): unknown };
-  readonly setExitCode?: (code: number) => void;
-}
-
-class UsageError extends TandemError {
-  constructor(message: string) {
-    super(message, { code: 'USAGE', exitCode: EXIT.usage });
-  }
-}
+export type PolicyCliIo = Partial<CliIo>;
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -122,34 +114,22 @@ export function policyCommand(
   loadContext: (configPath: string) => Promise<PolicyCliContext>,
   io: PolicyCliIo = {},
 ): Command {
-  const stdout = io.stdout ?? process.stdout;
-  const stderr = io.stderr ?? process.stderr;
-  const setExitCode = io.setExitCode ?? ((code: number) => void (process.exitCode = code));
+  const cliIo: CliIo = { ...processIo, ...io };
+  const stdout = cliIo.stdout;
 
   const policy = new Command('policy')
     .description('check, test, explain and compare conflict policies (conflict-rules/*.yaml)')
     .option('-c, --config <path>', 'tandem configuration file', 'tandem.yaml');
 
-  /** Runs an action with the context, turning named errors into exit codes and --json errors. */
+  /** Runs an action with the context loaded, through the CLI's one `action` (exit codes, --json errors). */
   const run =
-    <A extends unknown[]>(action: (context: PolicyCliContext, json: boolean, ...args: A) => Promise<number>) =>
-    async (...args: A): Promise<void> => {
-      const command = args[args.length - 1] as Command;
-      const opts = command.optsWithGlobals<{ config: string; json?: boolean }>();
-      const json = opts.json === true;
-      try {
-        const context = await loadContext(opts.config);
-        setExitCode(await action(context, json, ...args));
-      } catch (thrown) {
-        if (!(thrown instanceof TandemError)) throw thrown;
-        if (json)
-          stdout.write(
-            `${JSON.stringify({ error: { code: thrown.code, message: thrown.message, ...(thrown instanceof ConfigError ? { issues: thrown.issues } : {}) } }, null, 2)}\n`,
-          );
-        else stderr.write(`${thrown.message}\n`);
-        setExitCode(thrown.exitCode);
-      }
-    };
+    <A extends unknown[]>(fn: (context: PolicyCliContext, json: boolean, ...args: A) => Promise<number>) =>
+    (...args: A): Promise<void> =>
+      action(async (...inner: A) => {
+        const command = inner[inner.length - 1] as Command;
+        const opts = command.optsWithGlobals<{ config: string; json?: boolean }>();
+        return fn(await loadContext(opts.config), opts.json === true, ...inner);
+      }, cliIo)(...args);
 
   policy
     .command('check')

@@ -14,6 +14,7 @@ import {
   withCommonOptions,
   type CommonOptions,
 } from '../cli-io.js';
+import { UsageError } from '../cli-errors.js';
 import { formatRun } from '../format.js';
 
 interface SyncFlags extends CommonOptions {
@@ -83,9 +84,9 @@ export function syncCommand(): Command {
           if (flags.schedule) {
             const expression = typeof flags.schedule === 'string' ? flags.schedule : config.schedule?.cron;
             if (!expression || !cron.validate(expression)) {
-              throw new TandemError(
+              throw new UsageError(
                 `--schedule needs a valid cron expression (got ${JSON.stringify(expression ?? null)}); e.g. --schedule "*/5 * * * *", or set schedule.cron in ${config.file}`,
-                { code: 'USAGE', exitCode: EXIT.usage },
+                { schedule: expression ?? null },
               );
             }
             return await runScheduled(
