@@ -197,7 +197,7 @@ export function connectorContract(
 
     check(
       'same-time-across-pages',
-      'records sharing one modification time are all returned across pages, also when a read resumes from any page',
+      '[I6] records sharing one modification time are all returned across pages, also when a read resumes from any page',
       async () => {
         await fx.insert('K-0', sample(0));
         const start = (await read(fx, undefined)).watermark;
@@ -295,7 +295,7 @@ export function connectorContract(
 
     check(
       'idempotent-upsert',
-      'writing the same batch twice creates no duplicate: created, then updated, one result per record',
+      '[I9] writing the same batch twice creates no duplicate: created, then updated, one result per record',
       async () => {
         const batch: OutboundRecord[] = [1, 2, 3].map((i) => ({ key: `W-${i}`, op: 'upsert', fields: sample(i) }));
         const first = await write(fx, [batch]);
@@ -366,21 +366,25 @@ export function connectorContract(
       ).toEqual([]);
     });
 
-    check('reject', 'a refused record is a rejected result with a reason and does not stop the others', async () => {
-      const results = await write(fx, [
-        [
-          { key: 'W-1', op: 'upsert', fields: sample(1) },
-          { key: 'W-bad', op: 'upsert', fields: { ...sample(2), ...fx.refused } },
-          { key: 'W-3', op: 'upsert', fields: sample(3) },
-        ],
-      ]);
-      expectStatuses(results, { 'W-1': 'created', 'W-bad': 'rejected', 'W-3': 'created' });
-      const bad = results.find((r) => r.key === 'W-bad');
-      expect(bad?.reason).toBeTypeOf('string');
-      expect(bad?.reason?.length).toBeGreaterThan(0);
-      const live = (await read(fx, undefined)).records.filter((r) => !r.deleted);
-      expect(live.map((r) => r.key).sort()).toEqual(['W-1', 'W-3']);
-    });
+    check(
+      'reject',
+      '[I10] a refused record is a rejected result with a reason and does not stop the others',
+      async () => {
+        const results = await write(fx, [
+          [
+            { key: 'W-1', op: 'upsert', fields: sample(1) },
+            { key: 'W-bad', op: 'upsert', fields: { ...sample(2), ...fx.refused } },
+            { key: 'W-3', op: 'upsert', fields: sample(3) },
+          ],
+        ]);
+        expectStatuses(results, { 'W-1': 'created', 'W-bad': 'rejected', 'W-3': 'created' });
+        const bad = results.find((r) => r.key === 'W-bad');
+        expect(bad?.reason).toBeTypeOf('string');
+        expect(bad?.reason?.length).toBeGreaterThan(0);
+        const live = (await read(fx, undefined)).records.filter((r) => !r.deleted);
+        expect(live.map((r) => r.key).sort()).toEqual(['W-1', 'W-3']);
+      },
+    );
 
     check(
       'opaque-keys',

@@ -131,18 +131,16 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), side, pick: fc.nat() }) },
   {
     weight: 2,
-    arbitrary: fc
-      .tuple(fc.nat(), field, fc.boolean())
-      .chain(([pick, f, crmFirst]) =>
-        fc.record({
-          kind: fc.constant('conflict' as const),
-          pick: fc.constant(pick),
-          field: fc.constant(f),
-          erp: template(f),
-          crm: template(f),
-          crmFirst: fc.constant(crmFirst),
-        }),
-      ),
+    arbitrary: fc.tuple(fc.nat(), field, fc.boolean()).chain(([pick, f, crmFirst]) =>
+      fc.record({
+        kind: fc.constant('conflict' as const),
+        pick: fc.constant(pick),
+        field: fc.constant(f),
+        erp: template(f),
+        crm: template(f),
+        crmFirst: fc.constant(crmFirst),
+      }),
+    ),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('answer' as const), take: side }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('sync' as const), full: fc.boolean(), crash, fault }) },
@@ -189,12 +187,10 @@ async function liveRecords(run: E2eRun, s: Side): Promise<{ key: string; nativeI
     );
     return rows.map((r) => ({ key: r.customer_no ?? `erp-${String(r.id)}`, nativeId: String(r.id) }));
   }
-  return run.emulator.store
-    .list('Account')
-    .map((r) => ({
-      key: (r['External_Id__c'] as string | null) ?? `crm-${String(r['Id'])}`,
-      nativeId: String(r['Id']),
-    }));
+  return run.emulator.store.list('Account').map((r) => ({
+    key: (r['External_Id__c'] as string | null) ?? `crm-${String(r['Id'])}`,
+    nativeId: String(r['Id']),
+  }));
 }
 
 interface ModelRun {
@@ -519,7 +515,7 @@ for (const backend of testBackends()) {
     });
 
     it(
-      'converges, loses no edit and no record, duplicates nothing, and every conflict follows the policy',
+      '[I1][I3][I9] converges, loses no edit and no record, duplicates nothing, and every conflict follows the policy',
       async () => {
         await fc.assert(
           // Changelog capture on PGlite only: on the shared real server it waits for other sessions' open transactions

@@ -218,7 +218,7 @@ describe('Bulk API 2.0 ingest', () => {
     expect(wrongMethod.status).toBe(405);
   });
 
-  it('rejects single records with sf__Error while the rest of the job succeeds', async () => {
+  it('[I10] rejects single records with sf__Error while the rest of the job succeeds', async () => {
     await ingest(call, { object: 'Account', operation: 'insert' }, 'Name,External_Id__c\nParent Co,P-1\n');
     const long = 'x'.repeat(256);
     const csv = [

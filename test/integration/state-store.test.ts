@@ -35,7 +35,7 @@ for (const backend of testBackends()) {
       expect(await b.listRuns('x')).toEqual([]);
     });
 
-    it('advances a watermark only forward, and only by compare-and-set', async () => {
+    it('[I5] advances a watermark only forward, and only by compare-and-set', async () => {
       const store = await openStore(backend, uniqueSchemaName('st'));
       stores.push(store);
       await store.migrate();
@@ -153,7 +153,7 @@ for (const backend of testBackends()) {
       expect(await store.nextPlanKeys('s', 'account', null, 10, new Date())).toEqual(['K']);
     });
 
-    it('counts failed attempts and backs off retries', async () => {
+    it('[I10] counts failed attempts and backs off retries', async () => {
       const store = await openStore(backend, uniqueSchemaName('st'));
       stores.push(store);
       await store.migrate();

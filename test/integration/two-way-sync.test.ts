@@ -10,7 +10,7 @@ for (const backend of testBackends()) {
       await h?.close();
     });
 
-    it('creates on the other side, merges one-sided edits, and a quiet re-run writes nothing', async () => {
+    it('[I2][I4] creates on the other side, merges one-sided edits, and a quiet re-run writes nothing', async () => {
       h = await createHarness(backend);
       h.erp.insert('customers', 'K1', { name: 'Acme', phone: '111', city: 'Oslo' });
       h.crm.insert('Account', 'K2', { name: 'Beta', phone: '222', city: 'Rome' });
@@ -54,7 +54,7 @@ for (const backend of testBackends()) {
       expect(snapshot(h.erp, 'customers')).toEqual(snapshot(h.crm, 'Account'));
     });
 
-    it('keeps a rejected record in the failed queue without blocking the rest, and retries it', async () => {
+    it('[I10] keeps a rejected record in the failed queue without blocking the rest, and retries it', async () => {
       let rejecting = true;
       h = await createHarness(backend, {
         rejectCrm: (key) =>
@@ -89,7 +89,7 @@ for (const backend of testBackends()) {
     });
 
     for (const side of ['crm', 'erp'] as const) {
-      it(`loses no update and duplicates nothing when the process dies after the ${side} confirmed its writes`, async () => {
+      it(`[I1] loses no update and duplicates nothing when the process dies after the ${side} confirmed its writes`, async () => {
         h = await createHarness(backend);
         if (side === 'crm') {
           h.erp.insert('customers', 'A', { name: 'A', phone: '1', city: 'X' });

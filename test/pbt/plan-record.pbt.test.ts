@@ -59,7 +59,7 @@ function applyPlan(i: RecordInput, plan: RecordPlan): { erp: Fields | null; crm:
 }
 
 describe('three-way planner properties (diff + resolve)', () => {
-  it('after the writes, both sides agree on every mapped field (except fields waiting for a person)', () => {
+  it('[I3] after the writes, both sides agree on every mapped field (except fields waiting for a person)', () => {
     fc.assert(
       fc.property(input, (i) => {
         const plan = planRecord(i, testLatestWins);
@@ -71,7 +71,7 @@ describe('three-way planner properties (diff + resolve)', () => {
     );
   });
 
-  it('a second plan with no edits writes nothing (a quiet re-run is quiet; echoes are dropped)', () => {
+  it('[I2][I4] a second plan with no edits writes nothing (a quiet re-run is quiet; echoes are dropped)', () => {
     fc.assert(
       fc.property(input, (i) => {
         const plan = planRecord(i, testLatestWins);
@@ -92,7 +92,7 @@ describe('three-way planner properties (diff + resolve)', () => {
     );
   });
 
-  it('a field edited on one side only survives', () => {
+  it('[I8] a field edited on one side only survives', () => {
     fc.assert(
       fc.property(input, (i) => {
         fc.pre(i.base !== null && i.erp !== null && i.crm !== null);
@@ -109,7 +109,7 @@ describe('three-way planner properties (diff + resolve)', () => {
     );
   });
 
-  it('the outcome does not depend on the order records arrive in, nor on field order', () => {
+  it('[I7] the outcome does not depend on the order records arrive in, nor on field order', () => {
     fc.assert(
       fc.property(fc.array(input, { minLength: 1, maxLength: 8 }), fc.nat(), (inputs, seed) => {
         const keyed = inputs.map((i, n) => ({ ...i, key: `K${n}` }));
@@ -131,7 +131,7 @@ describe('three-way planner properties (diff + resolve)', () => {
     );
   });
 
-  it('is deterministic: the same input gives the same plan', () => {
+  it('[I7] is deterministic: the same input gives the same plan', () => {
     fc.assert(
       fc.property(input, (i) => {
         expect(planRecord(structuredClone(i), testLatestWins)).toEqual(planRecord(i, testLatestWins));

@@ -76,7 +76,7 @@ for (const backend of testBackends()) {
       await store.close();
     });
 
-    it('converges, never duplicates, and keeps every one-sided edit', async () => {
+    it('[I1][I3][I4][I8][I9] converges, never duplicates, and keeps every one-sided edit', async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 25 }), async (commands) => {
           run += 1;

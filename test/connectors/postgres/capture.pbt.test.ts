@@ -74,7 +74,7 @@ describe.skipIf(url === undefined)('postgres: capture under concurrent transacti
   afterAll(async () => db?.dispose());
 
   for (const capture of ['watermark', 'changelog'] as const) {
-    it(`${capture}: no miss, no phantom, final state`, async () => {
+    it(`[I6] ${capture}: no miss, no phantom, final state`, async () => {
       let run = 0;
       await fc.assert(
         fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 30 }), async (steps) => {

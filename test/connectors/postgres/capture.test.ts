@@ -43,7 +43,7 @@ for (const backend of testBackends()) {
         return { connector, stream, since: initial.watermark };
       }
 
-      it('captures 5,000 rows sharing one updated_at in pages of 1,000, also when resumed between pages', async () => {
+      it('[I6] captures 5,000 rows sharing one updated_at in pages of 1,000, also when resumed between pages', async () => {
         const { connector, stream, since } = await start({ lookbackSeconds: 0 });
         // One statement: every row gets the same now(), so they share one updated_at.
         await db.exec(
@@ -137,7 +137,7 @@ for (const backend of testBackends()) {
           expect(left[0]?.['n']).toBe(0);
         });
 
-        it("never reads tandem's own writes back, but still reads the ERP's", async () => {
+        it("[I2] never reads tandem's own writes back, but still reads the ERP's", async () => {
           const { connector, stream, since } = await start();
           const results = await writeAll(connector, stream, [
             { key: 'x', op: 'upsert', fields: { name: 'From CRM', credit: 5 } },
@@ -163,7 +163,7 @@ for (const backend of testBackends()) {
           expect(second.records.map((r) => r.key)).toEqual(['z']);
         });
       } else {
-        it("reads tandem's own writes back identical to what was written (the diff drops them)", async () => {
+        it("[I2] reads tandem's own writes back identical to what was written (the diff drops them)", async () => {
           const { connector, stream, since } = await start();
           const written = [
             {

@@ -58,7 +58,7 @@ for (const backend of testBackends()) {
       expect(after.nativeIdOf('k0')).toBe(before.nativeIdOf('k0'));
     });
 
-    it('never yields a key set from an interrupted listing', async () => {
+    it('[I11] never yields a key set from an interrupted listing', async () => {
       const c = db.connector({ batchSize: 5 });
       const stream = customersStream(db);
       await writeAll(

@@ -15,7 +15,7 @@ for (const backend of testBackends()) {
     });
     afterEach(async () => db.dispose());
 
-    it('reports rejected rows one by one (not-null, check, type, length) and writes the rest of the batch', async () => {
+    it('[I10] reports rejected rows one by one (not-null, check, type, length) and writes the rest of the batch', async () => {
       const c = db.connector();
       const stream = customersStream(db);
       const good = Array.from({ length: 40 }, (_, i) => ({

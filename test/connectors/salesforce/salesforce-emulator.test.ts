@@ -145,7 +145,7 @@ describe('SalesforceConnector against the emulator: ingest', () => {
 describe('SalesforceConnector against the emulator: query', () => {
   beforeEach(() => startEmu());
 
-  it('reads everything, then only changes after the cursor, never skipping records sharing a timestamp; deletes via queryAll', async () => {
+  it('[I6] reads everything, then only changes after the cursor, never skipping records sharing a timestamp; deletes via queryAll', async () => {
     const calls: string[] = [];
     const crm = connect({ queryPageSize: 7 }, recordingHttp(calls));
     await crm.init([stream]);

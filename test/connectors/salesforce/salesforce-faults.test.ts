@@ -48,7 +48,7 @@ function expectAll(results: readonly WriteResult[], n: number, status: WriteResu
 }
 
 describe('Salesforce connector under injected faults', () => {
-  it('rides out 503 and 429 on every kind of call without creating a job twice', async () => {
+  it('[I9] rides out 503 and 429 on every kind of call without creating a job twice', async () => {
     await startEmu({ faults: { seed: 7, errorRate: 0.3, errorKinds: ['503', '429'], retryAfterSeconds: 0 } });
     const crm = connect({ queryPageSize: 9 });
     await crm.init([stream]);
@@ -83,7 +83,7 @@ describe('Salesforce connector under injected faults', () => {
     expect(emu.stats().faultsInjected).toBe(1);
   });
 
-  it('sends a streamed upload refused with 503 again from its start: one job, every record once', async () => {
+  it('[I9] sends a streamed upload refused with 503 again from its start: one job, every record once', async () => {
     await startEmu();
     const calls: string[] = [];
     let puts = 0;
@@ -107,7 +107,7 @@ describe('Salesforce connector under injected faults', () => {
     expect([...keyCounts(emu).values()].every((n) => n === 1)).toBe(true);
   });
 
-  it('stops with QuotaExceededError on 403 REQUEST_LIMIT_EXCEEDED mid-job, and a later run resumes the job', async () => {
+  it('[I1][I9] stops with QuotaExceededError on 403 REQUEST_LIMIT_EXCEEDED mid-job, and a later run resumes the job', async () => {
     await startEmu({ faults: { jobDelayMs: 50 } });
     const crm = connect(
       {},
@@ -144,7 +144,7 @@ describe('Salesforce connector under injected faults', () => {
     expect(emu.stats().apiRequests).toBeLessThanOrEqual(20);
   });
 
-  it('reports every record of a job that failed part-way: processed ones created, the rest unprocessed', async () => {
+  it('[I1] reports every record of a job that failed part-way: processed ones created, the rest unprocessed', async () => {
     await startEmu({ faults: { failJobAfterRecords: 10 } });
     const crm = connect();
     const ledger = new MemoryJobLedger();
@@ -185,7 +185,7 @@ describe('Salesforce connector under injected faults', () => {
     expect(crm.tokens.fetches).toBeGreaterThanOrEqual(2);
   });
 
-  it('survives dropped connections: reads retry, a write cut off mid-upload is aborted by resume and sent again, never twice', async () => {
+  it('[I1][I9] survives dropped connections: reads retry, a write cut off mid-upload is aborted by resume and sent again, never twice', async () => {
     await startEmu({ faults: { seed: 3, dropConnectionRate: 0.15 } });
     const crm = connect({ queryPageSize: 7 });
     const ledger = new MemoryJobLedger();
@@ -208,7 +208,7 @@ describe('Salesforce connector under injected faults', () => {
     expect(keys).toHaveLength(40);
   });
 
-  it('a process that dies while polling: resume in a new process finishes the job and nothing is sent twice', async () => {
+  it('[I1][I9] a process that dies while polling: resume in a new process finishes the job and nothing is sent twice', async () => {
     await startEmu({ faults: { jobDelayMs: 200 } });
     const ledger = new MemoryJobLedger();
     const abort = new AbortController();
@@ -232,7 +232,7 @@ describe('Salesforce connector under injected faults', () => {
     expect(await collect(reborn.createSink().resume(stream, { ledger }))).toEqual([]);
   });
 
-  it('a process that dies after uploading but before closing: resume aborts the job and yields nothing', async () => {
+  it('[I1][I9] a process that dies after uploading but before closing: resume aborts the job and yields nothing', async () => {
     await startEmu();
     const ledger = new MemoryJobLedger();
     ledger.hooks.beforeUpdate = (_id, detail) => {

@@ -28,7 +28,7 @@ function failures(reports: ReturnType<typeof checkPolicyLaws>): string[] {
   return reports.filter((r) => !r.ok).map((r) => `${r.law}: ${r.message}\n${r.counterexample}`);
 }
 
-describe('built-in strategies satisfy every law', () => {
+describe('[I7][I8] built-in strategies satisfy every law', () => {
   it('latest-wins (also with a tie to crm and a known skew)', () => {
     expect(failures(checkPolicyLaws(() => latestWins(), { ...opts, latestWins: {} }))).toEqual([]);
     const clock = { tie: 'crm' as const, skewMs: { crm: 120_000 } };
@@ -60,7 +60,7 @@ describe('built-in strategies satisfy every law', () => {
   });
 });
 
-describe('the example policies satisfy every law', () => {
+describe('[I7][I8] the example policies satisfy every law', () => {
   it.each([
     ['conflict-rules/account.yaml', accountMapping],
     ['conflict-rules/contact.yaml', contactMapping],
@@ -72,7 +72,7 @@ describe('the example policies satisfy every law', () => {
   });
 });
 
-describe('broken resolvers are caught with a shrunk, readable counterexample', () => {
+describe('[I7][I8] broken resolvers are caught with a shrunk, readable counterexample', () => {
   const erpEverywhere =
     (take: () => 'erp' | 'crm'): ConflictResolver['resolve'] =>
     (c) => ({

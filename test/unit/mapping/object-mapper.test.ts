@@ -269,7 +269,7 @@ objects:
     expect(mapper.writableFields('crm')).toEqual(['contact', 'name', 'phone', 'revenue', 'since', 'status']);
   });
 
-  it('reads the same record from both sides as the same canonical record (echo detection)', () => {
+  it('[I2] reads the same record from both sides as the same canonical record (echo detection)', () => {
     const fromErp = mapper.toCanonical('erp', {
       name: ' Acme Corp ',
       phone: '415.555.0100',

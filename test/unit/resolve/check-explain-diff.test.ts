@@ -57,7 +57,7 @@ describe('checkPolicyFiles', () => {
 });
 
 describe('explainRecord', () => {
-  it('says per field what changed where, who decided and what is written', () => {
+  it('[I12] says per field what changed where, who decided and what is written', () => {
     const e = explainRecord(input, latestWins());
     expect(e.kind).toBe('conflict');
     expect(e.fields.find((f) => f.field === 'name')).toMatchObject({

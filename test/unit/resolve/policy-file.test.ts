@@ -85,7 +85,7 @@ fields:
       when: { erp.status: { not: closed }, crm.status: { not-in: [frozen] } }
     - use: latest-wins
 `;
-  it('applies the first rule whose conditions hold, and names file, line and rule', async () => {
+  it('[I12] applies the first rule whose conditions hold, and names file, line and rule', async () => {
     const path = await write('account.yaml', policy);
     const { resolver, version } = await loadPolicyFile(path, { mapping: account });
     const decide = (status: [string, string, string], base: unknown = 100) =>
@@ -137,7 +137,7 @@ fields:
       { take: 'crm' },
     );
   });
-  it('versions by content hash plus the optional label', async () => {
+  it('[I12] versions by content hash plus the optional label', async () => {
     const a = await loadPolicyFile(await write('v1.yaml', 'default: erp-wins\n'), { mapping: account });
     const b = await loadPolicyFile(await write('v2.yaml', 'default: erp-wins # same rules, other bytes\n'), {
       mapping: account,

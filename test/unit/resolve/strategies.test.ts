@@ -51,7 +51,7 @@ const decide = (strategy: ReturnType<typeof preferNonEmpty>, c: Conflict) =>
   strategy.decideField(fieldContext(c, c.fields[0]!));
 
 describe('latestWins', () => {
-  it('takes the side modified later, comparing sub-millisecond instants across offsets', () => {
+  it('[I12] takes the side modified later, comparing sub-millisecond instants across offsets', () => {
     const r = latestWins().resolve(
       fieldConflict('name', 'a', 'b', 'c', '2024-05-01T10:00:00.000002Z', '2024-05-01T12:00:00.000001+02:00'),
     );
