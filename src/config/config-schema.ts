@@ -47,9 +47,11 @@ function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
 // A plain SQL identifier: what Postgres accepts unquoted (63 bytes at most).
 const SQL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const sqlName = (what: string) =>
-  z.string().regex(SQL_NAME, {
-    error: `${what} must be a plain SQL name (letters, digits, _; not starting with a digit). Fix: rename it or use a view with a plain name`,
-  });
+  z
+    .string()
+    .regex(SQL_NAME, {
+      error: `${what} must be a plain SQL name (letters, digits, _; not starting with a digit). Fix: rename it or use a view with a plain name`,
+    });
 const tableName = z
   .string()
   .regex(/^(?:[A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$/, {
@@ -313,9 +315,12 @@ export const objectSchema = strictObject({
   }).describe('The CRM side.'),
   policy: z
     .string()
-    .refine((p) => isBuiltinPolicy(p) || /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.ya?ml$/.test(p), {
-      error: `policy must be a built-in (${BUILTIN_POLICIES.join(', ')}) or a file name in the policies dir, e.g. account.yaml`,
-    })
+    .refine(
+      (p) => isBuiltinPolicy(p) || /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.ya?ml$/.test(p),
+      {
+        error: `policy must be a built-in (${BUILTIN_POLICIES.join(', ')}) or a file name in the policies dir, e.g. account.yaml`,
+      },
+    )
     .default(DEFAULTS.policy)
     .describe(`Conflict policy: ${BUILTIN_POLICIES.join(', ')}, or a file in the policies dir (account.yaml).`),
   fields: z
