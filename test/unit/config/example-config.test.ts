@@ -42,8 +42,9 @@ describe('examples/demo.tandem.yaml', () => {
       TANDEM_DEMO_CLIENT_SECRET: 'demo-secret',
     });
     expect(config.state.url).toBeNull();
-    expect(config.erp.url).toBeNull();
-    expect(config.erp.dataDir).not.toBeNull();
+    expect(config.erp.type).toBe('postgres');
+    expect(config.erp.settings).toMatchObject({ dataDir: expect.any(String) });
+    expect((config.erp.settings as { url?: unknown }).url ?? null).toBeNull();
     const [account, contact] = config.objects.map(createObjectMapper);
     expect(config.objects.map((o) => [o.erp.table, o.erp.key, o.crm.object, o.crm.externalId])).toEqual([
       ['public.customers', 'customer_no', 'Account', 'External_Id__c'],
