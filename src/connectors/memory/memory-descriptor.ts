@@ -40,6 +40,9 @@ export const memoryConnector: ConnectorDescriptor<MemorySettings> = {
   type: 'memory',
   sides: ['erp', 'crm'],
   settings: memorySettingsSchema,
+  example:
+    '  # name: crm                    # the in-process system (memorySystemNamed); default: the side\n' +
+    '  # maxBatchSize: 1000           # largest write batch. Default: 1000\n',
   open: async (settings, deps) =>
     new MemoryConnector({
       system: deps.system,

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { configJsonSchema } from '../../../src/config/config-json-schema.js';
-import { EXAMPLE_CONFIG } from '../../../src/config/example-config.js';
+import { EXAMPLE_CONFIG, exampleConfigFor } from '../../../src/config/example-config.js';
+import { UnknownConnectorTypeError } from '../../../src/connectors/connector-registry.js';
 import { parseConfig } from '../../../src/config/tandem-config.js';
 import { createObjectMapper } from '../../../src/mapping/object-mapper.js';
 
@@ -30,6 +31,21 @@ describe('EXAMPLE_CONFIG (what `tandem init` writes)', () => {
     for (const key of Object.keys((configJsonSchema() as { properties: object }).properties)) {
       expect(EXAMPLE_CONFIG).toMatch(new RegExp(`^${key}:`, 'm'));
     }
+  });
+});
+
+describe('exampleConfigFor (tandem init --crm <type>)', () => {
+  it('writes the chosen CRM connector section, which validates', () => {
+    const text = exampleConfigFor('memory');
+    expect(text).toContain('# The CRM, chosen by type (registered: memory, salesforce).\ncrm:\n  type: memory\n');
+    const config = parseConfig(text, '/srv/tandem/tandem.yaml', { ERP_DATABASE_URL: 'postgres://tandem@db/erp' });
+    expect(config.crm).toEqual({ type: 'memory', settings: {} });
+    expect(exampleConfigFor('salesforce')).toBe(EXAMPLE_CONFIG);
+  });
+
+  it('refuses a type not registered for the CRM side, listing the registered ones', () => {
+    expect(() => exampleConfigFor('postgres')).toThrow(UnknownConnectorTypeError);
+    expect(() => exampleConfigFor('postgres')).toThrow('registered crm types: memory, salesforce');
   });
 });
 
