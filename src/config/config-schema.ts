@@ -91,9 +91,7 @@ export interface ConnectorSectionYaml {
 function documentedSectionSchema(descriptors: readonly ConnectorDescriptor[], side: SystemId) {
   const members = descriptors.map((d) => {
     const type = z.literal(d.type).describe(`The ${side === 'erp' ? 'ERP' : 'CRM'} kind: ${d.type}.`);
-    return d.settings instanceof z.ZodObject
-      ? strictObject({ type, ...(d.settings.shape as z.core.$ZodLooseShape) })
-      : z.looseObject({ type });
+    return d.settings instanceof z.ZodObject ? strictObject({ type, ...d.settings.shape }) : z.looseObject({ type });
   });
   const [first, ...rest] = members;
   const types = descriptors.map((d) => d.type).join(', ');

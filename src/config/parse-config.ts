@@ -153,8 +153,8 @@ function buildConfig(yaml: TandemYaml, file: string, source: YamlSource): Tandem
 }
 
 function buildObject(name: string, object: ObjectYaml, source: YamlSource): ObjectMapping {
-  const { table, key, ...erpOptions } = object.erp as Record<string, unknown>;
-  const { object: crmObject, externalId, ...crmOptions } = object.crm as Record<string, unknown>;
+  const { table, key, ...erpOptions } = object.erp;
+  const { object: crmObject, externalId, ...crmOptions } = object.crm;
   const path: PathSegment[] = ['objects', name];
   return {
     name,

@@ -6,9 +6,9 @@ import { salesforceConnector } from './salesforce/salesforce-descriptor.js';
 
 /** The connectors that ship with tandem: one line each. */
 export const BUILTIN_CONNECTORS: readonly ConnectorDescriptor[] = [
-  postgresConnector as ConnectorDescriptor,
-  salesforceConnector as ConnectorDescriptor,
-  memoryConnector as ConnectorDescriptor,
+  postgresConnector,
+  salesforceConnector,
+  memoryConnector,
 ];
 
 /**

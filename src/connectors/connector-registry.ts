@@ -74,7 +74,7 @@ export class ConnectorRegistry {
         { code: 'CONNECTOR_INVALID', context: { type: descriptor.type }, exitCode: EXIT.usage },
       );
     }
-    this.#byType.set(descriptor.type, descriptor as ConnectorDescriptor);
+    this.#byType.set(descriptor.type, descriptor);
     return this;
   }
 

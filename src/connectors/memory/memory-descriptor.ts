@@ -43,10 +43,12 @@ export const memoryConnector: ConnectorDescriptor<MemorySettings> = {
   example:
     '  # name: crm                    # the in-process system (memorySystemNamed); default: the side\n' +
     '  # maxBatchSize: 1000           # largest write batch. Default: 1000\n',
-  open: async (settings, deps) =>
-    new MemoryConnector({
-      system: deps.system,
-      data: memorySystemNamed(settings.name ?? deps.system),
-      ...(settings.maxBatchSize === undefined ? {} : { maxBatchSize: settings.maxBatchSize }),
-    }),
+  open: (settings, deps) =>
+    Promise.resolve(
+      new MemoryConnector({
+        system: deps.system,
+        data: memorySystemNamed(settings.name ?? deps.system),
+        ...(settings.maxBatchSize === undefined ? {} : { maxBatchSize: settings.maxBatchSize }),
+      }),
+    ),
 };

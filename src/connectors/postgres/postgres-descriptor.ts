@@ -93,6 +93,6 @@ export const postgresConnector: PostgresConnectorDescriptor = {
       return new PostgresConnector({ url: settings.url, ...commonOf(settings) }, { logger: deps.logger });
     return openEmbedded(resolve(deps.baseDir, nonEmpty('erp.dataDir').parse(settings.dataDir)), settings, deps.logger);
   },
-  openOn: async (pglite, settings, deps) =>
-    new PostgresConnector({ pglite, ...commonOf(settings) }, { logger: deps.logger }),
+  openOn: (pglite, settings, deps) =>
+    Promise.resolve(new PostgresConnector({ pglite, ...commonOf(settings) }, { logger: deps.logger })),
 };

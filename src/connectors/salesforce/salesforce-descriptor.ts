@@ -38,5 +38,5 @@ export const salesforceConnector: ConnectorDescriptor<SalesforceSettings> = {
   pollTimeoutMs: 600000          # how long one Bulk API job may take before the run moves on. Default: 600000
   maxUploadBytes: 100000000      # largest CSV per Bulk API job (Salesforce: 100 MB). Default: 100000000
 `,
-  open: async (settings, deps) => new SalesforceConnector(settings, { logger: deps.logger }),
+  open: (settings, deps) => Promise.resolve(new SalesforceConnector(settings, { logger: deps.logger })),
 };

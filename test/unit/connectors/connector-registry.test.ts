@@ -14,7 +14,7 @@ const custom: ConnectorDescriptor<{ readonly label: string }> = {
   type: 'custom-crm',
   sides: ['crm'],
   settings: z.strictObject({ label: z.string() }),
-  open: async (_settings, deps) => new MemoryConnector({ system: deps.system, data: new MemorySystem() }),
+  open: (_settings, deps) => Promise.resolve(new MemoryConnector({ system: deps.system, data: new MemorySystem() })),
 };
 
 describe('ConnectorRegistry', () => {
