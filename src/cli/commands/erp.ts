@@ -1,13 +1,17 @@
 import { Command } from 'commander';
-import type { PostgresConnector } from '../../connectors/postgres/postgres-connector.js';
+import { changeCaptureSetupOf } from '../../connectors/change-capture-setup.js';
+import type { Connector } from '../../connectors/connector.js';
 import type { StreamRef } from '../../model/stream.js';
 import { UsageError } from '../cli-errors.js';
 import { action, processIo, withCommonOptions, type CliIo, type CommonOptions } from '../cli-io.js';
 
-/** Loads the ERP connector and the ERP side of every mapped object from a tandem.yaml path (wired in by the CLI). */
+/**
+ * Loads the ERP connector (chosen by `erp.type`), its type and the ERP side of every mapped object from a tandem.yaml
+ * path (wired in by the CLI).
+ */
 export type LoadErpConnector = (
   configPath: string,
-) => Promise<{ connector: PostgresConnector; streams: readonly StreamRef[] }>;
+) => Promise<{ connector: Connector; type?: string; streams: readonly StreamRef[] }>;
 
 /**
  * `tandem erp install-capture [--object NAME]` and `tandem erp uninstall-capture [--object NAME]`: create or drop
@@ -24,12 +28,21 @@ export function erpCommand(loadConnector: LoadErpConnector, io: CliIo = processI
   const erp = new Command('erp').description('ERP (Postgres) maintenance');
   const run = (verb: 'install' | 'uninstall') =>
     action(async (opts: CommonOptions & { object?: string }) => {
-      const { connector, streams } = await loadConnector(opts.config);
+      const { connector, type, streams } = await loadConnector(opts.config);
       try {
+        const setup = changeCaptureSetupOf(connector);
+        if (setup === undefined) {
+          throw new UsageError(
+            `the ERP connector${type === undefined ? '' : ` '${type}'`} captures changes without anything to install; ` +
+              `erp ${verb}-capture applies to connectors with changelog capture (postgres). Fix: nothing to do`,
+            type === undefined ? {} : { type },
+            'CAPTURE_NOT_SUPPORTED',
+          );
+        }
         const done: { object: string; entity: string }[] = [];
         for (const stream of pickStreams(streams, opts.object, opts.config)) {
-          if (verb === 'install') await connector.installCapture(stream);
-          else await connector.uninstallCapture(stream);
+          if (verb === 'install') await setup.installCapture(stream);
+          else await setup.uninstallCapture(stream);
           done.push({ object: stream.name, entity: stream.entity });
         }
         const verbed = verb === 'install' ? 'installed' : 'uninstalled';
