@@ -75,8 +75,8 @@ export {
   type StateDatabase,
   type StateTarget,
 } from './state/state-database.js';
-export type { WatermarkStore, WatermarkKey, StoredWatermark } from './state/watermark-store.js';
-export type { ConflictQueue, QueuedConflict, ConflictAnswer } from './state/conflict-queue.js';
+export type { WatermarkStore, WatermarkKey, StoredWatermark } from './model/watermark-store.js';
+export type { ConflictQueue, QueuedConflict, ConflictAnswer } from './model/conflict-queue.js';
 
 export { runSync, SyncAlreadyRunningError, type SyncRunResult } from './pipeline/run-sync.js';
 export { dryRunSync, type DryRunObjectPlan } from './pipeline/dry-run.js';

@@ -1,6 +1,6 @@
 import { sameRecord } from '../diff/canonical-json.js';
 import type { SystemId } from '../model/system.js';
-import type { StagedChange } from '../state/record-rows.js';
+import type { StagedChange } from '../model/record-rows.js';
 import type { RunHandle } from './run-counts.js';
 import { toStagedChange } from './staged-change.js';
 import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';

@@ -1,7 +1,7 @@
 import { planRecord, type RecordChangeKind } from '../diff/plan-record.js';
 import type { Fields } from '../model/record.js';
 import { SYSTEMS, type SystemId } from '../model/system.js';
-import type { StagedChange } from '../state/record-rows.js';
+import type { StagedChange } from '../model/record-rows.js';
 import { observedSide } from './record-transition.js';
 import { selectObjects } from './run-sync.js';
 import { toStagedChange } from './staged-change.js';

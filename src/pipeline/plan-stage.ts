@@ -1,6 +1,6 @@
 import { planRecord, type RecordChangeKind } from '../diff/plan-record.js';
 import type { SystemId } from '../model/system.js';
-import type { DecisionRow, OutboxEntry, QueuedConflictRow, RecordState } from '../state/record-rows.js';
+import type { DecisionRow, OutboxEntry, QueuedConflictRow, RecordState } from '../model/record-rows.js';
 import { observedSide, planTransition, settleEchoes } from './record-transition.js';
 import { derivedKey } from './staged-change.js';
 import type { ObjectCounts, RunHandle } from './run-counts.js';

@@ -1,6 +1,6 @@
 import type { SystemId } from '../model/system.js';
 import { normalizeInstant } from '../model/instant.js';
-import type { StagedChange } from '../state/record-rows.js';
+import type { StagedChange } from '../model/record-rows.js';
 import type { ObjectCounts } from './run-counts.js';
 import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';
 import { derivedKey } from './staged-change.js';

@@ -1,6 +1,6 @@
 import type { OutboundRecord, WriteResult } from '../connectors/connector.js';
 import type { SystemId } from '../model/system.js';
-import type { FailedEntry, RecordState } from '../state/record-rows.js';
+import type { FailedEntry, RecordState } from '../model/record-rows.js';
 import { confirmWrite, isConfirmed } from './record-transition.js';
 import { countResult, type RunHandle } from './run-counts.js';
 import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';

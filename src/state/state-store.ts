@@ -4,13 +4,13 @@ import type { SystemId } from '../model/system.js';
 import type { Watermark } from '../model/watermark.js';
 import type { JobLedger, JobLedgerEntry } from '../model/job-ledger.js';
 import { recordHash, sameRecord } from '../diff/canonical-json.js';
-import type { ConflictAnswer, ConflictQueue, QueuedConflict } from './conflict-queue.js';
+import type { ConflictAnswer, ConflictQueue, QueuedConflict } from '../model/conflict-queue.js';
 import { asFields, toJson, toJsonOrNull } from './json.js';
 import { PostgresWatermarkStore } from './postgres-watermark-store.js';
-import type { OutboxEntry, PlanningInput, RecordState, StagedChange, WriteSet } from './record-rows.js';
+import type { OutboxEntry, PlanningInput, RecordState, StagedChange, WriteSet } from '../model/record-rows.js';
 import { migrateStateDatabase, type StateDatabase } from './state-database.js';
 import type { StateTables } from './state-tables.js';
-import type { WatermarkKey, WatermarkStore } from './watermark-store.js';
+import type { WatermarkKey, WatermarkStore } from '../model/watermark-store.js';
 
 type Db = Kysely<StateTables> | Transaction<StateTables>;
 
@@ -1153,17 +1153,15 @@ async function applyWriteSet(
     await trx
       .insertInto('decision')
       .values(
-        decisions
-          .slice(i, i + ROWS_PER_STATEMENT)
-          .map((d) => ({
-            sync_name: sync,
-            object,
-            key: d.key,
-            run_id: runId,
-            kind: d.kind,
-            decisions: toJson(d.decisions),
-            policy_version: d.policyVersion,
-          })),
+        decisions.slice(i, i + ROWS_PER_STATEMENT).map((d) => ({
+          sync_name: sync,
+          object,
+          key: d.key,
+          run_id: runId,
+          kind: d.kind,
+          decisions: toJson(d.decisions),
+          policy_version: d.policyVersion,
+        })),
       )
       .execute();
   }

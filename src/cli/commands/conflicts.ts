@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { TandemConfig } from '../../config/tandem-config.js';
 import { openStateStore } from '../../engine/open-engine.js';
 import type { FieldValue } from '../../model/record.js';
-import type { ConflictAnswer, QueuedConflict } from '../../state/conflict-queue.js';
+import type { ConflictAnswer, QueuedConflict } from '../../model/conflict-queue.js';
 import { EXIT, TandemError } from '../../util/errors.js';
 import { action, loadCommandConfig, output, withCommonOptions, type CommonOptions } from '../cli-io.js';
 

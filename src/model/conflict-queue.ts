@@ -1,4 +1,4 @@
-import type { FieldValue, Fields } from '../model/record.js';
+import type { FieldValue, Fields } from './record.js';
 
 /** A record waiting for a person: fields both sides changed, whose policy says `manual`. */
 export interface QueuedConflict {

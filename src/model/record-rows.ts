@@ -1,5 +1,5 @@
-import type { Fields } from '../model/record.js';
-import type { SystemId } from '../model/system.js';
+import type { Fields } from './record.js';
+import type { SystemId } from './system.js';
 import type { ConflictAnswer } from './conflict-queue.js';
 
 /**
