@@ -2,14 +2,15 @@ import type { TandemConfig } from '../config/tandem-config.js';
 import type { Conflict, SideVersion } from '../model/conflict.js';
 import type { Fields } from '../model/record.js';
 import type { RecordInput } from '../diff/plan-record.js';
-import { observedSide } from '../pipeline/record-transition.js';
+import { plannerInput } from '../pipeline/plan-key.js';
 import type { StateStore } from '../state/state-store.js';
 import { createObjectMapper } from '../mapping/object-mapper.js';
 import { policyMappingOf } from './open-engine.js';
 
 /**
  * What `tandem policy explain` and `tandem policy diff` need from the state store: a record as the planner would see
- * it now (base and what tandem knows each side holds, including changes captured but not yet planned), and the recent
+ * it now (built by the run's own `plannerInput`: base and what tandem knows each side holds, including changes
+ * captured but not yet planned, echoes of unrecorded writes settled, and a person's answer), and the recent
  * real conflicts of an object, to replay through another policy version.
  */
 export function policyContextFor(config: TandemConfig, store: StateStore) {
@@ -19,20 +20,9 @@ export function policyContextFor(config: TandemConfig, store: StateStore) {
     async explain(object: string, key: string): Promise<RecordInput | undefined> {
       const mapping = config.objects.find((m) => m.name === object);
       if (!mapping) return undefined;
-      const input = await store.loadForPlanning(config.sync, object, [key]);
-      const prior = input.states.get(key);
-      const staged = input.inbox.get(key);
-      if (!prior && !staged) return undefined;
-      const mapper = createObjectMapper(mapping);
-      return {
-        object,
-        key,
-        base: prior?.base ?? null,
-        erp: observedSide('erp', prior, staged?.erp),
-        crm: observedSide('crm', prior, staged?.crm),
-        fields: mapper.fieldNames,
-        directions: mapper.directions,
-      };
+      const loaded = await store.loadForPlanning(config.sync, object, [key]);
+      const view = plannerInput({ name: object, mapper: createObjectMapper(mapping) }, key, loaded);
+      return view.prior || view.staged ? view.input : undefined;
     },
     async recentConflicts(object: string, limit: number): Promise<readonly Conflict[]> {
       const rows = await store.recentDecisions(config.sync, object, limit);

@@ -51,7 +51,7 @@ export async function captureSide(
  * created without a key was deleted and tandem recreated it under the key derived from its id: re-reading the old
  * record's tombstone (a lookback window, the inclusive second of a cursor) must not delete the new one.
  */
-async function dropKnown(
+export async function dropKnown(
   ctx: SyncContext,
   object: string,
   system: SystemId,

@@ -1,9 +1,9 @@
 import type { OutboundRecord, WriteResult } from '../connectors/connector.js';
 import type { SystemId } from '../model/system.js';
-import type { FailedEntry, RecordState } from '../model/record-rows.js';
+import type { FailedEntry, OutboxEntry, RecordState } from '../model/record-rows.js';
 import { confirmWrite, isConfirmed } from './record-transition.js';
 import { countResult, type RunHandle } from './run-counts.js';
-import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';
+import type { FieldMapper, SyncContext, SyncObject, SyncOptions } from './sync-object.js';
 
 const RESULT_CHUNK = 2000;
 
@@ -64,14 +64,17 @@ async function* outboundBatches(
   for (;;) {
     const entries = await ctx.store.readOutbox(ctx.sync, object.name, system, after, batchSize);
     if (entries.length === 0) return;
-    yield entries.map((entry): OutboundRecord => {
-      const fields = entry.op === 'delete' ? {} : object.mapper.toNative(system, entry.payload);
-      return entry.nativeId !== null
-        ? { key: entry.key, op: entry.op, fields, nativeId: entry.nativeId }
-        : { key: entry.key, op: entry.op, fields };
-    });
+    yield entries.map((entry) => outboundRecord(entry, object.mapper, system));
     after = entries[entries.length - 1]!.key;
   }
+}
+
+/** A planned write as its side's sink receives it: native field names, addressed by native id when it must be. */
+export function outboundRecord(entry: OutboxEntry, mapper: FieldMapper, system: SystemId): OutboundRecord {
+  const fields = entry.op === 'delete' ? {} : mapper.toNative(system, entry.payload);
+  return entry.nativeId !== null
+    ? { key: entry.key, op: entry.op, fields, nativeId: entry.nativeId }
+    : { key: entry.key, op: entry.op, fields };
 }
 
 async function applyResultStream(
