@@ -3,7 +3,8 @@ import type { Conflict, SideVersion } from '../model/conflict.js';
 import type { Fields } from '../model/record.js';
 import type { RecordInput } from '../diff/plan-record.js';
 import { plannerInput } from '../pipeline/plan-key.js';
-import type { StateStore } from '../state/state-store.js';
+import type { ChangeStaging } from '../model/change-staging.js';
+import type { StatusQueries } from '../model/status-queries.js';
 import { createObjectMapper } from '../mapping/object-mapper.js';
 import { policyMappingOf } from './open-engine.js';
 
@@ -13,19 +14,22 @@ import { policyMappingOf } from './open-engine.js';
  * captured but not yet planned, echoes of unrecorded writes settled, and a person's answer), and the recent
  * real conflicts of an object, to replay through another policy version.
  */
-export function policyContextFor(config: TandemConfig, store: StateStore) {
+export function policyContextFor(
+  config: TandemConfig,
+  store: { readonly staging: ChangeStaging; readonly status: StatusQueries },
+) {
   return {
     mappings: config.objects.map(policyMappingOf),
     policiesDir: config.policies.dir,
     async explain(object: string, key: string): Promise<RecordInput | undefined> {
       const mapping = config.objects.find((m) => m.name === object);
       if (!mapping) return undefined;
-      const loaded = await store.loadForPlanning(config.sync, object, [key]);
+      const loaded = await store.staging.loadForPlanning(config.sync, object, [key]);
       const view = plannerInput({ name: object, mapper: createObjectMapper(mapping) }, key, loaded);
       return view.prior || view.staged ? view.input : undefined;
     },
     async recentConflicts(object: string, limit: number): Promise<readonly Conflict[]> {
-      const rows = await store.recentDecisions(config.sync, object, limit);
+      const rows = await store.status.recentDecisions(config.sync, object, limit);
       const conflicts: Conflict[] = [];
       for (const row of rows) {
         const d = (typeof row.decisions === 'string' ? JSON.parse(row.decisions) : row.decisions) as {

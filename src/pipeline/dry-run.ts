@@ -55,7 +55,7 @@ export async function dryRunSync(
     };
     for (let i = 0; i < keys.length; i += CHUNK) {
       const chunk = keys.slice(i, i + CHUNK);
-      const loaded = await ctx.store.loadForPlanning(ctx.sync, object.name, chunk);
+      const loaded = await ctx.store.staging.loadForPlanning(ctx.sync, object.name, chunk);
       for (const key of chunk) {
         const { plan: result, transition } = planKey(object, key, loaded, captured.get(key));
         plan[result.kind] = (plan[result.kind] ?? 0) + 1;
@@ -70,7 +70,7 @@ export async function dryRunSync(
     for (const system of SYSTEMS) {
       let after: string | null = null;
       for (;;) {
-        const entries = await ctx.store.readOutbox(ctx.sync, object.name, system, after, CHUNK);
+        const entries = await ctx.store.staging.readOutbox(ctx.sync, object.name, system, after, CHUNK);
         if (entries.length === 0) break;
         for (const entry of entries)
           if (!planned.has(entry.key)) addWrite(system, outboundRecord(entry, object.mapper, system));
@@ -92,7 +92,7 @@ async function captureIntoMemory(
   const captured = new Map<string, { erp?: StagedChange; crm?: StagedChange }>();
   const counts = { erp: 0, crm: 0 };
   let truncated = false;
-  const presence = await ctx.store.presence(ctx.sync, object.name);
+  const presence = await ctx.store.staging.presence(ctx.sync, object.name);
   const knowsRecords = presence.states || presence.inbox;
   for (const system of SYSTEMS) {
     const stored = await ctx.store.watermarks.get({ sync: ctx.sync, object: object.name, system });
@@ -127,7 +127,7 @@ async function keysToPlan(
   const now = ctx.now?.() ?? new Date();
   let after: string | null = null;
   for (;;) {
-    const page: readonly string[] = await ctx.store.nextPlanKeys(ctx.sync, object.name, after, CHUNK, now);
+    const page: readonly string[] = await ctx.store.staging.nextPlanKeys(ctx.sync, object.name, after, CHUNK, now);
     if (page.length === 0) break;
     for (const key of page) keys.add(key);
     after = page[page.length - 1]!;

@@ -22,11 +22,11 @@ export async function planObject(
   let after: string | null = null;
   let done = 0;
   // Tables with nothing for this object need no lookup per key (a first load has no state, conflicts or outbox).
-  const presence = await ctx.store.presence(ctx.sync, object.name);
+  const presence = await ctx.store.staging.presence(ctx.sync, object.name);
   for (;;) {
-    const keys = await ctx.store.nextPlanKeys(ctx.sync, object.name, after, chunkSize, now);
+    const keys = await ctx.store.staging.nextPlanKeys(ctx.sync, object.name, after, chunkSize, now);
     if (keys.length === 0) break;
-    const input = await ctx.store.loadForPlanning(ctx.sync, object.name, keys, presence);
+    const input = await ctx.store.staging.loadForPlanning(ctx.sync, object.name, keys, presence);
     const states: RecordState[] = [];
     const outbox: OutboxEntry[] = [];
     const conflicts: QueuedConflictRow[] = [];
@@ -68,7 +68,7 @@ export async function planObject(
       counts.conflicts.decided += plan.decisions.filter((d) => d.take !== 'manual').length;
       if (transition.conflict) counts.conflicts.queued += 1;
     }
-    await ctx.store.apply(
+    await ctx.store.records.apply(
       ctx.sync,
       object.name,
       { states, deleteInbox: keys, deleteOutbox, outbox, conflicts, resolveConflicts, decisions, deleteFailed },

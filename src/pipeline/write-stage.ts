@@ -39,7 +39,7 @@ export async function writeSide(
   run: RunHandle,
   options: SyncOptions,
 ): Promise<void> {
-  if ((await ctx.store.countOutbox(ctx.sync, object.name, system)) === 0) return;
+  if ((await ctx.store.staging.countOutbox(ctx.sync, object.name, system)) === 0) return;
   const sink = ctx.connectors[system].createSink();
   const ledger = ctx.store.ledger(ctx.sync);
   const batchSize = Math.min(options.batchSize ?? 5000, ctx.connectors[system].capabilities.maxBatchSize);
@@ -49,7 +49,7 @@ export async function writeSide(
     ...(options.signal ? { signal: options.signal } : {}),
   });
   // Failed records from earlier runs are cleared when their write succeeds; with none, no lookup is needed.
-  const anyFailed = (await ctx.store.presence(ctx.sync, object.name)).failed;
+  const anyFailed = (await ctx.store.staging.presence(ctx.sync, object.name)).failed;
   await applyResultStream(ctx, object, system, run, results, options, anyFailed);
   await options.checkpoint?.(`written:${object.name}:${system}`);
 }
@@ -62,7 +62,7 @@ async function* outboundBatches(
 ): AsyncGenerator<readonly OutboundRecord[]> {
   let after: string | null = null;
   for (;;) {
-    const entries = await ctx.store.readOutbox(ctx.sync, object.name, system, after, batchSize);
+    const entries = await ctx.store.staging.readOutbox(ctx.sync, object.name, system, after, batchSize);
     if (entries.length === 0) return;
     yield entries.map((entry) => outboundRecord(entry, object.mapper, system));
     after = entries[entries.length - 1]!.key;
@@ -115,7 +115,7 @@ export async function applyResults(
 ): Promise<void> {
   const unique = new Map<string, WriteResult>();
   for (const result of results) unique.set(result.key, result);
-  const planned = await ctx.store.loadForApply(ctx.sync, object.name, system, [...unique.keys()]);
+  const planned = await ctx.store.records.loadForApply(ctx.sync, object.name, system, [...unique.keys()]);
   const counts = run.counts[object.name]!;
   const nextStates: RecordState[] = [];
   const deleteOutbox: { system: SystemId; key: string }[] = [];
@@ -145,7 +145,7 @@ export async function applyResults(
       });
     countResult(counts, system, result);
   }
-  await ctx.store.apply(
+  await ctx.store.records.apply(
     ctx.sync,
     object.name,
     { states: nextStates, deleteOutbox, deleteFailed, failed },

@@ -131,18 +131,16 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), side, pick: fc.nat() }) },
   {
     weight: 2,
-    arbitrary: fc
-      .tuple(fc.nat(), field, fc.boolean())
-      .chain(([pick, f, crmFirst]) =>
-        fc.record({
-          kind: fc.constant('conflict' as const),
-          pick: fc.constant(pick),
-          field: fc.constant(f),
-          erp: template(f),
-          crm: template(f),
-          crmFirst: fc.constant(crmFirst),
-        }),
-      ),
+    arbitrary: fc.tuple(fc.nat(), field, fc.boolean()).chain(([pick, f, crmFirst]) =>
+      fc.record({
+        kind: fc.constant('conflict' as const),
+        pick: fc.constant(pick),
+        field: fc.constant(f),
+        erp: template(f),
+        crm: template(f),
+        crmFirst: fc.constant(crmFirst),
+      }),
+    ),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('answer' as const), take: side }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('sync' as const), full: fc.boolean(), crash, fault }) },
@@ -189,12 +187,10 @@ async function liveRecords(run: E2eRun, s: Side): Promise<{ key: string; nativeI
     );
     return rows.map((r) => ({ key: r.customer_no ?? `erp-${String(r.id)}`, nativeId: String(r.id) }));
   }
-  return run.emulator.store
-    .list('Account')
-    .map((r) => ({
-      key: (r['External_Id__c'] as string | null) ?? `crm-${String(r['Id'])}`,
-      nativeId: String(r['Id']),
-    }));
+  return run.emulator.store.list('Account').map((r) => ({
+    key: (r['External_Id__c'] as string | null) ?? `crm-${String(r['Id'])}`,
+    nativeId: String(r['Id']),
+  }));
 }
 
 interface ModelRun {
@@ -374,9 +370,12 @@ async function applyCommand(m: ModelRun, c: Command): Promise<void> {
       return;
     }
     case 'answer': {
-      const open = await run.store.listConflicts(run.sync, { status: 'open' });
+      const open = await run.store.conflicts.listConflicts(run.sync, { status: 'open' });
       for (const conflict of open)
-        await run.store.answerConflict(run.sync, conflict.object, conflict.key, { take: c.take, by: 'e2e-model' });
+        await run.store.conflicts.answerConflict(run.sync, conflict.object, conflict.key, {
+          take: c.take,
+          by: 'e2e-model',
+        });
       m.log.push(`answer ${open.length} conflict(s): take ${c.take}`);
       return;
     }
@@ -404,8 +403,8 @@ async function checkEndState(m: ModelRun, final: SyncRunResult, quiet: SyncRunRe
   expect(final.error, why).toBeUndefined();
   expect(quiet.error, why).toBeUndefined();
   expect(quiet.writes, `the quiet sync wrote\n${why}`).toBe(0);
-  expect(await run.store.listFailed(run.sync), why).toEqual([]);
-  expect(await run.store.openJobCount(run.sync), why).toBe(0);
+  expect(await run.store.failed.listFailed(run.sync), why).toEqual([]);
+  expect(await run.store.status.openJobCount(run.sync), why).toBe(0);
 
   const erp = await erpSnapshot(run);
   const crm = crmSnapshot(run);
@@ -420,7 +419,7 @@ async function checkEndState(m: ModelRun, final: SyncRunResult, quiet: SyncRunRe
     );
   }
 
-  const open = await run.store.listConflicts(run.sync, { status: 'open', limit: 1000 });
+  const open = await run.store.conflicts.listConflicts(run.sync, { status: 'open', limit: 1000 });
   const waiting = new Map(open.map((c) => [c.key, new Set(c.fields.map((f) => f.field))]));
   for (const c of open) {
     // The policy queues city only; everything else is decided.
@@ -445,7 +444,7 @@ async function checkEndState(m: ModelRun, final: SyncRunResult, quiet: SyncRunRe
 
   // Every decision follows the policy: city is manual unless a person answered; the rest goes to the latest edit.
   const decided = new Map<string, Set<string>>();
-  for (const row of await run.store.recentDecisions(run.sync, 'account', 100_000)) {
+  for (const row of await run.store.status.recentDecisions(run.sync, 'account', 100_000)) {
     const record = row.decisions as DecisionRecord;
     for (const d of record.decisions ?? []) {
       if (d.kind !== 'field' || d.field === undefined) continue;

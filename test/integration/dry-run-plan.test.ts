@@ -51,7 +51,7 @@ async function dryRunThenRun(
       if (step !== 'planned:account') return;
       writes = { erp: [], crm: [] };
       for (const system of SYSTEMS) {
-        const entries = await h.store.readOutbox('test', 'account', system, null, 10_000);
+        const entries = await h.store.staging.readOutbox('test', 'account', system, null, 10_000);
         writes[system] = entries.map((entry) => outboundRecord(entry, h.object.mapper, system));
       }
     },
@@ -119,7 +119,7 @@ for (const backend of testBackends()) {
       h.crm.update('Account', h.crm.findByKey('Account', 'B')!.nativeId, { city: 'crm' });
       const queued = await runSync(h.ctx);
       expect(queued.counts['account']!.conflicts.queued).toBe(2);
-      expect(await h.store.answerConflict('test', 'account', 'A', { take: 'crm', by: 'test' })).toBe(true);
+      expect(await h.store.conflicts.answerConflict('test', 'account', 'A', { take: 'crm', by: 'test' })).toBe(true);
       // B stays unanswered, and gets a new one-sided edit: planned again, queued again.
       h.erp.update('customers', h.erp.findByKey('customers', 'B')!.nativeId, { name: 'B2' });
 

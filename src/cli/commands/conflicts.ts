@@ -67,7 +67,7 @@ export function conflictsCommand(): Command {
           const config = await loadCommandConfig(options);
           const store = await openStateStore(config);
           try {
-            const list = await store.listConflicts(config.sync, {
+            const list = await store.conflicts.listConflicts(config.sync, {
               ...(options.object ? { object: options.object } : {}),
               status: options.resolved ? 'resolved' : 'open',
               limit: 500,
@@ -99,7 +99,7 @@ export function conflictsCommand(): Command {
           const object = pickObject(config, options.object);
           const store = await openStateStore(config);
           try {
-            const conflict = await store.getConflict(config.sync, object, key);
+            const conflict = await store.conflicts.getConflict(config.sync, object, key);
             if (!conflict)
               throw new ConflictUsageError(`no conflict for ${object} ${key}; tandem conflicts list shows the queue`, {
                 object,
@@ -137,7 +137,7 @@ export function conflictsCommand(): Command {
               : { set: Object.fromEntries((options.set ?? []).map(parseAssignment)), by: options.by };
             const store = await openStateStore(config);
             try {
-              const ok = await store.answerConflict(config.sync, object, key, answer);
+              const ok = await store.conflicts.answerConflict(config.sync, object, key, answer);
               if (!ok)
                 throw new ConflictUsageError(
                   `no open conflict for ${object} ${key}; tandem conflicts list shows the queue`,
@@ -169,7 +169,7 @@ export function failedCommand(): Command {
           const config = await loadCommandConfig(options);
           const store = await openStateStore(config);
           try {
-            const list = await store.listFailed(config.sync, {
+            const list = await store.failed.listFailed(config.sync, {
               ...(options.object ? { object: options.object } : {}),
               limit: 500,
             });
