@@ -1,7 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { ChangeStaging, KnownSide, Presence } from '../model/change-staging.js';
 import type { ConflictAnswer } from '../model/conflict-queue.js';
-import type { Fields } from '../model/record.js';
 import type { OutboxEntry, PlanningInput, RecordState, StagedChange } from '../model/record-rows.js';
 import type { SystemId } from '../model/system.js';
 import type { Watermark } from '../model/watermark.js';

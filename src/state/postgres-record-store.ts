@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { OutboxEntry, RecordState, WriteSet } from '../model/record-rows.js';
+import type { RecordState, WriteSet } from '../model/record-rows.js';
 import type { PlannedWriteView, RecordStore, RecordTable, RunProgress } from '../model/record-store.js';
 import type { SystemId } from '../model/system.js';
 import { applyWriteSet } from './apply-write-set.js';

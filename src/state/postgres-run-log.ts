@@ -7,12 +7,13 @@ import type { StateTables } from './state-tables.js';
 /** RunLog over the `sync_run` table; the lock is the state database's (an advisory lock on Postgres). */
 export class PostgresRunLog implements RunLog {
   readonly #db: Kysely<StateTables>;
+  readonly #database: StateDatabase;
 
   constructor(database: StateDatabase) {
     this.#db = database.db;
     this.#database = database;
   }
-  readonly #database: StateDatabase;
+
   async tryLock(sync: string): Promise<(() => Promise<void>) | null> {
     return this.#database.tryLock(`sync:${sync}`);
   }

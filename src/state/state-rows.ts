@@ -73,7 +73,7 @@ export function conflictView(row: {
   updated_at: Date;
 }): QueuedConflict {
   const r = row;
-  const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+  const parse = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
   return {
     object: r.object,
     key: r.key,
