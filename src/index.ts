@@ -79,13 +79,25 @@ export {
   type StateDatabase,
   type StateTarget,
 } from './state/state-database.js';
-export type { WatermarkStore, WatermarkKey, StoredWatermark } from './state/watermark-store.js';
-export type { ConflictQueue } from './state/conflict-queue.js';
+export type { WatermarkStore, WatermarkKey, StoredWatermark } from './model/watermark-store.js';
+export type { ConflictQueue } from './model/conflict-queue.js';
 export type { QueuedConflict } from './model/queued-conflict.js';
+export type { RunLog, RunSummary } from './model/run-log.js';
+export type { ChangeStaging, Presence, KnownSide } from './model/change-staging.js';
+export type { RecordStore, PlannedWriteView, RunProgress } from './model/record-store.js';
+export type { FailedQueue, FailedRecordView } from './model/failed-queue.js';
+export type { StatusQueries, QueueSizes, WatermarkView, DecisionView } from './model/status-queries.js';
 
 export { runSync, SyncAlreadyRunningError, type SyncRunResult } from './pipeline/run-sync.js';
 export { dryRunSync, type DryRunObjectPlan } from './pipeline/dry-run.js';
-export type { SyncContext, SyncObject, SyncOptions, FieldMapper, ProgressEvent } from './pipeline/sync-object.js';
+export type {
+  SyncContext,
+  SyncStores,
+  SyncObject,
+  SyncOptions,
+  FieldMapper,
+  ProgressEvent,
+} from './pipeline/sync-object.js';
 export { openEngine, openConnector, type Engine, type OpenEngineOptions } from './engine/open-engine.js';
 
 export { TandemError, ConfigError, QuotaExceededError, UnavailableError, EXIT } from './util/errors.js';

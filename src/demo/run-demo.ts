@@ -241,7 +241,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         `  ${object}: ${a.erp} in the ERP, ${a.crm} in the CRM, ${a.differing === 0 ? 'identical on every mapped field' : `${a.differing} differ (see tandem failed list / conflicts list)`}`,
       );
     }
-    const failed = await engine.store.listFailed(config.sync);
+    const failed = await engine.store.failed.listFailed(config.sync);
     for (const f of failed.slice(0, 5))
       print(`  waiting in the failed queue: ${f.object} ${f.key} (${f.system}): ${f.reason}`);
     print(`\nstate is kept in ${dataDir}; look around with: npx tandem status -c ${join(dataDir, 'tandem.yaml')}`);

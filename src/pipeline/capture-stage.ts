@@ -1,6 +1,6 @@
 import { sameRecord } from '../diff/canonical-json.js';
 import type { SystemId } from '../model/system.js';
-import type { StagedChange } from '../state/record-rows.js';
+import type { StagedChange } from '../model/record-rows.js';
 import type { RunHandle } from './run-counts.js';
 import { toStagedChange } from './staged-change.js';
 import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';
@@ -27,7 +27,7 @@ export async function captureSide(
   log.debug({ since }, 'capture started');
   let pages = 0;
   // On a first load tandem knows nothing of this object: no need to look each captured key up.
-  const presence = await ctx.store.presence(ctx.sync, object.name);
+  const presence = await ctx.store.staging.presence(ctx.sync, object.name);
   const knowsRecords = presence.states || presence.inbox;
   for await (const batch of source.readChanges(stream, since, {
     batchSize: options.batchSize ?? 5000,
@@ -35,7 +35,7 @@ export async function captureSide(
   })) {
     const changes = batch.records.map((record) => toStagedChange(system, record, object.mapper));
     const fresh = knowsRecords ? await dropKnown(ctx, object.name, system, changes) : changes;
-    await ctx.store.stageChanges(watermarkKey, fresh, batch.watermark);
+    await ctx.store.staging.stageChanges(watermarkKey, fresh, batch.watermark);
     counts[system].captured += fresh.length;
     pages += 1;
     await options.checkpoint?.(`captured-page:${object.name}:${system}`);
@@ -51,14 +51,14 @@ export async function captureSide(
  * created without a key was deleted and tandem recreated it under the key derived from its id: re-reading the old
  * record's tombstone (a lookback window, the inclusive second of a cursor) must not delete the new one.
  */
-async function dropKnown(
+export async function dropKnown(
   ctx: SyncContext,
   object: string,
   system: SystemId,
   changes: readonly StagedChange[],
 ): Promise<StagedChange[]> {
   if (changes.length === 0) return [];
-  const known = await ctx.store.knownSides(
+  const known = await ctx.store.staging.knownSides(
     ctx.sync,
     object,
     system,

@@ -1,8 +1,7 @@
-import { planRecord, type RecordChangeKind } from '../diff/plan-record.js';
+import type { RecordChangeKind } from '../diff/plan-record.js';
 import type { SystemId } from '../model/system.js';
-import type { DecisionRow, OutboxEntry, QueuedConflictRow, RecordState } from '../state/record-rows.js';
-import { observedSide, planTransition, settleEchoes } from './record-transition.js';
-import { derivedKey } from './staged-change.js';
+import type { DecisionRow, OutboxEntry, QueuedConflictRow, RecordState } from '../model/record-rows.js';
+import { planKey } from './plan-key.js';
 import type { ObjectCounts, RunHandle } from './run-counts.js';
 import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';
 
@@ -23,11 +22,11 @@ export async function planObject(
   let after: string | null = null;
   let done = 0;
   // Tables with nothing for this object need no lookup per key (a first load has no state, conflicts or outbox).
-  const presence = await ctx.store.presence(ctx.sync, object.name);
+  const presence = await ctx.store.staging.presence(ctx.sync, object.name);
   for (;;) {
-    const keys = await ctx.store.nextPlanKeys(ctx.sync, object.name, after, chunkSize, now);
+    const keys = await ctx.store.staging.nextPlanKeys(ctx.sync, object.name, after, chunkSize, now);
     if (keys.length === 0) break;
-    const input = await ctx.store.loadForPlanning(ctx.sync, object.name, keys, presence);
+    const input = await ctx.store.staging.loadForPlanning(ctx.sync, object.name, keys, presence);
     const states: RecordState[] = [];
     const outbox: OutboxEntry[] = [];
     const conflicts: QueuedConflictRow[] = [];
@@ -36,30 +35,8 @@ export async function planObject(
     const deleteFailed: { system: SystemId; key: string }[] = [];
     const deleteOutbox: { system: SystemId; key: string }[] = [];
     for (const key of keys) {
-      const staged = input.inbox.get(key);
-      const inFlight = input.outbox.get(key);
-      const { state: prior } = settleEchoes(input.states.get(key), staged, inFlight);
-      const answer = input.answers.get(key);
-      const plan = planRecord(
-        {
-          object: object.name,
-          key,
-          base: prior?.base ?? null,
-          erp: observedSide('erp', prior, staged?.erp),
-          crm: observedSide('crm', prior, staged?.crm),
-          fields: object.mapper.fieldNames,
-          directions: object.mapper.directions,
-          answer: answer ?? null,
-        },
-        object.resolver,
-      );
-      const transition = planTransition(
-        key,
-        prior,
-        staged,
-        plan,
-        keyUnconfirmed(key, prior, inFlight, input.failed.get(key)),
-      );
+      const { view, plan, transition } = planKey(object, key, input);
+      const inFlight = view.inFlight;
       if (transition.state) states.push(transition.state);
       outbox.push(...transition.outbox);
       // A write planned earlier that this plan no longer wants (settled, or overtaken by newer changes) is dropped.
@@ -71,16 +48,14 @@ export async function planObject(
       else if (input.openConflicts.has(key)) resolveConflicts.push(key);
       if (plan.decisions.length > 0) {
         // Kept with the decision so `tandem policy diff` can replay real conflicts through another policy version.
-        const erp = observedSide('erp', prior, staged?.erp);
-        const crm = observedSide('crm', prior, staged?.crm);
         decisions.push({
           key,
           kind: plan.kind,
           decisions: {
             decisions: plan.decisions,
-            base: prior?.base ?? null,
-            erp,
-            crm,
+            base: view.input.base,
+            erp: view.input.erp,
+            crm: view.input.crm,
             conflictingFields: plan.fields.filter((f) => f.change === 'conflict').map((f) => f.field),
           },
           policyVersion: plan.policyVersion,
@@ -93,7 +68,7 @@ export async function planObject(
       counts.conflicts.decided += plan.decisions.filter((d) => d.take !== 'manual').length;
       if (transition.conflict) counts.conflicts.queued += 1;
     }
-    await ctx.store.apply(
+    await ctx.store.records.apply(
       ctx.sync,
       object.name,
       { states, deleteInbox: keys, deleteOutbox, outbox, conflicts, resolveConflicts, decisions, deleteFailed },
@@ -104,25 +79,6 @@ export async function planObject(
     after = keys[keys.length - 1]!;
   }
   await options.checkpoint?.(`planned:${object.name}`);
-}
-
-/**
- * Sides whose record may still lack the key: tandem's write of the key is in flight, or a write failed on a record
- * created there without a key (its key is derived from that side's native id), which may have been that write.
- */
-function keyUnconfirmed(
-  key: string,
-  prior: RecordState | undefined,
-  inFlight: { readonly erp?: OutboxEntry; readonly crm?: OutboxEntry } | undefined,
-  failed: ReadonlySet<SystemId> | undefined,
-): Set<SystemId> {
-  const sides = new Set<SystemId>();
-  for (const system of ['erp', 'crm'] as const) {
-    const nativeId = system === 'erp' ? prior?.erpId : prior?.crmId;
-    const createdWithoutKey = nativeId != null && key === derivedKey(system, nativeId);
-    if (inFlight?.[system]?.setKey || (createdWithoutKey && failed?.has(system))) sides.add(system);
-  }
-  return sides;
 }
 
 function bump(counts: ObjectCounts, kind: RecordChangeKind): void {

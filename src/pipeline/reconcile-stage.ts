@@ -1,6 +1,6 @@
 import type { SystemId } from '../model/system.js';
 import { normalizeInstant } from '../model/instant.js';
-import type { StagedChange } from '../state/record-rows.js';
+import type { StagedChange } from '../model/record-rows.js';
 import type { ObjectCounts } from './run-counts.js';
 import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';
 import { derivedKey } from './staged-change.js';
@@ -30,7 +30,7 @@ export async function reconcileSide(
   }
   const detectedAt = normalizeInstant((ctx.now?.() ?? new Date()).toISOString());
   let tombstones = 0;
-  for await (const page of ctx.store.knownKeys(ctx.sync, object.name, system)) {
+  for await (const page of ctx.store.records.knownKeys(ctx.sync, object.name, system)) {
     const missing: StagedChange[] = page
       .filter((known) => !live.has(known.key))
       .map((known) => ({
@@ -42,7 +42,7 @@ export async function reconcileSide(
         keyMissing: false,
       }));
     if (missing.length > 0) {
-      await ctx.store.stageChanges({ sync: ctx.sync, object: object.name, system }, missing, null);
+      await ctx.store.staging.stageChanges({ sync: ctx.sync, object: object.name, system }, missing, null);
       tombstones += missing.length;
       counts[system].captured += missing.length;
     }
@@ -68,12 +68,12 @@ async function tombstoneStaleInbox(
   let after: string | null = null;
   let staged = 0;
   for (;;) {
-    const keys: readonly string[] = await ctx.store.nextPlanKeys(ctx.sync, object.name, after, PAGE, horizon);
+    const keys: readonly string[] = await ctx.store.staging.nextPlanKeys(ctx.sync, object.name, after, PAGE, horizon);
     if (keys.length === 0) return staged;
     after = keys[keys.length - 1]!;
     const missing = keys.filter((key) => !live.has(key));
     if (missing.length === 0) continue;
-    const { inbox } = await ctx.store.loadForPlanning(ctx.sync, object.name, missing);
+    const { inbox } = await ctx.store.staging.loadForPlanning(ctx.sync, object.name, missing);
     const stale: StagedChange[] = [];
     for (const key of missing) {
       const change = inbox.get(key)?.[system];
@@ -88,7 +88,7 @@ async function tombstoneStaleInbox(
         });
     }
     if (stale.length > 0) {
-      await ctx.store.stageChanges({ sync: ctx.sync, object: object.name, system }, stale, null);
+      await ctx.store.staging.stageChanges({ sync: ctx.sync, object: object.name, system }, stale, null);
       staged += stale.length;
     }
   }

@@ -3,7 +3,7 @@ import type { Fields } from '../model/record.js';
 import { otherSystem, type SystemId } from '../model/system.js';
 import type { WriteResult } from '../connectors/connector.js';
 import type { RecordPlan } from '../diff/plan-record.js';
-import type { OutboxEntry, QueuedConflictRow, RecordState, StagedChange } from '../state/record-rows.js';
+import type { OutboxEntry, QueuedConflictRow, RecordState, StagedChange } from '../model/record-rows.js';
 import { derivedKey } from './staged-change.js';
 
 /**

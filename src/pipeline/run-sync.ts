@@ -73,7 +73,7 @@ export async function runSync(ctx: SyncContext, options: SyncOptions = {}): Prom
   const started = Date.now();
   const objects = selectObjects(ctx, options.objects);
   const policyVersions = Object.fromEntries(objects.map((o) => [o.name, o.policyVersion]));
-  const unlock = await ctx.store.database.tryLock(`sync:${ctx.sync}`);
+  const unlock = await ctx.store.runs.tryLock(ctx.sync);
   if (!unlock) throw new SyncAlreadyRunningError(ctx.sync);
   try {
     return await runLocked(ctx, options, objects, policyVersions, started);
@@ -89,8 +89,8 @@ async function runLocked(
   policyVersions: Record<string, string>,
   started: number,
 ): Promise<SyncRunResult> {
-  await ctx.store.markInterruptedRuns(ctx.sync);
-  const runId = await ctx.store.startRun(
+  await ctx.store.runs.markInterruptedRuns(ctx.sync);
+  const runId = await ctx.store.runs.startRun(
     ctx.sync,
     objects.map((o) => o.name),
     false,
@@ -106,16 +106,16 @@ async function runLocked(
       if (options.full)
         for (const system of SYSTEMS) await reconcileSide(ctx, object, system, run.counts[object.name]!, options);
       const captured = run.counts[object.name]!.erp.captured + run.counts[object.name]!.crm.captured;
-      if (captured >= ANALYZE_AFTER_ROWS) await ctx.store.analyze(['inbox', 'record_state']);
+      if (captured >= ANALYZE_AFTER_ROWS) await ctx.store.records.analyze(['inbox', 'record_state']);
       await planObject(ctx, object, run, options);
-      if (captured >= ANALYZE_AFTER_ROWS) await ctx.store.analyze(['outbox', 'record_state']);
+      if (captured >= ANALYZE_AFTER_ROWS) await ctx.store.records.analyze(['outbox', 'record_state']);
       for (const system of SYSTEMS) await writeSide(ctx, object, system, run, options);
       log.info({ object: object.name, counts: summarize(run.counts[object.name]!) }, 'object synced');
     }
   } catch (thrown) {
     const error = coerceError(thrown);
     const status = error instanceof QuotaExceededError ? 'interrupted' : 'failed';
-    await ctx.store
+    await ctx.store.runs
       .finishRun(runId, status, run.counts, {
         name: error.name,
         message: error.message,
@@ -141,7 +141,7 @@ async function runLocked(
     (c) => c.erp.rejected + c.crm.rejected + c.erp.unprocessed + c.crm.unprocessed + c.conflicts.queued > 0,
   );
   const status = partial ? 'partial' : 'succeeded';
-  await ctx.store.finishRun(runId, status, run.counts);
+  await ctx.store.runs.finishRun(runId, status, run.counts);
   log.info({ status, writes: totalWrites(run.counts), ms: Date.now() - started }, 'sync finished');
   return { runId, status, counts: run.counts, writes: totalWrites(run.counts), durationMs: Date.now() - started };
 }

@@ -1,6 +1,6 @@
 import type { NativeRecord } from '../model/record.js';
 import type { SystemId } from '../model/system.js';
-import type { StagedChange } from '../state/record-rows.js';
+import type { StagedChange } from '../model/record-rows.js';
 import type { FieldMapper } from './sync-object.js';
 
 /**

@@ -4,7 +4,11 @@ import type { StreamRef } from '../model/stream.js';
 import type { SystemId } from '../model/system.js';
 import type { Direction } from '../model/direction.js';
 import type { ConflictResolver } from '../model/conflict-resolver.js';
-import type { StateStore } from '../state/state-store.js';
+import type { ChangeStaging } from '../model/change-staging.js';
+import type { JobLedger } from '../model/job-ledger.js';
+import type { RecordStore } from '../model/record-store.js';
+import type { RunLog } from '../model/run-log.js';
+import type { WatermarkStore } from '../model/watermark-store.js';
 import type { Logger } from '../util/logger.js';
 
 /**
@@ -57,9 +61,22 @@ export interface ProgressEvent {
   readonly total?: number;
 }
 
+/**
+ * The parts of the state store a sync run uses, each a small interface (src/model; Postgres implementations in
+ * src/state, assembled by `StateStore`).
+ */
+export interface SyncStores {
+  readonly runs: RunLog;
+  readonly watermarks: WatermarkStore;
+  readonly staging: ChangeStaging;
+  readonly records: RecordStore;
+  /** The bulk-job ledger of a sync, handed to sinks. */
+  ledger(sync: string): JobLedger;
+}
+
 export interface SyncContext {
   readonly sync: string;
-  readonly store: StateStore;
+  readonly store: SyncStores;
   readonly connectors: { readonly erp: Connector; readonly crm: Connector };
   readonly objects: readonly SyncObject[];
   readonly logger: Logger;

@@ -1,9 +1,9 @@
 import type { OutboundRecord, WriteResult } from '../connectors/connector.js';
 import type { SystemId } from '../model/system.js';
-import type { FailedEntry, RecordState } from '../state/record-rows.js';
+import type { FailedEntry, OutboxEntry, RecordState } from '../model/record-rows.js';
 import { confirmWrite, isConfirmed } from './record-transition.js';
 import { countResult, type RunHandle } from './run-counts.js';
-import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';
+import type { FieldMapper, SyncContext, SyncObject, SyncOptions } from './sync-object.js';
 
 const RESULT_CHUNK = 2000;
 
@@ -39,7 +39,7 @@ export async function writeSide(
   run: RunHandle,
   options: SyncOptions,
 ): Promise<void> {
-  if ((await ctx.store.countOutbox(ctx.sync, object.name, system)) === 0) return;
+  if ((await ctx.store.staging.countOutbox(ctx.sync, object.name, system)) === 0) return;
   const sink = ctx.connectors[system].createSink();
   const ledger = ctx.store.ledger(ctx.sync);
   const batchSize = Math.min(options.batchSize ?? 5000, ctx.connectors[system].capabilities.maxBatchSize);
@@ -49,7 +49,7 @@ export async function writeSide(
     ...(options.signal ? { signal: options.signal } : {}),
   });
   // Failed records from earlier runs are cleared when their write succeeds; with none, no lookup is needed.
-  const anyFailed = (await ctx.store.presence(ctx.sync, object.name)).failed;
+  const anyFailed = (await ctx.store.staging.presence(ctx.sync, object.name)).failed;
   await applyResultStream(ctx, object, system, run, results, options, anyFailed);
   await options.checkpoint?.(`written:${object.name}:${system}`);
 }
@@ -62,16 +62,19 @@ async function* outboundBatches(
 ): AsyncGenerator<readonly OutboundRecord[]> {
   let after: string | null = null;
   for (;;) {
-    const entries = await ctx.store.readOutbox(ctx.sync, object.name, system, after, batchSize);
+    const entries = await ctx.store.staging.readOutbox(ctx.sync, object.name, system, after, batchSize);
     if (entries.length === 0) return;
-    yield entries.map((entry): OutboundRecord => {
-      const fields = entry.op === 'delete' ? {} : object.mapper.toNative(system, entry.payload);
-      return entry.nativeId !== null
-        ? { key: entry.key, op: entry.op, fields, nativeId: entry.nativeId }
-        : { key: entry.key, op: entry.op, fields };
-    });
+    yield entries.map((entry) => outboundRecord(entry, object.mapper, system));
     after = entries[entries.length - 1]!.key;
   }
+}
+
+/** A planned write as its side's sink receives it: native field names, addressed by native id when it must be. */
+export function outboundRecord(entry: OutboxEntry, mapper: FieldMapper, system: SystemId): OutboundRecord {
+  const fields = entry.op === 'delete' ? {} : mapper.toNative(system, entry.payload);
+  return entry.nativeId !== null
+    ? { key: entry.key, op: entry.op, fields, nativeId: entry.nativeId }
+    : { key: entry.key, op: entry.op, fields };
 }
 
 async function applyResultStream(
@@ -112,7 +115,7 @@ export async function applyResults(
 ): Promise<void> {
   const unique = new Map<string, WriteResult>();
   for (const result of results) unique.set(result.key, result);
-  const planned = await ctx.store.loadForApply(ctx.sync, object.name, system, [...unique.keys()]);
+  const planned = await ctx.store.records.loadForApply(ctx.sync, object.name, system, [...unique.keys()]);
   const counts = run.counts[object.name]!;
   const nextStates: RecordState[] = [];
   const deleteOutbox: { system: SystemId; key: string }[] = [];
@@ -142,7 +145,7 @@ export async function applyResults(
       });
     countResult(counts, system, result);
   }
-  await ctx.store.apply(
+  await ctx.store.records.apply(
     ctx.sync,
     object.name,
     { states: nextStates, deleteOutbox, deleteFailed, failed },

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { compareWatermarks, type Watermark } from '../model/watermark.js';
 import type { StateTables } from './state-tables.js';
-import type { StoredWatermark, WatermarkKey, WatermarkStore } from './watermark-store.js';
+import type { StoredWatermark, WatermarkKey, WatermarkStore } from '../model/watermark-store.js';
 
 /** WatermarkStore over the `watermark` table: compare-and-set on `version`, never backwards. */
 export class PostgresWatermarkStore implements WatermarkStore {

@@ -48,7 +48,7 @@ async function expectAligned(run: E2eRun): Promise<void> {
   expect(erp.storedKeys.filter((k) => k === '')).toEqual([]);
   expect(crm.storedKeys.filter((k) => k === '')).toEqual([]);
   expect(Object.fromEntries(crm.records)).toEqual(Object.fromEntries(erp.records));
-  expect(await run.store.listFailed(run.sync)).toEqual([]);
+  expect(await run.store.failed.listFailed(run.sync)).toEqual([]);
 }
 
 for (const backend of testBackends()) {
@@ -259,7 +259,7 @@ for (const backend of testBackends()) {
       expect(next.error).toBeUndefined();
       const [account] = r.emulator.store.list('Account');
       expect(account?.['BillingCity']).toBe('Oslo');
-      expect((await r.store.decisionsFor(r.sync, 'account', 'K2')).length).toBeGreaterThan(0);
+      expect((await r.store.status.decisionsFor(r.sync, 'account', 'K2')).length).toBeGreaterThan(0);
       await expectAligned(r);
     });
 
@@ -273,7 +273,7 @@ for (const backend of testBackends()) {
       expect((await runSync(r.ctx, { batchSize: 3, checkpoint: crashAt('before-apply:account:crm') })).status).toBe(
         'failed',
       );
-      expect(await r.store.openJobCount(r.sync)).toBe(1);
+      expect(await r.store.status.openJobCount(r.sync)).toBe(1);
       const [account] = r.emulator.store.list('Account');
       r.emulator.store.update('Account', String(account!['Id']), { NumberOfEmployees: null });
 

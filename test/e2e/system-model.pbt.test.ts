@@ -370,9 +370,12 @@ async function applyCommand(m: ModelRun, c: Command): Promise<void> {
       return;
     }
     case 'answer': {
-      const open = await run.store.listConflicts(run.sync, { status: 'open' });
+      const open = await run.store.conflicts.listConflicts(run.sync, { status: 'open' });
       for (const conflict of open)
-        await run.store.answerConflict(run.sync, conflict.object, conflict.key, { take: c.take, by: 'e2e-model' });
+        await run.store.conflicts.answerConflict(run.sync, conflict.object, conflict.key, {
+          take: c.take,
+          by: 'e2e-model',
+        });
       m.log.push(`answer ${open.length} conflict(s): take ${c.take}`);
       return;
     }
@@ -400,8 +403,8 @@ async function checkEndState(m: ModelRun, final: SyncRunResult, quiet: SyncRunRe
   expect(final.error, why).toBeUndefined();
   expect(quiet.error, why).toBeUndefined();
   expect(quiet.writes, `the quiet sync wrote\n${why}`).toBe(0);
-  expect(await run.store.listFailed(run.sync), why).toEqual([]);
-  expect(await run.store.openJobCount(run.sync), why).toBe(0);
+  expect(await run.store.failed.listFailed(run.sync), why).toEqual([]);
+  expect(await run.store.status.openJobCount(run.sync), why).toBe(0);
 
   const erp = await erpSnapshot(run);
   const crm = crmSnapshot(run);
@@ -416,7 +419,7 @@ async function checkEndState(m: ModelRun, final: SyncRunResult, quiet: SyncRunRe
     );
   }
 
-  const open = await run.store.listConflicts(run.sync, { status: 'open', limit: 1000 });
+  const open = await run.store.conflicts.listConflicts(run.sync, { status: 'open', limit: 1000 });
   const waiting = new Map(open.map((c) => [c.key, new Set(c.fields.map((f) => f.field))]));
   for (const c of open) {
     // The policy queues city only; everything else is decided.
@@ -441,7 +444,7 @@ async function checkEndState(m: ModelRun, final: SyncRunResult, quiet: SyncRunRe
 
   // Every decision follows the policy: city is manual unless a person answered; the rest goes to the latest edit.
   const decided = new Map<string, Set<string>>();
-  for (const row of await run.store.recentDecisions(run.sync, 'account', 100_000)) {
+  for (const row of await run.store.status.recentDecisions(run.sync, 'account', 100_000)) {
     const record = row.decisions as DecisionRecord;
     for (const d of record.decisions ?? []) {
       if (d.kind !== 'field' || d.field === undefined) continue;

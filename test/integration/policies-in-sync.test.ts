@@ -39,7 +39,7 @@ for (const backend of testBackends()) {
       // The non-conflicting fields flowed; the conflicting one waits, each side keeping its own value.
       expect(h.crm.findByKey('Account', 'K')!.fields).toEqual({ name: 'Acme CRM', phone: '2', city: 'Bergen' });
       expect(h.erp.findByKey('customers', 'K')!.fields).toEqual({ name: 'Acme ERP', phone: '2', city: 'Bergen' });
-      const [conflict] = await h.store.listConflicts('test');
+      const [conflict] = await h.store.conflicts.listConflicts('test');
       expect(conflict?.fields).toEqual([{ field: 'name', base: 'Acme', erp: 'Acme ERP', crm: 'Acme CRM' }]);
       expect(conflict?.rule).toContain('account.yaml');
       expect(conflict?.policyVersion).toBe(policy.version);
@@ -47,17 +47,17 @@ for (const backend of testBackends()) {
       // A quiet run keeps it queued and writes nothing.
       expect((await runSync(h.ctx)).writes).toBe(0);
 
-      expect(await h.store.answerConflict('test', 'account', 'K', { set: { name: 'Acme Group' }, by: 'ann' })).toBe(
-        true,
-      );
+      expect(
+        await h.store.conflicts.answerConflict('test', 'account', 'K', { set: { name: 'Acme Group' }, by: 'ann' }),
+      ).toBe(true);
       const answered = await runSync(h.ctx);
       expect(answered.status).toBe('succeeded');
       expect(h.erp.findByKey('customers', 'K')!.fields['name']).toBe('Acme Group');
       expect(h.crm.findByKey('Account', 'K')!.fields['name']).toBe('Acme Group');
-      expect(await h.store.listConflicts('test')).toEqual([]);
-      expect((await h.store.listConflicts('test', { status: 'resolved' })).map((c) => c.key)).toEqual(['K']);
+      expect(await h.store.conflicts.listConflicts('test')).toEqual([]);
+      expect((await h.store.conflicts.listConflicts('test', { status: 'resolved' })).map((c) => c.key)).toEqual(['K']);
       expect(snapshot(h.erp, 'customers')).toEqual(snapshot(h.crm, 'Account'));
-      const timeline = await h.store.decisionsFor('test', 'account', 'K');
+      const timeline = await h.store.status.decisionsFor('test', 'account', 'K');
       expect(timeline.length).toBe(2); // queued by the policy, then the person's answer
     });
 
@@ -88,10 +88,10 @@ for (const backend of testBackends()) {
       const second = await conflictOn('phone', 'erp-2', 'crm-2', ctx2);
       expect(h.erp.findByKey('customers', 'K')!.fields['phone']).toBe('crm-2');
 
-      const runs = await h.store.listRuns('test');
+      const runs = await h.store.runs.listRuns('test');
       expect(runs.find((r) => r.id === second.runId)?.policyVersions['account']).toBe(`account.yaml@${v2.version}`);
       expect(runs.find((r) => r.id === first.runId)?.policyVersions['account']).toBe('test');
-      const timeline = await h.store.decisionsFor('test', 'account', 'K');
+      const timeline = await h.store.status.decisionsFor('test', 'account', 'K');
       expect(timeline.map((d) => d.policyVersion)).toEqual([v2.version, v1.version]);
 
       // explain, fed from the state store as `tandem policy explain` is, names the current version.

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openTestStateDatabase } from '../support/test-state.js';
-import { StateStore, nextRetryDelayMs } from '../../src/state/state-store.js';
+import { StateStore } from '../../src/state/state-store.js';
+import { nextRetryDelayMs } from '../../src/model/failed-queue.js';
 import { testBackends, uniqueSchemaName, type TestBackend } from '../support/test-databases.js';
 
 async function openStore(backend: TestBackend, schema: string): Promise<StateStore> {
@@ -23,7 +24,7 @@ for (const backend of testBackends()) {
       stores.push(store);
       await store.migrate();
       await store.migrate();
-      expect(await store.listRuns('x')).toEqual([]);
+      expect(await store.runs.listRuns('x')).toEqual([]);
     });
 
     it.runIf(backend.url)('migrates safely when two processes start at once', async () => {
@@ -32,7 +33,7 @@ for (const backend of testBackends()) {
       const b = await openStore(backend, schema);
       stores.push(a, b);
       await Promise.all([a.migrate(), b.migrate()]);
-      expect(await b.listRuns('x')).toEqual([]);
+      expect(await b.runs.listRuns('x')).toEqual([]);
     });
 
     it('[I5] advances a watermark only forward, and only by compare-and-set', async () => {
@@ -75,13 +76,13 @@ for (const backend of testBackends()) {
         deleted: false,
         keyMissing: false,
       });
-      await store.stageChanges(key, [change('A', 'one'), change('B', 'x'), change('A', 'two')], {
+      await store.staging.stageChanges(key, [change('A', 'one'), change('B', 'x'), change('A', 'two')], {
         kind: 'cursor',
         modifiedAt: '2026-01-01T00:00:00Z',
         id: 'n-B',
       });
-      expect(await store.countInbox('s', 'account')).toBe(2);
-      const planning = await store.loadForPlanning('s', 'account', ['A']);
+      expect(await store.staging.countInbox('s', 'account')).toBe(2);
+      const planning = await store.staging.loadForPlanning('s', 'account', ['A']);
       expect(planning.inbox.get('A')?.crm?.fields).toEqual({ name: 'two' });
       expect((await store.watermarks.get(key))?.version).toBe(1);
     });
@@ -131,7 +132,7 @@ for (const backend of testBackends()) {
       const store = await openStore(backend, uniqueSchemaName('st'));
       stores.push(store);
       await store.migrate();
-      await store.apply('s', 'account', {
+      await store.records.apply('s', 'account', {
         conflicts: [
           {
             key: 'K',
@@ -145,12 +146,12 @@ for (const backend of testBackends()) {
           },
         ],
       });
-      expect(await store.answerConflict('s', 'account', 'nope', { take: 'erp', by: 'ann' })).toBe(false);
-      expect(await store.answerConflict('s', 'account', 'K', { take: 'crm', by: 'ann' })).toBe(true);
-      const conflict = await store.getConflict('s', 'account', 'K');
+      expect(await store.conflicts.answerConflict('s', 'account', 'nope', { take: 'erp', by: 'ann' })).toBe(false);
+      expect(await store.conflicts.answerConflict('s', 'account', 'K', { take: 'crm', by: 'ann' })).toBe(true);
+      const conflict = await store.conflicts.getConflict('s', 'account', 'K');
       expect(conflict?.resolution).toEqual({ take: 'crm', by: 'ann' });
       expect(conflict?.fields[0]).toEqual({ field: 'title', base: 'CEO', erp: 'Chair', crm: 'Founder' });
-      expect(await store.nextPlanKeys('s', 'account', null, 10, new Date())).toEqual(['K']);
+      expect(await store.staging.nextPlanKeys('s', 'account', null, 10, new Date())).toEqual(['K']);
     });
 
     it('[I10] counts failed attempts and backs off retries', async () => {
@@ -165,23 +166,25 @@ for (const backend of testBackends()) {
         payload: { name: 'x' },
       };
       const t0 = new Date('2026-03-01T00:00:00Z');
-      await store.apply(
+      await store.records.apply(
         's',
         'account',
         { failed: [failure] },
-        { id: await store.startRun('s', ['account'], false, {}), counts: {}, now: t0 },
+        { id: await store.runs.startRun('s', ['account'], false, {}), counts: {}, now: t0 },
       );
-      await store.apply(
+      await store.records.apply(
         's',
         'account',
         { failed: [failure] },
-        { id: await store.startRun('s', ['account'], false, {}), counts: {}, now: t0 },
+        { id: await store.runs.startRun('s', ['account'], false, {}), counts: {}, now: t0 },
       );
-      const [row] = await store.listFailed('s');
+      const [row] = await store.failed.listFailed('s');
       expect(row?.attempts).toBe(2);
       expect(Date.parse(row!.nextRetryAt) - t0.getTime()).toBe(nextRetryDelayMs('rejected', 2));
-      expect(await store.nextPlanKeys('s', 'account', null, 10, t0)).toEqual([]);
-      expect(await store.nextPlanKeys('s', 'account', null, 10, new Date(t0.getTime() + 3 * 60_000))).toEqual(['K']);
+      expect(await store.staging.nextPlanKeys('s', 'account', null, 10, t0)).toEqual([]);
+      expect(await store.staging.nextPlanKeys('s', 'account', null, 10, new Date(t0.getTime() + 3 * 60_000))).toEqual([
+        'K',
+      ]);
     });
   });
 }

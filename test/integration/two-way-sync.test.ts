@@ -66,7 +66,7 @@ for (const backend of testBackends()) {
       expect(run.status).toBe('partial');
       expect(run.counts['account']!.crm.created).toBe(1);
       expect(run.counts['account']!.crm.rejected).toBe(1);
-      const failed = await h.store.listFailed('test');
+      const failed = await h.store.failed.listFailed('test');
       expect(failed).toHaveLength(1);
       expect(failed[0]!.reason).toContain('phone is invalid');
       rejecting = false;
@@ -75,7 +75,7 @@ for (const backend of testBackends()) {
       expect(retry.counts['account']!.crm.created).toBe(0);
       const later = await runSync({ ...h.ctx, now: () => new Date(Date.now() + 3600_000) });
       expect(later.counts['account']!.crm.created).toBe(1);
-      expect(await h.store.listFailed('test')).toHaveLength(0);
+      expect(await h.store.failed.listFailed('test')).toHaveLength(0);
       expect(snapshot(h.erp, 'customers')).toEqual(snapshot(h.crm, 'Account'));
     });
   });

@@ -60,7 +60,7 @@ export function conflictsCommand(): Command {
           const config = await loadCommandConfig(options);
           const store = await openStateStore(config);
           try {
-            const list = await store.listConflicts(config.sync, {
+            const list = await store.conflicts.listConflicts(config.sync, {
               ...(options.object ? { object: options.object } : {}),
               status: options.resolved ? 'resolved' : 'open',
               limit: 500,
@@ -92,7 +92,7 @@ export function conflictsCommand(): Command {
           const object = pickObject(config, options.object);
           const store = await openStateStore(config);
           try {
-            const conflict = await store.getConflict(config.sync, object, key);
+            const conflict = await store.conflicts.getConflict(config.sync, object, key);
             if (!conflict)
               throw new UsageError(`no conflict for ${object} ${key}; tandem conflicts list shows the queue`, {
                 object,
@@ -130,7 +130,7 @@ export function conflictsCommand(): Command {
               : { set: Object.fromEntries((options.set ?? []).map(parseAssignment)), by: options.by };
             const store = await openStateStore(config);
             try {
-              const ok = await store.answerConflict(config.sync, object, key, answer);
+              const ok = await store.conflicts.answerConflict(config.sync, object, key, answer);
               if (!ok)
                 throw new UsageError(`no open conflict for ${object} ${key}; tandem conflicts list shows the queue`, {
                   object,
@@ -162,7 +162,7 @@ export function failedCommand(): Command {
           const config = await loadCommandConfig(options);
           const store = await openStateStore(config);
           try {
-            const list = await store.listFailed(config.sync, {
+            const list = await store.failed.listFailed(config.sync, {
               ...(options.object ? { object: options.object } : {}),
               limit: 500,
             });

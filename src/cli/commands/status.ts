@@ -12,10 +12,10 @@ export function statusCommand(): Command {
         const store = await openStateStore(config);
         try {
           const [runs, queues, watermarks, openJobs] = await Promise.all([
-            store.listRuns(config.sync, options.runs),
-            store.queueSizes(config.sync),
-            store.listWatermarks(config.sync),
-            store.openJobCount(config.sync),
+            store.runs.listRuns(config.sync, options.runs),
+            store.status.queueSizes(config.sync),
+            store.status.listWatermarks(config.sync),
+            store.status.openJobCount(config.sync),
           ]);
           output(options, { sync: config.sync, runs, queues, watermarks, openJobs }, () => {
             const lines = [`sync ${config.sync}`];

@@ -1,7 +1,7 @@
-import type { Fields } from '../model/record.js';
-import type { SystemId } from '../model/system.js';
-import type { ConflictAnswer } from '../model/conflict.js';
-import type { NewQueuedConflict } from '../model/queued-conflict.js';
+import type { Fields } from './record.js';
+import type { SystemId } from './system.js';
+import type { ConflictAnswer } from './conflict.js';
+import type { NewQueuedConflict } from './queued-conflict.js';
 
 /**
  * What tandem knows of one record, as the pipeline sees it (full states resolved: a side's fields are never

@@ -1,5 +1,5 @@
-import type { ConflictAnswer } from '../model/conflict.js';
-import type { QueuedConflict } from '../model/queued-conflict.js';
+import type { ConflictAnswer } from './conflict.js';
+import type { QueuedConflict } from './queued-conflict.js';
 
 /** The manual conflict queue. A resolved conflict flows out on the next run. */
 export interface ConflictQueue {

@@ -1,5 +1,5 @@
-import type { SystemId } from '../model/system.js';
-import type { Watermark } from '../model/watermark.js';
+import type { SystemId } from './system.js';
+import type { Watermark } from './watermark.js';
 
 /** Identifies one watermark: per sync, per mapped object, per side. */
 export interface WatermarkKey {

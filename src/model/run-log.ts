@@ -1,0 +1,32 @@
+/** One sync run as `tandem status` lists it. */
+export interface RunSummary {
+  readonly id: string;
+  readonly sync: string;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly status: 'running' | 'succeeded' | 'partial' | 'failed' | 'interrupted';
+  readonly dryRun: boolean;
+  readonly objects: readonly string[];
+  readonly counts: unknown;
+  readonly policyVersions: Readonly<Record<string, string>>;
+  readonly error: unknown;
+}
+
+/**
+ * The run history: one entry per run with its status, counts and policy versions, and the lock that lets one run of
+ * a sync at a time. (A run's counts are also stored with every write set it applies, see `RecordStore.apply`.)
+ */
+export interface RunLog {
+  /** Takes the sync's lock; resolves to its release, or to null when another process holds it. */
+  tryLock(sync: string): Promise<(() => Promise<void>) | null>;
+  startRun(
+    sync: string,
+    objects: readonly string[],
+    dryRun: boolean,
+    policyVersions: Readonly<Record<string, string>>,
+  ): Promise<string>;
+  finishRun(runId: string, status: RunSummary['status'], counts: unknown, error?: unknown): Promise<void>;
+  /** Marks runs left `running` by a process that died as `interrupted`. */
+  markInterruptedRuns(sync: string, exceptRunId?: string): Promise<number>;
+  listRuns(sync: string, limit?: number): Promise<readonly RunSummary[]>;
+}

@@ -1,0 +1,55 @@
+import type { Kysely } from 'kysely';
+import type { ConflictAnswer } from '../model/conflict.js';
+import type { ConflictQueue } from '../model/conflict-queue.js';
+import type { QueuedConflict } from '../model/queued-conflict.js';
+import { toJson } from './json.js';
+import { conflictView } from './state-rows.js';
+import type { StateDatabase } from './state-database.js';
+import type { StateTables } from './state-tables.js';
+
+/** ConflictQueue over the `conflict` table (conflicts are queued and resolved by `RecordStore.apply`). */
+export class PostgresConflictQueue implements ConflictQueue {
+  readonly #db: Kysely<StateTables>;
+
+  constructor(database: StateDatabase) {
+    this.#db = database.db;
+  }
+
+  async listConflicts(
+    sync: string,
+    filter: { readonly object?: string; readonly status?: 'open' | 'resolved'; readonly limit?: number } = {},
+  ): Promise<readonly QueuedConflict[]> {
+    let query = this.#db.selectFrom('conflict').selectAll().where('sync_name', '=', sync);
+    if (filter.object) query = query.where('object', '=', filter.object);
+    query = query.where('status', '=', filter.status ?? 'open');
+    const rows = await query
+      .orderBy('object')
+      .orderBy('key')
+      .limit(filter.limit ?? 100)
+      .execute();
+    return rows.map(conflictView);
+  }
+
+  async getConflict(sync: string, object: string, key: string): Promise<QueuedConflict | undefined> {
+    const row = await this.#db
+      .selectFrom('conflict')
+      .selectAll()
+      .where('sync_name', '=', sync)
+      .where('object', '=', object)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    return row ? conflictView(row) : undefined;
+  }
+
+  async answerConflict(sync: string, object: string, key: string, answer: ConflictAnswer): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('conflict')
+      .set({ resolution: toJson(answer), updated_at: new Date() })
+      .where('sync_name', '=', sync)
+      .where('object', '=', object)
+      .where('key', '=', key)
+      .where('status', '=', 'open')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+}
