@@ -13,6 +13,7 @@ import { resolverForMapping } from '../resolve/resolver-for-mapping.js';
 import type { ResolverRegistry } from '../resolve/resolver-registry.js';
 import { openStateDatabase } from '../state/state-database.js';
 import { StateStore } from '../state/state-store.js';
+import { lockDirectory } from '../util/directory-lock.js';
 import { TandemError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 
@@ -88,14 +89,25 @@ export async function openErpConnector(config: TandemConfig, logger: Logger): Pr
   if (config.erp.url) return new PostgresConnector({ url: config.erp.url, ...common }, { logger });
   const dataDir = config.erp.dataDir!;
   await mkdir(dataDir, { recursive: true });
+  const unlock = await lockDirectory(dataDir, {
+    what: 'the embedded ERP database',
+    alternative: 'point erp.url at a Postgres server',
+  });
   const { PGlite } = await import('@electric-sql/pglite');
   const pglite = new PGlite(dataDir);
-  await pglite.waitReady;
+  await pglite.waitReady.catch(async (error: unknown) => {
+    await unlock();
+    throw error;
+  });
   const connector = new PostgresConnector({ pglite, ...common }, { logger });
   const close = connector.close.bind(connector);
   connector.close = async () => {
-    await close();
-    if (!pglite.closed) await pglite.close();
+    try {
+      await close();
+      if (!pglite.closed) await pglite.close();
+    } finally {
+      await unlock();
+    }
   };
   return connector;
 }
