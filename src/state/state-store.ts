@@ -5,6 +5,7 @@ import type { Watermark } from '../model/watermark.js';
 import type { JobLedger, JobLedgerEntry } from '../model/job-ledger.js';
 import { recordHash, sameRecord } from '../diff/canonical-json.js';
 import type { ConflictAnswer, ConflictQueue, QueuedConflict } from './conflict-queue.js';
+import { storableText } from '../util/storable-text.js';
 import { asFields, toJson, toJsonOrNull } from './json.js';
 import { PostgresWatermarkStore } from './postgres-watermark-store.js';
 import type { OutboxEntry, PlanningInput, RecordState, StagedChange, WriteSet } from './record-rows.js';
@@ -1076,7 +1077,7 @@ async function applyWriteSet(
             system: f.system,
             key: f.key,
             status: f.status,
-            reason: f.reason,
+            reason: storableText(f.reason),
             attempts,
             payload: toJsonOrNull(f.payload),
             last_failed_at: now,
@@ -1112,8 +1113,8 @@ async function applyWriteSet(
           existence: c.existence,
           erp_modified_at: c.erpModifiedAt,
           crm_modified_at: c.crmModifiedAt,
-          rule: c.rule,
-          reason: c.reason,
+          rule: storableText(c.rule),
+          reason: storableText(c.reason),
           policy_version: c.policyVersion,
           status: 'open' as const,
           resolution: null,
@@ -1153,17 +1154,15 @@ async function applyWriteSet(
     await trx
       .insertInto('decision')
       .values(
-        decisions
-          .slice(i, i + ROWS_PER_STATEMENT)
-          .map((d) => ({
-            sync_name: sync,
-            object,
-            key: d.key,
-            run_id: runId,
-            kind: d.kind,
-            decisions: toJson(d.decisions),
-            policy_version: d.policyVersion,
-          })),
+        decisions.slice(i, i + ROWS_PER_STATEMENT).map((d) => ({
+          sync_name: sync,
+          object,
+          key: d.key,
+          run_id: runId,
+          kind: d.kind,
+          decisions: toJson(d.decisions),
+          policy_version: d.policyVersion,
+        })),
       )
       .execute();
   }
