@@ -48,11 +48,9 @@ function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
 // A plain SQL identifier: what Postgres accepts unquoted (63 bytes at most).
 const SQL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const sqlName = (what: string) =>
-  z
-    .string()
-    .regex(SQL_NAME, {
-      error: `${what} must be a plain SQL name (letters, digits, _; not starting with a digit). Fix: rename it or use a view with a plain name`,
-    });
+  z.string().regex(SQL_NAME, {
+    error: `${what} must be a plain SQL name (letters, digits, _; not starting with a digit). Fix: rename it or use a view with a plain name`,
+  });
 const tableName = z
   .string()
   .regex(/^(?:[A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$/, {
@@ -106,6 +104,15 @@ const erpSchema = strictObject({
     .max(1_000_000)
     .default(DEFAULTS.erpBatchSize)
     .describe('Rows per page read and per write transaction.'),
+  timeZone: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/, {
+      error: 'erp.timeZone must be a time zone name, e.g. America/New_York or UTC',
+    })
+    .nullish()
+    .describe(
+      "Time zone of the ERP's `timestamp without time zone` values, e.g. America/New_York; default: the database's TimeZone setting. tandem's ERP sessions use it.",
+    ),
 });
 
 const authSchema = z

@@ -25,6 +25,7 @@ erp:
   # dataDir: .tandem/erp
   tandemSchema: tandem           # schema for tandem's change log and triggers in the ERP. Default: tandem
   batchSize: 5000                # rows per page read and per write transaction (1..1000000). Default: 5000
+  # timeZone: America/New_York   # zone of 'timestamp without time zone' columns. Default: the database's TimeZone
 
 # The CRM.
 crm:

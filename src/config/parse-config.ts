@@ -122,6 +122,7 @@ function buildConfig(yaml: TandemYaml, file: string, source: YamlSource): Tandem
       dataDir: orNull(yaml.erp.url) === null && yaml.erp.dataDir ? resolve(folder, yaml.erp.dataDir) : null,
       tandemSchema: yaml.erp.tandemSchema,
       batchSize: yaml.erp.batchSize,
+      timeZone: orNull(yaml.erp.timeZone),
     },
     crm: {
       type: 'salesforce',

@@ -23,6 +23,8 @@ export interface TandemConfig {
     readonly dataDir: string | null;
     readonly tandemSchema: string;
     readonly batchSize: number;
+    /** Time zone of naive (`timestamp`) values; null: the database's TimeZone. */
+    readonly timeZone: string | null;
   };
   readonly crm: {
     readonly type: 'salesforce';

@@ -85,7 +85,11 @@ export async function openStateStore(config: TandemConfig): Promise<StateStore> 
 }
 
 export async function openErpConnector(config: TandemConfig, logger: Logger): Promise<PostgresConnector> {
-  const common = { tandemSchema: config.erp.tandemSchema, batchSize: config.erp.batchSize };
+  const common = {
+    tandemSchema: config.erp.tandemSchema,
+    batchSize: config.erp.batchSize,
+    ...(config.erp.timeZone ? { timeZone: config.erp.timeZone } : {}),
+  };
   if (config.erp.url) return new PostgresConnector({ url: config.erp.url, ...common }, { logger });
   const dataDir = config.erp.dataDir!;
   await mkdir(dataDir, { recursive: true });

@@ -70,6 +70,7 @@ describe('parseConfig: a valid file', () => {
       dataDir: null,
       tandemSchema: 'tandem',
       batchSize: 5000,
+      timeZone: null,
     });
     expect(config.crm.loginUrl).toBe('https://acme.my.salesforce.com');
     expect(config.crm.auth).toEqual({
