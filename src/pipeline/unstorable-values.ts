@@ -59,5 +59,6 @@ function screenOne(
   }
   if (fields === undefined) return record;
   stripped.push({ key: record.key, fields: Object.keys(fields).filter((n) => fields[n] !== record.fields[n]) });
-  return Object.freeze({ ...record, fields: Object.freeze(fields) as Fields });
+  const cleaned: Fields = Object.freeze(fields);
+  return Object.freeze({ ...record, fields: cleaned });
 }

@@ -19,7 +19,7 @@ function fieldsOf(thrown: unknown): DatabaseErrorFields {
   const e = thrown as Record<string, unknown>;
   const text = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
   return {
-    message: text(e['message']) ?? String(thrown),
+    message: text(e['message']) ?? 'database error',
     detail: text(e['detail']),
     code: sqlState(thrown),
     constraint: text(e['constraint']),
