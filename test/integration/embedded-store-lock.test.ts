@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
-import { openErpConnector } from '../../src/engine/open-engine.js';
+import { openConnector } from '../../src/engine/open-engine.js';
 import { openStateDatabase } from '../../src/state/state-database.js';
 import { DirectoryLockedError, lockDirectory } from '../../src/util/directory-lock.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -91,13 +91,13 @@ describe('the embedded stores serve one process at a time', () => {
 
   it('refuses a second open of the embedded ERP database in the same process', async () => {
     const config = await loadConfig(await writeConfig('erp-twice'), ENV);
-    const first = await openErpConnector(config, silentLogger());
+    const first = await openConnector(config, 'erp', silentLogger());
     try {
-      await expect(openErpConnector(config, silentLogger())).rejects.toThrow(/embedded ERP database .* in use/);
+      await expect(openConnector(config, 'erp', silentLogger())).rejects.toThrow(/embedded ERP database .* in use/);
     } finally {
       await first.close();
     }
-    const again = await openErpConnector(config, silentLogger());
+    const again = await openConnector(config, 'erp', silentLogger());
     await again.close();
   }, 120_000);
 
