@@ -45,6 +45,7 @@ erp:
   # dataDir: .tandem/erp
   tandemSchema: tandem           # schema for tandem's change log and triggers in the ERP. Default: tandem
   batchSize: 5000                # rows per page read and per write transaction (1..1000000). Default: 5000
+  # timeZone: America/New_York   # zone of 'timestamp without time zone' columns. Default: the database's TimeZone
 
 ${crmSection}
 # Conflict policy files (see docs/conflict-rules.md), relative to this file. Default: ./conflict-rules

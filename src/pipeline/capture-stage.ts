@@ -3,6 +3,7 @@ import type { SystemId } from '../model/system.js';
 import type { StagedChange } from '../model/record-rows.js';
 import type { RunHandle } from './run-counts.js';
 import { toStagedChange } from './staged-change.js';
+import { screenUnstorable } from './unstorable-values.js';
 import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';
 
 /**
@@ -33,7 +34,13 @@ export async function captureSide(
     batchSize: options.batchSize ?? 5000,
     ...(options.signal ? { signal: options.signal } : {}),
   })) {
-    const changes = batch.records.map((record) => toStagedChange(system, record, object.mapper));
+    const screened = screenUnstorable(system, object.name, batch.records);
+    for (const s of screened.stripped) log.warn(s, 'removed U+0000 (NUL) characters, which Postgres cannot store');
+    if (screened.failed.length > 0) {
+      log.warn({ keys: screened.failed.map((f) => f.key) }, 'records with U+0000 (NUL) in their key are not synced');
+      await ctx.store.apply(ctx.sync, object.name, { failed: screened.failed });
+    }
+    const changes = screened.records.map((record) => toStagedChange(system, record, object.mapper));
     const fresh = knowsRecords ? await dropKnown(ctx, object.name, system, changes) : changes;
     await ctx.store.staging.stageChanges(watermarkKey, fresh, batch.watermark);
     counts[system].captured += fresh.length;

@@ -1,3 +1,4 @@
+import { storableText } from '../util/storable-text.js';
 import { sql, type Kysely } from 'kysely';
 import { recordHash, sameRecord } from '../diff/canonical-json.js';
 import { nextRetryDelayMs } from '../model/failed-queue.js';
@@ -192,7 +193,7 @@ async function recordFailures(at: ApplyScope, failed: readonly FailedEntry[]): P
             system: f.system,
             key: f.key,
             status: f.status,
-            reason: f.reason,
+            reason: storableText(f.reason),
             attempts,
             payload: toJsonOrNull(f.payload),
             last_failed_at: at.now,
@@ -230,8 +231,8 @@ async function queueConflicts(at: ApplyScope, conflicts: readonly QueuedConflict
           existence: c.existence,
           erp_modified_at: c.erpModifiedAt,
           crm_modified_at: c.crmModifiedAt,
-          rule: c.rule,
-          reason: c.reason,
+          rule: storableText(c.rule),
+          reason: storableText(c.reason),
           policy_version: c.policyVersion,
           status: 'open' as const,
           resolution: null,

@@ -1,4 +1,5 @@
 import type { Fields } from '../model/record.js';
+import { storableJsonReplacer } from '../util/storable-text.js';
 
 /** jsonb comes back parsed from pg and PGlite alike; this narrows it to Fields. */
 export function asFields(value: unknown): Fields | null {
@@ -7,10 +8,17 @@ export function asFields(value: unknown): Fields | null {
   return value as Fields;
 }
 
+/**
+ * JSON text for a jsonb column. jsonb cannot hold U+0000: a string value with one is stored with the visible
+ * escape `\u0000` instead (storableText), so an error message or reason never makes its own recording fail.
+ */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value);
+  const text = JSON.stringify(value);
+  // JSON.stringify writes U+0000 as \u0000; an escaped backslash before "u0000" is "\\u0000" and comes here too,
+  // which only costs a second (equally correct) pass.
+  return text.includes('\\u0000') ? JSON.stringify(value, storableJsonReplacer) : text;
 }
 
 export function toJsonOrNull(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
+  return value === null || value === undefined ? null : toJson(value);
 }

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kysely, Migrator, PostgresDialect, type Dialect, type MigrationResultSet } from 'kysely';
 import pg from 'pg';
+import { lockDirectory } from '../util/directory-lock.js';
 import { TandemError, UnavailableError, EXIT } from '../util/errors.js';
 import { packageRoot } from './package-root.js';
 import { SqlFileMigrationProvider } from './sql-file-migration-provider.js';
@@ -27,7 +28,8 @@ export interface StateDatabase {
   /**
    * Takes the exclusive lock of one sync for the duration of a run, or returns null when another run holds it.
    * On a real server it is a session advisory lock (so it also excludes other processes, and dies with a crashed
-   * one); the embedded store is single-process, so an in-process lock suffices.
+   * one); the embedded store is single-process (its data directory is locked at open), so an in-process lock
+   * suffices.
    */
   tryLock(name: string): Promise<(() => Promise<void>) | null>;
   close(): Promise<void>;
@@ -107,14 +109,31 @@ export async function openStateDatabase(target: StateTarget, schema = 'tandem'):
       import('@electric-sql/pglite'),
       import('kysely-pglite-dialect'),
     ]);
-    if (target.dataDir && !target.pglite) await mkdir(target.dataDir, { recursive: true });
+    // One process per data directory: two PGlite instances on one folder corrupt it.
+    let unlockDir: () => Promise<void> = async () => {};
+    if (target.dataDir && !target.pglite) {
+      await mkdir(target.dataDir, { recursive: true });
+      unlockDir = await lockDirectory(target.dataDir, {
+        what: 'the embedded state store',
+        alternative: 'keep the state in a Postgres server (state.url in tandem.yaml), which serves many processes',
+      });
+    }
     const owned = target.pglite === undefined;
     const pglite = target.pglite ?? (target.dataDir ? new PGlite(target.dataDir) : new PGlite());
-    await pglite.waitReady;
+    try {
+      await pglite.waitReady;
+    } catch (error) {
+      await unlockDir();
+      throw error;
+    }
     dialect = new PGliteDialect(pglite);
     tryLock = inProcessLock(`pglite:${target.dataDir ?? Math.random()}:${schema}`);
     closeExtra = async () => {
-      if (owned && !pglite.closed) await pglite.close();
+      try {
+        if (owned && !pglite.closed) await pglite.close();
+      } finally {
+        await unlockDir();
+      }
     };
   }
   const db = new Kysely<StateTables>({ dialect }).withSchema(schema);

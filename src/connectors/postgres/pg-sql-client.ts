@@ -27,6 +27,8 @@ export interface PgSqlClientOptions {
   readonly statementTimeoutMs?: number;
   /** Pool size; default 4. */
   readonly max?: number;
+  /** Sets `TimeZone` on every connection (a time zone name, checked by the caller). */
+  readonly timeZone?: string;
 }
 
 /** SqlClient over a `pg` pool: COPY through pg-copy-streams, streaming reads through pg-cursor. */
@@ -48,6 +50,7 @@ export class PgSqlClient implements SqlClient {
       connectionString: url,
       max: options.max ?? 4,
       ...(options.statementTimeoutMs === undefined ? {} : { statement_timeout: options.statementTimeoutMs }),
+      ...(options.timeZone === undefined ? {} : { options: `-c TimeZone=${options.timeZone}` }),
     });
     // An idle client's socket error must not crash the process; the next query reports it.
     pool.on('error', () => undefined);

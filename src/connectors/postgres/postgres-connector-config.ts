@@ -115,6 +115,14 @@ const common = {
   batchSize: z.number().int().min(1).max(1_000_000).default(5000),
   /** `statement_timeout` for every statement tandem runs, in milliseconds. */
   statementTimeoutMs: z.number().int().min(1).optional(),
+  /**
+   * Time zone of the table's `timestamp without time zone` values (e.g. `America/New_York`), set as the TimeZone of
+   * tandem's sessions. Default: the database's own TimeZone setting.
+   */
+  timeZone: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/, { message: 'expected a time zone name, e.g. America/New_York' })
+    .optional(),
 };
 
 /** The connector's configuration: a connection string, or a PGlite instance (embedded, tests and demos). */
@@ -139,7 +147,7 @@ export function parseConnectorConfig(input: unknown): PostgresConnectorConfig {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
     throw new PostgresConfigError(
       `invalid Postgres connector config: ${issues.join('; ')}. Give either { url } or { pglite }, plus optional ` +
-        `tandemSchema, batchSize, statementTimeoutMs.`,
+        `tandemSchema, batchSize, statementTimeoutMs, timeZone.`,
       { issues },
     );
   }

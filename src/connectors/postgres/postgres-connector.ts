@@ -15,12 +15,13 @@ import {
   type PostgresConnectorConfig,
   type PostgresConnectorConfigInput,
 } from './postgres-connector-config.js';
-import { CaptureNotInstalledError } from './postgres-errors.js';
+import { CaptureNotInstalledError, PostgresConfigError } from './postgres-errors.js';
 import { PgSqlClient } from './pg-sql-client.js';
 import { PgliteSqlClient } from './pglite-sql-client.js';
 import { PostgresSink } from './postgres-sink.js';
 import { PostgresSource } from './postgres-source.js';
-import type { SqlClient } from './sql-client.js';
+import { sessionTimeZone } from './naive-timestamps.js';
+import { sqlState, type SqlClient } from './sql-client.js';
 import { buildPlan, type StreamPlan } from './stream-plan.js';
 import { checkTableShape, readTableShape } from './table-shape.js';
 
@@ -58,13 +59,14 @@ export class PostgresConnector implements Connector {
       tandemSchema: parsed.tandemSchema,
       batchSize: parsed.batchSize,
       ...(parsed.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: parsed.statementTimeoutMs }),
+      ...(parsed.timeZone === undefined ? {} : { timeZone: parsed.timeZone }),
     });
     this.#client =
       'url' in parsed
-        ? PgSqlClient.fromUrl(
-            parsed.url,
-            parsed.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: parsed.statementTimeoutMs },
-          )
+        ? PgSqlClient.fromUrl(parsed.url, {
+            ...(parsed.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: parsed.statementTimeoutMs }),
+            ...(parsed.timeZone === undefined ? {} : { timeZone: parsed.timeZone }),
+          })
         : new PgliteSqlClient(parsed.pglite);
     this.#logger = options.logger ?? silentLogger();
     this.capabilities = Object.freeze({
@@ -96,6 +98,7 @@ export class PostgresConnector implements Connector {
           { object: stream.name, table: logTableName(plan.settings), tandemSchema: this.config.tandemSchema },
         );
       }
+      if (plan.updatedAt?.kind === 'timestamp') await this.#warnNaive(plan);
       if (plan.settings.capture === 'watermark') {
         const [u, pk] = [plan.settings.updatedAt, plan.settings.primaryKey];
         if (!plan.shape.indexes.some((ix) => ix[0] === u && (ix.length === 1 || ix[1] === pk))) {
@@ -135,14 +138,55 @@ export class PostgresConnector implements Connector {
     return buildPlan(settings, checkTableShape(shape, settings, existing));
   }
 
-  /** PGlite has no pool options: apply statement_timeout on its single session once. */
+  /** A mapped `updatedAt` without time zone: say which zone tandem reads it in (docs/postgres-connector.md). */
+  async #warnNaive(plan: StreamPlan): Promise<void> {
+    const zone = await sessionTimeZone(this.#client);
+    this.#logger.warn(
+      { object: plan.settings.object, table: logTableName(plan.settings), column: plan.settings.updatedAt, zone },
+      `${plan.settings.updatedAt} is timestamp without time zone: tandem reads its values as ${zone} local time ` +
+        `(${this.config.timeZone === undefined ? "the database's TimeZone" : 'erp.timeZone'}). If the application ` +
+        `writes them in another zone, set erp.timeZone; values written in the repeated hour of a DST fall-back read ` +
+        `as standard time. timestamptz has neither problem`,
+    );
+  }
+
+  /**
+   * PGlite has no pool options: apply statement_timeout and TimeZone on its single session once (the pg pool sets
+   * them per connection). An unknown time zone fails here, with the name.
+   */
   #configureSession(): Promise<void> {
     this.#sessionConfigured ??= (async () => {
       const ms = this.config.statementTimeoutMs;
       if (this.#client.dialect === 'pglite' && ms !== undefined) {
         await this.#client.query(`SELECT set_config('statement_timeout', $1, false)`, [String(ms)]);
       }
+      const zone = this.config.timeZone;
+      if (zone === undefined) return;
+      // On a server the zone is a connection option: an unknown one refuses the connection (22023).
+      const known = await this.#client
+        .query<{ ok: boolean | string }>(`SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS ok`, [
+          zone,
+        ])
+        .then(
+          ({ rows }) => rows[0]?.ok === true || rows[0]?.ok === 't',
+          (thrown: unknown) => {
+            if (sqlState(thrown) === '22023') return false;
+            throw thrown;
+          },
+        );
+      if (!known) {
+        throw new PostgresConfigError(
+          `erp.timeZone ${JSON.stringify(zone)} is not a time zone the ERP database knows. Fix: use a name from ` +
+            `pg_timezone_names, e.g. America/New_York, Europe/Berlin or UTC.`,
+          { timeZone: zone },
+        );
+      }
+      if (this.#client.dialect === 'pglite')
+        await this.#client.query(`SELECT set_config('TimeZone', $1, false)`, [zone]);
     })();
+    this.#sessionConfigured.catch(() => {
+      this.#sessionConfigured = undefined;
+    });
     return this.#sessionConfigured;
   }
 

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { lockDirectory } from '../../util/directory-lock.js';
 import type { Logger } from '../../util/logger.js';
 import type { Connector } from '../connector.js';
 import type { ConnectorDescriptor, ConnectorOpenDeps } from '../connector-descriptor.js';
@@ -32,6 +33,15 @@ export const postgresSettingsSchema = strictSettings({
     .min(1)
     .optional()
     .describe('statement_timeout for every statement tandem runs in the ERP, in milliseconds. Default: none.'),
+  timeZone: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/, {
+      error: 'erp.timeZone must be a time zone name, e.g. America/New_York or UTC',
+    })
+    .nullish()
+    .describe(
+      "Time zone of the ERP's `timestamp without time zone` values, e.g. America/New_York; default: the database's TimeZone setting. tandem's ERP sessions use it.",
+    ),
 }).superRefine((settings, ctx) => {
   const hasUrl = (settings.url ?? '') !== '';
   const hasDir = (settings.dataDir ?? '') !== '';
@@ -60,19 +70,32 @@ function commonOf(settings: PostgresSettings) {
     tandemSchema: settings.tandemSchema,
     batchSize: settings.batchSize,
     ...(settings.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: settings.statementTimeoutMs }),
+    ...(settings.timeZone ? { timeZone: settings.timeZone } : {}),
   };
 }
 
 async function openEmbedded(dataDir: string, settings: PostgresSettings, logger: Logger): Promise<Connector> {
   await mkdir(dataDir, { recursive: true });
+  // One process per data directory: two PGlite instances on one folder corrupt it.
+  const unlock = await lockDirectory(dataDir, {
+    what: 'the embedded ERP database',
+    alternative: 'point erp.url at a Postgres server',
+  });
   const { PGlite } = await import('@electric-sql/pglite');
   const pglite = new PGlite(dataDir);
-  await pglite.waitReady;
+  await pglite.waitReady.catch(async (error: unknown) => {
+    await unlock();
+    throw error;
+  });
   const connector = new PostgresConnector({ pglite, ...commonOf(settings) }, { logger });
   const close = connector.close.bind(connector);
   connector.close = async () => {
-    await close();
-    if (!pglite.closed) await pglite.close();
+    try {
+      await close();
+      if (!pglite.closed) await pglite.close();
+    } finally {
+      await unlock();
+    }
   };
   return connector;
 }

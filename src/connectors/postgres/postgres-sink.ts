@@ -3,7 +3,8 @@ import type { StreamRef } from '../../model/stream.js';
 import { UnavailableError } from '../../util/errors.js';
 import { ORIGIN_SETTING } from './change-log.js';
 import { quoteIdent } from './identifiers.js';
-import { describeDatabaseError, sqlState, type SqlClient, type SqlSession } from './sql-client.js';
+import { databaseErrorText, rejectionReason } from './rejection-reason.js';
+import { sqlState, type SqlClient, type SqlSession } from './sql-client.js';
 import type { PlanResolver, StreamPlan } from './stream-plan.js';
 import { formatValue, type ColumnInfo } from './table-shape.js';
 
@@ -79,7 +80,7 @@ export class PostgresSink implements Sink {
         const state = sqlState(thrown);
         if (state !== undefined && RETRYABLE_STATES.has(state)) {
           if (attempt < 2) continue;
-          const reason = `transaction failed twice: ${describeDatabaseError(thrown)}`;
+          const reason = `transaction failed twice: ${databaseErrorText(thrown)}`;
           return batch.map((r) => ({ key: r.key, status: 'unprocessed', reason }));
         }
         if (state === undefined && !(thrown instanceof UnavailableError) && isConnectionError(thrown)) {
@@ -175,7 +176,7 @@ async function writeInTransaction(
     const report = (s: Staged, outcome: Outcome): void => {
       for (const original of s.originals) results.push({ key: original.key, ...outcome });
     };
-    await applyBisecting(tx, sql, mode === 'delete', members, report, notReturned);
+    await applyBisecting(tx, plan, sql, mode === 'delete', members, report, notReturned);
   }
   return results;
 }
@@ -278,6 +279,7 @@ type Outcome = Omit<WriteResult, 'key'>;
  */
 async function applyBisecting(
   tx: SqlSession,
+  plan: StreamPlan,
   sql: GroupSql,
   deleting: boolean,
   members: readonly Staged[],
@@ -304,11 +306,11 @@ async function applyBisecting(
     await tx.query('RELEASE SAVEPOINT tandem_group');
     if (members.length === 1) {
       const only = members[0] as Staged;
-      report(only, { status: 'rejected', reason: describeDatabaseError(thrown) });
+      report(only, { status: 'rejected', reason: await rejectionReason(tx, plan, thrown) });
       return;
     }
     const half = Math.ceil(members.length / 2);
-    await applyBisecting(tx, sql, deleting, members.slice(0, half), report, notReturned);
-    await applyBisecting(tx, sql, deleting, members.slice(half), report, notReturned);
+    await applyBisecting(tx, plan, sql, deleting, members.slice(0, half), report, notReturned);
+    await applyBisecting(tx, plan, sql, deleting, members.slice(half), report, notReturned);
   }
 }

@@ -15,6 +15,7 @@ import {
   type RecordRow,
   type StreamPlan,
 } from './stream-plan.js';
+import { naiveLowerBound } from './naive-timestamps.js';
 import { parseValue, readExpression } from './table-shape.js';
 
 /** One bucket of `bucketHashes`: how many live keyed rows fall in it and the hash of their mapped fields. */
@@ -100,7 +101,10 @@ export class PostgresSource implements Source {
         where = `(${uRef}, ${pkRef}) > ($1::${u.castType}, $2::${plan.pk.castType})`;
         params = [after.ts, after.pk];
       } else if (since !== undefined) {
-        where = `${uRef} >= $1::${u.castType} - make_interval(secs => $2::double precision)`;
+        where =
+          u.kind === 'timestamp'
+            ? `${uRef} >= ${naiveLowerBound('$1', '$2')}`
+            : `${uRef} >= $1::${u.castType} - make_interval(secs => $2::double precision)`;
         params = [since.modifiedAt, plan.settings.lookbackSeconds];
       } else {
         where = 'true';
@@ -119,7 +123,8 @@ export class PostgresSource implements Source {
       if (since !== undefined && compareWatermarks(watermark, since) < 0) watermark = since;
       yield Object.freeze({ records: Object.freeze(rows.map((r) => toRecord(plan, r, undefined))), watermark });
       if (rows.length < pageSize) return;
-      after = { ts: lastTs, pk: last.__pk };
+      // Pages follow the column's own order: a naive column pages by its local value, not by the instant.
+      after = { ts: last.__tsk ?? lastTs, pk: last.__pk };
     }
   }
 

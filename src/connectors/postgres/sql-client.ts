@@ -58,13 +58,3 @@ export function sqlState(thrown: unknown): string | undefined {
   const code = (thrown as { code?: unknown }).code;
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
-
-/** A database error's message with its detail, e.g. `null value in column "name" ... (Failing row contains ...)`. */
-export function describeDatabaseError(thrown: unknown): string {
-  if (typeof thrown !== 'object' || thrown === null) return String(thrown);
-  const e = thrown as { message?: unknown; detail?: unknown; code?: unknown };
-  const base = typeof e.message === 'string' ? e.message : String(thrown);
-  const detail = typeof e.detail === 'string' && e.detail.length > 0 ? ` (${e.detail})` : '';
-  const code = typeof e.code === 'string' ? ` [${e.code}]` : '';
-  return `${base}${detail}${code}`;
-}

@@ -40,11 +40,14 @@ export function buildPlan(settings: PostgresStreamSettings, shape: TableShape): 
 
 const TS_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
-/** An instant column as ISO-8601 UTC text (`timestamp` without zone is taken as UTC). */
+/**
+ * An instant column as ISO-8601 UTC text. A `timestamp` without zone is local time in the session's TimeZone (the
+ * database's, or erp.timeZone): see naive-timestamps.ts.
+ */
 export function instantExpression(column: ColumnInfo, ref: string): string {
   return column.kind === 'timestamptz'
     ? `to_char(${ref} AT TIME ZONE 'UTC', ${TS_FORMAT})`
-    : `to_char(${ref}, ${TS_FORMAT})`;
+    : `to_char(${ref}::timestamptz AT TIME ZONE 'UTC', ${TS_FORMAT})`;
 }
 
 /** `now()` as ISO-8601 UTC text. */
@@ -52,6 +55,7 @@ export const NOW_EXPRESSION = `to_char(now() AT TIME ZONE 'UTC', ${TS_FORMAT})`;
 
 /**
  * The select list of a record read, with fixed aliases: `__pk`, `__key`, `__ts` (null without an updatedAt column),
+ * `__tsk` (a naive updatedAt's own value),
  * `__del` (soft-deleted), `c0..cN` (mapped fields, in plan order). `alias` qualifies the columns (e.g. `t`).
  */
 export function recordSelectList(plan: StreamPlan, alias = 't'): string {
@@ -62,6 +66,10 @@ export function recordSelectList(plan: StreamPlan, alias = 't'): string {
     plan.updatedAt === undefined
       ? `NULL::text AS __ts`
       : `${instantExpression(plan.updatedAt, ref(plan.updatedAt))} AS __ts`,
+    // A naive column's own value, for keyset paging in its own (local) order.
+    plan.updatedAt?.kind === 'timestamp'
+      ? `${readExpression('timestamp', ref(plan.updatedAt))} AS __tsk`
+      : `NULL::text AS __tsk`,
     plan.softDelete === undefined ? `false AS __del` : `(${ref(plan.softDelete)} IS NOT NULL) AS __del`,
     ...plan.fields.map((f, i) => `${readExpression(f.kind, ref(f))} AS c${i}`),
   ];
@@ -73,6 +81,8 @@ export interface RecordRow {
   readonly __pk: string;
   readonly __key: string | null;
   readonly __ts: string | null;
+  /** The naive updatedAt value as written (null unless updatedAt is `timestamp` without zone). */
+  readonly __tsk: string | null;
   readonly __del: boolean | string;
   readonly [column: `c${number}`]: string | null;
 }

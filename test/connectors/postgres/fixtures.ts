@@ -1,6 +1,9 @@
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
-import { PostgresConnector } from '../../../src/connectors/postgres/postgres-connector.js';
+import {
+  PostgresConnector,
+  type PostgresConnectorOptions,
+} from '../../../src/connectors/postgres/postgres-connector.js';
 import type { PostgresConnectorConfigInput } from '../../../src/connectors/postgres/postgres-connector-config.js';
 import type { ChangeBatch, WriteResult, OutboundRecord } from '../../../src/connectors/connector.js';
 import type { NativeRecord } from '../../../src/model/record.js';
@@ -15,7 +18,7 @@ export interface Db {
   readonly schema: string;
   /** Runs SQL outside the connector (as the ERP application would). */
   exec(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
-  connector(extra?: Partial<PostgresConnectorConfigInput>): PostgresConnector;
+  connector(extra?: Partial<PostgresConnectorConfigInput>, options?: PostgresConnectorOptions): PostgresConnector;
   /** A separate real connection (pg only), for concurrent transactions. */
   connect(): Promise<pg.Client>;
   dispose(): Promise<void>;
@@ -42,12 +45,11 @@ export async function openDb(backend: TestBackend): Promise<Db> {
         }
         return (await lite.query<Record<string, unknown>>(sql, params)).rows;
       },
-      connector: (extra = {}) => {
-        const c = new PostgresConnector({
-          pglite: lite,
-          tandemSchema: `${schema}_tandem`,
-          ...extra,
-        } as PostgresConnectorConfigInput);
+      connector: (extra = {}, options = {}) => {
+        const c = new PostgresConnector(
+          { pglite: lite, tandemSchema: `${schema}_tandem`, ...extra } as PostgresConnectorConfigInput,
+          options,
+        );
         connectors.push(c);
         return c;
       },
@@ -70,12 +72,11 @@ export async function openDb(backend: TestBackend): Promise<Db> {
       const last = Array.isArray(r) ? r.at(-1) : r;
       return (last?.rows ?? []) as Record<string, unknown>[];
     },
-    connector: (extra = {}) => {
-      const c = new PostgresConnector({
-        url,
-        tandemSchema: `${schema}_tandem`,
-        ...extra,
-      } as PostgresConnectorConfigInput);
+    connector: (extra = {}, options = {}) => {
+      const c = new PostgresConnector(
+        { url, tandemSchema: `${schema}_tandem`, ...extra } as PostgresConnectorConfigInput,
+        options,
+      );
       connectors.push(c);
       return c;
     },
