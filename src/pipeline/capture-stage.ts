@@ -38,7 +38,7 @@ export async function captureSide(
     for (const s of screened.stripped) log.warn(s, 'removed U+0000 (NUL) characters, which Postgres cannot store');
     if (screened.failed.length > 0) {
       log.warn({ keys: screened.failed.map((f) => f.key) }, 'records with U+0000 (NUL) in their key are not synced');
-      await ctx.store.apply(ctx.sync, object.name, { failed: screened.failed });
+      await ctx.store.records.apply(ctx.sync, object.name, { failed: screened.failed });
     }
     const changes = screened.records.map((record) => toStagedChange(system, record, object.mapper));
     const fresh = knowsRecords ? await dropKnown(ctx, object.name, system, changes) : changes;

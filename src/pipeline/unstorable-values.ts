@@ -1,6 +1,6 @@
 import type { Fields, FieldValue, NativeRecord } from '../model/record.js';
 import type { SystemId } from '../model/system.js';
-import type { FailedEntry } from '../state/record-rows.js';
+import type { FailedEntry } from '../model/record-rows.js';
 import { hasNul, withoutNul } from '../util/storable-text.js';
 import { derivedKey } from './staged-change.js';
 

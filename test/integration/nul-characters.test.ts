@@ -65,7 +65,7 @@ for (const backend of testBackends()) {
       expect([...rows.keys()].sort()).toEqual(['K1', 'K2', 'K4']);
       expect(rows.get('K2')).toEqual({ Name: 'BadName', Description: 'onetwo' });
 
-      const failed = await store.listFailed('test');
+      const failed = await store.failed.listFailed('test');
       expect(failed).toHaveLength(1);
       expect(failed[0]).toMatchObject({ key: `crm-${badKey.Id}`, status: 'rejected' });
       expect(failed[0]?.reason).toMatch(/U\+0000 \(NUL\).*in its key "K\\u00003"/);
@@ -86,22 +86,22 @@ for (const backend of testBackends()) {
     }, 120_000);
 
     it('error texts and reasons with NUL are stored with the NUL escaped', async () => {
-      const runId = await store.startRun('test', ['account'], false, {});
-      await store.apply('test', 'account', {
+      const runId = await store.runs.startRun('test', ['account'], false, {});
+      await store.records.apply('test', 'account', {
         failed: [
           { system: 'erp', key: 'k', status: 'rejected', reason: 'refused: a\u0000b', payload: { n: 'x\u0000' } },
         ],
       });
-      await store.finishRun(
+      await store.runs.finishRun(
         runId,
         'failed',
         {},
         { name: 'Error', message: 'boom \u0000 here', context: { v: '\u0000' } },
       );
-      const [run] = await store.listRuns('test', 1);
+      const [run] = await store.runs.listRuns('test', 1);
       expect(run?.status).toBe('failed');
       expect(run?.error).toMatchObject({ message: 'boom \\u0000 here', context: { v: '\\u0000' } });
-      const [failed] = await store.listFailed('test');
+      const [failed] = await store.failed.listFailed('test');
       expect(failed?.reason).toBe('refused: a\\u0000b');
     });
   });
