@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { createGzip, gzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import { ApiLimits } from './api-limits.js';
 import { EmulatorConfigError, EmulatorRecordError, SalesforceApiError } from './emulator-errors.js';
@@ -153,11 +153,25 @@ export class EmulatorServer {
       this.#log.error({ err: error, method: req.method, path: req.url?.split('?')[0] }, 'emulator request failed');
       apiError = new SalesforceApiError(500, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred in the emulator.');
     }
-    this.#send(res, apiError.status, apiError.body(), { 'Content-Type': JSON_TYPE, ...apiError.headers });
+    // Salesforce compresses any answer, errors included, when the request accepts gzip.
+    const body = apiError.body();
+    if (acceptsGzip(req)) {
+      this.#send(res, apiError.status, gzipSync(body), {
+        'Content-Type': JSON_TYPE,
+        'Content-Encoding': 'gzip',
+        Vary: 'Accept-Encoding',
+        ...apiError.headers,
+      });
+    } else this.#send(res, apiError.status, body, { 'Content-Type': JSON_TYPE, ...apiError.headers });
     req.resume();
   }
 
-  #send(res: ServerResponse, status: number, body: string | undefined, headers: Record<string, string> = {}): void {
+  #send(
+    res: ServerResponse,
+    status: number,
+    body: string | Buffer | undefined,
+    headers: Record<string, string> = {},
+  ): void {
     res.writeHead(status, headers);
     res.end(body);
   }
@@ -822,7 +836,7 @@ export class EmulatorServer {
     chunks: Iterable<string>,
     headers: Record<string, string>,
   ): Promise<void> {
-    const gzip = /\bgzip\b/i.test(String(req.headers['accept-encoding'] ?? ''));
+    const gzip = acceptsGzip(req);
     res.writeHead(status, {
       'Content-Type': 'text/csv',
       ...headers,
@@ -923,6 +937,11 @@ export class EmulatorServer {
     }
     throw notFound();
   }
+}
+
+/** Whether the request's Accept-Encoding lists gzip. */
+function acceptsGzip(req: IncomingMessage): boolean {
+  return /\bgzip\b/i.test(String(req.headers['accept-encoding'] ?? ''));
 }
 
 function allow(method: string, allowed: readonly string[]): void {
