@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConfigIssue } from '../util/errors.js';
+import { readTextWithin, tooLargeMessage, YAML_LIMITS } from '../util/yaml-limits.js';
 import { configErrorOf } from './config-issues.js';
 import { BUILT_IN_POLICIES } from './config-schema.js';
 import { checkConfig } from './parse-config.js';
@@ -19,9 +20,9 @@ export async function loadConfig(
   file: string,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<TandemConfig> {
-  let text: string;
+  let read: Awaited<ReturnType<typeof readTextWithin>>;
   try {
-    text = await readFile(file, 'utf8');
+    read = await readTextWithin(file, YAML_LIMITS.maxFileBytes);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const message =
@@ -32,6 +33,10 @@ export async function loadConfig(
           : `cannot be read (${code ?? 'unknown error'}). Fix: check the path and its permissions`;
     throw configErrorOf(file, [{ file, path: '', message }]);
   }
+  if ('tooLarge' in read) {
+    throw configErrorOf(file, [{ file, path: '', message: tooLargeMessage(read.tooLarge, 'configuration file') }]);
+  }
+  const text = read.text;
   const { config, issues, source } = checkConfig(text, file, env);
   if (config === undefined) throw configErrorOf(file, issues);
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument } from 'yaml';
+import { plainValueOf } from '../util/yaml-limits.js';
 import type { z } from 'zod';
 import type { ConfigIssue } from '../util/errors.js';
 import type { FieldValue } from '../model/record.js';
@@ -113,7 +114,12 @@ export function analyzePolicy(text: string, options: AnalyzeOptions): PolicyAnal
     }
     return result(hash, undefined);
   }
-  const raw: unknown = doc.toJS() ?? {};
+  const plain = plainValueOf(doc);
+  if ('message' in plain) {
+    issues.push({ file, line: 1, column: 1, path: '', message: plain.message });
+    return result(hash, undefined);
+  }
+  const raw: unknown = plain.value ?? {};
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     fail(
       [],

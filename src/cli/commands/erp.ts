@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { PostgresConnector } from '../../connectors/postgres/postgres-connector.js';
 import type { StreamRef } from '../../model/stream.js';
 import { ConfigError } from '../../util/errors.js';
+import { action as cliAction } from '../cli-io.js';
 
 /** Loads the ERP connector and the ERP side of every mapped object from a tandem.yaml path (wired in by the CLI). */
 export type LoadErpConnector = (
@@ -41,13 +42,13 @@ export function erpCommand(loadConnector: LoadErpConnector): Command {
     .description('create the change-log table and capture triggers (needs permission to create triggers)')
     .option('--object <name>', 'only this mapped object (default: every object with capture: changelog)')
     .option('-c, --config <path>', 'tandem.yaml', 'tandem.yaml')
-    .action(action('install'));
+    .action(cliAction(action('install')));
   erp
     .command('uninstall-capture')
     .description('drop the capture triggers and pending change-log entries')
     .option('--object <name>', 'only this mapped object (default: every object with capture: changelog)')
     .option('-c, --config <path>', 'tandem.yaml', 'tandem.yaml')
-    .action(action('uninstall'));
+    .action(cliAction(action('uninstall')));
   return erp;
 }
 
