@@ -143,7 +143,10 @@ function buildConfig(yaml: TandemYaml, file: string, source: YamlSource): Tandem
       pollTimeoutMs: yaml.crm.pollTimeoutMs,
       maxUploadBytes: yaml.crm.maxUploadBytes,
     },
-    policies: { dir: resolve(folder, yaml.policies.dir) },
+    policies: {
+      dir: resolve(folder, yaml.policies.dir),
+      ...(yaml.policies.strategies ? { strategies: resolve(folder, yaml.policies.strategies) } : {}),
+    },
     schedule: yaml.schedule ? { cron: yaml.schedule.cron } : null,
     objects: Object.entries(yaml.objects).map(([name, object]) => buildObject(name, object, source)),
   };

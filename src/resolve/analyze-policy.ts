@@ -8,7 +8,7 @@ import type { CompiledPolicy, CompiledRule } from './compiled-policy.js';
 import { allowedHint } from './closest-match.js';
 import { existenceStrategy } from './existence-strategy.js';
 import type { FieldStrategy } from './field-strategy.js';
-import { latestWinsField } from './latest-wins.js';
+import { latestWinsField, type LatestWinsOptions } from './latest-wins.js';
 import { manualField } from './manual.js';
 import { maxValue } from './max-value.js';
 import { minValue } from './min-value.js';
@@ -149,6 +149,19 @@ export function analyzePolicy(text: string, options: AnalyzeOptions): PolicyAnal
   }
   const version = input.version === undefined ? hash : `${String(input.version)}@${hash}`;
   const tie = input.tie ?? 'erp';
+  const skew = input.clockSkewMs;
+  // Every latest-wins in the file (rules, fallbacks, deletes) uses the file's tie-break and known clock skew.
+  const latest: LatestWinsOptions = {
+    tie,
+    ...(skew && (skew.erp !== undefined || skew.crm !== undefined)
+      ? {
+          skewMs: {
+            ...(skew.erp !== undefined ? { erp: skew.erp } : {}),
+            ...(skew.crm !== undefined ? { crm: skew.crm } : {}),
+          },
+        }
+      : {}),
+  };
   const mappedFields = new Map((mapping?.fields ?? []).map((f) => [f.name, f]));
   const fieldNames = [...mappedFields.keys()];
 
@@ -184,12 +197,12 @@ export function analyzePolicy(text: string, options: AnalyzeOptions): PolicyAnal
     }
     const otherwise = (): FieldStrategy | undefined =>
       rule.otherwise === undefined
-        ? latestWinsField({ tie })
+        ? latestWinsField(latest)
         : buildStrategy({ use: rule.otherwise }, [...path, 'otherwise'], field);
     const type = field === undefined ? undefined : mappedFields.get(field)?.type;
     switch (use) {
       case 'latest-wins':
-        return latestWinsField({ tie });
+        return latestWinsField(latest);
       case 'erp-wins':
       case 'crm-wins':
         return sideWins(use === 'erp-wins' ? 'erp' : 'crm');
@@ -347,7 +360,7 @@ export function analyzePolicy(text: string, options: AnalyzeOptions): PolicyAnal
   const existenceName = input.deletes ?? 'manual';
   const existence = {
     ref: `${file}${input.deletes ? `:${locate(doc, counter, ['deletes']).line ?? ''}` : ''} deletes (${existenceName}${input.deletes ? '' : ', the default'})`,
-    strategy: existenceStrategy(existenceName, { tie }),
+    strategy: existenceStrategy(existenceName, latest),
   };
   return result(version, input.object, { file, version, object: input.object, defaultRule, existence, fields });
 }

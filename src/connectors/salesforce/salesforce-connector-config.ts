@@ -65,11 +65,18 @@ export const salesforceConnectorConfigSchema = z
 export type SalesforceConnectorConfigInput = z.input<typeof salesforceConnectorConfigSchema>;
 export type SalesforceConnectorConfig = z.output<typeof salesforceConnectorConfigSchema>;
 
+/** The CRM side's default lookback: five minutes, as the ERP's. */
+export const CRM_DEFAULT_LOOKBACK_SECONDS = 300;
+
 /** Per-stream options (`StreamRef.options`) the Salesforce connector accepts. */
 export const salesforceStreamOptionsSchema = z
   .object({
-    /** Seconds re-read before the watermark on every incremental read (default 0). */
-    lookbackSeconds: z.number().int().min(0).default(0),
+    /**
+     * Seconds re-read before the watermark on every incremental read (default 300): a record whose SystemModstamp
+     * becomes visible late (a long transaction, asynchronous processing) is still read. Re-read records that did not
+     * change are dropped by the diff, so the cost is re-reading, never a write.
+     */
+    lookbackSeconds: z.number().int().min(0).default(CRM_DEFAULT_LOOKBACK_SECONDS),
     /** `delete`: read soft deletes with queryAll + IsDeleted; `ignore`: read live records only. */
     deletes: z.enum(['delete', 'ignore']).default('delete'),
   })

@@ -45,6 +45,8 @@ export interface SalesforceEmulatorOptions {
   readonly dailyApiRequests?: number;
   readonly faults?: FaultConfig;
   readonly logger?: Logger;
+  /** The clock that stamps LastModifiedDate/SystemModstamp (epoch ms); default Date.now. Tests move it. */
+  readonly clock?: () => number;
 }
 
 /**
@@ -100,7 +102,7 @@ export async function startSalesforceEmulator(
     }
   }
   const definitions = await loadObjectDefinitions(options.definitionsFile);
-  const store = new EmulatorStore(definitions);
+  const store = new EmulatorStore(definitions, options.clock);
   if (options.dataDir !== undefined) {
     const loaded = await loadStore(store, options.dataDir);
     logger.info({ dataDir: options.dataDir, records: loaded }, 'emulator state loaded');
