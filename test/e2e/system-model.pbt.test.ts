@@ -27,6 +27,7 @@ import {
 } from './support/e2e-system.js';
 import { EditHistory } from './support/edit-history.js';
 import { openErpDatabase, type ErpDatabase } from './support/erp-database.js';
+import { scaled } from '../support/timeouts.js';
 
 /**
  * Model-based test of the whole system over the real parts: a Postgres ERP table (PGlite, and the real server when
@@ -131,18 +132,16 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), side, pick: fc.nat() }) },
   {
     weight: 2,
-    arbitrary: fc
-      .tuple(fc.nat(), field, fc.boolean())
-      .chain(([pick, f, crmFirst]) =>
-        fc.record({
-          kind: fc.constant('conflict' as const),
-          pick: fc.constant(pick),
-          field: fc.constant(f),
-          erp: template(f),
-          crm: template(f),
-          crmFirst: fc.constant(crmFirst),
-        }),
-      ),
+    arbitrary: fc.tuple(fc.nat(), field, fc.boolean()).chain(([pick, f, crmFirst]) =>
+      fc.record({
+        kind: fc.constant('conflict' as const),
+        pick: fc.constant(pick),
+        field: fc.constant(f),
+        erp: template(f),
+        crm: template(f),
+        crmFirst: fc.constant(crmFirst),
+      }),
+    ),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('answer' as const), take: side }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('sync' as const), full: fc.boolean(), crash, fault }) },
@@ -189,12 +188,10 @@ async function liveRecords(run: E2eRun, s: Side): Promise<{ key: string; nativeI
     );
     return rows.map((r) => ({ key: r.customer_no ?? `erp-${String(r.id)}`, nativeId: String(r.id) }));
   }
-  return run.emulator.store
-    .list('Account')
-    .map((r) => ({
-      key: (r['External_Id__c'] as string | null) ?? `crm-${String(r['Id'])}`,
-      nativeId: String(r['Id']),
-    }));
+  return run.emulator.store.list('Account').map((r) => ({
+    key: (r['External_Id__c'] as string | null) ?? `crm-${String(r['Id'])}`,
+    nativeId: String(r['Id']),
+  }));
 }
 
 interface ModelRun {
@@ -566,7 +563,7 @@ for (const backend of testBackends()) {
           { numRuns: NUM_RUNS, ...SEED },
         );
       },
-      Math.max(120_000, NUM_RUNS * 3_000),
+      scaled(Math.max(120_000, NUM_RUNS * 3_000)),
     );
   });
 }

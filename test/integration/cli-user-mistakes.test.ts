@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { YAML_LIMITS } from '../../src/util/yaml-limits.js';
 import { repoRoot, tandemCli as tandem } from '../support/run-cli.js';
 import { realDatabaseUrl } from '../support/test-databases.js';
+import { scaled } from '../support/timeouts.js';
 
 /** A "billion laughs" document: ten levels of ten aliases each, 10^10 nodes once expanded. */
 function aliasBomb(key: string): string {
@@ -54,29 +55,33 @@ describe('the CLI reports users\' mistakes as such (exit 2 or 4, a message, no "
     expect(code).toBe(2);
   });
 
-  it('an alias bomb in a policy file is reported by policy check (exit 1) and stops sync (exit 2)', async () => {
-    const policy = join(dir, 'bomb-policy.yaml');
-    await writeFile(policy, `object: account\ndefault: latest-wins\n${aliasBomb('x')}`);
-    const file = await demoConfig(dir, 'policy-bomb.yaml');
-    const check = await tandem(['policy', 'check', '--config', file, policy], demoEnv);
-    expect(check.stderr).not.toMatch(/ReferenceError|at .*\.ts:\d+/);
-    expect(check.stdout).toContain('aliases');
-    expect(check.code).toBe(1);
+  it(
+    'an alias bomb in a policy file is reported by policy check (exit 1) and stops sync (exit 2)',
+    async () => {
+      const policy = join(dir, 'bomb-policy.yaml');
+      await writeFile(policy, `object: account\ndefault: latest-wins\n${aliasBomb('x')}`);
+      const file = await demoConfig(dir, 'policy-bomb.yaml');
+      const check = await tandem(['policy', 'check', '--config', file, policy], demoEnv);
+      expect(check.stderr).not.toMatch(/ReferenceError|at .*\.ts:\d+/);
+      expect(check.stdout).toContain('aliases');
+      expect(check.code).toBe(1);
 
-    const policiesDir = join(dir, 'policies');
-    await import('node:fs/promises').then((fs) => fs.mkdir(policiesDir, { recursive: true }));
-    await writeFile(join(policiesDir, 'contact.yaml'), `object: contact\ndefault: latest-wins\n${aliasBomb('x')}`);
-    const uses = await demoConfig(dir, 'uses-bomb.yaml', (t) => t);
-    const text = (await readFile(uses, 'utf8')).replace(
-      /policies:\n {2}dir: [^\n]+/,
-      `policies:\n  dir: ${policiesDir}`,
-    );
-    await writeFile(uses, text);
-    const sync = await tandem(['sync', '--dry-run', '--config', uses], demoEnv);
-    expect(sync.stderr).not.toContain('a bug');
-    expect(sync.stderr).toContain('aliases');
-    expect(sync.code).toBe(2);
-  }, 60_000);
+      const policiesDir = join(dir, 'policies');
+      await import('node:fs/promises').then((fs) => fs.mkdir(policiesDir, { recursive: true }));
+      await writeFile(join(policiesDir, 'contact.yaml'), `object: contact\ndefault: latest-wins\n${aliasBomb('x')}`);
+      const uses = await demoConfig(dir, 'uses-bomb.yaml', (t) => t);
+      const text = (await readFile(uses, 'utf8')).replace(
+        /policies:\n {2}dir: [^\n]+/,
+        `policies:\n  dir: ${policiesDir}`,
+      );
+      await writeFile(uses, text);
+      const sync = await tandem(['sync', '--dry-run', '--config', uses], demoEnv);
+      expect(sync.stderr).not.toContain('a bug');
+      expect(sync.stderr).toContain('aliases');
+      expect(sync.code).toBe(2);
+    },
+    scaled(60_000),
+  );
 
   it('refuses a tandem.yaml larger than the limit at once, with the size and the limit (exit 2)', async () => {
     const file = join(dir, 'huge.yaml');

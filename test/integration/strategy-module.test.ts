@@ -9,6 +9,7 @@ import { loadPolicyFile } from '../../src/resolve/load-policy-file.js';
 import type { Conflict } from '../../src/model/conflict.js';
 import { ConfigError } from '../../src/util/errors.js';
 import { repoRoot, tandemCli as tandem } from '../support/run-cli.js';
+import { scaled } from '../support/timeouts.js';
 
 const env = { TANDEM_DEMO_SF_URL: 'http://127.0.0.1:9', TANDEM_DEMO_CLIENT_ID: 'x', TANDEM_DEMO_CLIENT_SECRET: 'y' };
 
@@ -80,17 +81,21 @@ describe('policies.strategies: a module of custom strategies named in tandem.yam
     }
   });
 
-  it('policy check passes with the module and names the problem without it', async () => {
-    const ok = await tandem(['policy', 'check', '--config', config], env);
-    expect(ok.stdout).toContain('0 error(s)');
-    expect(ok.code).toBe(0);
+  it(
+    'policy check passes with the module and names the problem without it',
+    async () => {
+      const ok = await tandem(['policy', 'check', '--config', config], env);
+      expect(ok.stdout).toContain('0 error(s)');
+      expect(ok.code).toBe(0);
 
-    const without = join(dir, 'without.yaml');
-    await writeFile(without, (await readFile(config, 'utf8')).replace('  strategies: ./strategies.mjs\n', ''));
-    const bad = await tandem(['policy', 'check', '--config', without], env);
-    expect(bad.stdout).toContain("'longest'");
-    expect(bad.code).toBe(1);
-  }, 60_000);
+      const without = join(dir, 'without.yaml');
+      await writeFile(without, (await readFile(config, 'utf8')).replace('  strategies: ./strategies.mjs\n', ''));
+      const bad = await tandem(['policy', 'check', '--config', without], env);
+      expect(bad.stdout).toContain("'longest'");
+      expect(bad.code).toBe(1);
+    },
+    scaled(60_000),
+  );
 
   it('reports a module that is missing or exports no strategies as a configuration error', async () => {
     const loaded = await loadConfig(config, env);
