@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -53,6 +54,8 @@ export interface EmulatorServerSettings {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly jwtPublicKeyPem: string | undefined;
+  /** The admin API (`/__emulator/...`) answers only requests with `Authorization: Bearer <adminToken>`. */
+  readonly adminToken: string;
   readonly apiVersion: string;
   readonly queryPageSize: number;
   readonly batchSize: number;
@@ -850,6 +853,14 @@ export class EmulatorServer {
   // ---- admin API ----
 
   async #admin(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
+    if (!sameSecret(bearerOf(req), this.#settings.adminToken)) {
+      throw new SalesforceApiError(
+        401,
+        'INVALID_AUTH_HEADER',
+        'The emulator admin API needs Authorization: Bearer <admin token> (printed at start; set it with --admin-token or TANDEM_EMULATOR_ADMIN_TOKEN).',
+        { 'WWW-Authenticate': 'Bearer realm="emulator-admin"' },
+      );
+    }
     const parts = url.pathname
       .split('/')
       .filter((p) => p !== '')
@@ -937,6 +948,18 @@ export class EmulatorServer {
     }
     throw notFound();
   }
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+function bearerOf(req: IncomingMessage): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+}
+
+/** Compares two secrets in constant time (digests first, so lengths do not leak either). */
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }
 
 /** Whether the request's Accept-Encoding lists gzip. */
