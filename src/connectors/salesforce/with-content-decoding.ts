@@ -65,9 +65,11 @@ function decodedBody(raw: HttpBody, decoders: readonly (() => Transform)[]): Htt
       const stages: Transform[] = decoders.map((make) => make());
       // pipeline destroys every stage with the first error, so a dropped connection surfaces from the last one
       // with its own code (the retry and restart logic looks at it).
+      const last = stages.at(-1);
+      if (last === undefined) throw new TypeError('decodedBody needs at least one decoder');
       const streams: (Readable | Transform)[] = [Readable.from(raw, { objectMode: false }), ...stages];
       pipeline(streams, () => undefined);
-      decoded = stages[stages.length - 1] as Readable;
+      decoded = last;
     }
     return decoded;
   };

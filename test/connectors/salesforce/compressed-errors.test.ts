@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
@@ -89,17 +90,12 @@ describe('error answers compressed with gzip (the result download sends Accept-E
 describe('withContentDecoding', () => {
   const answer =
     (body: Buffer, headers: Record<string, string>): HttpClient =>
-    async () => {
+    () => {
       const r = bufferedResponse(400, headers, '');
-      return {
+      return Promise.resolve({
         ...r,
-        body: {
-          ...r.body,
-          async *[Symbol.asyncIterator]() {
-            yield body;
-          },
-        },
-      };
+        body: { ...r.body, [Symbol.asyncIterator]: () => Readable.from([body])[Symbol.asyncIterator]() },
+      });
     };
 
   it('decodes gzip, deflate and br, and drops Content-Encoding and Content-Length', async () => {

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSalesforceEmulator, type RunningSalesforceEmulator } from '../../../src/emulator/salesforce/index.js';
 import type { SalesforceConnector } from '../../../src/connectors/salesforce/salesforce-connector.js';
-import type { ChangeBatch } from '../../../src/connectors/connector.js';
 import type { Watermark } from '../../../src/model/watermark.js';
 import { accountStream as stream, connectTo } from './harness.js';
 
@@ -19,7 +18,7 @@ async function readAll(
 ): Promise<{ keys: string[]; watermark: Watermark | undefined }> {
   const keys: string[] = [];
   let watermark = since;
-  for await (const batch of source.readChanges(stream, since, {}) as AsyncIterable<ChangeBatch>) {
+  for await (const batch of source.readChanges(stream, since, {})) {
     for (const r of batch.records) keys.push(r.key);
     watermark = batch.watermark ?? watermark;
   }
@@ -59,7 +58,7 @@ describe('the CRM side reads with a lookback by default', () => {
     ): Promise<{ keys: string[]; watermark: Watermark | undefined }> => {
       const out: string[] = [];
       let watermark = since;
-      for await (const batch of source.readChanges(zero, since, {}) as AsyncIterable<ChangeBatch>) {
+      for await (const batch of source.readChanges(zero, since, {})) {
         for (const r of batch.records) out.push(r.key);
         watermark = batch.watermark ?? watermark;
       }
