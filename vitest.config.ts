@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { scaled } from './test/support/timeouts.js';
 
 /**
  * Three projects; every test file belongs to exactly one (integration is "everything else"):
@@ -18,8 +19,9 @@ const unit = [
 
 export default defineConfig({
   test: {
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Budgets guard against hangs; they scale with TANDEM_TEST_TIMEOUT_SCALE or the machine's load (test/support/timeouts.ts).
+    testTimeout: scaled(60_000),
+    hookTimeout: scaled(60_000),
     pool: 'forks',
     // Two cores: more workers only fight over them (PGlite is CPU-bound WASM).
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },

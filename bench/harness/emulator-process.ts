@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
@@ -32,6 +33,8 @@ export async function startEmulatorProcess(
   options: { readonly queryPageSize?: number } = {},
 ): Promise<EmulatorProcess> {
   const extra = options.queryPageSize ? ['--query-page-size', String(options.queryPageSize)] : [];
+  // The admin API needs a token; the harness makes one and hands it to the child through its environment.
+  const adminToken = randomBytes(24).toString('base64url');
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -48,7 +51,7 @@ export async function startEmulatorProcess(
       ...extra,
     ],
     {
-      env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' },
+      env: { ...process.env, TANDEM_LOG_LEVEL: 'warn', TANDEM_EMULATOR_ADMIN_TOKEN: adminToken },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -66,7 +69,11 @@ export async function startEmulatorProcess(
   const admin = async (method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> => {
     const res = await request(`${url}/__emulator${path}`, {
       method,
-      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      headers: {
+        authorization: `Bearer ${adminToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const parsed = (await res.body.json()) as unknown;
     if (res.statusCode !== 200)

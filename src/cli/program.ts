@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { openConnector, openStateStore, policyMappingOf, streamsOf } from '../engine/open-engine.js';
 import { policyContextFor } from '../engine/policy-context.js';
+import { loadStrategyModule } from '../engine/strategy-module.js';
 import { silentLogger } from '../util/logger.js';
 import { conflictsCommand, failedCommand } from './commands/conflicts.js';
 import { demoCommand } from './commands/demo.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   program.addCommand(
     policyCommand(async (configPath) => {
       const config = await loadConfig(resolve(configPath), process.env);
+      const registry = await loadStrategyModule(config);
       // check and test need only the files; explain and diff open the state store when they ask, and close it.
       const withStore = async <T>(fn: (context: ReturnType<typeof policyContextFor>) => Promise<T>): Promise<T> => {
         const store = await openStateStore(config);
@@ -51,6 +53,7 @@ export function buildProgram(): Command {
       return {
         mappings: config.objects.map(policyMappingOf),
         policiesDir: config.policies.dir,
+        ...(registry ? { registry } : {}),
         explain: (object: string, key: string) => withStore((c) => c.explain(object, key)),
         recentConflicts: (object: string, limit: number) => withStore((c) => c.recentConflicts(object, limit)),
       };

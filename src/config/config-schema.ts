@@ -105,6 +105,11 @@ const policiesSchema = strictObject({
   dir: nonEmpty('policies.dir')
     .default(DEFAULTS.policiesDir)
     .describe('Folder of conflict policy files, relative to this file.'),
+  strategies: nonEmpty('policies.strategies')
+    .optional()
+    .describe(
+      'JavaScript module (ES module, relative to this file) exporting custom conflict strategies that policy files may use.',
+    ),
 });
 
 const scheduleSchema = strictObject({
@@ -281,12 +286,9 @@ export function objectSchemaFor(connectors: ChosenConnectors) {
     crm: objectSideSchema(connectors.crm, 'crm'),
     policy: z
       .string()
-      .refine(
-        (p) => isBuiltinPolicy(p) || /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.ya?ml$/.test(p),
-        {
-          error: `policy must be a built-in (${BUILTIN_POLICIES.join(', ')}) or a file name in the policies dir, e.g. account.yaml`,
-        },
-      )
+      .refine((p) => isBuiltinPolicy(p) || /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.ya?ml$/.test(p), {
+        error: `policy must be a built-in (${BUILTIN_POLICIES.join(', ')}) or a file name in the policies dir, e.g. account.yaml`,
+      })
       .default(DEFAULTS.policy)
       .describe(`Conflict policy: ${BUILTIN_POLICIES.join(', ')}, or a file in the policies dir (account.yaml).`),
     fields: z

@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConfigIssue } from '../util/errors.js';
+import { readTextWithin, tooLargeMessage, YAML_LIMITS } from '../util/yaml-limits.js';
 import { configErrorOf } from './config-issues.js';
 import { BUILTIN_POLICIES, isBuiltinPolicy } from '../resolve/policy/builtin-policies.js';
 import { checkConfig, type ParseConfigOptions } from './parse-config.js';
@@ -20,9 +21,9 @@ export async function loadConfig(
   env: Readonly<Record<string, string | undefined>>,
   options: ParseConfigOptions = {},
 ): Promise<TandemConfig> {
-  let text: string;
+  let read: Awaited<ReturnType<typeof readTextWithin>>;
   try {
-    text = await readFile(file, 'utf8');
+    read = await readTextWithin(file, YAML_LIMITS.maxFileBytes);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const message =
@@ -33,6 +34,10 @@ export async function loadConfig(
           : `cannot be read (${code ?? 'unknown error'}). Fix: check the path and its permissions`;
     throw configErrorOf(file, [{ file, path: '', message }]);
   }
+  if ('tooLarge' in read) {
+    throw configErrorOf(file, [{ file, path: '', message: tooLargeMessage(read.tooLarge, 'configuration file') }]);
+  }
+  const text = read.text;
   const { config, issues, source } = checkConfig(text, file, env, options);
   if (config === undefined) throw configErrorOf(file, issues);
 

@@ -145,7 +145,10 @@ function buildConfig(yaml: TandemYaml, file: string, source: YamlSource): Tandem
     state: { url: orNull(yaml.state.url), dataDir: resolve(folder, yaml.state.dataDir), schema: yaml.state.schema },
     erp: { type: yaml.erp.type, settings: yaml.erp.settings },
     crm: { type: yaml.crm.type, settings: yaml.crm.settings },
-    policies: { dir: resolve(folder, yaml.policies.dir) },
+    policies: {
+      dir: resolve(folder, yaml.policies.dir),
+      ...(yaml.policies.strategies ? { strategies: resolve(folder, yaml.policies.strategies) } : {}),
+    },
     schedule: yaml.schedule ? { cron: yaml.schedule.cron } : null,
     objects: Object.entries(yaml.objects).map(([name, object]) => buildObject(name, object, source)),
   };

@@ -23,7 +23,11 @@ export interface TandemConfig {
   /** The CRM: the connector chosen by `crm.type` and its settings, as its descriptor's schema validated them. */
   readonly crm: ConnectorSection;
   /** Folder of conflict policy files (absolute). */
-  readonly policies: { readonly dir: string };
+  readonly policies: {
+    readonly dir: string;
+    /** Module of custom conflict strategies (absolute), from `policies.strategies`; see engine/strategy-module.ts. */
+    readonly strategies?: string;
+  };
   /** When `tandem schedule` runs a sync; null when the file has no `schedule:`. */
   readonly schedule: { readonly cron: string } | null;
   readonly objects: readonly ObjectMapping[];

@@ -1,5 +1,6 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { ConfigIssue } from '../util/errors.js';
+import { plainValueOf } from '../util/yaml-limits.js';
 
 /** A line and column in a file, both 1-based. */
 export interface Position {
@@ -76,7 +77,13 @@ export function readYamlSource(text: string, file: string): YamlSource {
     return best;
   };
 
-  return { file, value: doc.errors.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : undefined, issues, locate };
+  let value: unknown;
+  if (doc.errors.length === 0) {
+    const plain = plainValueOf(doc);
+    if ('message' in plain) issues.push({ file, line: 1, column: 1, path: '', message: plain.message });
+    else value = plain.value;
+  }
+  return { file, value, issues, locate };
 }
 
 function duplicateKeyIssues(doc: Document, file: string, position: (offset: number) => Position): ConfigIssue[] {

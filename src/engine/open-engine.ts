@@ -14,6 +14,7 @@ import type { ResolverRegistry } from '../resolve/policy/resolver-registry.js';
 import { openStateDatabase } from '../state/state-database.js';
 import { StateStore } from '../state/state-store.js';
 import { EXIT, TandemError } from '../util/errors.js';
+import { loadStrategyModule } from './strategy-module.js';
 import type { Logger } from '../util/logger.js';
 
 /** A sync, assembled from tandem.yaml: the state store, both connectors and every mapped object. */
@@ -28,7 +29,7 @@ export interface Engine {
 
 export interface OpenEngineOptions {
   readonly logger: Logger;
-  /** Custom conflict strategies that policy files may name. */
+  /** Custom conflict strategies that policy files may name (default: the module in `policies.strategies`). */
   readonly registry?: ResolverRegistry;
   /** Skip the connectors' reachability and schema checks (status, conflicts: commands that only read the state). */
   readonly offline?: boolean;
@@ -113,8 +114,12 @@ export async function openConnector(
   return connector;
 }
 
-/** Builds each mapped object: streams, mapper, conflict policy (file or built-in) and its version. */
-export async function buildSyncObjects(config: TandemConfig, registry?: ResolverRegistry): Promise<SyncObject[]> {
+/**
+ * Builds each mapped object: streams, mapper, conflict policy (file or built-in) and its version. Custom strategies
+ * come from `registry`, else from the module tandem.yaml names in `policies.strategies`.
+ */
+export async function buildSyncObjects(config: TandemConfig, given?: ResolverRegistry): Promise<SyncObject[]> {
+  const registry = given ?? (await loadStrategyModule(config));
   const objects: SyncObject[] = [];
   for (const mapping of config.objects) {
     const mapper = createObjectMapper(mapping);

@@ -27,6 +27,7 @@ import {
 } from './support/e2e-system.js';
 import { EditHistory } from './support/edit-history.js';
 import { openErpDatabase, type ErpDatabase } from './support/erp-database.js';
+import { scaled } from '../support/timeouts.js';
 
 /**
  * Model-based test of the whole system over the real parts: a Postgres ERP table (PGlite, and the real server when
@@ -565,7 +566,7 @@ for (const backend of testBackends()) {
           { numRuns: NUM_RUNS, ...SEED },
         );
       },
-      Math.max(120_000, NUM_RUNS * 3_000),
+      scaled(Math.max(120_000, NUM_RUNS * 3_000)),
     );
   });
 }

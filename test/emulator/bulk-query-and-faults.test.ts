@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { startSalesforceEmulator, type RunningSalesforceEmulator } from '../../src/emulator/salesforce/index.js';
-import { api, type Api, ingest, raw, token, waitForJob } from './emulator-http.js';
+import { api, type Api, ingest, raw, token, waitForJob, adminRequest } from './emulator-http.js';
 
 let sf: RunningSalesforceEmulator;
 let call: Api;
@@ -169,7 +169,7 @@ describe('fault injection', () => {
       sf.setFaults({ seed: 42, errorRate: 0.5 });
       const statuses: number[] = [];
       for (let i = 0; i < 20; i++) statuses.push((await call('/limits')).status);
-      expect((await raw(`${sf.url}/__emulator/stats`)).status).toBe(200);
+      expect((await adminRequest(sf, `/__emulator/stats`)).status).toBe(200);
       await token(sf);
       sf.setFaults({});
       return statuses;
@@ -188,7 +188,7 @@ describe('fault injection', () => {
   });
 
   it('answers 403 REQUEST_LIMIT_EXCEEDED while the quota is exhausted, and when the real daily count runs out', async () => {
-    await raw(`${sf.url}/__emulator/faults`, {
+    await adminRequest(sf, `/__emulator/faults`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: '{"quotaExhausted":true}',
@@ -196,7 +196,7 @@ describe('fault injection', () => {
     const res = await call('/limits');
     expect(res.status).toBe(403);
     expect(res.json()).toEqual([{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' }]);
-    await raw(`${sf.url}/__emulator/faults`, {
+    await adminRequest(sf, `/__emulator/faults`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: '{}',
@@ -251,7 +251,7 @@ describe('fault injection', () => {
 
 describe('admin API', () => {
   it('inserts, updates, lists (with deleted) and deletes records as a CRM user, and validates faults', async () => {
-    const post = await raw(`${sf.url}/__emulator/objects/Account/records`, {
+    const post = await adminRequest(sf, `/__emulator/objects/Account/records`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ records: [{ Name: 'Admin Co', NumberOfEmployees: 3 }, { Phone: 'no name' }] }),
@@ -260,25 +260,27 @@ describe('admin API', () => {
     expect(results[0]).toMatchObject({ success: true, created: true });
     expect(results[1]).toMatchObject({ success: false, errors: [{ statusCode: 'REQUIRED_FIELD_MISSING' }] });
     const id = results[0]!.id!;
-    const update = await raw(`${sf.url}/__emulator/objects/Account/records`, {
+    const update = await adminRequest(sf, `/__emulator/objects/Account/records`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ records: [{ Id: id, Phone: '555' }] }),
     });
     expect(update.json()).toEqual([{ id, success: true, created: false, errors: [] }]);
-    expect((await raw(`${sf.url}/__emulator/objects/Account/records/${id}`, { method: 'DELETE' })).status).toBe(204);
-    const list = (await raw(`${sf.url}/__emulator/objects/Account/records`)).json<{
+    expect((await adminRequest(sf, `/__emulator/objects/Account/records/${id}`, { method: 'DELETE' })).status).toBe(
+      204,
+    );
+    const list = (await adminRequest(sf, `/__emulator/objects/Account/records`)).json<{
       records: Record<string, unknown>[];
     }>();
     expect(list.records.find((r) => r['Id'] === id)).toMatchObject({ Name: 'Admin Co', Phone: '555', IsDeleted: true });
-    const bad = await raw(`${sf.url}/__emulator/faults`, {
+    const bad = await adminRequest(sf, `/__emulator/faults`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: '{"errorRate":2}',
     });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('errorRate');
-    const stats = (await raw(`${sf.url}/__emulator/stats`)).json<Record<string, number>>();
+    const stats = (await adminRequest(sf, `/__emulator/stats`)).json<Record<string, number>>();
     expect(stats['jobsCreated']).toBeGreaterThan(0);
     expect(stats['apiRequests']).toBeGreaterThan(0);
   });

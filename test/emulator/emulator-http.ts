@@ -31,6 +31,18 @@ export async function raw(
   return { status: res.statusCode, headers: res.headers, text, buffer, json: <T>() => JSON.parse(text) as T };
 }
 
+/** A request to the emulator's admin API, with its bearer token. */
+export async function adminRequest(
+  sf: Pick<RunningSalesforceEmulator, 'url' | 'adminToken'>,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<RawResponse> {
+  return raw(`${sf.url}${path}`, {
+    ...options,
+    headers: { ...options.headers, authorization: `Bearer ${sf.adminToken}` },
+  });
+}
+
 export async function token(sf: RunningSalesforceEmulator): Promise<string> {
   const res = await raw(`${sf.url}/services/oauth2/token`, {
     method: 'POST',

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { emulatorCommand } from '../../src/cli/commands/emulator.js';
 import { startSalesforceEmulator } from '../../src/emulator/salesforce/index.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { api, ingest, raw, token } from './emulator-http.js';
+import { api, ingest, raw, token, adminRequest } from './emulator-http.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -121,7 +121,7 @@ describe('tandem emulator salesforce', () => {
       logger: silentLogger(),
       waitForStop: async (running) => {
         url = running.url;
-        const faults = (await raw(`${running.url}/__emulator/faults`)).json();
+        const faults = (await adminRequest(running, `/__emulator/faults`)).json();
         expect(faults).toEqual({
           seed: 7,
           errorRate: 0.25,

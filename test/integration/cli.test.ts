@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scaled } from '../support/timeouts.js';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
@@ -96,50 +97,54 @@ describe('the tandem CLI', () => {
     expect(stderr).toMatch(/\$\{/); // tells how to reference a secret
   });
 
-  it('runs the demo end to end, then status, failed list and policy explain read its state', async () => {
-    const data = join(dir, 'demo');
-    const demo = await tandem(['demo', '--data', data, '--customers', '60', '--json']);
-    expect(demo.code).toBe(0);
-    const report = JSON.parse(demo.stdout) as {
-      runs: { status: string; writes: number }[];
-      alignment: Record<string, { differing: number }>;
-    };
-    expect(report.runs[0]!.status).toBe('partial'); // one record rejected by Salesforce
-    for (const r of report.runs) expect(['succeeded', 'partial']).toContain(r.status);
-    expect(report.runs[3]!.writes).toBe(0);
-    expect(report.alignment['contact']!.differing).toBe(0);
-    expect(report.alignment['account']!.differing).toBe(1); // the customer Salesforce rejects (no Name)
+  it(
+    'runs the demo end to end, then status, failed list and policy explain read its state',
+    async () => {
+      const data = join(dir, 'demo');
+      const demo = await tandem(['demo', '--data', data, '--customers', '60', '--json']);
+      expect(demo.code).toBe(0);
+      const report = JSON.parse(demo.stdout) as {
+        runs: { status: string; writes: number }[];
+        alignment: Record<string, { differing: number }>;
+      };
+      expect(report.runs[0]!.status).toBe('partial'); // one record rejected by Salesforce
+      for (const r of report.runs) expect(['succeeded', 'partial']).toContain(r.status);
+      expect(report.runs[3]!.writes).toBe(0);
+      expect(report.alignment['contact']!.differing).toBe(0);
+      expect(report.alignment['account']!.differing).toBe(1); // the customer Salesforce rejects (no Name)
 
-    const config = join(data, 'tandem.yaml');
-    const env = {
-      TANDEM_DEMO_SF_URL: 'http://127.0.0.1:9',
-      TANDEM_DEMO_CLIENT_ID: 'x',
-      TANDEM_DEMO_CLIENT_SECRET: 'y',
-    };
-    const status = await tandem(['status', '--config', config, '--json'], env);
-    expect(status.code).toBe(0);
-    const parsed = JSON.parse(status.stdout) as {
-      runs: unknown[];
-      queues: Record<string, { failed: number; records: number }>;
-    };
-    expect(parsed.runs).toHaveLength(4);
-    expect(parsed.queues['account']!.failed).toBe(1);
+      const config = join(data, 'tandem.yaml');
+      const env = {
+        TANDEM_DEMO_SF_URL: 'http://127.0.0.1:9',
+        TANDEM_DEMO_CLIENT_ID: 'x',
+        TANDEM_DEMO_CLIENT_SECRET: 'y',
+      };
+      const status = await tandem(['status', '--config', config, '--json'], env);
+      expect(status.code).toBe(0);
+      const parsed = JSON.parse(status.stdout) as {
+        runs: unknown[];
+        queues: Record<string, { failed: number; records: number }>;
+      };
+      expect(parsed.runs).toHaveLength(4);
+      expect(parsed.queues['account']!.failed).toBe(1);
 
-    const failed = await tandem(['failed', 'list', '--config', config], env);
-    expect(failed.code).toBe(0);
-    expect(failed.stdout).toContain('REQUIRED_FIELD_MISSING');
+      const failed = await tandem(['failed', 'list', '--config', config], env);
+      expect(failed.code).toBe(0);
+      expect(failed.stdout).toContain('REQUIRED_FIELD_MISSING');
 
-    const explain = await tandem(
-      ['policy', 'explain', '--config', config, '--object', 'account', '--key', 'C0000001'],
-      env,
-    );
-    expect(explain.code).toBe(0);
-    expect(explain.stdout).toContain('C0000001');
+      const explain = await tandem(
+        ['policy', 'explain', '--config', config, '--object', 'account', '--key', 'C0000001'],
+        env,
+      );
+      expect(explain.code).toBe(0);
+      expect(explain.stdout).toContain('C0000001');
 
-    const conflicts = await tandem(['conflicts', 'list', '--config', config, '--json'], env);
-    expect(conflicts.code).toBe(0);
-    expect(JSON.parse(conflicts.stdout)).toEqual([]);
-  }, 120_000);
+      const conflicts = await tandem(['conflicts', 'list', '--config', config, '--json'], env);
+      expect(conflicts.code).toBe(0);
+      expect(JSON.parse(conflicts.stdout)).toEqual([]);
+    },
+    scaled(120_000),
+  );
 
   it('exits 4 with a clear message when the state database cannot be reached', async () => {
     const file = join(dir, 'unreachable.yaml');

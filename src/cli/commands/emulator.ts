@@ -31,6 +31,7 @@ interface SalesforceFlags {
   clientId?: string;
   clientSecret?: string;
   jwtPublicKey?: string;
+  adminToken?: string;
   definitions?: string;
   apiVersion?: string;
   queryPageSize?: number;
@@ -109,7 +110,14 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
     .option('--data <dir>', 'persist records in this folder (loaded at start, saved periodically and on exit)')
     .option('--client-id <id>', 'OAuth client id (consumer key)', 'tandem-emulator')
     .option('--client-secret <secret>', 'OAuth client secret', DEFAULT_SECRET)
-    .option('--jwt-public-key <file>', 'PEM public key that JWT bearer assertions must be signed with')
+    .option(
+      '--jwt-public-key <file>',
+      'PEM public key that JWT bearer assertions must be signed with (without it the JWT flow is off)',
+    )
+    .option(
+      '--admin-token <token>',
+      'token the admin API (/__emulator) requires as "Authorization: Bearer <token>" (default: TANDEM_EMULATOR_ADMIN_TOKEN, else a random one, printed)',
+    )
     .option('--definitions <file>', 'JSON or YAML file adding objects and fields')
     .option('--api-version <v>', 'newest API version served', '62.0')
     .option('--query-page-size <n>', 'query results page size without maxRecords', int('--query-page-size'))
@@ -144,6 +152,7 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
               );
             }
           }
+          const adminToken = flags.adminToken ?? (process.env['TANDEM_EMULATOR_ADMIN_TOKEN'] || undefined);
           const running = await startSalesforceEmulator({
             port: flags.port ?? 0,
             host: flags.host ?? '127.0.0.1',
@@ -151,6 +160,7 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
             clientId: flags.clientId ?? 'tandem-emulator',
             clientSecret: flags.clientSecret ?? DEFAULT_SECRET,
             ...(jwtPublicKeyPem === undefined ? {} : { jwtPublicKeyPem }),
+            ...(adminToken === undefined ? {} : { adminToken }),
             ...(flags.definitions === undefined ? {} : { definitionsFile: flags.definitions }),
             apiVersion: flags.apiVersion ?? '62.0',
             ...(flags.queryPageSize === undefined ? {} : { queryPageSize: flags.queryPageSize }),
@@ -167,6 +177,9 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
               clientId: running.clientId,
               ...(secretShown ? { clientSecret: running.clientSecret } : {}),
               adminUrl: `${running.url}/__emulator/stats`,
+              jwtEnabled: running.jwtEnabled,
+              // A generated token is printed so the person who started the emulator can use it; a given one never is.
+              ...(adminToken === undefined ? { adminToken: running.adminToken } : {}),
             };
             stdout.write(`${JSON.stringify(info)}\n`);
           } else {
@@ -176,7 +189,13 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
             stdout.write(`  client id: ${running.clientId}\n`);
             if (secretShown) stdout.write(`  client secret: ${running.clientSecret}\n`);
             else stdout.write('  client secret: (as given with --client-secret)\n');
-            stdout.write(`  admin API: ${running.url}/__emulator/stats\n`);
+            stdout.write(
+              `  JWT bearer flow: ${running.jwtEnabled ? `on (signatures checked with ${flags.jwtPublicKey ?? ''})` : 'off (start with --jwt-public-key to enable it)'}\n`,
+            );
+            stdout.write(`  admin API: ${running.url}/__emulator/stats (Authorization: Bearer <admin token>)\n`);
+            // A generated token is printed so the person who started the emulator can use it; a given one never is.
+            if (adminToken === undefined) stdout.write(`  admin token: ${running.adminToken}\n`);
+            else stdout.write('  admin token: (as given with --admin-token or TANDEM_EMULATOR_ADMIN_TOKEN)\n');
           }
           try {
             await (deps.waitForStop ?? untilSignal)(running);

@@ -132,7 +132,20 @@ export class PgSqlClient implements SqlClient {
     try {
       return await this.#pool.connect();
     } catch (thrown) {
-      if (sqlState(thrown) !== undefined) throw thrown;
+      const state = sqlState(thrown);
+      // The server answered but refused this connection: the database named in the URL does not exist (3D000) or
+      // the role may not log in (class 28). Both are a setting to fix, reported like any unreachable database.
+      if (state === '3D000' || state?.startsWith('28')) {
+        throw new UnavailableError(
+          `Postgres at ${this.#where} refused the connection: ${(thrown as Error).message} (SQLSTATE ${state}). ` +
+            (state === '3D000'
+              ? 'Fix: create that database, or correct the database name in the connection string in tandem.yaml.'
+              : 'Fix: check the user name and password in the connection string in tandem.yaml.'),
+          { where: this.#where, sqlState: state },
+          thrown,
+        );
+      }
+      if (state !== undefined) throw thrown;
       throw new UnavailableError(
         `cannot connect to Postgres at ${this.#where}: ${(thrown as Error).message}. Check that the server runs and ` +
           `that the connection string in tandem.yaml is right.`,

@@ -312,6 +312,7 @@ export class BulkClient {
       });
       if (response.statusCode !== 200) throw await apiErrorFrom(response, 'GET', url, what);
       if (out) out.locator = headerValue(response, 'sforce-locator');
+      // A compressed body still says so when the client was built without withContentDecoding.
       const gzip = (headerValue(response, 'content-encoding') ?? '').toLowerCase().includes('gzip');
       let seen = 0;
       try {

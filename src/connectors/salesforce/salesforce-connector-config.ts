@@ -139,6 +139,9 @@ export const salesforceApiName = z.string().regex(API_NAME, {
   error: 'must be a Salesforce API name (letters, digits, _; starting with a letter), e.g. Account or External_Id__c',
 });
 
+/** The CRM side's default lookback: five minutes, as the ERP's. */
+export const CRM_DEFAULT_LOOKBACK_SECONDS = 300;
+
 /** Per-stream options (`StreamRef.options`, `objects.<name>.crm.*` in tandem.yaml) the Salesforce connector accepts. */
 export const salesforceStreamOptionsSchema = z
   .object({
@@ -147,8 +150,10 @@ export const salesforceStreamOptionsSchema = z
       .int()
       .min(0)
       .max(7 * 24 * 3600)
-      .default(0)
-      .describe('How far back each CRM read re-reads, in seconds. Default 0.'),
+      .default(CRM_DEFAULT_LOOKBACK_SECONDS)
+      .describe(
+        'How far back each CRM read re-reads, in seconds (default 300): a record whose SystemModstamp becomes visible late (a long transaction, asynchronous processing) is still read; unchanged re-reads are dropped by the diff.',
+      ),
     deletes: z
       .enum(['delete', 'ignore'])
       .default('delete')

@@ -17,6 +17,7 @@ import {
 import { SalesforceSink } from './salesforce-sink.js';
 import { SalesforceSource } from './salesforce-source.js';
 import { withAuth } from './with-auth.js';
+import { withContentDecoding } from './with-content-decoding.js';
 import { withLimits } from './with-limits.js';
 import { withRetry, type RetryEvent } from './with-retry.js';
 
@@ -30,7 +31,7 @@ export interface SalesforceConnectorDeps {
 }
 
 /**
- * The CRM side over Salesforce Bulk API 2.0. Builds its HTTP stack as `withAuth(withRetry(withLimits(http)))`.
+ * The CRM side over Salesforce Bulk API 2.0. Builds its HTTP stack as `withAuth(withRetry(withLimits(withContentDecoding(http))))`.
  *
  * @example
  * ```ts
@@ -77,8 +78,10 @@ export class SalesforceConnector implements Connector {
     const auth = this.config.auth;
     const credentials =
       auth.flow === 'jwt' && auth.audience === null ? { ...auth, audience: undefined } : (auth as OAuthCredentials);
-    this.tokens = new OAuthTokenProvider(withRetry(raw, retry), this.config.loginUrl, credentials);
-    const http = withAuth(withRetry(withLimits(raw, this.limits), retry), this.tokens);
+    // Every body is decoded by its Content-Encoding before any layer reads it (error answers too).
+    const decoded = withContentDecoding(raw);
+    this.tokens = new OAuthTokenProvider(withRetry(decoded, retry), this.config.loginUrl, credentials);
+    const http = withAuth(withRetry(withLimits(decoded, this.limits), retry), this.tokens);
     const fixedInstance = this.config.instanceUrl?.replace(/\/+$/, '');
     this.bulk = new BulkClient({
       http,

@@ -7,6 +7,7 @@ import type { BulkClient, IngestOperation, IngestResultFile, PollOptions } from 
 import { RESUME_ACTIONS } from './bulk-job-state.js';
 import { toCsvValue } from './field-types.js';
 import { IngestUpload } from './ingest-upload.js';
+import { nullMarkerRejection } from './null-marker.js';
 import { PendingRecords } from './pending-records.js';
 import { buildKeyLookupQuery } from './soql.js';
 
@@ -67,7 +68,8 @@ interface SubmittedJob {
  * next row would pass `maxUploadBytes` the upload ends, the job is closed and a new job takes the rest (Salesforce
  * takes exactly one upload per job). The header names every stream field (plus the key field, plus `Id` for updates),
  * known up front: a record fills the cells of the fields it sets, an empty cell leaves a field alone and `#N/A` sets
- * null. Once the input is read, every job is polled and its three result files are matched to every record sent:
+ * null. A record whose value is the literal text `#N/A` is not sent (Salesforce would erase the field): it is
+ * rejected with a reason that says so (see null-marker.ts). Once the input is read, every job is polled and its three result files are matched to every record sent:
  * one WriteResult per record.
  *
  * @example
@@ -94,6 +96,8 @@ export class SalesforceSink implements Sink {
     const open = new Map<JobKind, OpenJob>();
     const submitted: SubmittedJob[] = [];
     const deletesByKey: string[] = [];
+    // Records refused before upload (a literal `#N/A` would erase the field): one rejected result each.
+    const refused: WriteResult[] = [];
     const signal = options.signal;
     const columns: Record<JobKind, string[]> = {
       upsert: unique([stream.keyField, ...stream.fields]),
@@ -139,7 +143,18 @@ export class SalesforceSink implements Sink {
     try {
       for await (const batch of batches) {
         for (const record of batch) {
-          if (record.op === 'delete') {
+          const refusal =
+            record.op === 'delete' ? undefined : nullMarkerRejection(stream.keyField, record.key, record.fields);
+          if (refusal !== undefined) {
+            refused.push(
+              Object.freeze({
+                key: record.key,
+                status: 'rejected' as const,
+                reason: refusal,
+                ...(record.nativeId ? { nativeId: record.nativeId } : {}),
+              }),
+            );
+          } else if (record.op === 'delete') {
             if (record.nativeId) await add('delete', { Id: record.nativeId }, {}, record.nativeId, record.key);
             else deletesByKey.push(record.key);
           } else if (record.nativeId) {
@@ -184,6 +199,7 @@ export class SalesforceSink implements Sink {
         submitted.push(await this.#close(stream, job, options.ledger, signal));
       }
       if (gone.length > 0) yield gone;
+      if (refused.length > 0) yield refused;
     } catch (error) {
       // Uploads still streaming are cut off: their jobs stay Open in the ledger and the next run's resume aborts them.
       const reason = error instanceof Error ? error : new Error(String(error));

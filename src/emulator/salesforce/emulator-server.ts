@@ -1,7 +1,8 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { createGzip, gzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import { ApiLimits } from './api-limits.js';
 import { EmulatorConfigError, EmulatorRecordError, SalesforceApiError } from './emulator-errors.js';
@@ -53,6 +54,8 @@ export interface EmulatorServerSettings {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly jwtPublicKeyPem: string | undefined;
+  /** The admin API (`/__emulator/...`) answers only requests with `Authorization: Bearer <adminToken>`. */
+  readonly adminToken: string;
   readonly apiVersion: string;
   readonly queryPageSize: number;
   readonly batchSize: number;
@@ -153,11 +156,25 @@ export class EmulatorServer {
       this.#log.error({ err: error, method: req.method, path: req.url?.split('?')[0] }, 'emulator request failed');
       apiError = new SalesforceApiError(500, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred in the emulator.');
     }
-    this.#send(res, apiError.status, apiError.body(), { 'Content-Type': JSON_TYPE, ...apiError.headers });
+    // Salesforce compresses any answer, errors included, when the request accepts gzip.
+    const body = apiError.body();
+    if (acceptsGzip(req)) {
+      this.#send(res, apiError.status, gzipSync(body), {
+        'Content-Type': JSON_TYPE,
+        'Content-Encoding': 'gzip',
+        Vary: 'Accept-Encoding',
+        ...apiError.headers,
+      });
+    } else this.#send(res, apiError.status, body, { 'Content-Type': JSON_TYPE, ...apiError.headers });
     req.resume();
   }
 
-  #send(res: ServerResponse, status: number, body: string | undefined, headers: Record<string, string> = {}): void {
+  #send(
+    res: ServerResponse,
+    status: number,
+    body: string | Buffer | undefined,
+    headers: Record<string, string> = {},
+  ): void {
     res.writeHead(status, headers);
     res.end(body);
   }
@@ -822,7 +839,7 @@ export class EmulatorServer {
     chunks: Iterable<string>,
     headers: Record<string, string>,
   ): Promise<void> {
-    const gzip = /\bgzip\b/i.test(String(req.headers['accept-encoding'] ?? ''));
+    const gzip = acceptsGzip(req);
     res.writeHead(status, {
       'Content-Type': 'text/csv',
       ...headers,
@@ -836,6 +853,14 @@ export class EmulatorServer {
   // ---- admin API ----
 
   async #admin(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
+    if (!sameSecret(bearerOf(req), this.#settings.adminToken)) {
+      throw new SalesforceApiError(
+        401,
+        'INVALID_AUTH_HEADER',
+        'The emulator admin API needs Authorization: Bearer <admin token> (printed at start; set it with --admin-token or TANDEM_EMULATOR_ADMIN_TOKEN).',
+        { 'WWW-Authenticate': 'Bearer realm="emulator-admin"' },
+      );
+    }
     const parts = url.pathname
       .split('/')
       .filter((p) => p !== '')
@@ -923,6 +948,23 @@ export class EmulatorServer {
     }
     throw notFound();
   }
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+function bearerOf(req: IncomingMessage): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+}
+
+/** Compares two secrets in constant time (digests first, so lengths do not leak either). */
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** Whether the request's Accept-Encoding lists gzip. */
+function acceptsGzip(req: IncomingMessage): boolean {
+  return /\bgzip\b/i.test(String(req.headers['accept-encoding'] ?? ''));
 }
 
 function allow(method: string, allowed: readonly string[]): void {

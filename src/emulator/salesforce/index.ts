@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -29,10 +30,15 @@ export interface SalesforceEmulatorOptions {
   /** Default 'tandem-emulator-secret'. */
   readonly clientSecret?: string;
   /**
-   * Verify JWT bearer assertions (RS256) with this SPKI PEM. When absent, any well-formed RS256 JWT with
-   * iss == clientId, a sub, an accepted aud and a future exp is accepted WITHOUT checking its signature.
+   * Verify JWT bearer assertions (RS256) with this SPKI PEM. When absent the JWT bearer flow is off (every assertion
+   * is refused with `invalid_grant`): a signature that cannot be checked is never accepted.
    */
   readonly jwtPublicKeyPem?: string;
+  /**
+   * The token the admin API (`/__emulator/...`) requires as `Authorization: Bearer <token>`; at least 16 characters.
+   * Default: a random one, readable as `adminToken` (the CLI prints it).
+   */
+  readonly adminToken?: string;
   /** JSON or YAML file adding objects/fields (same field shape as describe). */
   readonly definitionsFile?: string;
   /** The newest version served, default '62.0'; any vXX.X from 41.0 up to it is accepted in paths. */
@@ -45,6 +51,8 @@ export interface SalesforceEmulatorOptions {
   readonly dailyApiRequests?: number;
   readonly faults?: FaultConfig;
   readonly logger?: Logger;
+  /** The clock that stamps LastModifiedDate/SystemModstamp (epoch ms); default Date.now. Tests move it. */
+  readonly clock?: () => number;
 }
 
 /**
@@ -64,6 +72,10 @@ export interface RunningSalesforceEmulator {
   readonly url: string;
   readonly clientId: string;
   readonly clientSecret: string;
+  /** What the admin API requires as `Authorization: Bearer <adminToken>`. */
+  readonly adminToken: string;
+  /** Whether the JWT bearer flow is on (a public key was given). */
+  readonly jwtEnabled: boolean;
   /** Replaces the fault config. */
   setFaults(faults: FaultConfig): void;
   /** Counters since start. */
@@ -99,8 +111,14 @@ export async function startSalesforceEmulator(
       throw new EmulatorConfigError(`${name} must be a positive integer, got ${value}`, { [name]: value });
     }
   }
+  if (options.adminToken !== undefined && options.adminToken.length < 16) {
+    throw new EmulatorConfigError('adminToken must be at least 16 characters; omit it to have a random one generated', {
+      adminTokenLength: options.adminToken.length,
+    });
+  }
+  const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
   const definitions = await loadObjectDefinitions(options.definitionsFile);
-  const store = new EmulatorStore(definitions);
+  const store = new EmulatorStore(definitions, options.clock);
   if (options.dataDir !== undefined) {
     const loaded = await loadStore(store, options.dataDir);
     logger.info({ dataDir: options.dataDir, records: loaded }, 'emulator state loaded');
@@ -113,6 +131,7 @@ export async function startSalesforceEmulator(
     clientId,
     clientSecret,
     jwtPublicKeyPem: options.jwtPublicKeyPem,
+    adminToken,
     apiVersion,
     queryPageSize: options.queryPageSize ?? 100_000,
     batchSize: options.batchSize ?? 10_000,
@@ -157,6 +176,8 @@ export async function startSalesforceEmulator(
     url,
     clientId,
     clientSecret,
+    adminToken,
+    jwtEnabled: options.jwtPublicKeyPem !== undefined,
     store,
     setFaults: (faults) => emulator.faults.set(faults),
     stats: () => emulator.stats(),

@@ -54,6 +54,13 @@ export class OAuthTokenEndpoint {
   }
 
   async #jwt(assertion: string, origin: string): Promise<TokenAnswer> {
+    // Without a public key no signature can be checked, so the flow is off rather than open to any forged JWT.
+    if (!this.#publicKey) {
+      return fail(
+        'invalid_grant',
+        'the JWT bearer flow is not enabled on this emulator: start it with --jwt-public-key (jwtPublicKeyPem) to verify signatures',
+      );
+    }
     let claims: ReturnType<typeof decodeJwt>;
     try {
       if (decodeProtectedHeader(assertion).alg !== 'RS256') return fail('invalid_grant', 'invalid assertion');
@@ -70,12 +77,10 @@ export class OAuthTokenEndpoint {
     if (!audiences.some((a) => allowed.includes(a.replace(/\/$/, ''))))
       return fail('invalid_grant', 'audience is invalid');
     if (typeof claims.sub !== 'string' || claims.sub === '') return fail('invalid_grant', 'invalid assertion');
-    if (this.#publicKey) {
-      try {
-        await jwtVerify(assertion, await this.#publicKey, { algorithms: ['RS256'] });
-      } catch {
-        return fail('invalid_grant', 'invalid assertion');
-      }
+    try {
+      await jwtVerify(assertion, await this.#publicKey, { algorithms: ['RS256'] });
+    } catch {
+      return fail('invalid_grant', 'invalid assertion');
     }
     return this.#issue(origin);
   }

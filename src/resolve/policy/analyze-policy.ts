@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { LatestWinsOptions } from '../latest-wins.js';
 import type { ConfigIssue } from '../../util/errors.js';
 import type { CompiledPolicy } from './compiled-policy.js';
 import { compileDefaultRule, compileExistence, compileFieldRules, warnUncoveredFields } from './compile-rules.js';
@@ -54,7 +55,7 @@ export function analyzePolicy(text: string, options: AnalyzeOptions): PolicyAnal
     mapping,
     mappedFields: new Map((mapping?.fields ?? []).map((f) => [f.name, f])),
     registry,
-    tie: input.tie ?? 'erp',
+    latest: latestWinsOptionsOf(input.tie, input.clockSkewMs),
   };
   const defaultRule = compileDefaultRule(input.default, context);
   const fields = compileFieldRules(fieldRules, context);
@@ -94,4 +95,16 @@ function analysisOf(
     warnings: findings.warnings(),
     policy: findings.ok ? policy : undefined,
   };
+}
+
+/** The file's latest-wins options: its tie-break and the clock skew it declares for either side. */
+function latestWinsOptionsOf(
+  tie: 'erp' | 'crm' | undefined,
+  skew: { readonly erp?: number | undefined; readonly crm?: number | undefined } | undefined,
+): LatestWinsOptions {
+  const skewMs = {
+    ...(skew?.erp !== undefined ? { erp: skew.erp } : {}),
+    ...(skew?.crm !== undefined ? { crm: skew.crm } : {}),
+  };
+  return { tie: tie ?? 'erp', ...(Object.keys(skewMs).length > 0 ? { skewMs } : {}) };
 }

@@ -115,12 +115,12 @@ export function warnUncoveredFields(
 /** The `deletes:` setting (delete-versus-change), `manual` when the file has none. */
 export function compileExistence(
   deletes: ExistencePolicyName | undefined,
-  { findings, tie }: PolicyCompileContext,
+  { findings, latest }: PolicyCompileContext,
 ): { readonly ref: string; readonly strategy: ExistenceStrategy } {
   const name = deletes ?? 'manual';
   const where = deletes ? `:${findings.locate(['deletes']).line ?? ''}` : '';
   return {
     ref: `${findings.file}${where} deletes (${name}${deletes ? '' : ', the default'})`,
-    strategy: existenceStrategy(name, { tie }),
+    strategy: existenceStrategy(name, latest),
   };
 }

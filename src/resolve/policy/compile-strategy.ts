@@ -26,7 +26,7 @@ export function compileStrategy(
   field: string | undefined,
   context: PolicyCompileContext,
 ): FieldStrategy | undefined {
-  const { findings, registry, tie } = context;
+  const { findings, registry, latest } = context;
   const use = rule.use;
   if (rule.otherwise !== undefined && !FALLBACK_STRATEGIES.has(use)) {
     findings.fail(
@@ -39,12 +39,12 @@ export function compileStrategy(
   }
   const otherwise = (): FieldStrategy | undefined =>
     rule.otherwise === undefined
-      ? latestWinsField({ tie })
+      ? latestWinsField(latest)
       : compileStrategy({ use: rule.otherwise }, [...path, 'otherwise'], field, context);
   const type = field === undefined ? undefined : context.mappedFields.get(field)?.type;
   switch (use) {
     case 'latest-wins':
-      return latestWinsField({ tie });
+      return latestWinsField(latest);
     case 'erp-wins':
     case 'crm-wins':
       return sideWins(use === 'erp-wins' ? 'erp' : 'crm');

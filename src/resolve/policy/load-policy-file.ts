@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { ConfigError, type ConfigIssue } from '../../util/errors.js';
+import { readTextWithin, tooLargeMessage, YAML_LIMITS } from '../../util/yaml-limits.js';
 import { analyzePolicy } from './analyze-policy.js';
 import type { ConflictResolver } from '../../model/conflict-resolver.js';
 import type { PolicyMapping, PolicyWarning } from './policy-mapping.js';
@@ -45,9 +45,9 @@ export function formatIssues(file: string, issues: readonly ConfigIssue[]): stri
  * ```
  */
 export async function loadPolicyFile(path: string, options: LoadPolicyOptions): Promise<LoadedPolicy> {
-  let text: string;
+  let read: Awaited<ReturnType<typeof readTextWithin>>;
   try {
-    text = await readFile(path, 'utf8');
+    read = await readTextWithin(path, YAML_LIMITS.maxFileBytes);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     const issue: ConfigIssue = {
@@ -60,6 +60,11 @@ export async function loadPolicyFile(path: string, options: LoadPolicyOptions): 
     };
     throw new ConfigError(formatIssues(path, [issue]), [issue], cause);
   }
+  if ('tooLarge' in read) {
+    const issue: ConfigIssue = { file: path, path: '', message: tooLargeMessage(read.tooLarge, 'policy file') };
+    throw new ConfigError(formatIssues(path, [issue]), [issue]);
+  }
+  const text = read.text;
   const analysis = analyzePolicy(text, { file: path, mapping: options.mapping, registry: options.registry });
   if (analysis.issues.length > 0 || !analysis.policy)
     throw new ConfigError(formatIssues(path, analysis.issues), analysis.issues);

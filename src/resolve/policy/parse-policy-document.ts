@@ -1,4 +1,5 @@
 import { LineCounter, parseDocument } from 'yaml';
+import { plainValueOf } from '../../util/yaml-limits.js';
 import { PolicyFindings } from './policy-findings.js';
 import { POLICY_KEYS } from './policy-schema.js';
 
@@ -23,7 +24,12 @@ export function parsePolicyDocument(
     }
     return { findings, raw: undefined };
   }
-  const raw: unknown = doc.toJS() ?? {};
+  const plain = plainValueOf(doc);
+  if ('message' in plain) {
+    findings.failAt({ line: 1, column: 1 }, plain.message);
+    return { findings, raw: undefined };
+  }
+  const raw: unknown = plain.value ?? {};
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     findings.fail(
       [],

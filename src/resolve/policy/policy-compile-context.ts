@@ -1,3 +1,4 @@
+import type { LatestWinsOptions } from '../latest-wins.js';
 import type { PolicyFindings } from './policy-findings.js';
 import type { PolicyField, PolicyMapping } from './policy-mapping.js';
 import type { ResolverRegistry } from './resolver-registry.js';
@@ -10,6 +11,6 @@ export interface PolicyCompileContext {
   /** The mapping's fields by canonical name (empty without a mapping). */
   readonly mappedFields: ReadonlyMap<string, PolicyField>;
   readonly registry: ResolverRegistry | undefined;
-  /** latest-wins tie-break. */
-  readonly tie: 'erp' | 'crm';
+  /** Every latest-wins in the file (rules, fallbacks, deletes): the file's tie-break and known clock skew. */
+  readonly latest: LatestWinsOptions;
 }

@@ -47,6 +47,16 @@ export const policySchema = z.strictObject({
   default: z.preprocess(asRule, ruleSchema.omit({ when: true })).optional(),
   /** latest-wins tie-break: the side that wins when both edits have the same time. */
   tie: z.enum(['erp', 'crm']).optional(),
+  /**
+   * latest-wins: milliseconds each system's clock is known to run ahead of true time (negative: behind), subtracted
+   * from that side's modification time before comparing. At most a day either way.
+   */
+  clockSkewMs: z
+    .strictObject({
+      erp: z.number().int().min(-86_400_000).max(86_400_000).optional(),
+      crm: z.number().int().min(-86_400_000).max(86_400_000).optional(),
+    })
+    .optional(),
   /** Delete-versus-change. */
   deletes: z.enum(EXISTENCE_POLICIES).optional(),
   fields: z.record(z.string(), z.unknown()).optional(),

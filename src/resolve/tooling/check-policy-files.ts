@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ConfigIssue } from '../../util/errors.js';
+import { readTextWithin, tooLargeMessage, YAML_LIMITS } from '../../util/yaml-limits.js';
 import { analyzePolicy, type PolicyAnalysis } from '../policy/analyze-policy.js';
 import { allowedHint } from '../../util/closest-match.js';
 import type { PolicyMapping, PolicyWarning } from '../policy/policy-mapping.js';
@@ -46,7 +46,13 @@ export async function checkPolicyFiles(
   for (const file of files) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      const read = await readTextWithin(file, YAML_LIMITS.maxFileBytes);
+      if ('tooLarge' in read) {
+        errors.push({ file, path: '', message: tooLargeMessage(read.tooLarge, 'policy file') });
+        checked.push({ file, version: undefined, objects: [] });
+        continue;
+      }
+      text = read.text;
     } catch (cause) {
       errors.push({
         file,

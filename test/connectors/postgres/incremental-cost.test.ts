@@ -7,6 +7,7 @@ import type { NativeRecord } from '../../../src/model/record.js';
 import type { StreamRef } from '../../../src/model/stream.js';
 import type { Watermark } from '../../../src/model/watermark.js';
 import { createCustomers, customersStream, openDb, realDatabaseUrl, type Db } from './fixtures.js';
+import { scaled } from '../../support/timeouts.js';
 
 interface Measured {
   readonly sql: string;
@@ -74,7 +75,7 @@ describe.skipIf(url === undefined)('postgres: an incremental read of 1,000 chang
       { pages: number },
     ];
     tablePages = pages;
-  }, 120_000);
+  }, scaled(120_000));
   afterAll(async () => db?.dispose());
 
   async function readMeasured(
@@ -102,44 +103,48 @@ describe.skipIf(url === undefined)('postgres: an incremental read of 1,000 chang
     return { records, measured };
   }
 
-  it('touches about 1,000 rows in both modes, not the table', async () => {
-    const wmStream = customersStream(db);
-    const logStream = customersStream(db, { capture: 'changelog' });
-    // Install capture before the change so that the change is logged.
-    const installer = db.connector();
-    await installer.installCapture(logStream);
-    const [{ h }] = (await db.exec(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS h`)) as [{ h: string }];
-    await db.exec(`UPDATE ${db.schema}.customers SET credit = credit + 1 WHERE id % 1000 = 0`);
+  it(
+    'touches about 1,000 rows in both modes, not the table',
+    async () => {
+      const wmStream = customersStream(db);
+      const logStream = customersStream(db, { capture: 'changelog' });
+      // Install capture before the change so that the change is logged.
+      const installer = db.connector();
+      await installer.installCapture(logStream);
+      const [{ h }] = (await db.exec(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS h`)) as [{ h: string }];
+      await db.exec(`UPDATE ${db.schema}.customers SET credit = credit + 1 WHERE id % 1000 = 0`);
 
-    const since: Watermark = { kind: 'cursor', modifiedAt: '2020-06-01T00:00:00.000000Z', id: '' };
-    const wm = await readMeasured(wmStream, since, /"customers" t\b/);
-    expect(new Set(wm.records.map((r) => r.key)).size).toBe(1000);
-    const wmRows = wm.measured.reduce((n, m) => n + m.rowsScanned, 0);
-    const wmBuffers = wm.measured.reduce((n, m) => n + m.buffers, 0);
+      const since: Watermark = { kind: 'cursor', modifiedAt: '2020-06-01T00:00:00.000000Z', id: '' };
+      const wm = await readMeasured(wmStream, since, /"customers" t\b/);
+      expect(new Set(wm.records.map((r) => r.key)).size).toBe(1000);
+      const wmRows = wm.measured.reduce((n, m) => n + m.rowsScanned, 0);
+      const wmBuffers = wm.measured.reduce((n, m) => n + m.buffers, 0);
 
-    let log: { records: NativeRecord[]; measured: Measured[] } = { records: [], measured: [] };
-    const logSince: Watermark = { kind: 'log', position: encodePosition({ xid: BigInt(h), seq: 0n }) };
-    // (Another test's open transaction on the shared server may hold the xid horizon back for a moment.)
-    for (let i = 0; i < 100 && log.records.length === 0; i++) {
-      log = await readMeasured(logStream, logSince, /"customers" t\b|"change_log" l\b/);
-      if (log.records.length === 0) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(new Set(log.records.map((r) => r.key)).size).toBe(1000);
-    const logRows = log.measured.reduce((n, m) => n + m.rowsScanned, 0);
-    const logBuffers = log.measured.reduce((n, m) => n + m.buffers, 0);
+      let log: { records: NativeRecord[]; measured: Measured[] } = { records: [], measured: [] };
+      const logSince: Watermark = { kind: 'log', position: encodePosition({ xid: BigInt(h), seq: 0n }) };
+      // (Another test's open transaction on the shared server may hold the xid horizon back for a moment.)
+      for (let i = 0; i < 100 && log.records.length === 0; i++) {
+        log = await readMeasured(logStream, logSince, /"customers" t\b|"change_log" l\b/);
+        if (log.records.length === 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(new Set(log.records.map((r) => r.key)).size).toBe(1000);
+      const logRows = log.measured.reduce((n, m) => n + m.rowsScanned, 0);
+      const logBuffers = log.measured.reduce((n, m) => n + m.buffers, 0);
 
-    console.info(
-      `1,000 changes in ${ROWS} rows (${tablePages} heap pages): watermark read scanned ${wmRows} rows / ${wmBuffers} buffers ` +
-        `in ${wm.measured.length} queries; changelog read scanned ${logRows} rows / ${logBuffers} buffers in ${log.measured.length} queries`,
-    );
-    expect(wm.measured.length).toBeGreaterThan(0);
-    expect(log.measured.length).toBeGreaterThan(1);
-    expect(wmRows).toBeLessThan(1100);
-    expect(wmBuffers).toBeLessThan(tablePages / 10);
-    // Log entries (1,000) plus the rows they point at (1,000).
-    expect(logRows).toBeLessThan(2200);
-    // Each changed row is one primary-key lookup (index descent + heap page): a few buffers per row, far below a
-    // scan of the table, and independent of the table's size.
-    expect(logBuffers).toBeLessThan(8 * 1000);
-  }, 120_000);
+      console.info(
+        `1,000 changes in ${ROWS} rows (${tablePages} heap pages): watermark read scanned ${wmRows} rows / ${wmBuffers} buffers ` +
+          `in ${wm.measured.length} queries; changelog read scanned ${logRows} rows / ${logBuffers} buffers in ${log.measured.length} queries`,
+      );
+      expect(wm.measured.length).toBeGreaterThan(0);
+      expect(log.measured.length).toBeGreaterThan(1);
+      expect(wmRows).toBeLessThan(1100);
+      expect(wmBuffers).toBeLessThan(tablePages / 10);
+      // Log entries (1,000) plus the rows they point at (1,000).
+      expect(logRows).toBeLessThan(2200);
+      // Each changed row is one primary-key lookup (index descent + heap page): a few buffers per row, far below a
+      // scan of the table, and independent of the table's size.
+      expect(logBuffers).toBeLessThan(8 * 1000);
+    },
+    scaled(120_000),
+  );
 });

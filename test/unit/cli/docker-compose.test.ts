@@ -73,11 +73,13 @@ describe('docker-compose.yml', () => {
     expect(checkCommand(['sync', '--no-such-flag'])).toEqual(["'sync' has no option --no-such-flag"]);
   });
 
-  it('publishes ports that the services listen on', () => {
+  it("publishes ports that the services listen on, on the host's loopback interface only", () => {
     const emulator = compose.services['salesforce-emulator']!;
     const port = emulator.command![emulator.command!.indexOf('--port') + 1];
-    expect(emulator.ports).toEqual([`${port}:${port}`]);
-    expect(compose.services['postgres']!.ports).toEqual(['5433:5432']);
+    expect(emulator.ports).toEqual([`127.0.0.1:${port}:${port}`]);
+    expect(compose.services['postgres']!.ports).toEqual(['127.0.0.1:5433:5432']);
+    for (const service of Object.values(compose.services))
+      for (const mapping of service.ports ?? []) expect(mapping).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
     expect(compose.services['tandem']!.environment!['SF_LOGIN_URL']).toBe(`http://salesforce-emulator:${port}`);
   });
 

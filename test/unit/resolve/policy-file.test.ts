@@ -229,7 +229,7 @@ fields:
       expect.arrayContaining([
         [
           2,
-          "unknown key 'defualt' at the top level; allowed: 'object', 'version', 'default', 'tie', 'deletes', 'fields'; did you mean 'default'?",
+          "unknown key 'defualt' at the top level; allowed: 'object', 'version', 'default', 'tie', 'clockSkewMs', 'deletes', 'fields'; did you mean 'default'?",
         ],
         [
           3,
