@@ -1,3 +1,4 @@
+import { scaled } from '../support/timeouts.js';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -78,66 +79,82 @@ describe('[I14] the embedded stores serve one process at a time', () => {
     return file;
   }
 
-  it('refuses a second open of the state store in the same process, and allows it after close', async () => {
-    const dataDir = join(dir, 'in-process');
-    const first = await openStateDatabase({ kind: 'embedded', dataDir });
-    const second = openStateDatabase({ kind: 'embedded', dataDir });
-    await expect(second).rejects.toBeInstanceOf(DirectoryLockedError);
-    await expect(second).rejects.toThrow(/in use by another tandem process/);
-    await first.close();
-    const again = await openStateDatabase({ kind: 'embedded', dataDir });
-    await again.close();
-  }, 120_000);
-
-  it('refuses a second open of the embedded ERP database in the same process', async () => {
-    const config = await loadConfig(await writeConfig('erp-twice'), ENV);
-    const first = await openConnector(config, 'erp', silentLogger());
-    try {
-      await expect(openConnector(config, 'erp', silentLogger())).rejects.toThrow(/embedded ERP database .* in use/);
-    } finally {
+  it(
+    'refuses a second open of the state store in the same process, and allows it after close',
+    async () => {
+      const dataDir = join(dir, 'in-process');
+      const first = await openStateDatabase({ kind: 'embedded', dataDir });
+      const second = openStateDatabase({ kind: 'embedded', dataDir });
+      await expect(second).rejects.toBeInstanceOf(DirectoryLockedError);
+      await expect(second).rejects.toThrow(/in use by another tandem process/);
       await first.close();
-    }
-    const again = await openConnector(config, 'erp', silentLogger());
-    await again.close();
-  }, 120_000);
+      const again = await openStateDatabase({ kind: 'embedded', dataDir });
+      await again.close();
+    },
+    scaled(120_000),
+  );
 
-  it('refuses a second process (exit 4, a clear message) while the first holds the store', async () => {
-    const config = await writeConfig('two');
-    const child = await holder(join(dir, 'two', 'state'));
-    children.push(child);
-    for (const command of [['migrate'], ['status']]) {
-      const second = await tandem([...command, '--config', config]);
-      expect(second.code).toBe(4);
-      expect(second.stderr).toMatch(/embedded state store .* is in use by another tandem process/);
-      expect(second.stderr).toContain('state.url');
-    }
-    child.stdin?.end();
-    expect(await exited(child)).toBe(0);
-    // The holder released the lock on close: the next process may open the store.
-    const after = await tandem(['migrate', '--config', config]);
-    expect(after.stderr).toBe('');
-    expect(after.code).toBe(0);
-  }, 120_000);
+  it(
+    'refuses a second open of the embedded ERP database in the same process',
+    async () => {
+      const config = await loadConfig(await writeConfig('erp-twice'), ENV);
+      const first = await openConnector(config, 'erp', silentLogger());
+      try {
+        await expect(openConnector(config, 'erp', silentLogger())).rejects.toThrow(/embedded ERP database .* in use/);
+      } finally {
+        await first.close();
+      }
+      const again = await openConnector(config, 'erp', silentLogger());
+      await again.close();
+    },
+    scaled(120_000),
+  );
 
-  it('a lock whose holder was killed (SIGKILL) becomes stale and can be taken', async () => {
-    const dataDir = join(dir, 'killed');
-    const child = await holder(dataDir);
-    children.push(child);
-    await expect(lockDirectory(dataDir, { what: 'x', alternative: 'y', staleMs: 2000 })).rejects.toBeInstanceOf(
-      DirectoryLockedError,
-    );
-    child.kill('SIGKILL');
-    await exited(child);
-    // No process refreshes the lock any more: once older than the stale time, it is free.
-    const lock = `${dataDir}.lock`;
-    for (;;) {
-      const age = Date.now() - (await stat(lock)).mtimeMs;
-      if (age > 2500) break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    const release = await lockDirectory(dataDir, { what: 'x', alternative: 'y', staleMs: 2000 });
-    await release();
-    const database = await openStateDatabase({ kind: 'embedded', dataDir });
-    await database.close();
-  }, 120_000);
+  it(
+    'refuses a second process (exit 4, a clear message) while the first holds the store',
+    async () => {
+      const config = await writeConfig('two');
+      const child = await holder(join(dir, 'two', 'state'));
+      children.push(child);
+      for (const command of [['migrate'], ['status']]) {
+        const second = await tandem([...command, '--config', config]);
+        expect(second.code).toBe(4);
+        expect(second.stderr).toMatch(/embedded state store .* is in use by another tandem process/);
+        expect(second.stderr).toContain('state.url');
+      }
+      child.stdin?.end();
+      expect(await exited(child)).toBe(0);
+      // The holder released the lock on close: the next process may open the store.
+      const after = await tandem(['migrate', '--config', config]);
+      expect(after.stderr).toBe('');
+      expect(after.code).toBe(0);
+    },
+    scaled(120_000),
+  );
+
+  it(
+    'a lock whose holder was killed (SIGKILL) becomes stale and can be taken',
+    async () => {
+      const dataDir = join(dir, 'killed');
+      const child = await holder(dataDir);
+      children.push(child);
+      await expect(lockDirectory(dataDir, { what: 'x', alternative: 'y', staleMs: 2000 })).rejects.toBeInstanceOf(
+        DirectoryLockedError,
+      );
+      child.kill('SIGKILL');
+      await exited(child);
+      // No process refreshes the lock any more: once older than the stale time, it is free.
+      const lock = `${dataDir}.lock`;
+      for (;;) {
+        const age = Date.now() - (await stat(lock)).mtimeMs;
+        if (age > 2500) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      const release = await lockDirectory(dataDir, { what: 'x', alternative: 'y', staleMs: 2000 });
+      await release();
+      const database = await openStateDatabase({ kind: 'embedded', dataDir });
+      await database.close();
+    },
+    scaled(120_000),
+  );
 });

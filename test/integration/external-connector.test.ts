@@ -1,3 +1,4 @@
+import { scaled } from '../support/timeouts.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,41 +131,45 @@ describe('a connector registered from outside the package', () => {
   });
 
   for (const backend of testBackends()) {
-    it(`${backend.name}: syncs both ways through the real engine`, async () => {
-      const ledgerName = `l${Math.random().toString(36).slice(2, 8)}`;
-      const crmData = ledgerData(ledgerName);
-      const erpName = `erp-${ledgerName}`;
-      const erpData = memorySystemNamed(erpName);
-      const stateLines =
-        backend.url === undefined
-          ? `  dataDir: ${JSON.stringify(join(dir, ledgerName))}`
-          : `  url: ${backend.url}\n  schema: ${uniqueSchemaName('ext')}`;
-      const config = parseConfig(yaml(ledgerName, stateLines, erpName), join(dir, 'tandem.yaml'), {});
-      expect(config.crm.type).toBe('ledger');
+    it(
+      `${backend.name}: syncs both ways through the real engine`,
+      async () => {
+        const ledgerName = `l${Math.random().toString(36).slice(2, 8)}`;
+        const crmData = ledgerData(ledgerName);
+        const erpName = `erp-${ledgerName}`;
+        const erpData = memorySystemNamed(erpName);
+        const stateLines =
+          backend.url === undefined
+            ? `  dataDir: ${JSON.stringify(join(dir, ledgerName))}`
+            : `  url: ${backend.url}\n  schema: ${uniqueSchemaName('ext')}`;
+        const config = parseConfig(yaml(ledgerName, stateLines, erpName), join(dir, 'tandem.yaml'), {});
+        expect(config.crm.type).toBe('ledger');
 
-      erpData.insert('customers', 'C1', { name: 'Acme', city: 'Oslo' });
-      crmData.insert('CUSTOMERS', 'C2', { NAME: 'Beta', CITY: 'Rome' });
-      const engine = await openEngine(config, { logger: silentLogger() });
-      try {
-        const ledger = opened.at(-1);
-        expect(engine.crm).toBe(ledger);
-        expect(ledger?.initCalls).toBe(1);
+        erpData.insert('customers', 'C1', { name: 'Acme', city: 'Oslo' });
+        crmData.insert('CUSTOMERS', 'C2', { NAME: 'Beta', CITY: 'Rome' });
+        const engine = await openEngine(config, { logger: silentLogger() });
+        try {
+          const ledger = opened.at(-1);
+          expect(engine.crm).toBe(ledger);
+          expect(ledger?.initCalls).toBe(1);
 
-        const first = await runSync(engine.context);
-        expect(first.status).toBe('succeeded');
-        expect(crmData.findByKey('CUSTOMERS', 'C1')?.fields).toEqual({ NAME: 'Acme', CITY: 'Oslo' });
-        expect(erpData.findByKey('customers', 'C2')?.fields).toEqual({ name: 'Beta', city: 'Rome' });
+          const first = await runSync(engine.context);
+          expect(first.status).toBe('succeeded');
+          expect(crmData.findByKey('CUSTOMERS', 'C1')?.fields).toEqual({ NAME: 'Acme', CITY: 'Oslo' });
+          expect(erpData.findByKey('customers', 'C2')?.fields).toEqual({ name: 'Beta', city: 'Rome' });
 
-        const row = crmData.findByKey('CUSTOMERS', 'C1');
-        crmData.update('CUSTOMERS', row?.nativeId ?? '', { CITY: 'Bergen' });
-        const second = await runSync(engine.context);
-        expect(second.status).toBe('succeeded');
-        expect(erpData.findByKey('customers', 'C1')?.fields).toEqual({ name: 'Acme', city: 'Bergen' });
-        const quiet = await runSync(engine.context);
-        expect(quiet.writes).toBe(0);
-      } finally {
-        await engine.close();
-      }
-    }, 300_000); // an embedded state store on a loaded machine can take a while to create
+          const row = crmData.findByKey('CUSTOMERS', 'C1');
+          crmData.update('CUSTOMERS', row?.nativeId ?? '', { CITY: 'Bergen' });
+          const second = await runSync(engine.context);
+          expect(second.status).toBe('succeeded');
+          expect(erpData.findByKey('customers', 'C1')?.fields).toEqual({ name: 'Acme', city: 'Bergen' });
+          const quiet = await runSync(engine.context);
+          expect(quiet.writes).toBe(0);
+        } finally {
+          await engine.close();
+        }
+      },
+      scaled(300_000),
+    ); // an embedded state store on a loaded machine can take a while to create
   }
 });

@@ -1,3 +1,4 @@
+import { scaled } from '../support/timeouts.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryConnector } from '../../src/connectors/memory/memory-connector.js';
 import { MemorySystem } from '../../src/connectors/memory/memory-system.js';
@@ -52,38 +53,42 @@ for (const backend of testBackends()) {
       await store.close();
     });
 
-    it('a NUL in a CRM value is removed and the record syncs; a NUL in a key fails that record only', async () => {
-      emu.store.insert('Account', { External_Id__c: 'K1', Name: 'Plain' });
-      emu.store.insert('Account', { External_Id__c: 'K2', Name: 'Bad\u0000Name', Description: 'one\u0000two' });
-      const badKey = emu.store.insert('Account', { External_Id__c: 'K\u00003', Name: 'Key with NUL' });
-      emu.store.insert('Account', { External_Id__c: 'K4', Name: 'Also plain' });
+    it(
+      'a NUL in a CRM value is removed and the record syncs; a NUL in a key fails that record only',
+      async () => {
+        emu.store.insert('Account', { External_Id__c: 'K1', Name: 'Plain' });
+        emu.store.insert('Account', { External_Id__c: 'K2', Name: 'Bad\u0000Name', Description: 'one\u0000two' });
+        const badKey = emu.store.insert('Account', { External_Id__c: 'K\u00003', Name: 'Key with NUL' });
+        emu.store.insert('Account', { External_Id__c: 'K4', Name: 'Also plain' });
 
-      const first = await runSync(ctx);
-      expect(first.error?.message).toBeUndefined();
-      expect(first.status).not.toBe('failed');
-      const rows = snapshot(erp, 'customers');
-      expect([...rows.keys()].sort()).toEqual(['K1', 'K2', 'K4']);
-      expect(rows.get('K2')).toEqual({ Name: 'BadName', Description: 'onetwo' });
+        const first = await runSync(ctx);
+        expect(first.error?.message).toBeUndefined();
+        expect(first.status).not.toBe('failed');
+        const rows = snapshot(erp, 'customers');
+        expect([...rows.keys()].sort()).toEqual(['K1', 'K2', 'K4']);
+        expect(rows.get('K2')).toEqual({ Name: 'BadName', Description: 'onetwo' });
 
-      const failed = await store.failed.listFailed('test');
-      expect(failed).toHaveLength(1);
-      expect(failed[0]).toMatchObject({ key: `crm-${badKey.Id}`, status: 'rejected' });
-      expect(failed[0]?.reason).toMatch(/U\+0000 \(NUL\).*in its key "K\\u00003"/);
+        const failed = await store.failed.listFailed('test');
+        expect(failed).toHaveLength(1);
+        expect(failed[0]).toMatchObject({ key: `crm-${badKey.Id}`, status: 'rejected' });
+        expect(failed[0]?.reason).toMatch(/U\+0000 \(NUL\).*in its key "K\\u00003"/);
 
-      // Every later run proceeds too, and a quiet one writes nothing: the CRM's value still has its NUL, but
-      // without it it equals what tandem knows.
-      const second = await runSync(ctx);
-      expect(second.status).toBe('succeeded');
-      expect(second.writes).toBe(0);
-      const k2 = emu.store.list('Account').find((r) => r['External_Id__c'] === 'K2');
-      expect(k2?.['Name']).toBe('Bad\u0000Name');
+        // Every later run proceeds too, and a quiet one writes nothing: the CRM's value still has its NUL, but
+        // without it it equals what tandem knows.
+        const second = await runSync(ctx);
+        expect(second.status).toBe('succeeded');
+        expect(second.writes).toBe(0);
+        const k2 = emu.store.list('Account').find((r) => r['External_Id__c'] === 'K2');
+        expect(k2?.['Name']).toBe('Bad\u0000Name');
 
-      // Editing the record on the CRM side carries it through.
-      emu.store.update('Account', String(badKey.Id), { External_Id__c: 'K3' });
-      const third = await runSync(ctx);
-      expect(third.status).toBe('succeeded');
-      expect(snapshot(erp, 'customers').get('K3')).toMatchObject({ Name: 'Key with NUL' });
-    }, 120_000);
+        // Editing the record on the CRM side carries it through.
+        emu.store.update('Account', String(badKey.Id), { External_Id__c: 'K3' });
+        const third = await runSync(ctx);
+        expect(third.status).toBe('succeeded');
+        expect(snapshot(erp, 'customers').get('K3')).toMatchObject({ Name: 'Key with NUL' });
+      },
+      scaled(120_000),
+    );
 
     it('error texts and reasons with NUL are stored with the NUL escaped', async () => {
       const runId = await store.runs.startRun('test', ['account'], false, {});
