@@ -181,28 +181,24 @@ export class ZohoEmulatorServer {
       }
       const fastifyCode = (error as { code?: string }).code;
       if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        void reply
-          .code(413)
-          .send({
-            code: 'FILE_TOO_LARGE',
-            details: { limit: MAX_UPLOAD_BYTES },
-            message: 'file size exceeds the limit',
-            status: 'error',
-          });
+        void reply.code(413).send({
+          code: 'FILE_TOO_LARGE',
+          details: { limit: MAX_UPLOAD_BYTES },
+          message: 'file size exceeds the limit',
+          status: 'error',
+        });
         return;
       }
       this.#logger.error({ err: error, url: request.url }, 'zoho emulator: unexpected error');
       void reply.code(500).send({ code: 'INTERNAL_ERROR', details: {}, message: 'internal error', status: 'error' });
     });
     app.setNotFoundHandler((_request, reply) => {
-      void reply
-        .code(404)
-        .send({
-          code: 'INVALID_URL_PATTERN',
-          details: {},
-          message: 'Please check if the URL trying to access is a correct one',
-          status: 'error',
-        });
+      void reply.code(404).send({
+        code: 'INVALID_URL_PATTERN',
+        details: {},
+        message: 'Please check if the URL trying to access is a correct one',
+        status: 'error',
+      });
     });
 
     // Zoho Accounts
