@@ -56,7 +56,7 @@ export class ZohoSource implements Source {
     const batchSize = options.batchSize ?? DEFAULT_BATCH;
     const wanted = [stream.keyField, ...stream.fields, 'Modified_Time'];
     if (since === undefined) {
-      const byId = new Map<string, NativeRecord>();
+      const byId = new Map<string, { record: NativeRecord; at: bigint }>();
       for await (const rows of bulkReadRows(
         this.#api,
         { module: stream.entity, fields: wanted },
@@ -65,14 +65,14 @@ export class ZohoSource implements Source {
       )) {
         for (const row of rows) {
           const record = toNativeRecord(stream, row, types);
+          const at = instantToEpochNanos(record.modifiedAt);
           const seen = byId.get(record.nativeId);
-          if (!seen || compareTimes(record.modifiedAt, seen.modifiedAt) >= 0) byId.set(record.nativeId, record);
+          if (!seen || at >= seen.at) byId.set(record.nativeId, { record, at });
         }
       }
-      const ordered = [...byId.values()].sort(
-        (a, b) =>
-          compareTimes(a.modifiedAt, b.modifiedAt) || (a.nativeId < b.nativeId ? -1 : a.nativeId > b.nativeId ? 1 : 0),
-      );
+      const ordered = [...byId.values()]
+        .sort((a, b) => (a.at !== b.at ? (a.at < b.at ? -1 : 1) : a.record.nativeId < b.record.nativeId ? -1 : 1))
+        .map((e) => e.record);
       for (let i = 0; i < ordered.length; i += batchSize) {
         const records = ordered.slice(i, i + batchSize);
         const last = records[records.length - 1]!;
@@ -171,12 +171,6 @@ function toNativeRecord(
     modifiedAt: normalizeInstant(String(row['Modified_Time'] ?? '')),
     deleted: false,
   });
-}
-
-function compareTimes(a: string, b: string): number {
-  const x = instantToEpochNanos(a);
-  const y = instantToEpochNanos(b);
-  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** Epoch seconds -> `yyyy-MM-ddTHH:mm:ss+00:00`. */

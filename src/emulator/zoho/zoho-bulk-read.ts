@@ -83,7 +83,8 @@ export function processReadJob(
   const matches = [...job.table.records.values()].filter(
     (r) => job.criteria === undefined || matchesCriteria(job.table, r, job.criteria, valueOf),
   );
-  matches.sort((a, b) => scramble(a.id).localeCompare(scramble(b.id)));
+  const order = new Map(matches.map((r) => [r.id, scramble(r.id)]));
+  matches.sort((a, b) => (order.get(a.id)! < order.get(b.id)! ? -1 : 1));
   const page = matches.slice(job.offset, job.offset + pageSize);
   const moreRecords = job.offset + pageSize < matches.length;
   const header = ['id', ...job.fields.filter((f) => f !== 'id')];

@@ -24,6 +24,8 @@ export interface ZohoModuleTable {
   readonly fields: ReadonlyMap<string, ZohoFieldDefinition>;
   readonly records: Map<string, ZohoRecord>;
   readonly deleted: DeletedZohoRecord[];
+  /** Unique field API name -> matched value -> record id (keeps find_by and duplicate checks O(1)). */
+  readonly unique: Map<string, Map<string, string>>;
 }
 
 /** The serialisable form of the store (for `dataDir`). */
@@ -70,6 +72,7 @@ export class ZohoStore {
         fields: new Map(definition.fields.map((f) => [f.api_name.toLowerCase(), f])),
         records: new Map(),
         deleted: [],
+        unique: new Map(definition.fields.filter((f) => f.unique).map((f) => [f.api_name, new Map<string, string>()])),
       });
     }
   }
@@ -120,6 +123,7 @@ export class ZohoStore {
     const record: ZohoRecord = { id: this.newId(), values: new Map(), createdAt: at, modifiedAt: at };
     for (const [name, value] of values) record.values.set(name, value);
     table.records.set(record.id, record);
+    indexRecord(table, record, true);
     this.version += 1;
     return record;
   }
@@ -137,7 +141,9 @@ export class ZohoStore {
       }
     }
     this.#checkUnique(table, values, id);
+    indexRecord(table, record, false);
     for (const [name, value] of values) record.values.set(name, value);
+    indexRecord(table, record, true);
     record.modifiedAt = this.now();
     this.version += 1;
     return record;
@@ -148,6 +154,7 @@ export class ZohoStore {
     const table = this.#table(module);
     const record = table.records.get(id);
     if (!record) return false;
+    indexRecord(table, record, false);
     table.records.delete(id);
     const display = table.definition.display_field;
     const name = display === undefined ? '' : record.values.get(display);
@@ -165,6 +172,11 @@ export class ZohoStore {
     if (value === null) return undefined;
     const field = table.fields.get(fieldName.toLowerCase());
     if (!field) return undefined;
+    const index = table.unique.get(field.api_name);
+    if (index) {
+      const id = index.get(normalizeForMatch(value));
+      return id === undefined ? undefined : table.records.get(id);
+    }
     const wanted = normalizeForMatch(value);
     for (const record of table.records.values()) {
       const have = record.values.get(field.api_name);
@@ -247,18 +259,30 @@ export class ZohoStore {
       if (!table) continue;
       table.records.clear();
       table.deleted.length = 0;
+      for (const index of table.unique.values()) index.clear();
       for (const r of data.records) {
-        table.records.set(r.id, {
+        const record: ZohoRecord = {
           id: r.id,
           values: new Map(Object.entries(r.values)),
           createdAt: r.createdAt,
           modifiedAt: r.modifiedAt,
-        });
+        };
+        table.records.set(r.id, record);
+        indexRecord(table, record, true);
         count += 1;
       }
       table.deleted.push(...data.deleted);
     }
     return count;
+  }
+}
+
+function indexRecord(table: ZohoModuleTable, record: ZohoRecord, add: boolean): void {
+  for (const [name, index] of table.unique) {
+    const value = record.values.get(name);
+    if (value === undefined || value === null) continue;
+    if (add) index.set(normalizeForMatch(value), record.id);
+    else if (index.get(normalizeForMatch(value)) === record.id) index.delete(normalizeForMatch(value));
   }
 }
 
