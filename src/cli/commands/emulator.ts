@@ -9,6 +9,7 @@ import {
 } from '../../emulator/salesforce/index.js';
 import { EmulatorConfigError } from '../../emulator/salesforce/emulator-errors.js';
 import { createLogger, type Logger } from '../../util/logger.js';
+import { zohoEmulatorCommand } from './emulator-zoho.js';
 
 const DEFAULT_SECRET = 'tandem-emulator-secret';
 
@@ -165,5 +166,11 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
         stdout.write('Salesforce emulator stopped\n');
       }
     });
+  emulator.addCommand(
+    zohoEmulatorCommand({
+      ...(deps.stdout ? { stdout: deps.stdout } : {}),
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    }),
+  );
   return emulator;
 }

@@ -72,6 +72,7 @@ export class ZohoConnector implements Connector {
       maxRetries: this.settings.retry.maxRetries ?? 5,
       initialDelayMs: this.settings.retry.initialDelayMs ?? 500,
       maxDelayMs: this.settings.retry.maxDelayMs ?? 30_000,
+      probePath: `/crm/${this.settings.apiVersion}/org`,
     });
     this.api = new ZohoApi(this.http, { apiVersion: this.settings.apiVersion, uploadUrl: hosts.uploadUrl });
     if (this.settings.orgId !== undefined) this.#orgId = Promise.resolve(this.settings.orgId);

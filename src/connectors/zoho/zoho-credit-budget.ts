@@ -50,6 +50,14 @@ export class ZohoCreditBudget {
     this.spentTotal += credits;
   }
 
+  /**
+   * An answer without `X-API-CREDITS-REMAINING`: Zoho sends it only once more than half the credits are used, so at
+   * least half remain (the rolling window freed what other integrations spent).
+   */
+  observeNoHeader(): void {
+    this.#remaining = Math.max(this.#remaining, Math.floor(this.dailyCredits / 2));
+  }
+
   /** Zoho's own count (`X-API-CREDITS-REMAINING`), taken as the truth. */
   observeRemaining(remaining: number): void {
     if (Number.isFinite(remaining) && remaining >= 0) this.#remaining = remaining;

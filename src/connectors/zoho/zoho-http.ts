@@ -20,6 +20,8 @@ export interface ZohoCall {
   readonly signal?: AbortSignal | undefined;
   /** Whether a retry after a lost answer is harmless (default true; job creation says false). */
   readonly retryable?: boolean;
+  /** A credit check itself: made without checking the budget first. */
+  readonly probe?: boolean;
 }
 
 export interface ZohoAnswer {
@@ -38,6 +40,8 @@ export interface ZohoHttpOptions {
   readonly maxRetries: number;
   readonly initialDelayMs: number;
   readonly maxDelayMs: number;
+  /** A 1-credit call that tells the credits remaining (e.g. `/crm/v7/org`). */
+  readonly probePath: string;
 }
 
 /**
@@ -68,7 +72,20 @@ export class ZohoHttp {
 
   /** Makes the call; answers with status < 400 or 204, throws a named error otherwise (unless `accept` takes it). */
   async call(c: ZohoCall, accept: (status: number) => boolean = (s) => s < 300): Promise<ZohoAnswer> {
-    this.#o.budget.require(c.credits, c.what);
+    try {
+      if (c.probe !== true) this.#o.budget.require(c.credits, c.what);
+    } catch (error) {
+      // What this process knows may be stale (the rolling window frees credits): ask Zoho once, then decide.
+      await this.call({
+        method: 'GET',
+        url: this.#o.probePath,
+        credits: 1,
+        what: 'credit check',
+        signal: c.signal,
+        probe: true,
+      }).catch(() => undefined);
+      this.#o.budget.require(c.credits, c.what);
+    }
     let refreshed = false;
     for (let attempt = 0; ; attempt++) {
       const token = await this.#o.tokens.getToken(c.signal);
@@ -97,6 +114,7 @@ export class ZohoHttp {
       const remaining = header(answer, 'x-api-credits-remaining');
       this.#o.budget.spent(c.credits);
       if (remaining !== undefined) this.#o.budget.observeRemaining(Number(remaining));
+      else if (answer.status < 400) this.#o.budget.observeNoHeader();
       if (accept(answer.status)) return answer;
       const body = errorBody(answer);
       if (answer.status === 401 && body.code === 'INVALID_TOKEN' && !refreshed) {
