@@ -56,12 +56,12 @@ export function querySignature(module: string, fields: readonly string[], criter
     .digest('hex');
 }
 
-export function readJobState(job: BulkReadJob, nowMs: number): string {
+export function readJobState(job: BulkReadJob, nowMs: number, delayMs: number = job.delayMs): string {
   if (job.processed) return 'COMPLETED';
   const elapsed = nowMs - job.createdAtMs;
-  if (elapsed < job.delayMs / 2) return 'ADDED';
-  if (elapsed < job.delayMs) return 'QUEUED';
-  if (elapsed < 2 * job.delayMs) return 'IN PROGRESS';
+  if (elapsed < delayMs / 2) return 'ADDED';
+  if (elapsed < delayMs) return 'QUEUED';
+  if (elapsed < 2 * delayMs) return 'IN PROGRESS';
   return 'DUE';
 }
 

@@ -141,12 +141,15 @@ export function checkWriteJob(
   return { table, file, mappings, findBy };
 }
 
-/** The job's state at `nowMs`: ADDED, then IN PROGRESS (spelled INPROGRESS on odd jobs, as some samples do). */
-export function writeJobState(job: BulkWriteJob, nowMs: number): string {
+/**
+ * The job's state at `nowMs`: ADDED, then IN PROGRESS (spelled INPROGRESS on odd jobs, as some samples do), each for
+ * `delayMs` (the emulator's current job delay, so a test can hold a job and then release it).
+ */
+export function writeJobState(job: BulkWriteJob, nowMs: number, delayMs: number = job.delayMs): string {
   if (job.processed) return job.processed.state;
   const elapsed = nowMs - job.createdAtMs;
-  if (elapsed < job.delayMs) return 'ADDED';
-  if (elapsed < 2 * job.delayMs) return job.serial % 2 === 1 ? 'INPROGRESS' : 'IN PROGRESS';
+  if (elapsed < delayMs) return 'ADDED';
+  if (elapsed < 2 * delayMs) return job.serial % 2 === 1 ? 'INPROGRESS' : 'IN PROGRESS';
   return 'DUE';
 }
 

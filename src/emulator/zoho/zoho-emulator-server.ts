@@ -517,7 +517,7 @@ export class ZohoEmulatorServer {
   #writeJob(jobId: string): BulkWriteJob {
     const job = this.#writeJobs.get(jobId);
     if (!job) throw new ZohoApiError(404, 'RESOURCE_NOT_FOUND', 'the requested resource is not found', { id: jobId });
-    if (writeJobState(job, Date.now()) === 'DUE') {
+    if (writeJobState(job, Date.now(), this.#jobDelay()) === 'DUE') {
       job.processed = processWriteJob(job, this.store, {
         failAfterRecords: this.#faults.failJobAfterRecords,
         shuffle: this.#faults.shuffleResultRows ? new SeededRandom((this.#faults.seed ?? 1) + job.serial) : undefined,
@@ -528,7 +528,7 @@ export class ZohoEmulatorServer {
 
   #writeJobDetails(request: FastifyRequest, reply: FastifyReply): unknown {
     const job = this.#writeJob((request.params as { jobId: string }).jobId);
-    const state = writeJobState(job, Date.now());
+    const state = writeJobState(job, Date.now(), this.#jobDelay());
     const p = job.processed;
     const relative = `/v7/crm/org${this.#settings.orgId}/bulk-write/${job.id}/${job.id}.zip`;
     return reply.send({
@@ -648,7 +648,7 @@ export class ZohoEmulatorServer {
   #readJob(jobId: string): BulkReadJob {
     const job = this.#readJobs.get(jobId);
     if (!job) throw new ZohoApiError(404, 'RESOURCE_NOT_FOUND', 'the requested resource is not found', { id: jobId });
-    if (readJobState(job, Date.now()) === 'DUE') {
+    if (readJobState(job, Date.now(), this.#jobDelay()) === 'DUE') {
       const signature = querySignature(job.table.definition.api_name, job.fields, job.criteria);
       job.processed = processReadJob(job, this.store, this.#settings.bulkReadPageSize, (offset) => {
         const token = randomBytes(24).toString('hex');
@@ -661,7 +661,7 @@ export class ZohoEmulatorServer {
 
   #readJobDetails(request: FastifyRequest, reply: FastifyReply): unknown {
     const job = this.#readJob((request.params as { jobId: string }).jobId);
-    const state = readJobState(job, Date.now());
+    const state = readJobState(job, Date.now(), this.#jobDelay());
     const p = job.processed;
     return reply.send({
       data: [
