@@ -80,7 +80,7 @@ describe('the tandem CLI', () => {
     expect(refused.code).toBe(2);
     const error = JSON.parse(refused.stdout).error as { code: string; message: string };
     expect(error.code).toBe('CONNECTOR_UNKNOWN');
-    expect(error.message).toContain("unknown crm type 'hubspt'; registered crm types: memory, salesforce");
+    expect(error.message).toContain("unknown crm type 'hubspt'; registered crm types: memory, salesforce, zoho");
     await expect(readFile(join(dir, 'never.yaml'), 'utf8')).rejects.toThrow();
   });
 

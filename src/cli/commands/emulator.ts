@@ -10,6 +10,7 @@ import {
 import { EmulatorConfigError } from '../../emulator/salesforce/emulator-errors.js';
 import { createLogger, type Logger } from '../../util/logger.js';
 import { action, processIo, type CliIo } from '../cli-io.js';
+import { zohoEmulatorCommand } from './emulator-zoho.js';
 
 const DEFAULT_SECRET = 'tandem-emulator-secret';
 
@@ -211,5 +212,11 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
         },
       ),
     );
+  emulator.addCommand(
+    zohoEmulatorCommand({
+      ...(deps.stdout ? { stdout: deps.stdout } : {}),
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    }),
+  );
   return emulator;
 }

@@ -51,7 +51,13 @@ function checkCommand(args: readonly string[]): string[] {
 
 describe('docker-compose.yml', () => {
   it('names the three services: Postgres, the Salesforce emulator and tandem', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['postgres', 'salesforce-emulator', 'tandem']);
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'postgres',
+      'salesforce-emulator',
+      'tandem',
+      'tandem-zoho',
+      'zoho-emulator',
+    ]);
   });
 
   it('builds images from a Dockerfile that exists and copies what the CLI needs', () => {
@@ -65,7 +71,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs commands the tandem CLI really has', () => {
-    for (const name of ['salesforce-emulator', 'tandem']) {
+    for (const name of ['salesforce-emulator', 'tandem', 'zoho-emulator', 'tandem-zoho']) {
       const command = compose.services[name]!.command!;
       expect(command.length).toBeGreaterThan(0);
       expect(checkCommand(command)).toEqual([]);
@@ -112,5 +118,30 @@ describe('docker-compose.yml', () => {
     }
     for (const mapping of config.objects) expect(schemaSql).toContain(`create table ${mapping.erp.table}`);
     expect(Object.keys(tandem.depends_on ?? {}).sort()).toEqual(['postgres', 'salesforce-emulator']);
+  });
+
+  it('can run the Zoho emulator instead (profile zoho): a config that validates, modules the emulator loads', async () => {
+    const tandem = compose.services['tandem-zoho']!;
+    const configPath = tandem.command![tandem.command!.indexOf('--config') + 1]!;
+    const local = join(root, configPath.slice('/app/'.length));
+    const config = parseConfig(readFileSync(local, 'utf8'), local, tandem.environment!);
+    expect(config.crm.type).toBe('zoho');
+    expect(config.objects.map((o) => o.name)).toEqual(['account', 'contact']);
+    const emulator = compose.services['zoho-emulator']!;
+    const port = emulator.command![emulator.command!.indexOf('--port') + 1];
+    expect(emulator.ports).toEqual([`${port}:${port}`]);
+    expect(tandem.environment!['ZOHO_URL']).toBe(`http://zoho-emulator:${port}`);
+    const modulesPath = emulator.command![emulator.command!.indexOf('--modules') + 1]!;
+    const modules = JSON.parse(readFileSync(join(root, modulesPath.slice('/app/'.length)), 'utf8')) as {
+      modules: { api_name: string; fields: { api_name: string }[] }[];
+    };
+    // Every mapped Zoho field exists in the emulator's modules.
+    for (const object of config.objects) {
+      const module = modules.modules.find((m) => m.api_name === object.crm.object);
+      expect(module, object.crm.object).toBeDefined();
+      const names = module!.fields.map((f) => f.api_name);
+      expect(names).toContain(object.crm.externalId);
+      for (const field of object.fields) for (const native of field.crm) expect(names).toContain(native);
+    }
   });
 });

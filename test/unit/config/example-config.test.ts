@@ -37,7 +37,7 @@ describe('EXAMPLE_CONFIG (what `tandem init` writes)', () => {
 describe('exampleConfigFor (tandem init --crm <type>)', () => {
   it('writes the chosen CRM connector section, which validates', () => {
     const text = exampleConfigFor('memory');
-    expect(text).toContain('# The CRM, chosen by type (registered: memory, salesforce).\ncrm:\n  type: memory\n');
+    expect(text).toContain('# The CRM, chosen by type (registered: memory, salesforce, zoho).\ncrm:\n  type: memory\n');
     const config = parseConfig(text, '/srv/tandem/tandem.yaml', { ERP_DATABASE_URL: 'postgres://tandem@db/erp' });
     expect(config.crm).toEqual({ type: 'memory', settings: {} });
     expect(exampleConfigFor('salesforce')).toBe(EXAMPLE_CONFIG);
@@ -45,7 +45,7 @@ describe('exampleConfigFor (tandem init --crm <type>)', () => {
 
   it('refuses a type not registered for the CRM side, listing the registered ones', () => {
     expect(() => exampleConfigFor('postgres')).toThrow(UnknownConnectorTypeError);
-    expect(() => exampleConfigFor('postgres')).toThrow('registered crm types: memory, salesforce');
+    expect(() => exampleConfigFor('postgres')).toThrow('registered crm types: memory, salesforce, zoho');
   });
 });
 

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import type { ConnectorDescriptor } from '../connector-descriptor.js';
+import { zohoSettingsSchema, zohoStreamOptionsSchema, type ZohoSettings } from './zoho-connector-config.js';
+import { ZohoConnector } from './zoho-connector.js';
+
+/**
+ * Chooses Zoho CRM by `crm.type: zoho` in tandem.yaml.
+ *
+ * @example
+ * ```yaml
+ * crm:
+ *   type: zoho
+ *   dataCenter: eu
+ *   auth: { clientId: ${ZOHO_CLIENT_ID}, clientSecret: ${ZOHO_CLIENT_SECRET}, refreshToken: ${ZOHO_REFRESH_TOKEN} }
+ * ```
+ */
+export const zohoConnector: ConnectorDescriptor<ZohoSettings> = {
+  type: 'zoho',
+  sides: ['crm'],
+  settings: zohoSettingsSchema,
+  fieldName: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]*$/, { message: 'must be a Zoho field API name (letters, digits, _)' }),
+  entityName: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, { message: 'must be a Zoho module API name, e.g. Contacts' }),
+  streamOptions: zohoStreamOptionsSchema,
+  example: `  dataCenter: us                 # us | eu | in | au | jp | ca | sa | cn: the Zoho hosts are derived from it
+  # accountsUrl / apiDomain / uploadUrl override the derived hosts (sandboxes, the Zoho emulator)
+  auth:                          # OAuth refresh-token grant (self client, access_type=offline)
+    clientId: \${ZOHO_CLIENT_ID}
+    clientSecret: \${ZOHO_CLIENT_SECRET}   # only as a \${VAR} reference
+    refreshToken: \${ZOHO_REFRESH_TOKEN}   # only as a \${VAR} reference
+  dailyCredits: 50000            # the org's API credits per 24 hours (Zoho's API dashboard). Default: 50000
+  creditReserveShare: 0.2        # share of the credits left to other integrations; below it the run stops (exit 3)
+  writePath: auto                # auto (cheaper in credits per run) | bulk | rest. Default: auto
+  pollIntervalMs: 2000           # first wait between polls of a bulk job; later ones 1.5x longer. Default: 2000
+  pollTimeoutMs: 900000          # how long one run waits for a bulk job before resuming it next run. Default: 900000
+`,
+  open: (settings, deps) => Promise.resolve(new ZohoConnector(settings, { logger: deps.logger })),
+};
