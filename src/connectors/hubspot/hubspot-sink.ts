@@ -157,7 +157,7 @@ export class HubSpotSink implements Sink {
     throw unexpected(res.status, res.body, `POST ${path}`);
   }
 
-  /** Matches results and per-record errors to inputs by trace id or key value; anything unmatched is unprocessed. */
+  /** Matches results and per-record errors to inputs by trace id, key value or native id (never by position). */
   #results(
     context: WriteContext,
     records: readonly OutboundRecord[],

@@ -41,8 +41,8 @@ const nextAfter = (body: Record<string, unknown>): string | undefined => {
 const epochMs = (iso: string): number => Number(instantToEpochNanos(iso) / 1_000_000n);
 
 /**
- * Reads HubSpot changes. Increments come from the search API on the object's last-modified property, over a fixed
- * window [watermark − lookback, start of the read], sorted by `hs_object_id` with `hs_object_id > last id` so that
+ * Reads HubSpot changes. Increments come from the search API on the object's last-modified property, from
+ * the watermark − lookback on, sorted by `hs_object_id` with `hs_object_id > last id` so that
  * a query is re-anchored before the 10,000-result cap and any number of changes is read. The lookback (default the
  * index lag, 30 s) re-reads what search had not indexed yet; the diff drops what did not change. Deletes come from
  * the archived listing. Full reads and key listings page through the list endpoint's `after` cursor.
@@ -92,9 +92,7 @@ export class HubSpotSource implements Source {
       }
     };
     const source =
-      since === undefined
-        ? this.#listAll(stream, false, options.signal)
-        : this.#search(stream, since, started, options.signal);
+      since === undefined ? this.#listAll(stream, false, options.signal) : this.#search(stream, since, options.signal);
     for await (const records of source) {
       pending.push(...records);
       if (pending.length > batchSize) {
@@ -188,11 +186,14 @@ export class HubSpotSource implements Source {
     });
   }
 
-  /** Changes in [since − lookback, started] by search, id-ordered, re-anchored on the last id before the cap. */
+  /**
+   * Changes modified since `since − lookback`, by search, id-ordered, re-anchored on the last id before the cap. No
+   * upper bound: records created during the read come last (higher ids), and a change to a record already passed
+   * is later than the read's start, which the next read covers.
+   */
   async *#search(
     stream: StreamRef,
     since: Watermark & { kind: 'cursor' },
-    started: number,
     signal?: AbortSignal,
   ): AsyncIterable<NativeRecord[]> {
     const properties = await this.#api.properties(stream.entity, signal);
@@ -210,7 +211,6 @@ export class HubSpotSource implements Source {
             {
               filters: [
                 { propertyName: modified, operator: 'GTE', value: String(fromMs) },
-                { propertyName: modified, operator: 'LTE', value: String(started) },
                 { propertyName: 'hs_object_id', operator: 'GT', value: lastId },
               ],
             },

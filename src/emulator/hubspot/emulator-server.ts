@@ -843,7 +843,8 @@ export class HubSpotEmulatorServer {
         record = this.store.update(plan.record, type, plan.values);
         this.#stats.recordsUpdated++;
       }
-      const view = this.#writeView(type, record, Object.keys(plan.values));
+      const idProperty = typeof plan.input['idProperty'] === 'string' ? [plan.input['idProperty']] : [];
+      const view = this.#writeView(type, record, [...Object.keys(plan.values), ...idProperty]);
       const trace = plan.input['objectWriteTraceId'];
       results.push({
         ...view,

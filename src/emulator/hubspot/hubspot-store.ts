@@ -229,8 +229,7 @@ export class HubSpotStore {
   }
 
   /** Creates a record from checked values. */
-  create(type: ObjectTypeState, values: Readonly<Record<string, string>>): StoredRecord {
-    const at = this.now();
+  create(type: ObjectTypeState, values: Readonly<Record<string, string>>, at: number = this.now()): StoredRecord {
     const id = String(type.nextId++);
     const iso = new Date(at).toISOString();
     const properties: Record<string, string> = {};
@@ -317,6 +316,21 @@ export class HubSpotStore {
     const conflict = this.uniqueConflict(type, values, undefined);
     if (conflict) throw this.#conflictError(type, conflict);
     return this.create(type, values);
+  }
+
+  /** Creates records that share one modification time (as one HubSpot batch can), as a user would. */
+  insertSameTime(
+    typeName: string,
+    rows: readonly Readonly<Record<string, string | number | boolean | null>>[],
+  ): StoredRecord[] {
+    const type = this.#userType(typeName);
+    const values = rows.map((r) => this.#userCheck(type, r));
+    const at = this.now();
+    return values.map((v) => {
+      const conflict = this.uniqueConflict(type, v, undefined);
+      if (conflict) throw this.#conflictError(type, conflict);
+      return this.create(type, v, at);
+    });
   }
 
   /** Updates a live record as a user would. */
