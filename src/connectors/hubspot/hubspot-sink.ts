@@ -115,6 +115,7 @@ export class HubSpotSink implements Sink {
   ): Promise<WriteResult[]> {
     const path = `/crm/v3/objects/${encodeURIComponent(context.stream.entity)}/batch/${mode}`;
     this.requests[mode]++;
+    const sentAt = Date.now();
     let res: HubSpotResponse;
     try {
       res = await this.#api.http.call(
@@ -129,10 +130,15 @@ export class HubSpotSink implements Sink {
         { entity: context.stream.entity, records: records.length, round },
         'hubspot write unanswered; reading it back',
       );
-      return this.#resolve(context, records, mode, round);
+      return this.#resolve(context, records, mode, round, sentAt);
     }
-    if (res.status === 200 || res.status === 201 || res.status === 207)
-      return this.#results(context, records, mode, res.body);
+    if (res.status === 200 || res.status === 201 || res.status === 207) {
+      const results = this.#results(context, records, mode, res.body);
+      // Inputs no result or error could be matched to (HubSpot echoed neither trace id nor key): read them back.
+      const unmatched = records.filter((r) => !results.has(r.key));
+      const resolved = unmatched.length === 0 ? [] : await this.#resolve(context, unmatched, mode, round, sentAt);
+      return [...results.values(), ...resolved];
+    }
     if (res.status === 400 || res.status === 404 || res.status === 409) {
       const message = String(res.body['message'] ?? `HTTP ${res.status}`);
       if (records.length === 1)
@@ -163,7 +169,7 @@ export class HubSpotSink implements Sink {
     records: readonly OutboundRecord[],
     mode: 'upsert' | 'update',
     body: Record<string, unknown>,
-  ): WriteResult[] {
+  ): Map<string, WriteResult> {
     const byTrace = new Map(records.map((r) => [r.key, r]));
     const byKey = new Map(records.map((r) => [this.#normalizedKey(context.stream, r.key), r]));
     const byNative = new Map(records.filter((r) => r.nativeId !== undefined).map((r) => [r.nativeId!, r]));
@@ -198,14 +204,7 @@ export class HubSpotSink implements Sink {
         }
       }
     }
-    return records.map(
-      (r) =>
-        out.get(r.key) ?? {
-          key: r.key,
-          status: 'unprocessed',
-          reason: 'HubSpot returned neither a result nor an error for this input',
-        },
-    );
+    return out;
   }
 
   /**
@@ -217,9 +216,9 @@ export class HubSpotSink implements Sink {
     records: readonly OutboundRecord[],
     mode: 'upsert' | 'update',
     round: number,
+    sentAt: number,
   ): Promise<WriteResult[]> {
     this.requests.resolved++;
-    const sentAt = Date.now();
     const found = await this.#readBack(context, records, mode);
     const confirmed: WriteResult[] = [];
     const again: OutboundRecord[] = [];
@@ -229,7 +228,7 @@ export class HubSpotSink implements Sink {
         const created =
           mode === 'upsert' &&
           typeof wire.createdAt === 'string' &&
-          Date.parse(wire.createdAt) >= sentAt - 60_000 &&
+          Date.parse(wire.createdAt) >= sentAt &&
           !wasKnown(r);
         confirmed.push({ key: r.key, status: created ? 'created' : 'updated', nativeId: String(wire.id) });
       } else again.push(r);

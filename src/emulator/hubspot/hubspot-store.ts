@@ -161,9 +161,9 @@ export class HubSpotStore {
     return definition;
   }
 
-  /** Milliseconds, strictly increasing across writes (two writes never share a modification time). */
+  /** Milliseconds, never going back; writes in the same millisecond share it (as they can in HubSpot). */
   now(): number {
-    const t = Math.max(Date.now(), this.#lastTime + 1);
+    const t = Math.max(Date.now(), this.#lastTime);
     this.#lastTime = t;
     return t;
   }
