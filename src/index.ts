@@ -1,6 +1,7 @@
 /**
  * tandem's public API, for embedding the engine or writing a connector or resolver of your own.
- * The property-testing kit is a separate entry point: `tandem/testing`.
+ * Separate entry points: the property-testing kit, `tandem/testing`; the emulators of remote systems, `tandem/emulator`.
+ * Connectors are reached through their descriptors and the registry (see docs/writing-a-connector.md), never by class.
  */
 export type { SystemId } from './model/system.js';
 export type { FieldValue, Fields, NativeRecord, CanonicalRecord } from './model/record.js';
@@ -30,16 +31,20 @@ export type {
   WriteOptions,
   WriteResult,
 } from './connectors/connector.js';
-export { MemoryConnector } from './connectors/memory/memory-connector.js';
-export { MemorySystem } from './connectors/memory/memory-system.js';
-export { PostgresConnector } from './connectors/postgres/postgres-connector.js';
-export { SalesforceConnector } from './connectors/salesforce/salesforce-connector.js';
+export type { ConnectorDescriptor, ConnectorOpenDeps } from './connectors/connector-descriptor.js';
 export {
-  startSalesforceEmulator,
-  type RunningSalesforceEmulator,
-  type SalesforceEmulatorOptions,
-  type FaultConfig,
-} from './emulator/salesforce/index.js';
+  ConnectorRegistry,
+  UnknownConnectorTypeError,
+  DuplicateConnectorTypeError,
+} from './connectors/connector-registry.js';
+export { BUILTIN_CONNECTORS, defaultConnectorRegistry, registerConnector } from './connectors/builtin-connectors.js';
+export { strictSettings, httpUrl, nonEmpty } from './connectors/settings-schema.js';
+export { changeCaptureSetupOf, type ChangeCaptureSetup } from './connectors/change-capture-setup.js';
+export { memoryConnector, memorySystemNamed, type MemorySettings } from './connectors/memory/memory-descriptor.js';
+export { MemorySystem, type MemoryRow } from './connectors/memory/memory-system.js';
+export { postgresConnector, type PostgresSettings } from './connectors/postgres/postgres-descriptor.js';
+export { salesforceConnector } from './connectors/salesforce/salesforce-descriptor.js';
+export type { SalesforceSettings } from './connectors/salesforce/salesforce-connector-config.js';
 
 export type { ConflictResolver } from './resolve/conflict-resolver.js';
 export {
@@ -64,7 +69,8 @@ export {
   type RecordChangeKind,
 } from './diff/plan-record.js';
 
-export type { TandemConfig, ObjectMapping, FieldMapping } from './config/tandem-config.js';
+export type { TandemConfig, ObjectMapping, FieldMapping, ConnectorSection } from './config/tandem-config.js';
+export type { ParseConfigOptions } from './config/parse-config.js';
 export { loadConfig, parseConfig } from './config/tandem-config.js';
 export { createObjectMapper, type ObjectMapper } from './mapping/object-mapper.js';
 
@@ -81,7 +87,7 @@ export type { ConflictQueue, QueuedConflict, ConflictAnswer } from './state/conf
 export { runSync, SyncAlreadyRunningError, type SyncRunResult } from './pipeline/run-sync.js';
 export { dryRunSync, type DryRunObjectPlan } from './pipeline/dry-run.js';
 export type { SyncContext, SyncObject, SyncOptions, FieldMapper, ProgressEvent } from './pipeline/sync-object.js';
-export { openEngine, type Engine, type OpenEngineOptions } from './engine/open-engine.js';
+export { openEngine, openConnector, type Engine, type OpenEngineOptions } from './engine/open-engine.js';
 
 export { TandemError, ConfigError, QuotaExceededError, UnavailableError, EXIT } from './util/errors.js';
 export { createLogger, silentLogger } from './util/logger.js';

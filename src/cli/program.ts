@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
-import { openErpConnector, openStateStore, policyMappingOf, streamsOf } from '../engine/open-engine.js';
+import { openConnector, openStateStore, policyMappingOf, streamsOf } from '../engine/open-engine.js';
 import { policyContextFor } from '../engine/policy-context.js';
 import { silentLogger } from '../util/logger.js';
 import { conflictsCommand, failedCommand } from './commands/conflicts.js';
@@ -59,8 +59,8 @@ export function buildProgram(): Command {
   program.addCommand(
     erpCommand(async (configPath) => {
       const config = await loadConfig(resolve(configPath), process.env);
-      const connector = await openErpConnector(config, silentLogger());
-      return { connector, streams: config.objects.map((m) => streamsOf(m).erp) };
+      const connector = await openConnector(config, 'erp', silentLogger());
+      return { connector, type: config.erp.type, streams: config.objects.map((m) => streamsOf(m).erp) };
     }),
   );
   program.addCommand(emulatorCommand());

@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import { tandemYamlSchema } from './config-schema.js';
+import { defaultConnectorRegistry } from '../connectors/builtin-connectors.js';
+import type { ConnectorRegistry } from '../connectors/connector-registry.js';
+import { documentedTandemYamlSchema } from './config-schema.js';
 
 /**
- * The JSON Schema (draft 2020-12) of tandem.yaml as written, generated from the zod schema, for editors
+ * The JSON Schema (draft 2020-12) of tandem.yaml as written, generated from the zod schema and the registered
+ * connectors' settings (`erp:` / `crm:` are unions on `type`), for editors
  * (`# yaml-language-server: $schema=...`). `scripts/generate-config-schema.ts` writes it to docs/tandem.schema.json.
  *
  * @example
@@ -10,8 +13,8 @@ import { tandemYamlSchema } from './config-schema.js';
  * writeFileSync('docs/tandem.schema.json', JSON.stringify(configJsonSchema(), null, 2) + '\n')
  * ```
  */
-export function configJsonSchema(): object {
+export function configJsonSchema(registry: ConnectorRegistry = defaultConnectorRegistry): object {
   // `input`: what a person writes (defaults are optional keys); refinements (cron, one-to-one maps) cannot be expressed.
-  const schema = z.toJSONSchema(tandemYamlSchema, { io: 'input', unrepresentable: 'any' });
+  const schema = z.toJSONSchema(documentedTandemYamlSchema(registry), { io: 'input', unrepresentable: 'any' });
   return { ...schema, $id: 'https://tandem.dev/schema/tandem.schema.json', title: 'tandem.yaml' };
 }

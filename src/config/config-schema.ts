@@ -1,12 +1,17 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import type { ConnectorDescriptor } from '../connectors/connector-descriptor.js';
+import type { ConnectorRegistry } from '../connectors/connector-registry.js';
+import type { SystemId } from '../model/system.js';
 import { NANP_COUNTRIES, PHONE_COUNTRIES } from '../mapping/phone-number.js';
 import { unknownKeysMessage } from './closest-match.js';
 
 /**
  * The zod schema of tandem.yaml *as written* (after `${VAR}` substitution): the single source of truth for
  * validation, defaults, docs/tandem.schema.json and the example file. `parseConfig` turns its output into the
- * frozen TandemConfig (absolute paths, normalised transforms, lines).
+ * frozen TandemConfig (absolute paths, normalised transforms, lines). What depends on the system (the `erp:` and
+ * `crm:` settings, native entity and field names, per-object options) comes from the connector chosen by `type`
+ * (its ConnectorDescriptor), never from here.
  */
 
 /** Conflict policies that need no file. */
@@ -20,14 +25,6 @@ export const DEFAULTS = Object.freeze({
   sync: 'default',
   stateDataDir: '.tandem/state',
   stateSchema: 'tandem',
-  erpTandemSchema: 'tandem',
-  erpBatchSize: 5000,
-  apiVersion: '62.0',
-  apiReserveShare: 0.2,
-  pollIntervalMs: 1000,
-  pollTimeoutMs: 600_000,
-  // Salesforce takes 150 MB per job after base64, so 100 MB of raw CSV.
-  maxUploadBytes: 100_000_000,
   policiesDir: './conflict-rules',
   policy: 'latest-wins',
   direction: 'both',
@@ -45,37 +42,13 @@ function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
   });
 }
 
-// A plain SQL identifier: what Postgres accepts unquoted (63 bytes at most).
+// A plain SQL identifier: what Postgres accepts unquoted (63 bytes at most); the state store is Postgres.
 const SQL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const sqlName = (what: string) =>
-  z
-    .string()
-    .regex(SQL_NAME, {
-      error: `${what} must be a plain SQL name (letters, digits, _; not starting with a digit). Fix: rename it or use a view with a plain name`,
-    });
-const tableName = z
-  .string()
-  .regex(/^(?:[A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$/, {
-    error:
-      'table must be `table` or `schema.table`, each a plain SQL name (letters, digits, _). Fix: e.g. public.customers',
-  })
-  .describe('ERP table, `schema.table` (the schema defaults to public).');
-// A Salesforce API name: letters, digits, underscores, starting with a letter (custom ones end in __c).
-const apiName = (what: string) =>
-  z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, {
-    error: `${what} must be a Salesforce API name (letters, digits, _; starting with a letter), e.g. Account or External_Id__c`,
-  });
-const httpUrl = (what: string) =>
-  z.string().refine((value) => /^https?:\/\/[^\s/]+/i.test(value) && URL.canParse(value), {
-    error: `${what} must be an http(s) URL, e.g. https://acme.my.salesforce.com`,
+  z.string().regex(SQL_NAME, {
+    error: `${what} must be a plain SQL name (letters, digits, _; not starting with a digit). Fix: rename it or use a view with a plain name`,
   });
 const nonEmpty = (what: string) => z.string().min(1, { error: `${what} must not be empty` });
-const seconds = z
-  .number()
-  .int()
-  .min(0)
-  .max(7 * 24 * 3600);
-
 const stateSchema = strictObject({
   url: z
     .string()
@@ -89,100 +62,45 @@ const stateSchema = strictObject({
   schema: sqlName('state.schema').default(DEFAULTS.stateSchema).describe("Schema for tandem's own tables."),
 }).describe('Where tandem keeps watermarks, record state, the conflict queue and the job ledger.');
 
-const erpSchema = strictObject({
-  type: z.literal('postgres').describe('The ERP kind. Only postgres for now.'),
-  url: z.string().nullish().describe('Postgres URL of the ERP database, e.g. ${ERP_DATABASE_URL}. Set url or dataDir.'),
-  dataDir: z
-    .string()
-    .nullish()
-    .describe('Folder of an embedded (PGlite) ERP database, relative to this file (demos, tests). Set url or dataDir.'),
-  tandemSchema: sqlName('erp.tandemSchema')
-    .default(DEFAULTS.erpTandemSchema)
-    .describe("Schema in the ERP for tandem's change log and triggers."),
-  batchSize: z
-    .number()
-    .int()
-    .min(1)
-    .max(1_000_000)
-    .default(DEFAULTS.erpBatchSize)
-    .describe('Rows per page read and per write transaction.'),
-});
+/**
+ * tandem.yaml's `erp:` or `crm:` section for one connector: `type` plus the connector's own settings, validated by its
+ * schema (the single declaration of them). Output: `{ type, settings }`. Without a descriptor (an unknown type,
+ * reported separately), anything is accepted so that the rest of the file is still checked.
+ */
+function connectorSectionSchema(descriptor: ConnectorDescriptor | undefined, side: SystemId) {
+  if (descriptor === undefined) {
+    return z
+      .looseObject({ type: z.string() })
+      .transform(({ type, ...settings }): ConnectorSectionYaml => ({ type, settings }));
+  }
+  return z
+    .looseObject({ type: z.literal(descriptor.type) })
+    .transform(({ type: _type, ...settings }) => settings)
+    .pipe(descriptor.settings as z.ZodType<unknown, Record<string, unknown>>)
+    .transform((settings): ConnectorSectionYaml => ({ type: descriptor.type, settings }))
+    .describe(side === 'erp' ? 'The ERP.' : 'The CRM.');
+}
 
-const authSchema = z
-  .discriminatedUnion(
-    'flow',
-    [
-      strictObject({
-        flow: z.literal('client_credentials'),
-        clientId: nonEmpty('clientId').describe('Consumer key of the connected app, e.g. ${SF_CLIENT_ID}.'),
-        clientSecret: nonEmpty('clientSecret').describe('Consumer secret; only as an ${ENV} reference.'),
-      }).describe('OAuth 2.0 client credentials flow (loginUrl must be the My Domain URL).'),
-      strictObject({
-        flow: z.literal('jwt'),
-        clientId: nonEmpty('clientId').describe('Consumer key of the connected app.'),
-        username: nonEmpty('username').describe('The integration user the JWT is issued for.'),
-        privateKeyPem: nonEmpty('privateKeyPem').describe(
-          'PEM private key that signs the JWT; only as an ${ENV} reference.',
-        ),
-        audience: z
-          .string()
-          .nullish()
-          .describe(
-            'JWT audience; default: https://login.salesforce.com, or https://test.salesforce.com for a sandbox loginUrl.',
-          ),
-      }).describe('OAuth 2.0 JWT bearer flow.'),
-    ],
-    {
-      error: (issue) =>
-        issue.code === 'invalid_union' ? "auth.flow must be 'client_credentials' or 'jwt'" : undefined,
-    },
-  )
-  .describe('How tandem signs in to Salesforce.');
+/** A connector section as validated: its type and the settings its descriptor's schema returned. */
+export interface ConnectorSectionYaml {
+  readonly type: string;
+  readonly settings: unknown;
+}
 
-const crmSchema = strictObject({
-  type: z.literal('salesforce').describe('The CRM kind. Only salesforce for now.'),
-  loginUrl: httpUrl('crm.loginUrl').describe(
-    'My Domain URL (client_credentials), or https://login.salesforce.com / https://test.salesforce.com (jwt).',
-  ),
-  instanceUrl: httpUrl('crm.instanceUrl')
-    .nullish()
-    .describe('API host; default: the instance_url the token endpoint returns.'),
-  apiVersion: z
-    .string()
-    .regex(/^\d{2,3}\.0$/, { error: "apiVersion must look like '62.0'" })
-    .default(DEFAULTS.apiVersion)
-    .describe('Salesforce REST API version.'),
-  auth: authSchema,
-  apiReserveShare: z
-    .number()
-    .min(0)
-    .max(0.95)
-    .default(DEFAULTS.apiReserveShare)
-    .describe("Share of the org's daily API requests tandem leaves to other integrations (0..0.95)."),
-  pollIntervalMs: z
-    .number()
-    .int()
-    .min(100)
-    .max(60_000)
-    .default(DEFAULTS.pollIntervalMs)
-    .describe('How often a Bulk API job is polled, in milliseconds.'),
-  pollTimeoutMs: z
-    .number()
-    .int()
-    .min(1000)
-    .max(24 * 3600 * 1000)
-    .default(DEFAULTS.pollTimeoutMs)
-    .describe(
-      'How long one Bulk API job may take before the run gives up on it (it resumes next run), in milliseconds.',
-    ),
-  maxUploadBytes: z
-    .number()
-    .int()
-    .min(1024)
-    .max(100_000_000)
-    .default(DEFAULTS.maxUploadBytes)
-    .describe('Largest CSV uploaded to one Bulk API job, in bytes (Salesforce: 100 MB).'),
-});
+/** The documented form of a connector section (JSON Schema): `type` plus the settings' keys, one member per type. */
+function documentedSectionSchema(descriptors: readonly ConnectorDescriptor[], side: SystemId) {
+  const members = descriptors.map((d) => {
+    const type = z.literal(d.type).describe(`The ${side === 'erp' ? 'ERP' : 'CRM'} kind: ${d.type}.`);
+    return d.settings instanceof z.ZodObject ? strictObject({ type, ...d.settings.shape }) : z.looseObject({ type });
+  });
+  const [first, ...rest] = members;
+  const types = descriptors.map((d) => d.type).join(', ');
+  const what = side === 'erp' ? 'The ERP' : 'The CRM';
+  if (first === undefined) return z.looseObject({ type: z.string() }).describe(`${what}; no connector registered.`);
+  return (rest.length === 0 ? first : z.discriminatedUnion('type', [first, ...rest])).describe(
+    `${what}, chosen by type (registered: ${types}).`,
+  );
+}
 
 const policiesSchema = strictObject({
   dir: nonEmpty('policies.dir')
@@ -266,88 +184,174 @@ const bareTransform = z.enum(['trim', 'lowercase', 'uppercase', 'phone']).descri
 export const transformSchema = z.union([bareTransform, phoneTransform, enumTransform, splitTransform]);
 
 const fieldName = /^[a-z][a-z0-9_]*$/;
-const nativeNames = (side: 'erp' | 'crm') => {
-  const one = side === 'erp' ? sqlName('erp column') : apiName('crm field');
+
+/**
+ * A native name (entity or field) on one side: a non-empty string, checked by the connector's rule when it has one
+ * (its messages start with "must" and get the name of the setting put before them).
+ */
+function nativeName(rule: z.ZodType<string> | undefined, what: string) {
+  const base = z.string().min(1, { error: `${what} must not be empty` });
+  if (rule === undefined) return base;
+  return base
+    .transform((value, ctx) => {
+      const checked = rule.safeParse(value);
+      if (checked.success) return checked.data;
+      for (const issue of checked.error.issues)
+        ctx.issues.push({ code: 'custom', message: `${what} ${issue.message}`, input: value });
+      return z.NEVER;
+    })
+    .describe(rule.description ?? `A native name on this system.`);
+}
+
+/** The descriptors of the chosen connectors; `undefined` for a side whose type is unknown (anything is accepted). */
+export interface ChosenConnectors {
+  readonly erp: ConnectorDescriptor | undefined;
+  readonly crm: ConnectorDescriptor | undefined;
+}
+
+const ANY_CONNECTORS: ChosenConnectors = { erp: undefined, crm: undefined };
+
+function nativeNames(descriptor: ConnectorDescriptor | undefined, side: SystemId) {
+  const one = nativeName(descriptor?.fieldName, `${side} field`);
   return z.union([one, z.array(one).min(1).max(10)]);
-};
+}
 
-export const fieldSchema = strictObject({
-  erp: nativeNames('erp').describe('ERP column, or a list of columns (with a split transform).'),
-  crm: nativeNames('crm').describe('CRM field API name, or a list of fields (with a split transform).'),
-  direction: z
-    .enum(DIRECTIONS)
-    .default(DEFAULTS.direction)
-    .describe("Which way changes flow: 'both', 'erp-to-crm' or 'crm-to-erp'."),
-  type: z
-    .enum(FIELD_TYPES)
-    .default(DEFAULTS.type)
-    .describe('Canonical type; values from both sides are normalised to it.'),
-  transforms: z.array(transformSchema).default([]).describe('Applied in order toward the canonical value.'),
-});
+/** One field mapping, with native names checked by the chosen connectors. */
+export function fieldSchemaFor(connectors: ChosenConnectors) {
+  return strictObject({
+    erp: nativeNames(connectors.erp, 'erp').describe('ERP column, or a list of columns (with a split transform).'),
+    crm: nativeNames(connectors.crm, 'crm').describe(
+      'CRM field API name, or a list of fields (with a split transform).',
+    ),
+    direction: z
+      .enum(DIRECTIONS)
+      .default(DEFAULTS.direction)
+      .describe("Which way changes flow: 'both', 'erp-to-crm' or 'crm-to-erp'."),
+    type: z
+      .enum(FIELD_TYPES)
+      .default(DEFAULTS.type)
+      .describe('Canonical type; values from both sides are normalised to it.'),
+    transforms: z.array(transformSchema).default([]).describe('Applied in order toward the canonical value.'),
+  });
+}
 
-export const objectSchema = strictObject({
-  erp: strictObject({
-    table: tableName,
-    key: sqlName('erp.key').describe('Column holding the sync key (the CRM external ID value).'),
-    primaryKey: sqlName('erp.primaryKey').optional().describe('Primary key column (native id); connector default id.'),
-    updatedAt: sqlName('erp.updatedAt')
-      .optional()
-      .describe('Modification timestamp column; connector default updated_at.'),
-    capture: z
-      .enum(['watermark', 'changelog'])
-      .optional()
-      .describe(
-        "How ERP changes are captured: 'watermark' (updatedAt column) or 'changelog' (trigger + change-log table).",
-      ),
-    lookbackSeconds: seconds.optional().describe('How far back each ERP read re-reads, in seconds (late commits).'),
-    deletes: z
-      .enum(['delete', 'soft-delete', 'ignore'])
-      .optional()
-      .describe('What a delete coming from the CRM does in the ERP.'),
-    softDeleteColumn: sqlName('erp.softDeleteColumn')
-      .optional()
-      .describe('Timestamp column marking a row deleted (with deletes: soft-delete).'),
-  }).describe('The ERP side.'),
-  crm: strictObject({
-    object: apiName('crm.object').describe('CRM object API name, e.g. Account.'),
-    externalId: apiName('crm.externalId').describe('External ID field holding the sync key, e.g. External_Id__c.'),
-    lookbackSeconds: seconds.optional().describe('How far back each CRM read re-reads, in seconds.'),
-    deletes: z.enum(['delete', 'ignore']).optional().describe('What a delete coming from the ERP does in the CRM.'),
-  }).describe('The CRM side.'),
-  policy: z
-    .string()
-    .refine(
-      (p) => (BUILT_IN_POLICIES as readonly string[]).includes(p) || /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.ya?ml$/.test(p),
-      {
-        error: `policy must be a built-in (${BUILT_IN_POLICIES.join(', ')}) or a file name in the policies dir, e.g. account.yaml`,
-      },
-    )
-    .default(DEFAULTS.policy)
-    .describe(`Conflict policy: ${BUILT_IN_POLICIES.join(', ')}, or a file in the policies dir (account.yaml).`),
-  fields: z
-    .record(z.string().regex(fieldName, { error: 'a field name must match [a-z][a-z0-9_]*' }), fieldSchema)
-    .refine((fields) => Object.keys(fields).length > 0, { error: 'an object needs at least one field under fields:' })
-    .describe('Canonical field name -> its native fields.'),
-});
+/** A field mapping with native names only required to be non-empty (for checks that do not depend on the system). */
+export const fieldSchema = fieldSchemaFor(ANY_CONNECTORS);
 
-export const tandemYamlSchema = strictObject({
-  sync: z
-    .string()
-    .regex(/^[a-z][a-z0-9_-]*$/, { error: 'sync must match [a-z][a-z0-9_-]*, e.g. acme' })
-    .default(DEFAULTS.sync)
-    .describe('Name of this sync (state is kept per name).'),
-  state: stateSchema.default({ dataDir: DEFAULTS.stateDataDir, schema: DEFAULTS.stateSchema }),
-  erp: erpSchema.describe('The ERP database.'),
-  crm: crmSchema.describe('The CRM.'),
-  policies: policiesSchema.default({ dir: DEFAULTS.policiesDir }),
-  schedule: scheduleSchema.nullish(),
-  objects: z
-    .record(z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'an object name must match [a-z][a-z0-9_]*' }), objectSchema)
-    .refine((objects) => Object.keys(objects).length > 0, { error: 'objects: needs at least one mapping' })
-    .describe('Mapping name -> one ERP table <-> CRM object pair.'),
-}).describe('tandem.yaml: one bidirectional sync between an ERP (Postgres) and a CRM (Salesforce).');
+/** The stream options a connector declares, each optional (defaults are the connector's, applied when it opens). */
+function streamOptionsShape(descriptor: ConnectorDescriptor): z.core.$ZodLooseShape {
+  const options = descriptor.streamOptions;
+  if (!(options instanceof z.ZodObject)) return {};
+  return Object.fromEntries(
+    Object.entries(options.shape as Record<string, z.ZodType>).map(([key, schema]) => {
+      const optional = schema instanceof z.ZodDefault ? (schema.unwrap() as z.ZodType).optional() : schema;
+      return [key, schema.description === undefined ? optional : optional.describe(schema.description)];
+    }),
+  );
+}
 
-export type TandemYaml = z.output<typeof tandemYamlSchema>;
-export type ObjectYaml = z.output<typeof objectSchema>;
+/** The `erp` / `crm` side of an object mapping: the native entity, the key field, and the connector's options. */
+function objectSideSchema(descriptor: ConnectorDescriptor | undefined, side: SystemId) {
+  const entityKey = side === 'erp' ? 'table' : 'object';
+  const keyKey = side === 'erp' ? 'key' : 'externalId';
+  const shape = {
+    [entityKey]: nativeName(descriptor?.entityName, `${side}.${entityKey}`).describe(
+      side === 'erp' ? 'The ERP entity (table), e.g. public.customers.' : 'The CRM object, e.g. Account.',
+    ),
+    [keyKey]: nativeName(descriptor?.fieldName, `${side}.${keyKey}`).describe(
+      side === 'erp'
+        ? 'Field (column) holding the sync key (the CRM external ID value).'
+        : 'External ID field holding the sync key, e.g. External_Id__c.',
+    ),
+  };
+  const describe = side === 'erp' ? 'The ERP side.' : 'The CRM side.';
+  // Without a descriptor, or one whose options are not a plain object, the connector checks its options when it opens.
+  if (
+    descriptor === undefined ||
+    (descriptor.streamOptions !== undefined && !(descriptor.streamOptions instanceof z.ZodObject))
+  ) {
+    return z.looseObject(shape).describe(describe);
+  }
+  return strictObject({ ...shape, ...streamOptionsShape(descriptor) }).describe(describe);
+}
+
+/** One object mapping for the chosen connectors. */
+export function objectSchemaFor(connectors: ChosenConnectors) {
+  return strictObject({
+    erp: objectSideSchema(connectors.erp, 'erp'),
+    crm: objectSideSchema(connectors.crm, 'crm'),
+    policy: z
+      .string()
+      .refine(
+        (p) => (BUILT_IN_POLICIES as readonly string[]).includes(p) || /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.ya?ml$/.test(p),
+        {
+          error: `policy must be a built-in (${BUILT_IN_POLICIES.join(', ')}) or a file name in the policies dir, e.g. account.yaml`,
+        },
+      )
+      .default(DEFAULTS.policy)
+      .describe(`Conflict policy: ${BUILT_IN_POLICIES.join(', ')}, or a file in the policies dir (account.yaml).`),
+    fields: z
+      .record(
+        z.string().regex(fieldName, { error: 'a field name must match [a-z][a-z0-9_]*' }),
+        fieldSchemaFor(connectors),
+      )
+      .refine((fields) => Object.keys(fields).length > 0, { error: 'an object needs at least one field under fields:' })
+      .describe('Canonical field name -> its native fields.'),
+  });
+}
+
+function tandemYamlShape<E extends z.ZodType, C extends z.ZodType, O extends z.ZodType>(erp: E, crm: C, object: O) {
+  return strictObject({
+    sync: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]*$/, { error: 'sync must match [a-z][a-z0-9_-]*, e.g. acme' })
+      .default(DEFAULTS.sync)
+      .describe('Name of this sync (state is kept per name).'),
+    state: stateSchema.default({ dataDir: DEFAULTS.stateDataDir, schema: DEFAULTS.stateSchema }),
+    erp,
+    crm,
+    policies: policiesSchema.default({ dir: DEFAULTS.policiesDir }),
+    schedule: scheduleSchema.nullish(),
+    objects: z
+      .record(z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'an object name must match [a-z][a-z0-9_]*' }), object)
+      .refine((objects) => Object.keys(objects).length > 0, { error: 'objects: needs at least one mapping' })
+      .describe('Mapping name -> one ERP entity <-> CRM object pair.'),
+  }).describe('tandem.yaml: one bidirectional sync between an ERP and a CRM, each chosen by type.');
+}
+
+/**
+ * The schema that validates a tandem.yaml whose `erp.type` and `crm.type` chose these connectors: their settings,
+ * native names and options are checked by their descriptors.
+ */
+export function tandemYamlSchemaFor(connectors: ChosenConnectors) {
+  return tandemYamlShape(
+    connectorSectionSchema(connectors.erp, 'erp'),
+    connectorSectionSchema(connectors.crm, 'crm'),
+    objectSchemaFor(connectors),
+  );
+}
+
+/** The documented form of tandem.yaml for every connector in `registry` (docs/tandem.schema.json). */
+export function documentedTandemYamlSchema(registry: ConnectorRegistry) {
+  const objectSides = (side: SystemId) => {
+    const members = registry.list(side).map((d) => objectSideSchema(d, side));
+    const [first, second, ...rest] = members;
+    if (first === undefined) return objectSideSchema(undefined, side);
+    return second === undefined ? first : z.union([first, second, ...rest]);
+  };
+  const object = strictObject({
+    ...objectSchemaFor(ANY_CONNECTORS).shape,
+    erp: objectSides('erp'),
+    crm: objectSides('crm'),
+  });
+  return tandemYamlShape(
+    documentedSectionSchema(registry.list('erp'), 'erp'),
+    documentedSectionSchema(registry.list('crm'), 'crm'),
+    object,
+  );
+}
+
+export type TandemYaml = z.output<ReturnType<typeof tandemYamlSchemaFor>>;
+export type ObjectYaml = z.output<ReturnType<typeof objectSchemaFor>>;
 export type FieldYaml = z.output<typeof fieldSchema>;
 export type TransformYaml = z.output<typeof transformSchema>;

@@ -1,8 +1,28 @@
+import { z } from 'zod';
+import { defaultConnectorRegistry } from '../connectors/builtin-connectors.js';
+import type { ConnectorRegistry } from '../connectors/connector-registry.js';
+
 /**
- * The commented tandem.yaml that `tandem init` writes: every option, its default and allowed values. It validates
- * with `parseConfig` given ERP_DATABASE_URL, SF_CLIENT_ID and SF_CLIENT_SECRET (tested).
+ * The commented tandem.yaml that `tandem init --crm <type>` writes: every option, its default and allowed values. The
+ * `crm:` section is the chosen connector's (its descriptor's `example`); the type must be registered for the CRM side
+ * (UnknownConnectorTypeError lists the registered ones). With `salesforce` it validates with `parseConfig` given
+ * ERP_DATABASE_URL, SF_CLIENT_ID and SF_CLIENT_SECRET (tested).
  */
-export const EXAMPLE_CONFIG = `# tandem.yaml -- one bidirectional sync between an ERP (Postgres) and a CRM (Salesforce).
+export function exampleConfigFor(crmType: string, registry: ConnectorRegistry = defaultConnectorRegistry): string {
+  const descriptor = registry.get(crmType, 'crm');
+  const settings =
+    descriptor.example ??
+    `  # The settings of ${descriptor.type}: see its documentation (and docs/tandem.schema.json).\n`;
+  const crmSection = `# The CRM, chosen by type (registered: ${registry.types('crm').join(', ')}).\ncrm:\n  type: ${descriptor.type}\n${settings}`;
+  const options = descriptor.streamOptions;
+  const optionKeys = options instanceof z.ZodObject ? Object.keys(options.shape) : [];
+  // The per-object CRM options shown are the ones this connector declares.
+  const crmOption = (key: string, line: string) => (optionKeys.includes(key) ? line : '');
+  return exampleConfigText(crmSection, crmOption);
+}
+
+function exampleConfigText(crmSection: string, crmOption: (key: string, line: string) => string): string {
+  return `# tandem.yaml -- one bidirectional sync between an ERP (Postgres) and a CRM (Salesforce).
 # Reference: docs/configuration.md. Editor support: point your YAML plugin at docs/tandem.schema.json.
 # Secrets are never written here: use \${VAR} references to environment variables (\${VAR:-default} gives a default).
 
@@ -20,35 +40,13 @@ state:
 
 # The ERP database. Set url (a Postgres server) or dataDir (an embedded database, for demos).
 erp:
-  type: postgres                 # only postgres for now
+  type: postgres                 # the ERP kind, chosen by type
   url: \${ERP_DATABASE_URL}       # e.g. postgres://tandem:\${PGPASSWORD}@db.internal:5432/erp
   # dataDir: .tandem/erp
   tandemSchema: tandem           # schema for tandem's change log and triggers in the ERP. Default: tandem
   batchSize: 5000                # rows per page read and per write transaction (1..1000000). Default: 5000
 
-# The CRM.
-crm:
-  type: salesforce               # only salesforce for now
-  # My Domain URL (needed for client_credentials); https://login.salesforce.com or https://test.salesforce.com for jwt.
-  loginUrl: https://acme.my.salesforce.com
-  # instanceUrl: https://acme.my.salesforce.com   # API host; default: the instance_url the token endpoint returns
-  apiVersion: "62.0"             # REST API version. Default: 62.0
-  auth:
-    flow: client_credentials     # client_credentials | jwt
-    clientId: \${SF_CLIENT_ID}
-    clientSecret: \${SF_CLIENT_SECRET}   # only as a \${VAR} reference
-  # The JWT bearer flow instead:
-  # auth:
-  #   flow: jwt
-  #   clientId: \${SF_CLIENT_ID}
-  #   username: integration@acme.com
-  #   privateKeyPem: \${SF_PRIVATE_KEY_PEM}   # only as a \${VAR} reference
-  #   audience: https://login.salesforce.com  # default: derived from loginUrl
-  apiReserveShare: 0.2           # share of the org's daily API requests left to others (0..0.95). Default: 0.2
-  pollIntervalMs: 1000           # how often a Bulk API job is polled (100..60000). Default: 1000
-  pollTimeoutMs: 600000          # how long one Bulk API job may take before the run moves on. Default: 600000
-  maxUploadBytes: 100000000      # largest CSV per Bulk API job (Salesforce: 100 MB). Default: 100000000
-
+${crmSection}
 # Conflict policy files (see docs/conflict-rules.md), relative to this file. Default: ./conflict-rules
 policies:
   dir: ./conflict-rules
@@ -72,8 +70,8 @@ objects:
     crm:
       object: Account            # CRM object API name
       externalId: External_Id__c # external ID field holding the sync key
-      lookbackSeconds: 300       # each read re-reads this far back
-      deletes: delete            # an ERP delete in the CRM: delete | ignore
+${crmOption('lookbackSeconds', '      lookbackSeconds: 300       # each read re-reads this far back\n')}\
+${crmOption('deletes', '      deletes: delete            # an ERP delete in the CRM: delete | ignore\n')}\
     # Conflict policy: latest-wins | erp-wins | crm-wins | manual, or a file in policies.dir (account.yaml).
     # Default: latest-wins
     policy: latest-wins
@@ -120,3 +118,7 @@ objects:
         crm: Customer_Since__c
         type: date
 `;
+}
+
+/** The example for the default CRM, Salesforce. */
+export const EXAMPLE_CONFIG = exampleConfigFor('salesforce');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ConfigIssue } from '../util/errors.js';
 import { configErrorOf } from './config-issues.js';
 import { BUILT_IN_POLICIES } from './config-schema.js';
-import { checkConfig } from './parse-config.js';
+import { checkConfig, type ParseConfigOptions } from './parse-config.js';
 import type { TandemConfig } from './tandem-config.js';
 
 /**
@@ -18,6 +18,7 @@ import type { TandemConfig } from './tandem-config.js';
 export async function loadConfig(
   file: string,
   env: Readonly<Record<string, string | undefined>>,
+  options: ParseConfigOptions = {},
 ): Promise<TandemConfig> {
   let text: string;
   try {
@@ -32,7 +33,7 @@ export async function loadConfig(
           : `cannot be read (${code ?? 'unknown error'}). Fix: check the path and its permissions`;
     throw configErrorOf(file, [{ file, path: '', message }]);
   }
-  const { config, issues, source } = checkConfig(text, file, env);
+  const { config, issues, source } = checkConfig(text, file, env, options);
   if (config === undefined) throw configErrorOf(file, issues);
 
   const missing: ConfigIssue[] = [];

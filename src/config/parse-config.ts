@@ -1,7 +1,11 @@
 import { dirname, resolve } from 'node:path';
+import { defaultConnectorRegistry } from '../connectors/builtin-connectors.js';
+import type { ConnectorDescriptor } from '../connectors/connector-descriptor.js';
+import { unknownConnectorTypeMessage, type ConnectorRegistry } from '../connectors/connector-registry.js';
+import type { SystemId } from '../model/system.js';
 import type { ConfigIssue } from '../util/errors.js';
 import { configErrorOf } from './config-issues.js';
-import { tandemYamlSchema, type ObjectYaml, type TandemYaml } from './config-schema.js';
+import { tandemYamlSchemaFor, type ChosenConnectors, type ObjectYaml, type TandemYaml } from './config-schema.js';
 import { deepFreeze } from './deep-freeze.js';
 import { resolveEnvReferences, type PathIssue } from './env-references.js';
 import { checkObjectMapping } from './object-checks.js';
@@ -9,6 +13,12 @@ import type { FieldMapping, ObjectMapping, TandemConfig } from './tandem-config.
 import { transformFromYaml } from './transform-from-yaml.js';
 import { formatPath, readYamlSource, type PathSegment, type YamlSource } from './yaml-source.js';
 import { fromZodIssues } from './zod-issues.js';
+
+/** Options of `parseConfig` / `checkConfig` / `loadConfig`. */
+export interface ParseConfigOptions {
+  /** The connectors `erp.type` / `crm.type` may name. Default: the built-in ones plus any `registerConnector` added. */
+  readonly connectors?: ConnectorRegistry;
+}
 
 /** What `checkConfig` found: the config when there are no issues. */
 export interface ConfigCheck {
@@ -32,8 +42,9 @@ export function parseConfig(
   text: string,
   file: string,
   env: Readonly<Record<string, string | undefined>>,
+  options: ParseConfigOptions = {},
 ): TandemConfig {
-  const { config, issues } = checkConfig(text, file, env);
+  const { config, issues } = checkConfig(text, file, env, options);
   if (config === undefined || issues.length > 0) throw configErrorOf(file, issues);
   return config;
 }
@@ -43,6 +54,7 @@ export function checkConfig(
   text: string,
   file: string,
   env: Readonly<Record<string, string | undefined>>,
+  options: ParseConfigOptions = {},
 ): ConfigCheck {
   const source = readYamlSource(text, file);
   const issues: ConfigIssue[] = [...source.issues];
@@ -64,13 +76,17 @@ export function checkConfig(
 
   const substituted = resolveEnvReferences(source.value, env);
   issues.push(...substituted.issues.map(at));
-  // An unset variable already explains why its value is wrong; do not report the same place twice.
-  const envPaths = new Set(substituted.issues.map((i) => formatPath(i.path)));
-  const parsed = tandemYamlSchema.safeParse(substituted.value);
+  // An unset variable already explains why its value (or a check of the map holding it) fails: report it once.
+  const envPaths = substituted.issues.map((i) => formatPath(i.path));
+  const explainedByEnv = (path: string) =>
+    envPaths.some((p) => p === path || (path !== '' && (p.startsWith(`${path}.`) || p.startsWith(`${path}[`))));
+  const chosen = chooseConnectors(substituted.value, options.connectors ?? defaultConnectorRegistry);
+  issues.push(...chosen.issues.map(at));
+  const parsed = tandemYamlSchemaFor(chosen.connectors).safeParse(substituted.value);
   if (!parsed.success) {
     issues.push(
       ...fromZodIssues(parsed.error.issues, substituted.value)
-        .filter((i) => !envPaths.has(formatPath(i.path)))
+        .filter((i) => !explainedByEnv(formatPath(i.path)))
         .map(at),
     );
   }
@@ -78,26 +94,38 @@ export function checkConfig(
   for (const [name, raw] of Object.entries(objectsOf(substituted.value))) {
     issues.push(...checkObjectMapping(raw).map((i) => at({ ...i, path: ['objects', name, ...i.path] })));
   }
-  if (parsed.success) issues.push(...checkConnections(parsed.data).map(at));
   if (!parsed.success || issues.length > 0) return { config: undefined, issues, source };
   return { config: buildConfig(parsed.data, resolve(file), source), issues, source };
 }
 
-function checkConnections(yaml: TandemYaml): PathIssue[] {
-  const hasUrl = (yaml.erp.url ?? '') !== '';
-  const hasDir = (yaml.erp.dataDir ?? '') !== '';
-  if (hasUrl === hasDir) {
-    return [
-      {
-        path: ['erp'],
-        message: hasUrl
-          ? 'erp has both url and dataDir. Fix: keep url for a Postgres server, or dataDir for an embedded database'
-          : 'erp needs url (a Postgres server, e.g. url: ${ERP_DATABASE_URL}) or dataDir (an embedded database, e.g. dataDir: .tandem/erp)',
-        at: 'key',
-      },
-    ];
-  }
-  return [];
+/**
+ * The connectors `erp.type` and `crm.type` name, looked up in the registry. An unknown type (or one that cannot serve
+ * that side) is an issue at `type` listing the registered types; that side is then checked only loosely.
+ */
+function chooseConnectors(
+  value: unknown,
+  registry: ConnectorRegistry,
+): { connectors: ChosenConnectors; issues: PathIssue[] } {
+  const issues: PathIssue[] = [];
+  const choose = (side: SystemId): ConnectorDescriptor | undefined => {
+    const section = (value as Record<string, unknown> | null)?.[side];
+    const type = section !== null && typeof section === 'object' ? (section as { type?: unknown }).type : undefined;
+    if (typeof type !== 'string') return undefined; // the schema reports a missing or malformed type
+    const descriptor = registry.find(type, side);
+    if (descriptor === undefined) {
+      const other = registry.find(type);
+      issues.push({
+        path: [side, 'type'],
+        message:
+          other === undefined
+            ? unknownConnectorTypeMessage(type, side, registry.types(side))
+            : `connector '${type}' cannot serve the ${side} side (it serves: ${other.sides.join(', ')}); ` +
+              `registered ${side} types: ${registry.types(side).join(', ')}`,
+      });
+    }
+    return descriptor;
+  };
+  return { connectors: { erp: choose('erp'), crm: choose('crm') }, issues };
 }
 
 function objectsOf(value: unknown): Record<string, unknown> {
@@ -111,38 +139,12 @@ function buildConfig(yaml: TandemYaml, file: string, source: YamlSource): Tandem
   const folder = dirname(file);
   const orNull = (value: string | null | undefined): string | null =>
     value === undefined || value === null || value === '' ? null : value;
-  const auth = yaml.crm.auth;
   const config: TandemConfig = {
     file,
     sync: yaml.sync,
     state: { url: orNull(yaml.state.url), dataDir: resolve(folder, yaml.state.dataDir), schema: yaml.state.schema },
-    erp: {
-      type: 'postgres',
-      url: orNull(yaml.erp.url),
-      dataDir: orNull(yaml.erp.url) === null && yaml.erp.dataDir ? resolve(folder, yaml.erp.dataDir) : null,
-      tandemSchema: yaml.erp.tandemSchema,
-      batchSize: yaml.erp.batchSize,
-    },
-    crm: {
-      type: 'salesforce',
-      loginUrl: yaml.crm.loginUrl.replace(/\/+$/, ''),
-      instanceUrl: orNull(yaml.crm.instanceUrl)?.replace(/\/+$/, '') ?? null,
-      apiVersion: yaml.crm.apiVersion,
-      auth:
-        auth.flow === 'client_credentials'
-          ? { flow: 'client_credentials', clientId: auth.clientId, clientSecret: auth.clientSecret }
-          : {
-              flow: 'jwt',
-              clientId: auth.clientId,
-              username: auth.username,
-              privateKeyPem: auth.privateKeyPem,
-              audience: orNull(auth.audience),
-            },
-      apiReserveShare: yaml.crm.apiReserveShare,
-      pollIntervalMs: yaml.crm.pollIntervalMs,
-      pollTimeoutMs: yaml.crm.pollTimeoutMs,
-      maxUploadBytes: yaml.crm.maxUploadBytes,
-    },
+    erp: { type: yaml.erp.type, settings: yaml.erp.settings },
+    crm: { type: yaml.crm.type, settings: yaml.crm.settings },
     policies: { dir: resolve(folder, yaml.policies.dir) },
     schedule: yaml.schedule ? { cron: yaml.schedule.cron } : null,
     objects: Object.entries(yaml.objects).map(([name, object]) => buildObject(name, object, source)),
@@ -157,8 +159,8 @@ function buildObject(name: string, object: ObjectYaml, source: YamlSource): Obje
   return {
     name,
     line: source.locate(path, 'key').line,
-    erp: { table: table.includes('.') ? table : `public.${table}`, key, options: definedOnly(erpOptions) },
-    crm: { object: crmObject, externalId, options: definedOnly(crmOptions) },
+    erp: { table: String(table), key: String(key), options: definedOnly(erpOptions) },
+    crm: { object: String(crmObject), externalId: String(externalId), options: definedOnly(crmOptions) },
     fields: Object.entries(object.fields).map(([fieldName, field]): FieldMapping => ({
       name: fieldName,
       line: source.locate([...path, 'fields', fieldName], 'key').line,

@@ -16,39 +16,31 @@ export interface TandemConfig {
   readonly sync: string;
   /** Where tandem keeps its own state. `url` null: embedded PGlite in `dataDir` (absolute). */
   readonly state: { readonly url: string | null; readonly dataDir: string; readonly schema: string };
-  /** The ERP database: a real Postgres (`url`) or an embedded PGlite in `dataDir` (absolute); exactly one is set. */
-  readonly erp: {
-    readonly type: 'postgres';
-    readonly url: string | null;
-    readonly dataDir: string | null;
-    readonly tandemSchema: string;
-    readonly batchSize: number;
-  };
-  readonly crm: {
-    readonly type: 'salesforce';
-    readonly loginUrl: string;
-    readonly instanceUrl: string | null;
-    readonly apiVersion: string;
-    readonly auth:
-      | { readonly flow: 'client_credentials'; readonly clientId: string; readonly clientSecret: string }
-      | {
-          readonly flow: 'jwt';
-          readonly clientId: string;
-          readonly username: string;
-          readonly privateKeyPem: string;
-          readonly audience: string | null;
-        };
-    /** Share of the org's daily API requests left to other integrations (0..0.95). */
-    readonly apiReserveShare: number;
-    readonly pollIntervalMs: number;
-    readonly pollTimeoutMs: number;
-    readonly maxUploadBytes: number;
-  };
+  /** The ERP: the connector chosen by `erp.type` and its settings, as its descriptor's schema validated them. */
+  readonly erp: ConnectorSection;
+  /** The CRM: the connector chosen by `crm.type` and its settings, as its descriptor's schema validated them. */
+  readonly crm: ConnectorSection;
   /** Folder of conflict policy files (absolute). */
   readonly policies: { readonly dir: string };
   /** When `tandem schedule` runs a sync; null when the file has no `schedule:`. */
   readonly schedule: { readonly cron: string } | null;
   readonly objects: readonly ObjectMapping[];
+}
+
+/**
+ * A connector chosen in tandem.yaml. `settings` is what the descriptor registered for `type` returned from its
+ * `settings` schema (defaults applied; relative paths stay relative to the file's folder, which the connector gets as
+ * `baseDir` when it opens).
+ *
+ * @example
+ * ```ts
+ * // crm: { type: salesforce, loginUrl: https://acme.my.salesforce.com, auth: {...} }
+ * // -> { type: 'salesforce', settings: { loginUrl: 'https://acme.my.salesforce.com', apiVersion: '62.0', ... } }
+ * ```
+ */
+export interface ConnectorSection {
+  readonly type: string;
+  readonly settings: unknown;
 }
 
 /**

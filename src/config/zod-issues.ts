@@ -54,6 +54,9 @@ function fromZodIssue(issue: ZodIssue, prefix: readonly PathSegment[], input: un
       }
       return [{ path, message: issue.message.startsWith('Too') ? `${label}: ${issue.message}` : issue.message }];
     }
+    case 'custom':
+      // A check of a whole map (e.g. a connector's "url or dataDir") points at the map's key: `params: { at: 'key' }`.
+      return [{ path, message: issue.message, ...(issue.params?.['at'] === 'key' ? { at: 'key' as const } : {}) }];
     default:
       return [{ path, message: issue.message }];
   }

@@ -38,6 +38,11 @@ export interface ConnectorDescriptor<Settings = unknown> {
   readonly entityName?: z.ZodType<string>;
   /** Per-stream options (`objects[].erp.options` / `objects[].crm.options`). Absent: none allowed. */
   readonly streamOptions?: z.ZodType;
+  /**
+   * The body of its tandem.yaml section after `type:` (two-space indented, commented), which `tandem init --crm <type>`
+   * writes. Secrets only as `\${VAR}` references. Absent: a comment pointing at the connector's documentation.
+   */
+  readonly example?: string;
   /** Opens the connector; must not do network I/O beyond what `Connector.init` needs. */
   open(settings: Settings, deps: ConnectorOpenDeps): Promise<Connector>;
 }

@@ -6,12 +6,12 @@ import type { JobLedger } from '../model/job-ledger.js';
 
 /**
  * A Connector is the glue between the engine and one system of record, in the spirit of Kysely's `Dialect`:
- * a small factory of the parts the engine uses. The engine never imports a concrete connector; `engine/` builds
- * them from config and hands them over as this interface.
+ * a small factory of the parts the engine uses. The engine never imports a concrete connector; `engine/` opens
+ * them through the ConnectorRegistry (by `type:` in tandem.yaml) and hands them over as this interface.
  *
  * @example
  * ```ts
- * const erp: Connector = new MemoryConnector({ system: 'erp' })
+ * const erp: Connector = await registry.get('memory', 'erp').open({}, { system: 'erp', logger, baseDir: '.' })
  * const source = erp.createSource()
  * for await (const batch of source.readChanges(stream, undefined, {})) console.log(batch.records.length)
  * ```

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
-import { PostgresConnector } from '../connectors/postgres/postgres-connector.js';
+import { postgresConnector } from '../connectors/postgres/postgres-descriptor.js';
 import { startSalesforceEmulator, type RunningSalesforceEmulator } from '../emulator/salesforce/index.js';
 import { openEngine, type Engine } from '../engine/open-engine.js';
 import { sameRecord } from '../diff/canonical-json.js';
@@ -171,10 +171,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       TANDEM_DEMO_CLIENT_ID: emulator.clientId,
       TANDEM_DEMO_CLIENT_SECRET: emulator.clientSecret,
     });
-    const erp = new PostgresConnector(
-      { pglite, tandemSchema: config.erp.tandemSchema, batchSize: config.erp.batchSize },
-      { logger: options.logger },
-    );
+    // The demo edits the embedded ERP between runs, so the connector shares the demo's PGlite instance.
+    const erp = await postgresConnector.openOn(pglite, postgresConnector.settings.parse(config.erp.settings), {
+      logger: options.logger,
+    });
     engine = await openEngine(config, { logger: options.logger, erp });
 
     const runs: SyncRunResult[] = [];

@@ -1,9 +1,9 @@
-import { mkdir } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import type { TandemConfig, ObjectMapping } from '../config/tandem-config.js';
+import { defaultConnectorRegistry } from '../connectors/builtin-connectors.js';
 import type { Connector } from '../connectors/connector.js';
-import { PostgresConnector } from '../connectors/postgres/postgres-connector.js';
-import { SalesforceConnector } from '../connectors/salesforce/salesforce-connector.js';
+import type { ConnectorRegistry } from '../connectors/connector-registry.js';
+import type { SystemId } from '../model/system.js';
 import { createObjectMapper } from '../mapping/object-mapper.js';
 import type { StreamRef } from '../model/stream.js';
 import type { SyncContext, SyncObject } from '../pipeline/sync-object.js';
@@ -13,7 +13,7 @@ import { resolverForMapping } from '../resolve/resolver-for-mapping.js';
 import type { ResolverRegistry } from '../resolve/resolver-registry.js';
 import { openStateDatabase } from '../state/state-database.js';
 import { StateStore } from '../state/state-store.js';
-import { TandemError } from '../util/errors.js';
+import { EXIT, TandemError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 
 /** A sync, assembled from tandem.yaml: the state store, both connectors and every mapped object. */
@@ -34,6 +34,8 @@ export interface OpenEngineOptions {
   readonly offline?: boolean;
   /** Use this ERP connector instead of opening one from the config (the demo shares its embedded database). */
   readonly erp?: Connector;
+  /** Where `erp.type` / `crm.type` are looked up. Default: the built-in connectors plus any `registerConnector` added. */
+  readonly connectors?: ConnectorRegistry;
 }
 
 /** The structural view of a mapping that policy loading needs. */
@@ -83,47 +85,32 @@ export async function openStateStore(config: TandemConfig): Promise<StateStore> 
   return store;
 }
 
-export async function openErpConnector(config: TandemConfig, logger: Logger): Promise<PostgresConnector> {
-  const common = { tandemSchema: config.erp.tandemSchema, batchSize: config.erp.batchSize };
-  if (config.erp.url) return new PostgresConnector({ url: config.erp.url, ...common }, { logger });
-  const dataDir = config.erp.dataDir!;
-  await mkdir(dataDir, { recursive: true });
-  const { PGlite } = await import('@electric-sql/pglite');
-  const pglite = new PGlite(dataDir);
-  await pglite.waitReady;
-  const connector = new PostgresConnector({ pglite, ...common }, { logger });
-  const close = connector.close.bind(connector);
-  connector.close = async () => {
-    await close();
-    if (!pglite.closed) await pglite.close();
-  };
+/**
+ * Opens the connector `config.erp` / `config.crm` chooses, through the registry: the descriptor registered for its
+ * `type` gets the validated settings. Throws UnknownConnectorTypeError (listing the registered types) when the type is
+ * not registered in `registry` (a config parsed against another registry).
+ */
+export async function openConnector(
+  config: TandemConfig,
+  side: SystemId,
+  logger: Logger,
+  registry: ConnectorRegistry = defaultConnectorRegistry,
+): Promise<Connector> {
+  const section = config[side];
+  const descriptor = registry.get(section.type, side);
+  const connector = await descriptor.open(section.settings, {
+    system: side,
+    logger,
+    baseDir: dirname(config.file),
+  });
+  if (connector.system !== side) {
+    await connector.close().catch(() => {});
+    throw new TandemError(
+      `connector '${section.type}' opened for the ${side} side reports system '${connector.system}'. Fix: its descriptor's open() must use deps.system`,
+      { code: 'CONNECTOR_INVALID', context: { type: section.type, side }, exitCode: EXIT.usage },
+    );
+  }
   return connector;
-}
-
-export function openCrmConnector(config: TandemConfig, logger: Logger): SalesforceConnector {
-  const crm = config.crm;
-  return new SalesforceConnector(
-    {
-      loginUrl: crm.loginUrl,
-      ...(crm.instanceUrl ? { instanceUrl: crm.instanceUrl } : {}),
-      apiVersion: crm.apiVersion,
-      auth:
-        crm.auth.flow === 'client_credentials'
-          ? { flow: 'client_credentials', clientId: crm.auth.clientId, clientSecret: crm.auth.clientSecret }
-          : {
-              flow: 'jwt',
-              clientId: crm.auth.clientId,
-              username: crm.auth.username,
-              privateKeyPem: crm.auth.privateKeyPem,
-              ...(crm.auth.audience ? { audience: crm.auth.audience } : {}),
-            },
-      apiReserveShare: crm.apiReserveShare,
-      pollIntervalMs: crm.pollIntervalMs,
-      pollTimeoutMs: crm.pollTimeoutMs,
-      maxUploadBytes: crm.maxUploadBytes,
-    },
-    { logger },
-  );
 }
 
 /** Builds each mapped object: streams, mapper, conflict policy (file or built-in) and its version. */
@@ -167,9 +154,9 @@ export async function openEngine(config: TandemConfig, options: OpenEngineOption
   const store = await openStateStore(config);
   const opened: { close(): Promise<void> }[] = [store];
   try {
-    const erp = options.erp ?? (await openErpConnector(config, options.logger));
+    const erp = options.erp ?? (await openConnector(config, 'erp', options.logger, options.connectors));
     opened.push(erp);
-    const crm = openCrmConnector(config, options.logger);
+    const crm = await openConnector(config, 'crm', options.logger, options.connectors);
     opened.push(crm);
     if (!options.offline) {
       try {

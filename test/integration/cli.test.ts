@@ -68,6 +68,21 @@ describe('the tandem CLI', () => {
     expect(JSON.parse(second.stdout).error.code).toBe('FILE_EXISTS');
   });
 
+  it('init --crm writes the chosen registered connector, and refuses an unregistered one listing the types', async () => {
+    const file = join(dir, 'memory-crm.yaml');
+    const written = await tandem(['init', '--crm', 'memory', '--config', file]);
+    expect(written.code).toBe(0);
+    const text = await readFile(file, 'utf8');
+    expect(text).toMatch(/^crm:\n  type: memory\n/m);
+    expect(text).not.toContain('loginUrl');
+    const refused = await tandem(['init', '--crm', 'hubspt', '--config', join(dir, 'never.yaml'), '--json']);
+    expect(refused.code).toBe(2);
+    const error = JSON.parse(refused.stdout).error as { code: string; message: string };
+    expect(error.code).toBe('CONNECTOR_UNKNOWN');
+    expect(error.message).toContain("unknown crm type 'hubspt'; registered crm types: memory, salesforce");
+    await expect(readFile(join(dir, 'never.yaml'), 'utf8')).rejects.toThrow();
+  });
+
   it('reports a bad config with file, line and fix, and exits 2', async () => {
     const file = join(dir, 'bad.yaml');
     await writeFile(

@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import * as emulator from '../../src/emulator/index.js';
 import * as tandem from '../../src/index.js';
 import * as testing from '../../src/testing/index.js';
 
 describe('public API', () => {
-  it('exports the engine, the connectors, the resolvers and the state store', () => {
+  it('exports the engine, the connector registry, the resolvers and the state store', () => {
     for (const name of [
       'runSync',
       'dryRunSync',
@@ -16,13 +17,29 @@ describe('public API', () => {
       'loadConfig',
       'createObjectMapper',
       'StateStore',
-      'MemoryConnector',
-      'PostgresConnector',
-      'SalesforceConnector',
-      'startSalesforceEmulator',
+      'openConnector',
+      'registerConnector',
+      'ConnectorRegistry',
+      'MemorySystem',
+      'memorySystemNamed',
+      'strictSettings',
     ] as const) {
       expect(typeof tandem[name]).toBe('function');
     }
+    // Connectors are reached by descriptor (chosen by type), not by class.
+    expect([tandem.postgresConnector, tandem.salesforceConnector, tandem.memoryConnector].map((d) => d.type)).toEqual([
+      'postgres',
+      'salesforce',
+      'memory',
+    ]);
+    expect(tandem.defaultConnectorRegistry.types()).toEqual(['memory', 'postgres', 'salesforce']);
+    for (const name of ['MemoryConnector', 'PostgresConnector', 'SalesforceConnector', 'startSalesforceEmulator']) {
+      expect(name in tandem, name).toBe(false);
+    }
+  });
+
+  it('exports the emulators as tandem/emulator', () => {
+    expect(typeof emulator.startSalesforceEmulator).toBe('function');
   });
 
   it('exports the property-testing kit as tandem/testing', () => {
@@ -36,6 +53,7 @@ describe('public API', () => {
       exports: Record<string, string>;
       bin: Record<string, string>;
     };
+    expect(Object.keys(pkg.exports)).toEqual(['.', './testing', './emulator']);
     for (const target of Object.values(pkg.exports)) {
       const source = target.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts');
       expect(existsSync(join(root, source)), source).toBe(true);

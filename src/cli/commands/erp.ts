@@ -1,12 +1,16 @@
 import { Command } from 'commander';
-import type { PostgresConnector } from '../../connectors/postgres/postgres-connector.js';
+import { changeCaptureSetupOf } from '../../connectors/change-capture-setup.js';
+import type { Connector } from '../../connectors/connector.js';
 import type { StreamRef } from '../../model/stream.js';
-import { ConfigError } from '../../util/errors.js';
+import { ConfigError, EXIT, TandemError } from '../../util/errors.js';
 
-/** Loads the ERP connector and the ERP side of every mapped object from a tandem.yaml path (wired in by the CLI). */
+/**
+ * Loads the ERP connector (chosen by `erp.type`), its type and the ERP side of every mapped object from a tandem.yaml
+ * path (wired in by the CLI).
+ */
 export type LoadErpConnector = (
   configPath: string,
-) => Promise<{ connector: PostgresConnector; streams: readonly StreamRef[] }>;
+) => Promise<{ connector: Connector; type?: string; streams: readonly StreamRef[] }>;
 
 /**
  * `tandem erp install-capture [--object NAME]` and `tandem erp uninstall-capture [--object NAME]`: create or drop
@@ -22,12 +26,20 @@ export type LoadErpConnector = (
 export function erpCommand(loadConnector: LoadErpConnector): Command {
   const erp = new Command('erp').description('ERP (Postgres) maintenance');
   const action = (verb: 'install' | 'uninstall') => async (opts: { object?: string; config: string }) => {
-    const { connector, streams } = await loadConnector(opts.config);
+    const { connector, type, streams } = await loadConnector(opts.config);
     try {
+      const setup = changeCaptureSetupOf(connector);
+      if (setup === undefined) {
+        throw new TandemError(
+          `the ERP connector${type === undefined ? '' : ` '${type}'`} captures changes without anything to install; ` +
+            `erp ${verb}-capture applies to connectors with changelog capture (postgres). Fix: nothing to do`,
+          { code: 'CAPTURE_NOT_SUPPORTED', context: { ...(type === undefined ? {} : { type }) }, exitCode: EXIT.usage },
+        );
+      }
       const chosen = pickStreams(streams, opts.object, opts.config);
       for (const stream of chosen) {
-        if (verb === 'install') await connector.installCapture(stream);
-        else await connector.uninstallCapture(stream);
+        if (verb === 'install') await setup.installCapture(stream);
+        else await setup.uninstallCapture(stream);
         process.stdout.write(
           `${verb === 'install' ? 'installed' : 'uninstalled'} change capture for ${stream.name} (${stream.entity})\n`,
         );

@@ -4,25 +4,49 @@ import { assertIdentifier, parseEntity, type QualifiedName } from './identifiers
 import { PostgresConfigError } from './postgres-errors.js';
 import type { PgliteLike } from './pglite-sql-client.js';
 
-/** Per-stream options (`StreamRef.options`) the Postgres connector accepts. Unknown keys are refused. */
+// A plain SQL identifier: what Postgres accepts unquoted (63 bytes at most).
+const SQL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const SQL_NAME_RULE =
+  'a plain SQL name (letters, digits, _; not starting with a digit). Fix: rename it or use a view with a plain name';
+/** A column name in tandem.yaml. Messages start with "must": tandem puts the setting's name before them. */
+export const sqlColumnName = z.string().regex(SQL_NAME, { error: `must be ${SQL_NAME_RULE}` });
+/** A plain SQL name whose message names the setting, e.g. `erp.primaryKey`. */
+export const sqlName = (what: string) => z.string().regex(SQL_NAME, { error: `${what} must be ${SQL_NAME_RULE}` });
+/** A table in tandem.yaml: `table` or `schema.table`; the schema defaults to `public`. */
+export const sqlTableName = z
+  .string()
+  .regex(/^(?:[A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$/, {
+    error: 'must be `table` or `schema.table`, each a plain SQL name (letters, digits, _). Fix: e.g. public.customers',
+  })
+  .overwrite((table) => (table.includes('.') ? table : `public.${table}`))
+  .describe('ERP table, `schema.table` (the schema defaults to public).');
+
+/** Per-stream options (`StreamRef.options`, `objects.<name>.erp.*` in tandem.yaml). Unknown keys are refused. */
 export const postgresStreamOptionsSchema = z.strictObject({
-  /** The primary key column (the native id). Default `id`. */
-  primaryKey: z.string().default('id'),
-  /** The modification timestamp column. Default `updated_at`. */
-  updatedAt: z.string().default('updated_at'),
-  /** How changes are captured. Default `watermark` (read-only access is enough). */
-  capture: z.enum(['watermark', 'changelog']).default('watermark'),
-  /** How far back each watermark read starts, in seconds. Default 300. */
+  primaryKey: sqlName('erp.primaryKey').default('id').describe('Primary key column (the native id). Default id.'),
+  updatedAt: sqlName('erp.updatedAt')
+    .default('updated_at')
+    .describe('Modification timestamp column. Default updated_at.'),
+  capture: z
+    .enum(['watermark', 'changelog'])
+    .default('watermark')
+    .describe(
+      "How ERP changes are captured: 'watermark' (updatedAt column, read-only access is enough) or 'changelog' (trigger + change-log table). Default watermark.",
+    ),
   lookbackSeconds: z
     .number()
     .int()
     .min(0)
     .max(7 * 24 * 3600)
-    .default(300),
-  /** What an outbound delete does: delete the row, set `softDeleteColumn`, or nothing. Default `delete`. */
-  deletes: z.enum(['delete', 'soft-delete', 'ignore']).default('delete'),
-  /** A timestamp column that marks a row deleted when not null (e.g. `deleted_at`). */
-  softDeleteColumn: z.string().optional(),
+    .default(300)
+    .describe('How far back each ERP read re-reads, in seconds (late commits). Default 300.'),
+  deletes: z
+    .enum(['delete', 'soft-delete', 'ignore'])
+    .default('delete')
+    .describe('What a delete coming from the CRM does in the ERP. Default delete.'),
+  softDeleteColumn: sqlName('erp.softDeleteColumn')
+    .optional()
+    .describe('Timestamp column marking a row deleted when not null (with deletes: soft-delete), e.g. deleted_at.'),
 });
 
 export type PostgresStreamOptionsInput = z.input<typeof postgresStreamOptionsSchema>;

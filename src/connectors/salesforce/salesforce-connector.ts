@@ -7,7 +7,7 @@ import { BulkClient, type PollOptions } from './bulk-client.js';
 import { SalesforceApiError, SalesforceSchemaError } from './errors.js';
 import type { SObjectField } from './field-types.js';
 import { createUndiciHttpClient, type HttpClient } from './http-client.js';
-import { OAuthTokenProvider } from './oauth-token-provider.js';
+import { OAuthTokenProvider, type OAuthCredentials } from './oauth-token-provider.js';
 import {
   parseSalesforceConnectorConfig,
   parseSalesforceStreamOptions,
@@ -74,7 +74,10 @@ export class SalesforceConnector implements Connector {
         this.#logger.warn(e, 'salesforce call retried');
       },
     };
-    this.tokens = new OAuthTokenProvider(withRetry(raw, retry), this.config.loginUrl, this.config.auth);
+    const auth = this.config.auth;
+    const credentials =
+      auth.flow === 'jwt' && auth.audience === null ? { ...auth, audience: undefined } : (auth as OAuthCredentials);
+    this.tokens = new OAuthTokenProvider(withRetry(raw, retry), this.config.loginUrl, credentials);
     const http = withAuth(withRetry(withLimits(raw, this.limits), retry), this.tokens);
     const fixedInstance = this.config.instanceUrl?.replace(/\/+$/, '');
     this.bulk = new BulkClient({

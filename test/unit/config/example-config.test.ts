@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { configJsonSchema } from '../../../src/config/config-json-schema.js';
-import { EXAMPLE_CONFIG } from '../../../src/config/example-config.js';
+import { EXAMPLE_CONFIG, exampleConfigFor } from '../../../src/config/example-config.js';
+import { UnknownConnectorTypeError } from '../../../src/connectors/connector-registry.js';
 import { parseConfig } from '../../../src/config/tandem-config.js';
 import { createObjectMapper } from '../../../src/mapping/object-mapper.js';
 
@@ -33,6 +34,21 @@ describe('EXAMPLE_CONFIG (what `tandem init` writes)', () => {
   });
 });
 
+describe('exampleConfigFor (tandem init --crm <type>)', () => {
+  it('writes the chosen CRM connector section, which validates', () => {
+    const text = exampleConfigFor('memory');
+    expect(text).toContain('# The CRM, chosen by type (registered: memory, salesforce).\ncrm:\n  type: memory\n');
+    const config = parseConfig(text, '/srv/tandem/tandem.yaml', { ERP_DATABASE_URL: 'postgres://tandem@db/erp' });
+    expect(config.crm).toEqual({ type: 'memory', settings: {} });
+    expect(exampleConfigFor('salesforce')).toBe(EXAMPLE_CONFIG);
+  });
+
+  it('refuses a type not registered for the CRM side, listing the registered ones', () => {
+    expect(() => exampleConfigFor('postgres')).toThrow(UnknownConnectorTypeError);
+    expect(() => exampleConfigFor('postgres')).toThrow('registered crm types: memory, salesforce');
+  });
+});
+
 describe('examples/demo.tandem.yaml', () => {
   it('validates with the demo env and maps the demo tables', () => {
     const file = repoFile('examples/demo.tandem.yaml');
@@ -42,8 +58,9 @@ describe('examples/demo.tandem.yaml', () => {
       TANDEM_DEMO_CLIENT_SECRET: 'demo-secret',
     });
     expect(config.state.url).toBeNull();
-    expect(config.erp.url).toBeNull();
-    expect(config.erp.dataDir).not.toBeNull();
+    expect(config.erp.type).toBe('postgres');
+    expect(config.erp.settings).toMatchObject({ dataDir: expect.any(String) });
+    expect((config.erp.settings as { url?: unknown }).url ?? null).toBeNull();
     const [account, contact] = config.objects.map(createObjectMapper);
     expect(config.objects.map((o) => [o.erp.table, o.erp.key, o.crm.object, o.crm.externalId])).toEqual([
       ['public.customers', 'customer_no', 'Account', 'External_Id__c'],

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../../src/config/tandem-config.js';
+import type { SalesforceSettings } from '../../../src/connectors/salesforce/salesforce-connector-config.js';
 import { ConfigError, type ConfigIssue } from '../../../src/util/errors.js';
 
 const ENV = {
@@ -66,18 +67,18 @@ describe('parseConfig: a valid file', () => {
     expect(config.sync).toBe('acme');
     expect(config.erp).toEqual({
       type: 'postgres',
-      url: ENV.ERP_DATABASE_URL,
-      dataDir: null,
-      tandemSchema: 'tandem',
-      batchSize: 5000,
+      settings: { url: ENV.ERP_DATABASE_URL, tandemSchema: 'tandem', batchSize: 5000 },
     });
-    expect(config.crm.loginUrl).toBe('https://acme.my.salesforce.com');
-    expect(config.crm.auth).toEqual({
+    const crm = config.crm.settings as SalesforceSettings;
+    expect(config.crm.type).toBe('salesforce');
+    expect(crm.loginUrl).toBe('https://acme.my.salesforce.com');
+    expect(crm.apiVersion).toBe('62.0');
+    expect(crm.auth).toEqual({
       flow: 'client_credentials',
       clientId: 'cid',
       clientSecret: ENV.SF_CLIENT_SECRET,
     });
-    expect(config.crm.instanceUrl).toBeNull();
+    expect(crm.instanceUrl ?? null).toBeNull();
     expect(config.schedule).toBeNull();
   });
 
@@ -121,7 +122,7 @@ describe('parseConfig: a valid file', () => {
   it('is deeply frozen', () => {
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.objects[0]?.fields[0]?.transforms)).toBe(true);
-    expect(Object.isFrozen(config.crm.auth)).toBe(true);
+    expect(Object.isFrozen((config.crm.settings as SalesforceSettings).auth)).toBe(true);
   });
 
   it('reads jwt auth, schedule, embedded ERP and ${VAR:-default}', () => {
@@ -132,13 +133,16 @@ describe('parseConfig: a valid file', () => {
       )
       .replace('objects:', 'schedule: { cron: "*/5 * * * *" }\nobjects:');
     const c = parseConfig(text, '/etc/tandem/tandem.yaml', { SF_KEY: '-----BEGIN PRIVATE KEY-----' });
-    expect(c.erp).toMatchObject({ url: null, dataDir: '/etc/tandem/.tandem/erp' });
-    expect(c.crm.auth).toEqual({
+    // Relative paths stay as written; the connector resolves them against the file's folder when it opens.
+    expect(c.erp).toEqual({
+      type: 'postgres',
+      settings: { dataDir: '.tandem/erp', tandemSchema: 'tandem', batchSize: 5000 },
+    });
+    expect((c.crm.settings as SalesforceSettings).auth).toEqual({
       flow: 'jwt',
       clientId: 'cid',
       username: 'int@acme.com',
       privateKeyPem: '-----BEGIN PRIVATE KEY-----',
-      audience: null,
     });
     expect(c.schedule).toEqual({ cron: '*/5 * * * *' });
   });
@@ -326,6 +330,66 @@ describe('parseConfig: every problem at once, with file, line and the fix', () =
         line: lineOf(VALID, 'erp:'),
         message: expect.stringContaining('erp needs url'),
       }),
+    ]);
+  });
+
+  it('refuses an unknown crm.type and erp.type, listing the registered types, at the line of type', () => {
+    const text = VALID.replace('  type: salesforce', '  type: salesfroce').replace(
+      '  type: postgres',
+      '  type: oracle',
+    );
+    const issues = issuesOf(text);
+    expect(issues).toEqual([
+      {
+        file: 'tandem.yaml',
+        line: lineOf(text, 'type: oracle'),
+        column: (text.split('\n')[lineOf(text, 'type: oracle') - 1] ?? '').indexOf('oracle') + 1,
+        path: 'erp.type',
+        message:
+          "unknown erp type 'oracle'; registered erp types: memory, postgres. " +
+          'Fix: use one of them, or register your connector first (see docs/writing-a-connector.md)',
+      },
+      {
+        file: 'tandem.yaml',
+        line: lineOf(text, 'type: salesfroce'),
+        column: (text.split('\n')[lineOf(text, 'type: salesfroce') - 1] ?? '').indexOf('salesfroce') + 1,
+        path: 'crm.type',
+        message:
+          "unknown crm type 'salesfroce'; did you mean 'salesforce'? registered crm types: memory, salesforce. " +
+          'Fix: use one of them, or register your connector first (see docs/writing-a-connector.md)',
+      },
+    ]);
+    // The error message a person sees carries file:line for each.
+    expect(errorOf(text).message).toContain(`tandem.yaml:${lineOf(text, 'type: salesfroce')}:`);
+    // A connector that cannot serve the side is refused the same way.
+    const wrongSide = issuesOf(VALID.replace('  type: postgres', '  type: salesforce'));
+    expect(wrongSide[0]).toMatchObject({
+      path: 'erp.type',
+      line: lineOf(VALID, 'type: postgres'),
+      message: expect.stringContaining("connector 'salesforce' cannot serve the erp side"),
+    });
+  });
+
+  it('checks native names with the chosen connector: a memory CRM takes names Salesforce would refuse', () => {
+    const memoryCrm = VALID.replace(
+      /crm:\n  type: salesforce\n(  .*\n)+?(?=objects:)/,
+      'crm:\n  type: memory\n',
+    ).replace('crm: { object: Account, externalId: External_Id__c }', 'crm: { object: companies, externalId: ext-id }');
+    const config = parseConfig(memoryCrm, 'tandem.yaml', ENV);
+    expect(config.crm).toEqual({ type: 'memory', settings: {} });
+    expect(config.objects[0]?.crm).toEqual({ object: 'companies', externalId: 'ext-id', options: {} });
+    // The same names under Salesforce are refused by its API-name rule, with the setting named.
+    const issues = issuesOf(VALID.replace('externalId: External_Id__c', 'externalId: ext-id'));
+    expect(issues).toEqual([
+      expect.objectContaining({
+        path: 'objects.account.crm.externalId',
+        message: expect.stringContaining('crm.externalId must be a Salesforce API name'),
+      }),
+    ]);
+    // Salesforce options are refused under a memory CRM, which declares none.
+    const withOption = memoryCrm.replace('externalId: ext-id }', 'externalId: ext-id, lookbackSeconds: 5 }');
+    expect(issuesOf(withOption).map((i) => i.message)).toEqual([
+      "unknown key 'lookbackSeconds'; allowed: object, externalId",
     ]);
   });
 
