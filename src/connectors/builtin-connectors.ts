@@ -3,11 +3,13 @@ import { ConnectorRegistry } from './connector-registry.js';
 import { memoryConnector } from './memory/memory-descriptor.js';
 import { postgresConnector } from './postgres/postgres-descriptor.js';
 import { salesforceConnector } from './salesforce/salesforce-descriptor.js';
+import { hubspotConnector } from './hubspot/hubspot-descriptor.js';
 
 /** The connectors that ship with tandem: one line each. */
 export const BUILTIN_CONNECTORS: readonly ConnectorDescriptor[] = [
   postgresConnector,
   salesforceConnector,
+  hubspotConnector,
   memoryConnector,
 ];
 

@@ -144,9 +144,9 @@ export const hubspotStreamOptionsSchema = z
       .optional()
       .describe('Seconds each incremental read re-reads (default: the connector indexLagSeconds).'),
     deletes: z
-      .enum(['archived', 'ignore'])
-      .default('archived')
-      .describe("'archived': report deletes from the archived listing; 'ignore': live records only."),
+      .enum(['delete', 'ignore'])
+      .default('delete')
+      .describe("'delete': report HubSpot deletes (read from the archived listing); 'ignore': live records only."),
   })
   .strict();
 

@@ -105,7 +105,7 @@ export class HubSpotSource implements Source {
       }
     }
     const opts = this.#api.streamOptions(stream);
-    if (since !== undefined && opts.deletes === 'archived') {
+    if (since !== undefined && opts.deletes === 'delete') {
       const fromMs = epochMs(since.modifiedAt) - this.#lookbackMs(stream);
       for await (const records of this.#listAll(stream, true, options.signal)) {
         pending.push(...records.filter((r) => epochMs(r.modifiedAt) >= fromMs));
