@@ -73,7 +73,7 @@ for (const backend of testBackends()) {
       emulator = await startE2eEmulator();
       policiesDir = await mkdtemp(join(tmpdir(), 'tandem-e2e-reg-'));
       await writeFile(join(policiesDir, 'account.yaml'), E2E_POLICY, 'utf8');
-    });
+    }, 180_000);
     afterEach(async () => {
       await run?.close();
       run = undefined;
