@@ -9,7 +9,13 @@ export interface PathIssue {
 }
 
 /** Keys whose value is a secret: only a bare `${VAR}` reference is accepted. */
-export const SECRET_KEYS: readonly string[] = Object.freeze(['clientSecret', 'privateKeyPem', 'password']);
+export const SECRET_KEYS: readonly string[] = Object.freeze([
+  'clientSecret',
+  'privateKeyPem',
+  'password',
+  'accessToken',
+  'refreshToken',
+]);
 
 const REFERENCE = /\$\$\{|\$\{([^}]*)\}/g;
 const INNER = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s;

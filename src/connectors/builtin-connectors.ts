@@ -4,12 +4,14 @@ import { memoryConnector } from './memory/memory-descriptor.js';
 import { postgresConnector } from './postgres/postgres-descriptor.js';
 import { salesforceConnector } from './salesforce/salesforce-descriptor.js';
 import { zohoConnector } from './zoho/zoho-connector-descriptor.js';
+import { hubspotConnector } from './hubspot/hubspot-descriptor.js';
 
 /** The connectors that ship with tandem: one line each. */
 export const BUILTIN_CONNECTORS: readonly ConnectorDescriptor[] = [
   postgresConnector,
   salesforceConnector,
   zohoConnector,
+  hubspotConnector,
   memoryConnector,
 ];
 

@@ -1,9 +1,11 @@
+import { scaled } from '../support/timeouts.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EmulatorRecord, RunningSalesforceEmulator } from '../../src/emulator/salesforce/index.js';
+import type { EmulatorRecord } from '../../src/emulator/salesforce/index.js';
+import type { SalesforceE2eCrm } from './support/e2e-crm.js';
 import { runSync, type SyncRunResult } from '../../src/pipeline/run-sync.js';
 import { openStateDatabase } from '../../src/state/state-database.js';
 import { StateStore } from '../../src/state/state-store.js';
@@ -34,15 +36,15 @@ function crashAt(prefix: string): (step: string) => void {
  * A CRM account without a key, and a keyed one modified in a later second: the CRM watermark then lies beyond the
  * first one's SystemModstamp, so later runs do not read it again (only tandem's state says it lacks the key).
  */
-async function crmRecordNotReadAgain(run: E2eRun): Promise<EmulatorRecord> {
-  const record = run.emulator.store.insert('Account', { Name: 'Made in the CRM' });
+async function crmRecordNotReadAgain(run: E2eRun<SalesforceE2eCrm>): Promise<EmulatorRecord> {
+  const record = run.crmSide.emulator.store.insert('Account', { Name: 'Made in the CRM' });
   const second = Math.floor(Date.now() / 1000);
   while (Math.floor(Date.now() / 1000) === second) await sleep(20);
-  run.emulator.store.insert('Account', { Name: 'Later', External_Id__c: 'K9' });
+  run.crmSide.emulator.store.insert('Account', { Name: 'Later', External_Id__c: 'K9' });
   return record;
 }
 
-async function expectAligned(run: E2eRun): Promise<void> {
+async function expectAligned(run: E2eRun<SalesforceE2eCrm>): Promise<void> {
   const erp = await erpSnapshot(run);
   const crm = crmSnapshot(run);
   expect(erp.storedKeys.filter((k) => k === '')).toEqual([]);
@@ -56,8 +58,8 @@ for (const backend of testBackends()) {
     let store: StateStore;
     let erp: ErpDatabase;
     let policiesDir: string;
-    let emulator: RunningSalesforceEmulator;
-    let run: E2eRun | undefined;
+    let emulator: SalesforceE2eCrm;
+    let run: E2eRun<SalesforceE2eCrm> | undefined;
     let runs = 0;
 
     beforeAll(async () => {
@@ -72,7 +74,7 @@ for (const backend of testBackends()) {
       emulator = await startE2eEmulator();
       policiesDir = await mkdtemp(join(tmpdir(), 'tandem-e2e-reg-'));
       await writeFile(join(policiesDir, 'account.yaml'), E2E_POLICY, 'utf8');
-    });
+    }, scaled(180_000));
     afterEach(async () => {
       await run?.close();
       run = undefined;
@@ -88,11 +90,11 @@ for (const backend of testBackends()) {
     const open = async (
       crmLookbackSeconds?: number,
       capture: 'watermark' | 'changelog' = 'watermark',
-    ): Promise<E2eRun> =>
+    ): Promise<E2eRun<SalesforceE2eCrm>> =>
       (run = await openE2eRun({
         erp,
         store,
-        emulator,
+        crmSide: emulator,
         run: ++runs,
         capture,
         policiesDir,
@@ -112,7 +114,7 @@ for (const backend of testBackends()) {
 
       const full = await runSync(r.ctx, { full: true, batchSize: 3 });
       expect(full.error).toBeUndefined();
-      expect(r.emulator.store.count('Account')).toBe(0);
+      expect(r.crmSide.emulator.store.count('Account')).toBe(0);
       await expectAligned(r);
       expect((await runSync(r.ctx, { batchSize: 3 })).writes).toBe(0);
     });
@@ -128,7 +130,7 @@ for (const backend of testBackends()) {
 
       const full = await runSync(r.ctx, { full: true, batchSize: 3 });
       expect(full.error).toBeUndefined();
-      expect(r.emulator.store.count('Account')).toBe(2);
+      expect(r.crmSide.emulator.store.count('Account')).toBe(2);
       await expectAligned(r);
       expect((await runSync(r.ctx, { batchSize: 3 })).writes).toBe(0);
     });
@@ -139,16 +141,16 @@ for (const backend of testBackends()) {
       // created a second Account and left the original without a key.
       const r = await open();
       const original = await crmRecordNotReadAgain(r);
-      r.emulator.setFaults({ failJobAfterRecords: 0 });
+      r.crmSide.emulator.setFaults({ failJobAfterRecords: 0 });
       const first = await runSync(r.ctx, { batchSize: 3 });
-      r.emulator.setFaults({});
+      r.crmSide.emulator.setFaults({});
       expect(first.counts['account']!.crm.unprocessed).toBe(1);
       const key = `crm-${String(original['Id'])}`;
       await r.erp.query(`update ${r.table} set name = 'Renamed in the ERP' where customer_no = $1`, [key]);
 
       const retry = await runSync({ ...r.ctx, now: () => new Date(Date.now() + 86_400_000) }, { batchSize: 3 });
       expect(retry.error).toBeUndefined();
-      expect(r.emulator.store.list('Account').map((a) => [a['Id'], a['External_Id__c'], a['Name']])).toEqual([
+      expect(r.crmSide.emulator.store.list('Account').map((a) => [a['Id'], a['External_Id__c'], a['Name']])).toEqual([
         [original['Id'], key, 'Renamed in the ERP'],
         [expect.any(String), 'K9', 'Later'],
       ]);
@@ -159,14 +161,14 @@ for (const backend of testBackends()) {
     it('a failed key write-back with nothing else to write is retried, so the CRM record ends up keyed', async () => {
       const r = await open();
       const original = await crmRecordNotReadAgain(r);
-      r.emulator.setFaults({ failJobAfterRecords: 0 });
+      r.crmSide.emulator.setFaults({ failJobAfterRecords: 0 });
       await runSync(r.ctx, { batchSize: 3 });
-      r.emulator.setFaults({});
+      r.crmSide.emulator.setFaults({});
       await runSync({ ...r.ctx, now: () => new Date(Date.now() + 86_400_000) }, { batchSize: 3 });
-      expect(r.emulator.store.get('Account', String(original['Id']))?.['External_Id__c']).toBe(
+      expect(r.crmSide.emulator.store.get('Account', String(original['Id']))?.['External_Id__c']).toBe(
         `crm-${String(original['Id'])}`,
       );
-      expect(r.emulator.store.count('Account')).toBe(2);
+      expect(r.crmSide.emulator.store.count('Account')).toBe(2);
       await expectAligned(r);
     });
 
@@ -176,16 +178,16 @@ for (const backend of testBackends()) {
       // A later read that returns the old record's tombstone again (here a lookback window) took it for the delete
       // of the new one and deleted the ERP row.
       const r = await open(3600);
-      const original = r.emulator.store.insert('Account', { Name: 'Made in the CRM' });
+      const original = r.crmSide.emulator.store.insert('Account', { Name: 'Made in the CRM' });
       const key = `crm-${String(original['Id'])}`;
       const first = await runSync(r.ctx, { batchSize: 3, checkpoint: crashAt('written:account:erp') });
       expect(first.status).toBe('failed');
-      r.emulator.store.delete('Account', String(original['Id']));
+      r.crmSide.emulator.store.delete('Account', String(original['Id']));
       await r.erp.query(`update ${r.table} set name = 'Edited in the ERP' where customer_no = $1`, [key]);
 
       const second = await runSync(r.ctx, { batchSize: 3 });
       expect(second.error).toBeUndefined();
-      expect(r.emulator.store.list('Account').map((a) => [a['External_Id__c'], a['Name']])).toEqual([
+      expect(r.crmSide.emulator.store.list('Account').map((a) => [a['External_Id__c'], a['Name']])).toEqual([
         [key, 'Edited in the ERP'],
       ]);
       const quiet = await runSync(r.ctx, { batchSize: 3 });
@@ -198,7 +200,7 @@ for (const backend of testBackends()) {
       // field; the echo no longer matched what tandem wrote, so the create was not recognised, the record was merged
       // as "created on both sides" against an empty base, and the cleared field was filled again from the CRM.
       const r = await open();
-      const original = r.emulator.store.insert('Account', { Name: 'Made in the CRM', NumberOfEmployees: 2 });
+      const original = r.crmSide.emulator.store.insert('Account', { Name: 'Made in the CRM', NumberOfEmployees: 2 });
       const key = `crm-${String(original['Id'])}`;
       const crashed = await runSync(r.ctx, { batchSize: 3, checkpoint: crashAt('before-apply:account:erp') });
       expect(crashed.status).toBe('failed');
@@ -206,7 +208,7 @@ for (const backend of testBackends()) {
 
       const next = await runSync(r.ctx, { batchSize: 3 });
       expect(next.error).toBeUndefined();
-      expect(r.emulator.store.get('Account', String(original['Id']))?.['NumberOfEmployees']).toBeNull();
+      expect(r.crmSide.emulator.store.get('Account', String(original['Id']))?.['NumberOfEmployees']).toBeNull();
       await expectAligned(r);
       expect((await runSync(r.ctx, { batchSize: 3 })).writes).toBe(0);
     });
@@ -216,7 +218,7 @@ for (const backend of testBackends()) {
       // The base stayed empty until that key-only write was confirmed, so the next run merged the record as
       // "created on both sides", and a field the ERP user had cleared was filled again from the CRM.
       const r = await open();
-      const original = r.emulator.store.insert('Account', { Name: 'Made in the CRM', NumberOfEmployees: 2 });
+      const original = r.crmSide.emulator.store.insert('Account', { Name: 'Made in the CRM', NumberOfEmployees: 2 });
       const key = `crm-${String(original['Id'])}`;
       r.crm.arm('record');
       const crashed = await runSync(r.ctx, { batchSize: 3 });
@@ -225,7 +227,7 @@ for (const backend of testBackends()) {
 
       const next = await runSync(r.ctx, { batchSize: 3 });
       expect(next.error).toBeUndefined();
-      expect(r.emulator.store.get('Account', String(original['Id']))?.['NumberOfEmployees']).toBeNull();
+      expect(r.crmSide.emulator.store.get('Account', String(original['Id']))?.['NumberOfEmployees']).toBeNull();
       await expectAligned(r);
       expect((await runSync(r.ctx, { batchSize: 3 })).writes).toBe(0);
     });
@@ -241,7 +243,7 @@ for (const backend of testBackends()) {
 
       const next = await runSync(r.ctx, { batchSize: 3 });
       expect(next.error).toBeUndefined();
-      expect(r.emulator.store.count('Account')).toBe(0);
+      expect(r.crmSide.emulator.store.count('Account')).toBe(0);
       await expectAligned(r);
     });
 
@@ -253,11 +255,11 @@ for (const backend of testBackends()) {
       await r.erp.query(`insert into ${r.table} (customer_no, name, city) values ('K2', 'From the ERP', 'Oslo')`);
       r.crm.arm('record');
       expect((await runSync(r.ctx, { batchSize: 3 })).status).toBe('failed');
-      r.emulator.store.insert('Account', { Name: 'From the CRM', External_Id__c: 'K2' });
+      r.crmSide.emulator.store.insert('Account', { Name: 'From the CRM', External_Id__c: 'K2' });
 
       const next = await runSync(r.ctx, { batchSize: 3 });
       expect(next.error).toBeUndefined();
-      const [account] = r.emulator.store.list('Account');
+      const [account] = r.crmSide.emulator.store.list('Account');
       expect(account?.['BillingCity']).toBe('Oslo');
       expect((await r.store.status.decisionsFor(r.sync, 'account', 'K2')).length).toBeGreaterThan(0);
       await expectAligned(r);
@@ -274,8 +276,8 @@ for (const backend of testBackends()) {
         'failed',
       );
       expect(await r.store.status.openJobCount(r.sync)).toBe(1);
-      const [account] = r.emulator.store.list('Account');
-      r.emulator.store.update('Account', String(account!['Id']), { NumberOfEmployees: null });
+      const [account] = r.crmSide.emulator.store.list('Account');
+      r.crmSide.emulator.store.update('Account', String(account!['Id']), { NumberOfEmployees: null });
 
       const next = await runSync(r.ctx, { batchSize: 3 });
       expect(next.error).toBeUndefined();

@@ -1,11 +1,10 @@
+import { scaled } from '../support/timeouts.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SalesforceConnector } from '../../src/connectors/salesforce/salesforce-connector.js';
-import type { FaultConfig, RunningSalesforceEmulator } from '../../src/emulator/salesforce/index.js';
 import type { FieldValue } from '../../src/model/record.js';
 import type { SystemId } from '../../src/model/system.js';
 import { runSync, type SyncRunResult } from '../../src/pipeline/run-sync.js';
@@ -13,11 +12,10 @@ import { openStateDatabase } from '../../src/state/state-database.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { testBackends, uniqueSchemaName } from '../support/test-databases.js';
 import { SimulatedCrash, type LedgerCrashPoint } from './support/crashing-connector.js';
+import { E2E_CRMS, type E2eCrm, type E2eFault } from './support/e2e-crm.js';
 import {
   crmSnapshot,
-  startE2eEmulator,
   E2E_FIELD_NAMES,
-  E2E_FIELDS,
   E2E_POLICY,
   erpSnapshot,
   openE2eRun,
@@ -27,7 +25,6 @@ import {
 } from './support/e2e-system.js';
 import { EditHistory } from './support/edit-history.js';
 import { openErpDatabase, type ErpDatabase } from './support/erp-database.js';
-import { scaled } from '../support/timeouts.js';
 
 /**
  * Model-based test of the whole system over the real parts: a Postgres ERP table (PGlite, and the real server when
@@ -66,13 +63,7 @@ type Side = SystemId;
 type Template = string | null;
 type Values = Readonly<Record<E2eField, Template>>;
 type Crash = { kind: 'step'; at: number } | { kind: 'ledger'; point: LedgerCrashPoint };
-type Fault =
-  | { kind: 'errors'; seed: number }
-  | { kind: 'drops'; seed: number }
-  | { kind: 'token' }
-  | { kind: 'fail-job'; after: number }
-  | { kind: 'slow' }
-  | { kind: 'quota'; at: number };
+type Fault = E2eFault;
 type Command =
   | { kind: 'insert'; side: Side; key: string | null; values: Values }
   | { kind: 'update'; side: Side; pick: number; field: E2eField; value: Template }
@@ -159,22 +150,6 @@ function brief(result: SyncRunResult): string {
   return ` [erp ${nonZero(c.erp)}; crm ${nonZero(c.crm)}; plan ${nonZero(c.plan)}]`;
 }
 
-function faultConfig(f: Fault): FaultConfig {
-  switch (f.kind) {
-    case 'errors':
-      return { seed: f.seed, errorRate: 0.25, errorKinds: ['500', '502', '503', '429'], retryAfterSeconds: 0 };
-    case 'drops':
-      return { seed: f.seed, dropConnectionRate: 0.15 };
-    case 'token':
-      return { tokenTtlSeconds: 0.03 };
-    case 'fail-job':
-      return { failJobAfterRecords: f.after };
-    case 'slow':
-    case 'quota':
-      return {}; // set mid-run, see runCommandSync
-  }
-}
-
 /** The live record a `pick` designates on one side: key and native id, or undefined when the side is empty. */
 async function pickRecord(run: E2eRun, s: Side, pick: number): Promise<{ key: string; nativeId: string } | undefined> {
   const live = await liveRecords(run, s);
@@ -188,10 +163,7 @@ async function liveRecords(run: E2eRun, s: Side): Promise<{ key: string; nativeI
     );
     return rows.map((r) => ({ key: r.customer_no ?? `erp-${String(r.id)}`, nativeId: String(r.id) }));
   }
-  return run.emulator.store.list('Account').map((r) => ({
-    key: (r['External_Id__c'] as string | null) ?? `crm-${String(r['Id'])}`,
-    nativeId: String(r['Id']),
-  }));
+  return run.crmSide.list().map((r) => ({ key: r.key || `crm-${r.nativeId}`, nativeId: r.nativeId }));
 }
 
 interface ModelRun {
@@ -222,7 +194,7 @@ async function userWrite(
 ): Promise<string> {
   const { run } = m;
   const native: Record<string, FieldValue> = {};
-  for (const [f, v] of Object.entries(fields) as [E2eField, FieldValue][]) native[E2E_FIELDS[f][s]] = v;
+  for (const [f, v] of Object.entries(fields) as [E2eField, FieldValue][]) native[nativeName(run, s, f)] = v;
   let finalKey = key;
   const before = nativeId === null ? undefined : await currentFields(run, s, nativeId);
   if (s === 'erp') {
@@ -243,10 +215,10 @@ async function userWrite(
       );
     }
   } else if (nativeId === null) {
-    const created = run.emulator.store.insert('Account', key === '' ? native : { ...native, External_Id__c: key });
-    if (key === '') finalKey = `crm-${String(created['Id'])}`;
+    const created = run.crmSide.insert(key, native);
+    if (key === '') finalKey = `crm-${created}`;
   } else {
-    run.emulator.store.update('Account', nativeId, native);
+    run.crmSide.update(nativeId, native);
   }
   const canonical = run.mapper.toCanonical(s, native);
   for (const f of Object.keys(fields) as E2eField[]) {
@@ -268,9 +240,9 @@ async function currentFields(run: E2eRun, s: Side, nativeId: string): Promise<Re
     );
     return run.mapper.toCanonical('erp', row ?? {});
   }
-  const record = run.emulator.store.get('Account', nativeId) ?? {};
+  const record = run.crmSide.get(nativeId) ?? {};
   const native: Record<string, FieldValue> = {};
-  for (const f of E2E_FIELD_NAMES) native[E2E_FIELDS[f].crm] = (record[E2E_FIELDS[f].crm] ?? null) as FieldValue;
+  for (const f of E2E_FIELD_NAMES) native[nativeName(run, 'crm', f)] = record[nativeName(run, 'crm', f)] ?? null;
   return run.mapper.toCanonical('crm', native);
 }
 
@@ -279,7 +251,7 @@ async function userDelete(m: ModelRun, s: Side, record: { key: string; nativeId:
     await m.run.erp.query(`delete from ${m.run.table} where id = $1`, [record.nativeId]);
     m.erpDeletes += 1;
   } else {
-    m.run.emulator.store.delete('Account', record.nativeId);
+    m.run.crmSide.delete(record.nativeId);
   }
   m.history.delete(record.key);
 }
@@ -290,37 +262,24 @@ async function runCommandSync(m: ModelRun, c: Extract<Command, { kind: 'sync' }>
   const checkpoint = (step: string): void => {
     if (!STEPS.some((s) => step.startsWith(s))) return;
     const n = steps++;
-    if (c.fault?.kind === 'quota' && n === c.fault.at) run.emulator.setFaults({ quotaExhausted: true });
-    // Slow jobs from planning on: the capture's query jobs finish, the ingest jobs outlast the connector's patience.
-    if (c.fault?.kind === 'slow' && step.startsWith('planned')) run.emulator.setFaults({ jobDelayMs: 500 });
+    if (c.fault) run.crmSide.faultAtStep(c.fault, step, n);
     if (c.crash?.kind === 'step' && n === c.crash.at) throw new SimulatedCrash(`at ${step}`);
   };
-  if (c.fault) run.emulator.setFaults(faultConfig(c.fault));
+  if (c.fault) run.crmSide.faultAtStart(c.fault);
   if (c.crash?.kind === 'ledger') run.crm.arm(c.crash.point);
   const ctx = c.fault?.kind === 'slow' ? run.withCrm(run.impatientCrm) : run.ctx;
   try {
     return await runSync(ctx, { full: c.full, batchSize: BATCH, checkpoint });
   } finally {
-    run.emulator.setFaults({});
+    run.crmSide.clearFaults();
     run.crm.arm(null);
-    await settleOpenJobs(run);
+    await run.crmSide.settle(run.store.ledger(run.sync), run.crm.inner);
   }
 }
 
-/**
- * Waits until the bulk jobs a run left behind (closed, never read) are processed. A CRM user's edit made while such a
- * job is still queued can be overwritten by it: Bulk API writes are unconditional, so no sync engine can prevent that
- * lost update. The model keeps users out of that window instead of expecting the impossible.
- */
-async function settleOpenJobs(run: E2eRun): Promise<void> {
-  const salesforce = run.crm.inner as SalesforceConnector;
-  for (const job of await run.store.ledger(run.sync).listOpen('crm', 'account')) {
-    for (let i = 0; i < 200; i++) {
-      const info = await salesforce.bulk.getJob('ingest', job.jobId);
-      if (!info || (info.state !== 'UploadComplete' && info.state !== 'InProgress')) break;
-      await sleep(10);
-    }
-  }
+/** The native name of a canonical field on one side (the ERP's columns are the canonical names). */
+function nativeName(run: E2eRun, s: Side, f: E2eField): string {
+  return s === 'erp' ? f : run.crmSide.fields[f];
 }
 
 async function applyCommand(m: ModelRun, c: Command): Promise<void> {
@@ -489,84 +448,87 @@ async function checkEndState(m: ModelRun, final: SyncRunResult, quiet: SyncRunRe
   }
 }
 
-for (const backend of testBackends()) {
-  describe(`${backend.name}: model-based sync of the whole system (Postgres ERP, Salesforce emulator, crashes, faults)`, () => {
-    let store: StateStore;
-    let erp: ErpDatabase;
-    let policiesDir: string;
-    let emulator: RunningSalesforceEmulator;
-    let runs = 0;
+for (const [crmName, startCrm] of Object.entries(E2E_CRMS)) {
+  for (const backend of testBackends()) {
+    describe(`${backend.name}: model-based sync of the whole system (Postgres ERP, ${crmName} emulator, crashes, faults)`, () => {
+      let store: StateStore;
+      let erp: ErpDatabase;
+      let policiesDir: string;
+      let crmSide: E2eCrm;
+      let runs = 0;
 
-    beforeAll(async () => {
-      const database = await openStateDatabase(
-        backend.url ? { kind: 'postgres', url: backend.url } : { kind: 'embedded', dataDir: null },
-        uniqueSchemaName('e2e_state'),
-      );
-      store = new StateStore(database);
-      await store.migrate();
-      erp = await openErpDatabase(backend);
-      emulator = await startE2eEmulator();
-      policiesDir = await mkdtemp(join(tmpdir(), 'tandem-e2e-'));
-      await writeFile(join(policiesDir, 'account.yaml'), E2E_POLICY, 'utf8');
-    });
-
-    afterAll(async () => {
-      if (backend.url) await store?.database.db.schema.dropSchema(store.database.schema).ifExists().cascade().execute();
-      await store?.close();
-      await erp?.close();
-      await emulator?.close();
-      if (policiesDir) await rm(policiesDir, { recursive: true, force: true });
-    });
-
-    it(
-      '[I1][I3][I9] converges, loses no edit and no record, duplicates nothing, and every conflict follows the policy',
-      async () => {
-        await fc.assert(
-          // Changelog capture on PGlite only: on the shared real server it waits for other sessions' open transactions
-          // (other test files), so a row may legitimately be read a run later than this model expects.
-          fc.asyncProperty(
-            backend.url
-              ? fc.constant<CaptureMode>('watermark')
-              : fc.constantFrom<CaptureMode>('watermark', 'changelog'),
-            fc.array(command, { minLength: 4, maxLength: 15 }),
-            fc.boolean(),
-            async (capture, commands, finalFull) => {
-              runs += 1;
-              const run = await openE2eRun({ erp, store, emulator, run: runs, capture, policiesDir });
-              const m: ModelRun = {
-                run,
-                history: new EditHistory(),
-                counter: 0,
-                erpDeletes: 0,
-                createdOn: new Map(),
-                log: [`capture: ${capture}`],
-              };
-              try {
-                for (const c of commands) await applyCommand(m, c);
-                // A clock a day ahead makes every failed record due for its retry. The final sync is incremental when it
-                // can be (so an incremental read that skips a change shows), full when watermark capture must find an
-                // ERP hard delete by key reconciliation.
-                const full = finalFull || (capture === 'watermark' && m.erpDeletes > 0);
-                const final = await runSync(
-                  { ...run.ctx, now: () => new Date(Date.now() + 86_400_000) },
-                  { full, batchSize: BATCH },
-                );
-                m.log.push(
-                  `final sync${full ? ' full' : ''} -> ${final.status}${brief(final)}${final.error ? ` (${final.error.message})` : ''}`,
-                );
-                const quiet = await runSync(run.ctx, { batchSize: BATCH });
-                m.log.push(`quiet sync -> ${quiet.status}${brief(quiet)}`);
-                if (process.env['E2E_TRACE']) console.log(m.log.join('\n') + '\n---');
-                await checkEndState(m, final, quiet);
-              } finally {
-                await run.close();
-              }
-            },
-          ),
-          { numRuns: NUM_RUNS, ...SEED },
+      beforeAll(async () => {
+        const database = await openStateDatabase(
+          backend.url ? { kind: 'postgres', url: backend.url } : { kind: 'embedded', dataDir: null },
+          uniqueSchemaName('e2e_state'),
         );
-      },
-      scaled(Math.max(120_000, NUM_RUNS * 3_000)),
-    );
-  });
+        store = new StateStore(database);
+        await store.migrate();
+        erp = await openErpDatabase(backend);
+        crmSide = await startCrm();
+        policiesDir = await mkdtemp(join(tmpdir(), 'tandem-e2e-'));
+        await writeFile(join(policiesDir, 'account.yaml'), E2E_POLICY, 'utf8');
+      }, scaled(180_000));
+
+      afterAll(async () => {
+        if (backend.url)
+          await store?.database.db.schema.dropSchema(store.database.schema).ifExists().cascade().execute();
+        await store?.close();
+        await erp?.close();
+        await crmSide?.close();
+        if (policiesDir) await rm(policiesDir, { recursive: true, force: true });
+      });
+
+      it(
+        '[I1][I3][I9] converges, loses no edit and no record, duplicates nothing, and every conflict follows the policy',
+        async () => {
+          await fc.assert(
+            // Changelog capture on PGlite only: on the shared real server it waits for other sessions' open transactions
+            // (other test files), so a row may legitimately be read a run later than this model expects.
+            fc.asyncProperty(
+              backend.url
+                ? fc.constant<CaptureMode>('watermark')
+                : fc.constantFrom<CaptureMode>('watermark', 'changelog'),
+              fc.array(command, { minLength: 4, maxLength: 15 }),
+              fc.boolean(),
+              async (capture, commands, finalFull) => {
+                runs += 1;
+                const run = await openE2eRun({ erp, store, crmSide, run: runs, capture, policiesDir });
+                const m: ModelRun = {
+                  run,
+                  history: new EditHistory(),
+                  counter: 0,
+                  erpDeletes: 0,
+                  createdOn: new Map(),
+                  log: [`capture: ${capture}`],
+                };
+                try {
+                  for (const c of commands) await applyCommand(m, c);
+                  // A clock a day ahead makes every failed record due for its retry. The final sync is incremental when it
+                  // can be (so an incremental read that skips a change shows), full when watermark capture must find an
+                  // ERP hard delete by key reconciliation.
+                  const full = finalFull || (capture === 'watermark' && m.erpDeletes > 0);
+                  const final = await runSync(
+                    { ...run.ctx, now: () => new Date(Date.now() + 86_400_000) },
+                    { full, batchSize: BATCH },
+                  );
+                  m.log.push(
+                    `final sync${full ? ' full' : ''} -> ${final.status}${brief(final)}${final.error ? ` (${final.error.message})` : ''}`,
+                  );
+                  const quiet = await runSync(run.ctx, { batchSize: BATCH });
+                  m.log.push(`quiet sync -> ${quiet.status}${brief(quiet)}`);
+                  if (process.env['E2E_TRACE']) console.log(m.log.join('\n') + '\n---');
+                  await checkEndState(m, final, quiet);
+                } finally {
+                  await run.close();
+                }
+              },
+            ),
+            { numRuns: NUM_RUNS, ...SEED },
+          );
+        },
+        scaled(Math.max(120_000, NUM_RUNS * 3_000)),
+      );
+    });
+  }
 }

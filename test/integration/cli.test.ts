@@ -76,11 +76,13 @@ describe('the tandem CLI', () => {
     const text = await readFile(file, 'utf8');
     expect(text).toMatch(/^crm:\n  type: memory\n/m);
     expect(text).not.toContain('loginUrl');
-    const refused = await tandem(['init', '--crm', 'hubspt', '--config', join(dir, 'never.yaml'), '--json']);
+    const refused = await tandem(['init', '--crm', 'sugarcrm', '--config', join(dir, 'never.yaml'), '--json']);
     expect(refused.code).toBe(2);
     const error = JSON.parse(refused.stdout).error as { code: string; message: string };
     expect(error.code).toBe('CONNECTOR_UNKNOWN');
-    expect(error.message).toContain("unknown crm type 'hubspt'; registered crm types: memory, salesforce, zoho");
+    expect(error.message).toContain(
+      "unknown crm type 'sugarcrm'; registered crm types: hubspot, memory, salesforce, zoho",
+    );
     await expect(readFile(join(dir, 'never.yaml'), 'utf8')).rejects.toThrow();
   });
 

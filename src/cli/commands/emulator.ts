@@ -8,6 +8,14 @@ import {
   startSalesforceEmulator,
 } from '../../emulator/salesforce/index.js';
 import { EmulatorConfigError } from '../../emulator/salesforce/emulator-errors.js';
+import {
+  HUBSPOT_TIERS,
+  parseHubSpotFaultConfig,
+  startHubSpotEmulator,
+  type HubSpotFaultConfig,
+  type HubSpotTier,
+  type RunningHubSpotEmulator,
+} from '../../emulator/hubspot/index.js';
 import { createLogger, type Logger } from '../../util/logger.js';
 import { action, processIo, type CliIo } from '../cli-io.js';
 import { zohoEmulatorCommand } from './emulator-zoho.js';
@@ -23,6 +31,51 @@ export interface EmulatorCommandDeps {
   readonly logger?: Logger;
   /** Resolves when the emulator should stop; default: the first SIGINT or SIGTERM. */
   readonly waitForStop?: (emulator: RunningSalesforceEmulator) => Promise<void>;
+  /** The same for `tandem emulator hubspot`. */
+  readonly waitForHubSpotStop?: (emulator: RunningHubSpotEmulator) => Promise<void>;
+}
+
+interface HubSpotFlags {
+  port?: number;
+  host?: string;
+  data?: string;
+  token?: string;
+  adminToken?: string;
+  clientId?: string;
+  clientSecret?: string;
+  refreshToken?: string;
+  tier?: string;
+  tenSecondLimit?: number;
+  dailyLimit?: number;
+  indexLag?: number;
+  tokenTtl?: number;
+  faultRate?: number;
+  faultKinds?: string;
+  retryAfter?: number;
+  dropRate?: number;
+  dailyExhausted?: boolean;
+  writeDelay?: number;
+  seed?: number;
+}
+
+/** Builds the HubSpot emulator's FaultConfig from its fault flags (validated like the admin API's). */
+export function hubspotFaultsFromFlags(flags: HubSpotFlags): HubSpotFaultConfig {
+  const raw: Record<string, unknown> = {
+    seed: flags.seed,
+    errorRate: flags.faultRate,
+    errorKinds: flags.faultKinds
+      ?.split(',')
+      .map((k) => k.trim())
+      .filter((k) => k !== ''),
+    retryAfterSeconds: flags.retryAfter,
+    dropConnectionRate: flags.dropRate,
+    dailyLimitExhausted: flags.dailyExhausted,
+    writeResponseDelayMs: flags.writeDelay,
+  };
+  return parseHubSpotFaultConfig(
+    Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)),
+    'fault flags',
+  );
 }
 
 interface SalesforceFlags {
@@ -218,5 +271,70 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
       ...(deps.logger ? { logger: deps.logger } : {}),
     }),
   );
+  emulator
+    .command('hubspot')
+    .description(
+      'a HubSpot-compatible server: private-app and OAuth tokens, CRM objects v3 (batch, search, list), properties, rate limits, faults',
+    )
+    .option('--port <n>', 'port to listen on (0 = a free port)', int('--port'), 0)
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--data <dir>', 'persist records and custom properties in this folder')
+    .option('--token <token>', 'the private app access token the API accepts', 'pat-na1-tandem-emulator')
+    .option('--admin-token <token>', 'token of the admin API (X-Emulator-Admin-Token); default a random one, printed')
+    .option('--client-id <id>', 'OAuth client id', 'tandem-emulator-client')
+    .option('--client-secret <secret>', 'OAuth client secret', DEFAULT_SECRET)
+    .option('--refresh-token <token>', 'the OAuth refresh token the token endpoint accepts', 'tandem-emulator-refresh')
+    .option('--tier <tier>', `rate-limit tier: ${Object.keys(HUBSPOT_TIERS).join(', ')}`, 'enterprise')
+    .option('--ten-second-limit <n>', 'requests per rolling 10 seconds (overrides the tier)', int('--ten-second-limit'))
+    .option('--daily-limit <n>', 'requests per day (overrides the tier)', int('--daily-limit'))
+    .option('--index-lag <ms>', 'how long search takes to see a write, in ms', int('--index-lag'))
+    .option('--token-ttl <s>', 'OAuth access token lifetime in seconds (default 1800)', int('--token-ttl'))
+    .option('--fault-rate <r>', 'share (0..1) of API requests answered with an error', rate('--fault-rate'))
+    .option('--fault-kinds <list>', 'errors to inject: 500,502,503,504,423,429,429-daily (default 503)')
+    .option('--retry-after <s>', 'Retry-After seconds sent with injected errors', int('--retry-after'))
+    .option('--drop-rate <r>', 'share (0..1) of API requests whose connection is dropped', rate('--drop-rate'))
+    .option('--daily-exhausted', 'answer every API request with 429 DAILY')
+    .option('--write-delay <ms>', 'apply writes, then answer only after this delay', int('--write-delay'))
+    .option('--seed <n>', 'seed of the fault decisions', int('--seed'))
+    .action(async (flags: HubSpotFlags) => {
+      const stdout = deps.stdout ?? process.stdout;
+      const logger = deps.logger ?? createLogger({ level: 'info' });
+      const tier = flags.tier ?? 'enterprise';
+      if (!(tier in HUBSPOT_TIERS)) {
+        throw new InvalidArgumentError(`--tier must be one of ${Object.keys(HUBSPOT_TIERS).join(', ')}, got '${tier}'`);
+      }
+      const running = await startHubSpotEmulator({
+        port: flags.port ?? 0,
+        host: flags.host ?? '127.0.0.1',
+        ...(flags.data === undefined ? {} : { dataDir: flags.data }),
+        ...(flags.token === undefined ? {} : { privateAppToken: flags.token }),
+        ...(flags.adminToken === undefined ? {} : { adminToken: flags.adminToken }),
+        ...(flags.clientId === undefined ? {} : { clientId: flags.clientId }),
+        ...(flags.clientSecret === undefined ? {} : { clientSecret: flags.clientSecret }),
+        ...(flags.refreshToken === undefined ? {} : { refreshToken: flags.refreshToken }),
+        tier: tier as HubSpotTier,
+        ...(flags.tenSecondLimit === undefined ? {} : { tenSecondLimit: flags.tenSecondLimit }),
+        ...(flags.dailyLimit === undefined ? {} : { dailyLimit: flags.dailyLimit }),
+        ...(flags.indexLag === undefined ? {} : { indexLagMs: flags.indexLag }),
+        ...(flags.tokenTtl === undefined ? {} : { tokenTtlSeconds: flags.tokenTtl }),
+        faults: hubspotFaultsFromFlags(flags),
+        logger,
+      });
+      stdout.write(`HubSpot emulator listening on ${running.url}\n`);
+      stdout.write(`  base URL (crm.baseUrl): ${running.url}\n`);
+      stdout.write(
+        `  private app token: ${flags.token === undefined ? running.privateAppToken : '(as given with --token)'}\n`,
+      );
+      stdout.write(`  OAuth token endpoint: ${running.url}/oauth/v3/token (client id ${running.clientId})\n`);
+      stdout.write(
+        `  admin API: ${running.url}/__emulator/stats with X-Emulator-Admin-Token: ${flags.adminToken === undefined ? running.adminToken : '(as given with --admin-token)'}\n`,
+      );
+      try {
+        await (deps.waitForHubSpotStop ?? untilSignal)(running);
+      } finally {
+        await running.close();
+        stdout.write('HubSpot emulator stopped\n');
+      }
+    });
   return emulator;
 }

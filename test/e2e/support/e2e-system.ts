@@ -1,26 +1,21 @@
 import { parseConfig } from '../../../src/config/parse-config.js';
 import { PostgresConnector } from '../../../src/connectors/postgres/postgres-connector.js';
-import { SalesforceConnector } from '../../../src/connectors/salesforce/salesforce-connector.js';
-import { startSalesforceEmulator, type RunningSalesforceEmulator } from '../../../src/emulator/salesforce/index.js';
+import type { Connector } from '../../../src/connectors/connector.js';
 import { buildSyncObjects } from '../../../src/engine/open-engine.js';
 import type { ObjectMapper } from '../../../src/mapping/object-mapper.js';
 import { createObjectMapper } from '../../../src/mapping/object-mapper.js';
 import type { Fields } from '../../../src/model/record.js';
 import type { SyncContext, SyncObject } from '../../../src/pipeline/sync-object.js';
 import type { StateStore } from '../../../src/state/state-store.js';
-import { createLogger, silentLogger, type Logger } from '../../../src/util/logger.js';
+import { createLogger, silentLogger } from '../../../src/util/logger.js';
 import { CrashingConnector } from './crashing-connector.js';
+import { E2E_FIELD_NAMES, salesforceE2eCrm, type E2eCrm } from './e2e-crm.js';
 import { createCustomersTable, type ErpDatabase } from './erp-database.js';
 
-/** The canonical fields of the e2e mapping, and their native names on each side. */
-export const E2E_FIELDS = {
-  name: { erp: 'name', crm: 'Name' },
-  phone: { erp: 'phone', crm: 'Phone' },
-  city: { erp: 'city', crm: 'BillingCity' },
-  employees: { erp: 'employees', crm: 'NumberOfEmployees' },
-} as const;
-export type E2eField = keyof typeof E2E_FIELDS;
-export const E2E_FIELD_NAMES = Object.keys(E2E_FIELDS) as E2eField[];
+export { E2E_FIELD_NAMES, type E2eField } from './e2e-crm.js';
+
+/** The Salesforce CRM the regressions share between their runs (job ids then never repeat in one state store). */
+export const startE2eEmulator = salesforceE2eCrm;
 
 /**
  * The conflict policy under test: the latest edit wins (ties to the ERP, deletes too), except `city`, which a person
@@ -47,43 +42,40 @@ export function e2eConfigText(options: {
   table: string;
   capture: CaptureMode;
   policiesDir: string;
+  crm: E2eCrm;
   crmLookbackSeconds?: number;
-}): string {
-  const crmOptions = options.crmLookbackSeconds === undefined ? '' : `, lookbackSeconds: ${options.crmLookbackSeconds}`;
+}): { text: string; env: Record<string, string> } {
   const erpOptions = options.capture === 'watermark' ? 'capture: watermark, lookbackSeconds: 0' : 'capture: changelog';
-  return `sync: ${options.sync}
+  const section = options.crm.configSection(options.crmLookbackSeconds);
+  const f = options.crm.fields;
+  const text = `sync: ${options.sync}
 state:
   dataDir: ./unused-state
 erp:
   type: postgres
   dataDir: ./unused-erp
-crm:
-  type: salesforce
-  loginUrl: \${E2E_SF_URL}
-  auth:
-    flow: client_credentials
-    clientId: \${E2E_SF_CLIENT_ID}
-    clientSecret: \${E2E_SF_CLIENT_SECRET}
-policies:
+${section.crm}policies:
   dir: ${JSON.stringify(options.policiesDir)}
 objects:
   account:
     erp: { table: ${options.table}, key: customer_no, primaryKey: id, updatedAt: updated_at, ${erpOptions} }
-    crm: { object: Account, externalId: External_Id__c${crmOptions} }
+    crm: ${section.object}
     policy: account.yaml
     fields:
-      name:      { erp: name, crm: Name, transforms: [trim] }
-      phone:     { erp: phone, crm: Phone }
-      city:      { erp: city, crm: BillingCity }
-      employees: { erp: employees, crm: NumberOfEmployees, type: integer }
+      name:      { erp: name, crm: ${f.name}, transforms: [trim] }
+      phone:     { erp: phone, crm: ${f.phone} }
+      city:      { erp: city, crm: ${f.city} }
+      employees: { erp: employees, crm: ${f.employees}, type: integer }
 `;
+  return { text, env: section.env };
 }
 
 /** Everything one property run works with: both systems, tandem's connectors and its context. */
-export interface E2eRun {
+export interface E2eRun<C extends E2eCrm = E2eCrm> {
   readonly sync: string;
   readonly table: string;
-  readonly emulator: RunningSalesforceEmulator;
+  /** The CRM under test (its emulator, a user's edits). */
+  readonly crmSide: C;
   readonly erp: ErpDatabase;
   readonly store: StateStore;
   readonly object: SyncObject;
@@ -91,82 +83,39 @@ export interface E2eRun {
   readonly erpConnector: PostgresConnector;
   /** The CRM connector tandem uses, able to die mid bulk job. */
   readonly crm: CrashingConnector;
-  /** A CRM connector that gives up waiting on a job after 300 ms (the job stays open in the ledger). */
-  readonly impatientCrm: SalesforceConnector;
+  /** A CRM connector that gives up early on slow writes (a bulk job stays open; a HubSpot write is read back). */
+  readonly impatientCrm: Connector;
   /** The context of a normal run; `withCrm` swaps the CRM connector. */
   readonly ctx: SyncContext;
-  withCrm(crm: SalesforceConnector | CrashingConnector): SyncContext;
+  withCrm(crm: Connector): SyncContext;
   close(): Promise<void>;
 }
 
-function salesforceConnector(
-  emulator: RunningSalesforceEmulator,
-  pollTimeoutMs: number,
-  logger: Logger,
-): SalesforceConnector {
-  return new SalesforceConnector(
-    {
-      loginUrl: emulator.url,
-      auth: { flow: 'client_credentials', clientId: emulator.clientId, clientSecret: emulator.clientSecret },
-      pollIntervalMs: 20,
-      pollMaxIntervalMs: 40,
-      pollTimeoutMs,
-      // Small uploads: a write of a handful of records already spans several bulk jobs.
-      maxUploadBytes: 400,
-      queryPageSize: 4,
-      retry: { initialDelayMs: 1, maxDelayMs: 10, maxRetries: 12, maxElapsedMs: 5_000 },
-    },
-    { logger },
-  );
-}
-
-/**
- * Starts the emulator a test file shares between its runs. Shared, not one per run: job ids then never repeat within
- * one state store (a fresh emulator starts its ids at 1 again, and the job ledger is keyed on the job id alone).
- */
-export function startE2eEmulator(): Promise<RunningSalesforceEmulator> {
-  return startSalesforceEmulator({ port: 0 });
-}
-
-/** Removes every Account (hard delete: not even queryAll sees them), so a run starts with an empty CRM. */
-export function clearAccounts(emulator: RunningSalesforceEmulator): void {
-  const table = emulator.store.table('Account');
-  if (!table) throw new Error('the emulator has no Account object');
-  for (const id of [...table.rows.keys()]) emulator.store.deleteRow(table, id, true);
-}
-
 /** Empties the shared emulator's Accounts, creates a fresh ERP table and assembles tandem with the real engine parts. */
-export async function openE2eRun(options: {
+export async function openE2eRun<C extends E2eCrm>(options: {
   erp: ErpDatabase;
   store: StateStore;
-  emulator: RunningSalesforceEmulator;
+  crmSide: C;
   run: number;
   capture: CaptureMode;
   policiesDir: string;
   crmLookbackSeconds?: number;
-}): Promise<E2eRun> {
-  const { erp, store, emulator } = options;
+}): Promise<E2eRun<C>> {
+  const { erp, store, crmSide } = options;
   const sync = `e2e-${options.run}`;
   const table = await createCustomersTable(erp, `customers_${options.run}`);
-  emulator.setFaults({});
-  clearAccounts(emulator);
+  crmSide.reset();
   const opened: { close(): Promise<void> }[] = [];
   try {
-    const config = parseConfig(
-      e2eConfigText({
-        sync,
-        table,
-        capture: options.capture,
-        policiesDir: options.policiesDir,
-        ...(options.crmLookbackSeconds === undefined ? {} : { crmLookbackSeconds: options.crmLookbackSeconds }),
-      }),
-      'e2e.tandem.yaml',
-      {
-        E2E_SF_URL: emulator.url,
-        E2E_SF_CLIENT_ID: emulator.clientId,
-        E2E_SF_CLIENT_SECRET: emulator.clientSecret,
-      },
-    );
+    const { text, env } = e2eConfigText({
+      sync,
+      table,
+      capture: options.capture,
+      policiesDir: options.policiesDir,
+      crm: crmSide,
+      ...(options.crmLookbackSeconds === undefined ? {} : { crmLookbackSeconds: options.crmLookbackSeconds }),
+    });
+    const config = parseConfig(text, 'e2e.tandem.yaml', env);
     const [object] = await buildSyncObjects(config);
     if (!object) throw new Error('the e2e config maps no object');
     const mapper = createObjectMapper(config.objects[0]!);
@@ -175,23 +124,23 @@ export async function openE2eRun(options: {
     if (options.capture === 'changelog') await erpConnector.installCapture(object.streams.erp);
     // E2E_LOG=debug shows what tandem did (JSON lines on stderr).
     const logger = process.env['E2E_LOG'] ? createLogger({ level: process.env['E2E_LOG'] }) : silentLogger();
-    const salesforce = salesforceConnector(emulator, 20_000, logger);
-    opened.push(salesforce);
-    const impatientCrm = salesforceConnector(emulator, 300, logger);
+    const patient = crmSide.connector(false, logger);
+    opened.push(patient);
+    const impatientCrm = crmSide.connector(true, logger);
     opened.push(impatientCrm);
     await erpConnector.init([object.streams.erp]);
-    await salesforce.init([object.streams.crm]);
+    await patient.init([object.streams.crm]);
     await impatientCrm.init([object.streams.crm]);
-    const crm = new CrashingConnector(salesforce);
+    const crm = new CrashingConnector(patient);
     const base = { sync, store, objects: [object], logger };
-    const withCrm = (c: SalesforceConnector | CrashingConnector): SyncContext => ({
+    const withCrm = (c: Connector): SyncContext => ({
       ...base,
       connectors: { erp: erpConnector, crm: c },
     });
     return {
       sync,
       table,
-      emulator,
+      crmSide,
       erp,
       store,
       object,
@@ -242,12 +191,12 @@ export async function erpSnapshot(run: E2eRun): Promise<SideSnapshot> {
 export function crmSnapshot(run: E2eRun): SideSnapshot {
   const records = new Map<string, Fields>();
   const storedKeys: string[] = [];
-  for (const r of run.emulator.store.list('Account')) {
-    const key = (r['External_Id__c'] as string | null) ?? '';
-    storedKeys.push(key);
+  const names = run.crmSide.fields;
+  for (const r of run.crmSide.list()) {
+    storedKeys.push(r.key);
     const native: Record<string, Fields[string]> = {};
-    for (const f of E2E_FIELD_NAMES) native[E2E_FIELDS[f].crm] = (r[E2E_FIELDS[f].crm] ?? null) as Fields[string];
-    records.set(key || `crm-${String(r['Id'])}`, run.mapper.toCanonical('crm', native));
+    for (const f of E2E_FIELD_NAMES) native[names[f]] = r.native[names[f]] ?? null;
+    records.set(r.key || `crm-${r.nativeId}`, run.mapper.toCanonical('crm', native));
   }
   return { records, storedKeys };
 }

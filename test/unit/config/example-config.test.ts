@@ -1,3 +1,5 @@
+import { parse as parseYaml } from 'yaml';
+import { hubspotSettingsSchema } from '../../../src/connectors/hubspot/hubspot-settings.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -37,7 +39,9 @@ describe('EXAMPLE_CONFIG (what `tandem init` writes)', () => {
 describe('exampleConfigFor (tandem init --crm <type>)', () => {
   it('writes the chosen CRM connector section, which validates', () => {
     const text = exampleConfigFor('memory');
-    expect(text).toContain('# The CRM, chosen by type (registered: memory, salesforce, zoho).\ncrm:\n  type: memory\n');
+    expect(text).toContain(
+      '# The CRM, chosen by type (registered: hubspot, memory, salesforce, zoho).\ncrm:\n  type: memory\n',
+    );
     const config = parseConfig(text, '/srv/tandem/tandem.yaml', { ERP_DATABASE_URL: 'postgres://tandem@db/erp' });
     expect(config.crm).toEqual({ type: 'memory', settings: {} });
     expect(exampleConfigFor('salesforce')).toBe(EXAMPLE_CONFIG);
@@ -45,7 +49,7 @@ describe('exampleConfigFor (tandem init --crm <type>)', () => {
 
   it('refuses a type not registered for the CRM side, listing the registered ones', () => {
     expect(() => exampleConfigFor('postgres')).toThrow(UnknownConnectorTypeError);
-    expect(() => exampleConfigFor('postgres')).toThrow('registered crm types: memory, salesforce, zoho');
+    expect(() => exampleConfigFor('postgres')).toThrow('registered crm types: hubspot, memory, salesforce, zoho');
   });
 });
 
@@ -98,5 +102,19 @@ describe('docs/tandem.schema.json', () => {
     expect(schema.additionalProperties).toBe(false);
     expect(schema.required).toEqual(['erp', 'crm', 'objects']);
     expect(JSON.stringify(schema)).toContain('"erp-to-crm"');
+  });
+});
+
+describe('tandem init --crm hubspot', () => {
+  it("writes HubSpot's crm section, whose settings validate with the connector's schema", () => {
+    const text = exampleConfigFor('hubspot');
+    expect(text).toMatch(/^crm:\n {2}type: hubspot\n/m);
+    const crm = (parseYaml(text) as { crm: Record<string, unknown> }).crm;
+    const { type: _type, ...settings } = crm;
+    const parsed = hubspotSettingsSchema.parse({
+      ...settings,
+      auth: { ...(settings['auth'] as object), accessToken: 'pat-na1-x' },
+    });
+    expect(parsed).toMatchObject({ tier: 'professional', apiReserveShare: 0.2, auth: { kind: 'private-app' } });
   });
 });

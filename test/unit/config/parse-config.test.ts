@@ -356,7 +356,7 @@ describe('parseConfig: every problem at once, with file, line and the fix', () =
         column: (text.split('\n')[lineOf(text, 'type: salesfroce') - 1] ?? '').indexOf('salesfroce') + 1,
         path: 'crm.type',
         message:
-          "unknown crm type 'salesfroce'; did you mean 'salesforce'? registered crm types: memory, salesforce, zoho. " +
+          "unknown crm type 'salesfroce'; did you mean 'salesforce'? registered crm types: hubspot, memory, salesforce, zoho. " +
           'Fix: use one of them, or register your connector first (see docs/writing-a-connector.md)',
       },
     ]);

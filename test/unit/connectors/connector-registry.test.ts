@@ -19,17 +19,17 @@ const custom: ConnectorDescriptor<{ readonly label: string }> = {
 
 describe('ConnectorRegistry', () => {
   it('registers the built-in connectors, one descriptor each, memory included', () => {
-    expect(BUILTIN_CONNECTORS.map((d) => d.type)).toEqual(['postgres', 'salesforce', 'zoho', 'memory']);
-    expect(defaultConnectorRegistry.types()).toEqual(['memory', 'postgres', 'salesforce', 'zoho']);
+    expect(BUILTIN_CONNECTORS.map((d) => d.type)).toEqual(['postgres', 'salesforce', 'zoho', 'hubspot', 'memory']);
+    expect(defaultConnectorRegistry.types()).toEqual(['hubspot', 'memory', 'postgres', 'salesforce', 'zoho']);
     expect(defaultConnectorRegistry.types('erp')).toEqual(['memory', 'postgres']);
-    expect(defaultConnectorRegistry.types('crm')).toEqual(['memory', 'salesforce', 'zoho']);
+    expect(defaultConnectorRegistry.types('crm')).toEqual(['hubspot', 'memory', 'salesforce', 'zoho']);
   });
 
   it('looks connectors up by type and side', () => {
     const registry = new ConnectorRegistry(BUILTIN_CONNECTORS).register(custom);
     expect(registry.get('custom-crm', 'crm')).toBe(custom);
     expect(registry.find('custom-crm', 'erp')).toBeUndefined();
-    expect(registry.list('crm').map((d) => d.type)).toEqual(['custom-crm', 'memory', 'salesforce', 'zoho']);
+    expect(registry.list('crm').map((d) => d.type)).toEqual(['custom-crm', 'hubspot', 'memory', 'salesforce', 'zoho']);
     // The default registry is not touched by a registry of one's own.
     expect(defaultConnectorRegistry.find('custom-crm')).toBeUndefined();
   });
@@ -38,7 +38,7 @@ describe('ConnectorRegistry', () => {
     const registry = new ConnectorRegistry(BUILTIN_CONNECTORS);
     const error = (() => {
       try {
-        registry.get('hubspt', 'crm');
+        registry.get('sugarcrm', 'crm');
       } catch (e) {
         return e;
       }
@@ -46,12 +46,12 @@ describe('ConnectorRegistry', () => {
     })();
     expect(error).toBeInstanceOf(UnknownConnectorTypeError);
     expect((error as UnknownConnectorTypeError).code).toBe('CONNECTOR_UNKNOWN');
-    expect((error as UnknownConnectorTypeError).registered).toEqual(['memory', 'salesforce', 'zoho']);
+    expect((error as UnknownConnectorTypeError).registered).toEqual(['hubspot', 'memory', 'salesforce', 'zoho']);
     expect((error as Error).message).toBe(
-      "unknown crm type 'hubspt'; registered crm types: memory, salesforce, zoho. " +
+      "unknown crm type 'sugarcrm'; registered crm types: hubspot, memory, salesforce, zoho. " +
         'Fix: use one of them, or register your connector first (see docs/writing-a-connector.md)',
     );
-    expect(() => registry.get('postgres', 'crm')).toThrow(/registered crm types: memory, salesforce, zoho/);
+    expect(() => registry.get('postgres', 'crm')).toThrow(/registered crm types: hubspot, memory, salesforce, zoho/);
     expect(() => registry.get('salesforse')).toThrow("did you mean 'salesforce'?");
   });
 
