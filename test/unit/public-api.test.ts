@@ -32,7 +32,7 @@ describe('public API', () => {
       'salesforce',
       'memory',
     ]);
-    expect(tandem.defaultConnectorRegistry.types()).toEqual(['memory', 'postgres', 'salesforce', 'zoho']);
+    expect(tandem.defaultConnectorRegistry.types()).toEqual(['hubspot', 'memory', 'postgres', 'salesforce', 'zoho']);
     for (const name of ['MemoryConnector', 'PostgresConnector', 'SalesforceConnector', 'startSalesforceEmulator']) {
       expect(name in tandem, name).toBe(false);
     }

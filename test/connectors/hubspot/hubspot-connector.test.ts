@@ -1,3 +1,4 @@
+import { scaled } from '../../support/timeouts.js';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OutboundRecord, WriteResult } from '../../../src/connectors/connector.js';
@@ -191,18 +192,22 @@ describe('HubSpot connector against the emulator', () => {
     expect(hs.store.list('companies')).toHaveLength(31);
   });
 
-  it('a search that would pass 10,000 results is read completely (re-anchored on the last id)', async () => {
-    const { hs, crm } = await setup({}, { searchesPerSecond: 5 });
-    const start = (await readAll(crm, undefined)).watermark!;
-    const type = hs.store.type('companies')!;
-    const total = 10_250;
-    for (let i = 0; i < total; i++) hs.store.create(type, { name: `C${i}`, erp_id: `K${i}` });
-    const { records, source } = await readAll(crm, start);
-    expect(source.reanchors).toBeGreaterThanOrEqual(1);
-    const ids = new Set(records.map((r) => r.nativeId));
-    expect(ids.size).toBe(total);
-    expect(new Set(records.map((r) => r.key)).size).toBe(total);
-  }, 60_000);
+  it(
+    'a search that would pass 10,000 results is read completely (re-anchored on the last id)',
+    async () => {
+      const { hs, crm } = await setup({}, { searchesPerSecond: 5 });
+      const start = (await readAll(crm, undefined)).watermark!;
+      const type = hs.store.type('companies')!;
+      const total = 10_250;
+      for (let i = 0; i < total; i++) hs.store.create(type, { name: `C${i}`, erp_id: `K${i}` });
+      const { records, source } = await readAll(crm, start);
+      expect(source.reanchors).toBeGreaterThanOrEqual(1);
+      const ids = new Set(records.map((r) => r.nativeId));
+      expect(ids.size).toBe(total);
+      expect(new Set(records.map((r) => r.key)).size).toBe(total);
+    },
+    scaled(60_000),
+  );
 
   it('an edit made inside the index-lag window is not missed: the lookback re-reads it once search has it', async () => {
     const { hs, crm } = await setup({ indexLagMs: 800 }, { indexLagSeconds: 2 });
@@ -240,26 +245,30 @@ describe('HubSpot connector against the emulator', () => {
     ]);
   });
 
-  it('OAuth: refreshes before expiry and after a 401, stays within the 10-second budget', async () => {
-    const hs = await startHubSpotEmulator({ tokenTtlSeconds: 1, tenSecondLimit: 12 });
-    opened.push(hs);
-    const crm = new HubSpotConnector({
-      baseUrl: hs.url,
-      auth: { kind: 'oauth', clientId: hs.clientId, clientSecret: hs.clientSecret, refreshToken: hs.refreshToken },
-      budgets: { per10Seconds: 12 },
-      apiReserveShare: 0.5,
-    });
-    opened.push(crm);
-    await crm.init([{ ...COMPANY, keyField: 'domain' }]).catch(() => undefined);
-    const started = Date.now();
-    for (let i = 0; i < 8; i++) {
-      const res = await crm.http.call('GET', '/crm/v3/objects/companies?limit=1', undefined);
-      expect(res.status).toBe(200);
-      if (i === 3) await new Promise((r) => setTimeout(r, 1100));
-    }
-    // 6 requests per 10 s after the 50% reserve: the 9 calls (init included) needed a wait, and no 429 came back.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(8000);
-    expect(hs.stats().rateLimited).toBe(0);
-    expect(crm.tokens.refreshes).toBeGreaterThanOrEqual(2);
-  }, 30_000);
+  it(
+    'OAuth: refreshes before expiry and after a 401, stays within the 10-second budget',
+    async () => {
+      const hs = await startHubSpotEmulator({ tokenTtlSeconds: 1, tenSecondLimit: 12 });
+      opened.push(hs);
+      const crm = new HubSpotConnector({
+        baseUrl: hs.url,
+        auth: { kind: 'oauth', clientId: hs.clientId, clientSecret: hs.clientSecret, refreshToken: hs.refreshToken },
+        budgets: { per10Seconds: 12 },
+        apiReserveShare: 0.5,
+      });
+      opened.push(crm);
+      await crm.init([{ ...COMPANY, keyField: 'domain' }]).catch(() => undefined);
+      const started = Date.now();
+      for (let i = 0; i < 8; i++) {
+        const res = await crm.http.call('GET', '/crm/v3/objects/companies?limit=1', undefined);
+        expect(res.status).toBe(200);
+        if (i === 3) await new Promise((r) => setTimeout(r, 1100));
+      }
+      // 6 requests per 10 s after the 50% reserve: the 9 calls (init included) needed a wait, and no 429 came back.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(8000);
+      expect(hs.stats().rateLimited).toBe(0);
+      expect(crm.tokens.refreshes).toBeGreaterThanOrEqual(2);
+    },
+    scaled(30_000),
+  );
 });

@@ -129,7 +129,7 @@ describe('docker-compose.yml', () => {
     expect(config.objects.map((o) => o.name)).toEqual(['account', 'contact']);
     const emulator = compose.services['zoho-emulator']!;
     const port = emulator.command![emulator.command!.indexOf('--port') + 1];
-    expect(emulator.ports).toEqual([`${port}:${port}`]);
+    expect(emulator.ports).toEqual([`127.0.0.1:${port}:${port}`]);
     expect(tandem.environment!['ZOHO_URL']).toBe(`http://zoho-emulator:${port}`);
     const modulesPath = emulator.command![emulator.command!.indexOf('--modules') + 1]!;
     const modules = JSON.parse(readFileSync(join(root, modulesPath.slice('/app/'.length)), 'utf8')) as {
