@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import type { TandemConfig } from '../config/tandem-config.js';
+import { connectionFailureOf } from '../util/connection-failure.js';
 import { coerceError, EXIT, TandemError } from '../util/errors.js';
 import { createLogger, type Logger } from '../util/logger.js';
 
@@ -49,7 +50,8 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
       const code = await fn(...args);
       process.exitCode = code ?? EXIT.ok;
     } catch (thrown) {
-      const error = coerceError(thrown);
+      // A database or host that cannot be used at all is exit 4 with a plain message, not "a bug".
+      const error = thrown instanceof TandemError ? thrown : (connectionFailureOf(thrown) ?? coerceError(thrown));
       const exitCode = error instanceof TandemError ? error.exitCode : EXIT.failure;
       if (json) {
         process.stdout.write(

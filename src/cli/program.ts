@@ -13,6 +13,7 @@ import { migrateCommand } from './commands/migrate.js';
 import { policyCommand } from './commands/policy.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
+import { exitUsageErrorsWithUsageCode } from './usage-exit-code.js';
 
 /**
  * The `tandem` command line. Exit codes: 0 ok; 1 a run finished with rejected records or queued conflicts (or a
@@ -65,5 +66,5 @@ export function buildProgram(): Command {
   );
   program.addCommand(emulatorCommand());
   program.addCommand(demoCommand());
-  return program;
+  return exitUsageErrorsWithUsageCode(program);
 }
