@@ -29,7 +29,7 @@ describe("exit codes as README's table says", () => {
   async function configFile(name: string, loginUrl: string, state = `state:\n  dataDir: ${join(dir, name, 'state')}`) {
     const file = join(dir, `${name}.yaml`);
     const text = example
-      .replace(/state:\n  dataDir: [^\n]+/, state)
+      .replace(/state:\n {2}dataDir: [^\n]+/, state)
       .replace(/dataDir: \.\.\/\.tandem\/demo\/erp/, `dataDir: ${join(dir, 'erp')}`)
       .replace('${TANDEM_DEMO_SF_URL}', loginUrl);
     await writeFile(file, text + `\npolicies:\n  dir: ${JSON.stringify(join(repoRoot, 'conflict-rules'))}\n`);
