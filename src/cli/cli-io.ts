@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { CommanderError, type Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import type { TandemConfig } from '../config/tandem-config.js';
+import { connectionFailureOf } from '../util/connection-failure.js';
 import { coerceError, EXIT, TandemError } from '../util/errors.js';
 import { cliErrorJson, cliErrorText, UsageError } from './cli-errors.js';
 import { createLogger, type Logger } from '../util/logger.js';
@@ -57,7 +58,8 @@ export const processIo: CliIo = {
  * stderr; the exit code is the error's (2 for usage and configuration errors), 5 for anything unexpected.
  */
 export function reportError(thrown: unknown, json: boolean, io: CliIo = processIo): void {
-  const error = coerceError(thrown);
+  // A database or host that cannot be used at all is exit 4 with a plain message, not "a bug".
+  const error = thrown instanceof TandemError ? thrown : (connectionFailureOf(thrown) ?? coerceError(thrown));
   if (json) io.stdout.write(JSON.stringify(cliErrorJson(error), null, 2) + '\n');
   else io.stderr.write(cliErrorText(error) + '\n');
   io.setExitCode(error instanceof TandemError ? error.exitCode : EXIT.failure);

@@ -25,7 +25,16 @@ export type RetryOptions = { readonly [K in keyof BackoffOptions]?: BackoffOptio
   readonly onRetry?: (event: RetryEvent) => void;
   /** Jitter source; tests pass a fixed one. */
   readonly random?: () => number;
+  /**
+   * Until the host has answered once, a connection that cannot be opened is retried only this long (default 3 s):
+   * a wrong or unreachable host fails at start within seconds, while a host that drops out mid-run keeps the full
+   * budget above.
+   */
+  readonly startupBudgetMs?: number;
 };
+
+/** See `RetryOptions.startupBudgetMs`. */
+export const STARTUP_CONNECT_BUDGET_MS = 3_000;
 
 /**
  * Retries a call that failed for a reason worth waiting out: 429 and 503 for any request (the server refused it),
@@ -45,6 +54,9 @@ export type RetryOptions = { readonly [K in keyof BackoffOptions]?: BackoffOptio
 export function withRetry(client: HttpClient, options: RetryOptions = {}): HttpClient {
   const backoff: BackoffOptions = { ...BACKOFF_DEFAULTS, ...definedOnly(options) };
   const random = options.random ?? Math.random;
+  const startupBudgetMs = options.startupBudgetMs ?? STARTUP_CONNECT_BUDGET_MS;
+  // Becomes true at the first response of any status: from then on the host is known to exist.
+  let answeredOnce = false;
   return async (url: string, request: HttpRequestOptions) => {
     const streamBody =
       request.body !== null &&
@@ -65,11 +77,13 @@ export function withRetry(client: HttpClient, options: RetryOptions = {}): HttpC
         const code = errorCode(error);
         const retryable = idempotent || NOT_SENT_CODES.has(code);
         const delay = backoffDelay(retry, backoff, random);
-        if (!(canRetry && retryable && isNetworkError(error) && Date.now() - started + delay <= backoff.maxElapsedMs)) {
+        const budgetMs = answeredOnce ? backoff.maxElapsedMs : Math.min(backoff.maxElapsedMs, startupBudgetMs);
+        if (!(canRetry && retryable && isNetworkError(error) && Date.now() - started + delay <= budgetMs)) {
           if (isNetworkError(error)) {
             throw new UnavailableError(
-              `Salesforce ${request.method} ${safePath(url)} failed: connection error ${code} after ${retry + 1} attempt(s). ` +
-                'Check the network and the instance URL; the run can be repeated safely.',
+              `Salesforce ${request.method} ${safePath(url)} failed: connection error ${code} after ${retry + 1} attempt(s)` +
+                `${answeredOnce ? '' : ' (the host never answered)'}. ` +
+                'Check the network and the URL (crm.settings.loginUrl, http or https); the run can be repeated safely.',
               { method: request.method, path: safePath(url), code, attempts: retry + 1 },
               error,
             );
@@ -86,6 +100,7 @@ export function withRetry(client: HttpClient, options: RetryOptions = {}): HttpC
         await sleep(delay, request.signal);
         continue;
       }
+      answeredOnce = true;
       const status = response.statusCode;
       const retryable = REFUSED_STATUSES.has(status) || (AMBIGUOUS_STATUSES.has(status) && idempotent);
       if (!retryable || !canRetry) return response;

@@ -88,6 +88,52 @@ describe('withRetry over a real socket', () => {
   });
 });
 
+describe('withRetry against a host that never answered', () => {
+  /** A loopback port with nothing listening: bind one, then close it. */
+  async function closedPortUrl(): Promise<string> {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    return `http://127.0.0.1:${port}/x`;
+  }
+
+  it('gives up on a refused connection at start without spending the whole retry budget', async () => {
+    const url = await closedPortUrl();
+    const retries: string[] = [];
+    const http = withRetry(request, {
+      ...fast,
+      initialDelayMs: 50,
+      maxDelayMs: 50,
+      maxRetries: 50,
+      startupBudgetMs: 0,
+      onRetry: (e) => retries.push(e.reason),
+    });
+    const failure = await http(url, { method: 'GET' }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(UnavailableError);
+    expect((failure as UnavailableError).message).toContain('never answered');
+    expect((failure as UnavailableError).context['code']).toBe('ECONNREFUSED');
+    expect(retries).toEqual([]);
+  });
+
+  it('keeps retrying a refused connection once the host has answered (a mid-run outage)', async () => {
+    const { url } = await scripted([{ status: 200, body: 'up' }]);
+    const retries: string[] = [];
+    const http = withRetry(request, {
+      ...fast,
+      maxRetries: 3,
+      startupBudgetMs: 0,
+      onRetry: (e) => retries.push(e.reason),
+    });
+    expect((await http(url, { method: 'GET' })).statusCode).toBe(200);
+    await new Promise<void>((r) => server!.close(() => r()));
+    server!.closeAllConnections();
+    server = undefined;
+    await expect(http(url, { method: 'GET' })).rejects.toThrow(UnavailableError);
+    expect(retries).toEqual(['ECONNREFUSED', 'ECONNREFUSED', 'ECONNREFUSED']);
+  });
+});
+
 describe('withAuth', () => {
   it('refreshes the token once on 401 INVALID_SESSION_ID and retries; a second 401 is returned', async () => {
     const invalid = { status: 401, body: '[{"errorCode":"INVALID_SESSION_ID","message":"Session expired"}]' };

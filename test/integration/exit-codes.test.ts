@@ -1,0 +1,185 @@
+/**
+ * Every exit code of README's table, each on a path that really produces it: the CLI runs from source against an
+ * embedded ERP created from examples/erp-schema.sql and a Salesforce emulator over a real socket.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSalesforceEmulator, type RunningSalesforceEmulator } from '../../src/emulator/index.js';
+import { realDatabaseUrl } from '../support/test-databases.js';
+import { repoRoot, runTandem } from '../support/run-tandem-cli.js';
+
+// Generous: each case starts the CLI from source (tsx) and an embedded Postgres, on a possibly loaded machine.
+const SLOW = 400_000;
+
+describe("exit codes as README's table says", () => {
+  let dir: string;
+  let emulator: RunningSalesforceEmulator;
+  let example: string;
+  /** The credentials stay in the environment (tandem refuses literal secrets in the file). */
+  const env = (): Record<string, string> => ({
+    TANDEM_DEMO_CLIENT_ID: emulator.clientId,
+    TANDEM_DEMO_CLIENT_SECRET: emulator.clientSecret,
+  });
+
+  /** A tandem.yaml from examples/demo.tandem.yaml with its own folders, pointing at `loginUrl`. */
+  async function configFile(name: string, loginUrl: string, state = `state:\n  dataDir: ${join(dir, name, 'state')}`) {
+    const file = join(dir, `${name}.yaml`);
+    const text = example
+      .replace(/state:\n {2}dataDir: [^\n]+/, state)
+      .replace(/dataDir: \.\.\/\.tandem\/demo\/erp/, `dataDir: ${join(dir, 'erp')}`)
+      .replace('${TANDEM_DEMO_SF_URL}', loginUrl);
+    await writeFile(file, text + `\npolicies:\n  dir: ${JSON.stringify(join(repoRoot, 'conflict-rules'))}\n`);
+    return file;
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tandem-exit-'));
+    emulator = await startSalesforceEmulator({ port: 0 });
+    example = await readFile(join(repoRoot, 'examples', 'demo.tandem.yaml'), 'utf8');
+    const erp = new PGlite(join(dir, 'erp'));
+    await erp.exec(await readFile(join(repoRoot, 'examples', 'erp-schema.sql'), 'utf8'));
+    // A customer whose name is blank once trimmed: Salesforce rejects it (REQUIRED_FIELD_MISSING), the run is partial.
+    await erp.exec(
+      "insert into public.customers (customer_no, name, city) values ('C1', 'Acme', 'Lyon'), ('C2', '   ', 'Oslo')",
+    );
+    await erp.close();
+  }, SLOW);
+
+  afterAll(async () => {
+    await emulator?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it(
+    '0: help and version',
+    async () => {
+      expect((await runTandem(['--help'])).code).toBe(0);
+      expect((await runTandem(['--version'])).code).toBe(0);
+    },
+    SLOW,
+  );
+
+  it(
+    '0: status of a fresh state',
+    async () => {
+      const status = await runTandem(['status', '--config', await configFile('fresh', emulator.url)], env());
+      expect(status.stderr).toBe('');
+      expect(status.code).toBe(0);
+    },
+    SLOW,
+  );
+
+  it(
+    '1: a sync in which Salesforce rejects a record',
+    async () => {
+      const { stdout, stderr, code } = await runTandem(
+        ['sync', '--json', '--config', await configFile('partial', emulator.url)],
+        env(),
+      );
+      expect(stderr).not.toContain('a bug');
+      expect(code).toBe(1);
+      expect(stdout).toContain('REQUIRED_FIELD_MISSING');
+    },
+    SLOW,
+  );
+
+  it(
+    "2: commander's usage errors (unknown option, unknown command, missing argument) and a bad config",
+    async () => {
+      const unknownOption = await runTandem(['sync', '--no-such-flag']);
+      expect(unknownOption.code).toBe(2);
+      expect(unknownOption.stderr).toContain("unknown option '--no-such-flag'");
+      const unknownCommand = await runTandem(['schedule']);
+      expect(unknownCommand.code).toBe(2);
+      expect(unknownCommand.stderr).toContain("unknown command 'schedule'");
+      const missingArgument = await runTandem(['init', '--crm']);
+      expect(missingArgument.code).toBe(2);
+      const badConfig = join(dir, 'bad.yaml');
+      await writeFile(badConfig, 'sync: x\nobjects: 3\n');
+      expect((await runTandem(['status', '--config', badConfig], env())).code).toBe(2);
+    },
+    SLOW,
+  );
+
+  it(
+    '3: a Salesforce org whose API quota is exhausted',
+    async () => {
+      emulator.setFaults({ quotaExhausted: true });
+      try {
+        const { stderr, code } = await runTandem(['sync', '--config', await configFile('quota', emulator.url)], env());
+        expect(stderr).not.toContain('a bug');
+        expect(code).toBe(3);
+      } finally {
+        emulator.setFaults({});
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    '4: https spoken to the plain-http emulator (a TLS mismatch), with a plain message',
+    async () => {
+      const https = emulator.url.replace('http://', 'https://');
+      const { stderr, code } = await runTandem(['sync', '--config', await configFile('tls', https)], env());
+      expect(stderr).not.toContain('a bug');
+      expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(stderr).toMatch(/TLS/);
+      expect(code).toBe(4);
+    },
+    SLOW,
+  );
+
+  it(
+    '4: a Salesforce host that refuses connections, reported after at most a short start-up retry',
+    async () => {
+      const probe = createServer();
+      await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+      const port = (probe.address() as { port: number }).port;
+      await new Promise<void>((r) => probe.close(() => r()));
+      const { stderr, code } = await runTandem(
+        ['sync', '--config', await configFile('refused', `http://127.0.0.1:${port}`)],
+        env(),
+      );
+      expect(code).toBe(4);
+      expect(stderr).toContain('never answered');
+      expect(stderr).not.toContain('a bug');
+    },
+    SLOW,
+  );
+
+  it.runIf(realDatabaseUrl() !== undefined)(
+    '4: a state database that does not exist on the server',
+    async () => {
+      const url = new URL(realDatabaseUrl()!);
+      url.pathname = '/tandem_no_such_database';
+      const file = await configFile('missingdb', emulator.url, `state:\n  url: ${url.toString()}`);
+      const { stderr, code } = await runTandem(['status', '--config', file], env());
+      expect(code).toBe(4);
+      expect(stderr).toContain('does not exist');
+      expect(stderr).not.toContain('a bug');
+    },
+    SLOW,
+  );
+
+  it(
+    '5: any other failure (a state store migrated by an unknown, newer tandem)',
+    async () => {
+      const stateDir = join(dir, 'future', 'state');
+      await mkdir(stateDir, { recursive: true });
+      const state = new PGlite(stateDir);
+      await state.exec(
+        'create schema tandem; create table tandem.kysely_migration (name varchar(255) primary key, timestamp varchar(255) not null);' +
+          "insert into tandem.kysely_migration values ('9999_from_a_newer_tandem', '2099-01-01T00:00:00.000Z');",
+      );
+      await state.close();
+      const { stderr, code } = await runTandem(['status', '--config', await configFile('future', emulator.url)], env());
+      expect(stderr).toContain('9999_from_a_newer_tandem');
+      expect(code).toBe(5);
+    },
+    SLOW,
+  );
+});

@@ -1,0 +1,31 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const repoRoot = join(import.meta.dirname, '..', '..');
+
+export interface CliResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly code: number;
+}
+
+/** Runs the CLI from source as a user would (node + tsx), returning stdout, stderr and the exit code. */
+export async function runTandem(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  cwd: string = repoRoot,
+): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args],
+      { cwd, env: { ...process.env, TANDEM_LOG_LEVEL: 'error', ...env }, maxBuffer: 16 * 1024 * 1024 },
+    );
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const e = error as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
