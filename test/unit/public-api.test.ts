@@ -50,13 +50,16 @@ describe('public API', () => {
   it('maps the package entry points to files the build produces from these sources', () => {
     const root = join(import.meta.dirname, '..', '..');
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-      exports: Record<string, string>;
+      exports: Record<string, string | { types: string; default: string }>;
       bin: Record<string, string>;
     };
-    expect(Object.keys(pkg.exports)).toEqual(['.', './testing', './emulator']);
-    for (const target of Object.values(pkg.exports)) {
-      const source = target.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts');
+    expect(Object.keys(pkg.exports)).toEqual(['.', './testing', './emulator', './package.json']);
+    for (const [entry, target] of Object.entries(pkg.exports)) {
+      if (entry === './package.json') continue;
+      if (typeof target === 'string') throw new Error(`${entry} must declare its types and its code`);
+      const source = target.default.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts');
       expect(existsSync(join(root, source)), source).toBe(true);
+      expect(target.types).toBe(target.default.replace(/\.js$/, '.d.ts'));
     }
     expect(existsSync(join(root, pkg.bin['tandem']!))).toBe(true);
   });
