@@ -12,6 +12,7 @@ import { initCommand } from './commands/init.js';
 import { migrateCommand } from './commands/migrate.js';
 import { policyCommand } from './commands/policy.js';
 import { statusCommand } from './commands/status.js';
+import { serveCommand } from './commands/serve.js';
 import { syncCommand } from './commands/sync.js';
 
 /**
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   program.addCommand(initCommand());
   program.addCommand(migrateCommand());
   program.addCommand(syncCommand());
+  program.addCommand(serveCommand());
   program.addCommand(statusCommand());
   program.addCommand(conflictsCommand());
   program.addCommand(failedCommand());

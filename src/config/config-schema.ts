@@ -2,6 +2,12 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { NANP_COUNTRIES, PHONE_COUNTRIES } from '../mapping/phone-number.js';
 import { unknownKeysMessage } from './closest-match.js';
+import {
+  notifyTargetSchema,
+  retentionSectionSchema,
+  scheduleSectionSchema,
+  serveSectionSchema,
+} from './service-config-schema.js';
 
 /**
  * The zod schema of tandem.yaml *as written* (after `${VAR}` substitution): the single source of truth for
@@ -48,11 +54,9 @@ function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
 // A plain SQL identifier: what Postgres accepts unquoted (63 bytes at most).
 const SQL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const sqlName = (what: string) =>
-  z
-    .string()
-    .regex(SQL_NAME, {
-      error: `${what} must be a plain SQL name (letters, digits, _; not starting with a digit). Fix: rename it or use a view with a plain name`,
-    });
+  z.string().regex(SQL_NAME, {
+    error: `${what} must be a plain SQL name (letters, digits, _; not starting with a digit). Fix: rename it or use a view with a plain name`,
+  });
 const tableName = z
   .string()
   .regex(/^(?:[A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$/, {
@@ -189,15 +193,6 @@ const policiesSchema = strictObject({
     .default(DEFAULTS.policiesDir)
     .describe('Folder of conflict policy files, relative to this file.'),
 });
-
-const scheduleSchema = strictObject({
-  cron: z
-    .string()
-    .refine((expression) => cron.validate(expression), {
-      error: "schedule.cron is not a valid cron expression; use 5 or 6 fields, e.g. '*/15 * * * *' (every 15 minutes)",
-    })
-    .describe("Cron expression (node-cron: 5 fields, or 6 with seconds first), e.g. '*/15 * * * *'."),
-}).describe('When `tandem schedule` runs a sync.');
 
 const phoneTransform = strictObject({
   phone: strictObject({
@@ -340,7 +335,13 @@ export const tandemYamlSchema = strictObject({
   erp: erpSchema.describe('The ERP database.'),
   crm: crmSchema.describe('The CRM.'),
   policies: policiesSchema.default({ dir: DEFAULTS.policiesDir }),
-  schedule: scheduleSchema.nullish(),
+  schedule: scheduleSectionSchema.nullish(),
+  serve: serveSectionSchema.nullish(),
+  notify: z
+    .array(notifyTargetSchema)
+    .nullish()
+    .describe('Webhooks told about runs, quota stops, queued conflicts and rejections.'),
+  retention: retentionSectionSchema.nullish(),
   objects: z
     .record(z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'an object name must match [a-z][a-z0-9_]*' }), objectSchema)
     .refine((objects) => Object.keys(objects).length > 0, { error: 'objects: needs at least one mapping' })

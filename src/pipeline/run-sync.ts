@@ -1,5 +1,6 @@
 import { coerceError, QuotaExceededError, TandemError } from '../util/errors.js';
 import { SYSTEMS } from '../model/system.js';
+import { markInterruptedRunsOf } from '../state/interrupted-runs.js';
 import { captureSide } from './capture-stage.js';
 import { planObject } from './plan-stage.js';
 import { reconcileSide } from './reconcile-stage.js';
@@ -73,13 +74,32 @@ export async function runSync(ctx: SyncContext, options: SyncOptions = {}): Prom
   const started = Date.now();
   const objects = selectObjects(ctx, options.objects);
   const policyVersions = Object.fromEntries(objects.map((o) => [o.name, o.policyVersion]));
-  const unlock = await ctx.store.database.tryLock(`sync:${ctx.sync}`);
-  if (!unlock) throw new SyncAlreadyRunningError(ctx.sync);
+  const unlock = await lockObjects(ctx, objects);
   try {
     return await runLocked(ctx, options, objects, policyVersions, started);
   } finally {
     await unlock();
   }
+}
+
+/**
+ * Takes the lock of each object (in name order, so two runs never wait on each other crosswise): two runs of one
+ * object would write the same records twice, while runs of different objects (in several replicas) may go together.
+ */
+async function lockObjects(ctx: SyncContext, objects: readonly SyncObject[]): Promise<() => Promise<void>> {
+  const held: (() => Promise<void>)[] = [];
+  const releaseAll = async () => {
+    for (const release of held.reverse()) await release();
+  };
+  for (const name of objects.map((o) => o.name).sort()) {
+    const unlock = await ctx.store.database.tryLock(`sync:${ctx.sync}:object:${name}`);
+    if (!unlock) {
+      await releaseAll();
+      throw new SyncAlreadyRunningError(ctx.sync);
+    }
+    held.push(unlock);
+  }
+  return releaseAll;
 }
 
 async function runLocked(
@@ -89,7 +109,11 @@ async function runLocked(
   policyVersions: Record<string, string>,
   started: number,
 ): Promise<SyncRunResult> {
-  await ctx.store.markInterruptedRuns(ctx.sync);
+  await markInterruptedRunsOf(
+    ctx.store.database,
+    ctx.sync,
+    objects.map((o) => o.name),
+  );
   const runId = await ctx.store.startRun(
     ctx.sync,
     objects.map((o) => o.name),
@@ -114,7 +138,8 @@ async function runLocked(
     }
   } catch (thrown) {
     const error = coerceError(thrown);
-    const status = error instanceof QuotaExceededError ? 'interrupted' : 'failed';
+    // A quota stop or a shutdown (the signal) ends the run at a safe point: the next run resumes from there.
+    const status = error instanceof QuotaExceededError || options.signal?.aborted ? 'interrupted' : 'failed';
     await ctx.store
       .finishRun(runId, status, run.counts, {
         name: error.name,
@@ -125,7 +150,9 @@ async function runLocked(
     log.error(
       { err: error },
       status === 'interrupted'
-        ? 'sync stopped: quota exhausted; the next run resumes'
+        ? options.signal?.aborted
+          ? 'sync stopped at a safe point (shutdown); the next run resumes'
+          : 'sync stopped: quota exhausted; the next run resumes'
         : 'sync failed; the next run resumes from the stored state',
     );
     return {
