@@ -9,7 +9,7 @@ export interface PathIssue {
 }
 
 /** Keys whose value is a secret: only a bare `${VAR}` reference is accepted. */
-export const SECRET_KEYS: readonly string[] = Object.freeze(['clientSecret', 'privateKeyPem', 'password']);
+export const SECRET_KEYS: readonly string[] = Object.freeze(['clientSecret', 'privateKeyPem', 'password', 'secret']);
 
 const REFERENCE = /\$\$\{|\$\{([^}]*)\}/g;
 const INNER = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s;
@@ -100,6 +100,7 @@ function suggestedVariable(key: string): string {
     clientSecret: 'SF_CLIENT_SECRET',
     privateKeyPem: 'SF_PRIVATE_KEY_PEM',
     password: 'PASSWORD',
+    secret: 'TANDEM_WEBHOOK_SECRET',
   };
   return names[key] ?? key.toUpperCase();
 }

@@ -9,6 +9,8 @@ import type { ServiceState } from './service-state.js';
 /** One dependency /readyz checks (the state store, each connector). Throws when it is not reachable. */
 export interface ReadinessCheck {
   readonly name: string;
+  /** How long a success is reused, in ms (a remote whose checks cost API calls); default 0. */
+  readonly cacheMs?: number;
   check(signal: AbortSignal): Promise<void>;
 }
 
@@ -22,9 +24,8 @@ export interface HttpApiOptions {
   readonly state: ServiceState;
   readonly metrics: ServiceMetrics;
   readonly checks: readonly ReadinessCheck[];
-  /** Longest one readiness check may take, and how long its answer is reused (ms). */
+  /** Longest one readiness check may take (ms). */
   readonly checkTimeoutMs?: number;
-  readonly checkCacheMs?: number;
   enqueue(
     objects: readonly string[],
     kind: RunKind,
@@ -67,11 +68,10 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   const timeoutMs = options.checkTimeoutMs ?? 5000;
-  const cacheMs = options.checkCacheMs ?? 15_000;
   const cache = new Map<string, { at: number; error: string | null }>();
   const runCheck = async (check: ReadinessCheck): Promise<string | null> => {
     const cached = cache.get(check.name);
-    if (cached && Date.now() - cached.at < cacheMs) return cached.error;
+    if (cached && Date.now() - cached.at < (check.cacheMs ?? 0)) return cached.error;
     let error: string | null = null;
     try {
       await check.check(AbortSignal.timeout(timeoutMs));

@@ -118,7 +118,8 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     const checks: ReadinessCheck[] = [
       { name: 'state', check: () => state.ping() },
       { name: 'erp', check: (signal) => engine.erp.init(streams('erp'), { signal }) },
-      { name: 'crm', check: (signal) => engine.crm.init(streams('crm'), { signal }) },
+      // The CRM's check costs API calls (token, limits, describe): a success is reused for 30 s.
+      { name: 'crm', cacheMs: 30_000, check: (signal) => engine.crm.init(streams('crm'), { signal }) },
     ];
     const running = scheduler;
     http = await startHttpApi({

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { SystemId } from '../model/system.js';
+import { SYSTEMS, type SystemId } from '../model/system.js';
 import type { RunSummary, StateStore } from '../state/state-store.js';
 
 /**
@@ -73,11 +73,21 @@ export function serviceStateOf(store: StateStore, sync: string): ServiceState {
          where r.sync_name = ${sync} and r.status in ('succeeded', 'partial') and r.finished_at is not null
          group by o.object`.execute(database.db);
       const lastRun = new Map(runs.rows.map((r) => [r.object, new Date(r.at)]));
-      return marks.map((m) => {
+      const times = new Map<string, { object: string; system: SystemId; at: Date }>();
+      for (const m of marks) {
         const written = new Date(m.updatedAt);
         const ran = lastRun.get(m.object);
-        return { object: m.object, system: m.system, at: ran && ran > written ? ran : written };
-      });
+        times.set(`${m.object}:${m.system}`, {
+          object: m.object,
+          system: m.system,
+          at: ran && ran > written ? ran : written,
+        });
+      }
+      // A side that never had a change to capture has no watermark yet: it is as fresh as the object's last run.
+      for (const [object, at] of lastRun)
+        for (const system of SYSTEMS)
+          if (!times.has(`${object}:${system}`)) times.set(`${object}:${system}`, { object, system, at });
+      return [...times.values()];
     },
     async bulkJobsEndedSince(since) {
       const result = await sql<{ object: string; system: SystemId; operation: string; seconds: string | number }>`

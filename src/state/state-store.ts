@@ -1153,17 +1153,15 @@ async function applyWriteSet(
     await trx
       .insertInto('decision')
       .values(
-        decisions
-          .slice(i, i + ROWS_PER_STATEMENT)
-          .map((d) => ({
-            sync_name: sync,
-            object,
-            key: d.key,
-            run_id: runId,
-            kind: d.kind,
-            decisions: toJson(d.decisions),
-            policy_version: d.policyVersion,
-          })),
+        decisions.slice(i, i + ROWS_PER_STATEMENT).map((d) => ({
+          sync_name: sync,
+          object,
+          key: d.key,
+          run_id: runId,
+          kind: d.kind,
+          decisions: toJson(d.decisions),
+          policy_version: d.policyVersion,
+        })),
       )
       .execute();
   }
