@@ -4,6 +4,7 @@ import type { Connector } from '../connectors/connector.js';
 import { openEngine, type Engine } from '../engine/open-engine.js';
 import { TandemError, EXIT, coerceError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import { WebhookNotifier } from '../notify/webhook-notifier.js';
 import { startHttpApi, type ReadinessCheck, type RunningHttpApi } from './http-api.js';
 import { LocalRunScheduler } from './local-run-scheduler.js';
 import { PgBossRunScheduler } from './pg-boss-run-scheduler.js';
@@ -136,6 +137,17 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       accepting: () => accepting,
     });
     const api = http;
+    if (config.notify.length > 0) {
+      const notifier = new WebhookNotifier({
+        targets: config.notify,
+        sync: config.sync,
+        database: engine.store.database,
+        logger: log,
+      });
+      executor.onFinished(async (outcome) => {
+        await notifier.notifyRun(outcome.result, outcome.request.objects, `${api.url}/runs/${outcome.result.runId}`);
+      });
+    }
     log.info({ url: api.url, objects, queue: config.state.url ? 'pg-boss' : 'local' }, 'tandem serve is running');
 
     let stopping: Promise<boolean> | undefined;
