@@ -1,7 +1,11 @@
 import { Command } from 'commander';
+import { pruneState } from '../../retention/prune-state.js';
 import { MissingApiTokenError, startServe } from '../../serve/serve-service.js';
 import { EXIT, TandemError } from '../../util/errors.js';
 import { action, loadCommandConfig, loggerFor, withCommonOptions, type CommonOptions } from '../cli-io.js';
+
+/** 03:17 UTC every day (off the hour, away from other jobs). */
+const DAILY_PRUNE_CRON = '17 3 * * *';
 
 interface ServeFlags extends CommonOptions {
   host?: string;
@@ -42,6 +46,14 @@ export function serveCommand(): Command {
           ...(flags.host ? { host: flags.host } : {}),
           ...(port !== undefined ? { port } : {}),
           ...(flags.replica ? { replica: flags.replica } : {}),
+          // Daily, in one replica: remove copies of record values older than retention:.
+          maintenance: {
+            cron: DAILY_PRUNE_CRON,
+            async task(engine) {
+              const report = await pruneState(engine.store.database, config.sync, config.retention);
+              logger.info({ report }, 'daily prune done');
+            },
+          },
         });
         process.stdout.write(`${JSON.stringify({ listening: service.url, replica: service.replica })}\n`);
         const signal = await new Promise<NodeJS.Signals>((resolve) => {
