@@ -30,7 +30,7 @@ function tablesContaining(dump: Map<string, string[]>, needle: string): string[]
 }
 
 for (const backend of testBackends()) {
-  describe(`${backend.name}: retention and erasure`, () => {
+  describe(`${backend.name}: retention and erasure`, { timeout: 300_000 }, () => {
     let h: Harness;
     afterEach(async () => {
       await h?.close();

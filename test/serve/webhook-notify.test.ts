@@ -61,7 +61,7 @@ async function deliveries(h: Harness): Promise<{ event: string; status: string; 
 }
 
 for (const backend of testBackends()) {
-  describe(`${backend.name}: webhook notifications`, () => {
+  describe(`${backend.name}: webhook notifications`, { timeout: 300_000 }, () => {
     const cleanups: (() => Promise<void>)[] = [];
     afterEach(async () => {
       for (const c of cleanups.splice(0).reverse()) await c();
