@@ -30,7 +30,7 @@ describe(
       fixture = await createServeFixture({ customers: 25 });
       const config = await loadConfig(fixture.configFile, fixture.env);
       service = await startServe({ config, logger: silentLogger(), token: API_TOKEN, port: 0 });
-    }, 120_000);
+    }, 300_000);
     afterAll(async () => {
       await service?.stop();
       await fixture?.close();
@@ -123,7 +123,7 @@ describe(
       expect(value('tandem_remote_api_remaining', { sync: 'servetest', side: 'crm' })).toBeGreaterThan(0);
       for (const name of ['tandem_failed_queue_size', 'tandem_conflict_queue_size'])
         expect(families.find((f) => f.name === name)?.type).toBe('GAUGE');
-    }, 120_000);
+    }, 300_000);
 
     it('/readyz is ready while everything answers, and unready once the ERP database is gone', async () => {
       const ready = await call('/readyz');
