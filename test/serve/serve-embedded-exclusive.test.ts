@@ -9,7 +9,7 @@ const root = join(import.meta.dirname, '..', '..');
 
 /**
  * The embedded state store lives in one folder that only one process may open. The lock itself is the state
- * database's (src/state/state-database.ts, "already in use"); this checks that `serve` and `sync` both meet it.
+ * database's (src/util/directory-lock.ts on main: "in use by another tandem process"); this checks that `serve` and `sync` both meet it.
  */
 describe('a second process on the same embedded data directory is refused', () => {
   let fixture: ServeFixture;
@@ -64,7 +64,7 @@ describe('a second process on the same embedded data directory is refused', () =
     ]) {
       const result = await tandem(args);
       expect(result.code, `${args[0]}: ${result.stderr}`).not.toBe(0);
-      expect(result.stderr).toMatch(/already in use/);
+      expect(result.stderr).toMatch(/in use by another tandem process/);
     }
   }, 400_000);
 });
