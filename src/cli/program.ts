@@ -13,6 +13,8 @@ import { initCommand } from './commands/init.js';
 import { migrateCommand } from './commands/migrate.js';
 import { policyCommand } from './commands/policy.js';
 import { statusCommand } from './commands/status.js';
+import { forgetCommand, pruneCommand } from './commands/retention.js';
+import { serveCommand } from './commands/serve.js';
 import { syncCommand } from './commands/sync.js';
 
 /**
@@ -34,6 +36,9 @@ export function buildProgram(): Command {
   program.addCommand(initCommand());
   program.addCommand(migrateCommand());
   program.addCommand(syncCommand());
+  program.addCommand(serveCommand());
+  program.addCommand(pruneCommand());
+  program.addCommand(forgetCommand());
   program.addCommand(statusCommand());
   program.addCommand(conflictsCommand());
   program.addCommand(failedCommand());

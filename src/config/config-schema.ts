@@ -6,6 +6,12 @@ import type { SystemId } from '../model/system.js';
 import { NANP_COUNTRIES, PHONE_COUNTRIES } from '../mapping/phone-number.js';
 import { BUILTIN_POLICIES, isBuiltinPolicy } from '../resolve/policy/builtin-policies.js';
 import { unknownKeysMessage } from '../util/closest-match.js';
+import {
+  notifyTargetSchema,
+  retentionSectionSchema,
+  scheduleSectionSchema,
+  serveSectionSchema,
+} from './service-config-schema.js';
 
 /**
  * The zod schema of tandem.yaml *as written* (after `${VAR}` substitution): the single source of truth for
@@ -111,15 +117,6 @@ const policiesSchema = strictObject({
       'JavaScript module (ES module, relative to this file) exporting custom conflict strategies that policy files may use.',
     ),
 });
-
-const scheduleSchema = strictObject({
-  cron: z
-    .string()
-    .refine((expression) => cron.validate(expression), {
-      error: "schedule.cron is not a valid cron expression; use 5 or 6 fields, e.g. '*/15 * * * *' (every 15 minutes)",
-    })
-    .describe("Cron expression (node-cron: 5 fields, or 6 with seconds first), e.g. '*/15 * * * *'."),
-}).describe('When `tandem schedule` runs a sync.');
 
 const phoneTransform = strictObject({
   phone: strictObject({
@@ -312,7 +309,13 @@ function tandemYamlShape<E extends z.ZodType, C extends z.ZodType, O extends z.Z
     erp,
     crm,
     policies: policiesSchema.default({ dir: DEFAULTS.policiesDir }),
-    schedule: scheduleSchema.nullish(),
+    schedule: scheduleSectionSchema.nullish(),
+    serve: serveSectionSchema.nullish(),
+    notify: z
+      .array(notifyTargetSchema)
+      .nullish()
+      .describe('Webhooks told about runs, quota stops, queued conflicts and rejections.'),
+    retention: retentionSectionSchema.nullish(),
     objects: z
       .record(z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'an object name must match [a-z][a-z0-9_]*' }), object)
       .refine((objects) => Object.keys(objects).length > 0, { error: 'objects: needs at least one mapping' })

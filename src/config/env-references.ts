@@ -15,6 +15,7 @@ export const SECRET_KEYS: readonly string[] = Object.freeze([
   'password',
   'accessToken',
   'refreshToken',
+  'secret',
 ]);
 
 const REFERENCE = /\$\$\{|\$\{([^}]*)\}/g;
@@ -106,6 +107,7 @@ function suggestedVariable(key: string): string {
     clientSecret: 'SF_CLIENT_SECRET',
     privateKeyPem: 'SF_PRIVATE_KEY_PEM',
     password: 'PASSWORD',
+    secret: 'TANDEM_WEBHOOK_SECRET',
   };
   return names[key] ?? key.toUpperCase();
 }

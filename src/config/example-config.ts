@@ -52,9 +52,27 @@ ${crmSection}
 policies:
   dir: ./conflict-rules
 
-# When \`tandem schedule\` runs a sync (node-cron syntax; 6 fields adds seconds). Omit to run by hand only.
+# When runs happen (node-cron syntax; 6 fields adds seconds): \`tandem sync --schedule\` uses cron, \`tandem serve\`
+# uses increment (default: cron) and full (the nightly reconcile). Omit to run by hand only. docs/operations.md.
 schedule:
   cron: "*/15 * * * *"
+
+# \`tandem serve\`: the HTTP endpoint (every route but /healthz needs the bearer token held in the variable tokenEnv
+# names), leases and shutdown. docs/operations.md.
+serve:
+  host: 127.0.0.1                # --host to change it. Default: 127.0.0.1
+  port: 8080                     # Default: 8080
+  tokenEnv: TANDEM_API_TOKEN     # Default: TANDEM_API_TOKEN
+  graceSeconds: 30               # SIGTERM: time for the running stage to reach a safe point. Default: 30
+  leaseSeconds: 300              # a dead replica's run is retried after this long. Default: 300
+
+# Webhooks told about runs, quota stops, queued conflicts and rejections (signed; docs/operations.md). Default: none.
+#   - { url: https://hooks.example.com/tandem, events: [run.failed, record.rejected], secret: \${TANDEM_WEBHOOK_SECRET} }
+notify: []
+
+# How long copies of record values stay in the state store, in days (tandem serve prunes daily; tandem prune now).
+retention:
+  days: 30                       # Default: 30
 
 # Mapping name -> one ERP table <-> CRM object. Names: [a-z][a-z0-9_]*
 objects:

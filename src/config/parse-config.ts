@@ -7,6 +7,7 @@ import type { ConfigIssue } from '../util/errors.js';
 import { configErrorOf } from './config-issues.js';
 import { tandemYamlSchemaFor, type ChosenConnectors, type ObjectYaml, type TandemYaml } from './config-schema.js';
 import { deepFreeze } from './deep-freeze.js';
+import { notifyFromYaml, retentionFromYaml, scheduleFromYaml, serveFromYaml } from './service-config.js';
 import { resolveEnvReferences, type PathIssue } from './env-references.js';
 import { checkObjectMapping } from './object-checks.js';
 import type { FieldMapping, ObjectMapping, TandemConfig } from './tandem-config.js';
@@ -149,7 +150,10 @@ function buildConfig(yaml: TandemYaml, file: string, source: YamlSource): Tandem
       dir: resolve(folder, yaml.policies.dir),
       ...(yaml.policies.strategies ? { strategies: resolve(folder, yaml.policies.strategies) } : {}),
     },
-    schedule: yaml.schedule ? { cron: yaml.schedule.cron } : null,
+    schedule: scheduleFromYaml(yaml.schedule),
+    serve: serveFromYaml(yaml.serve),
+    notify: notifyFromYaml(yaml.notify),
+    retention: retentionFromYaml(yaml.retention),
     objects: Object.entries(yaml.objects).map(([name, object]) => buildObject(name, object, source)),
   };
   return deepFreeze(config);

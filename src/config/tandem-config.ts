@@ -1,4 +1,5 @@
 import type { Direction } from '../model/direction.js';
+import type { NotifyTarget, RetentionConfig, ScheduleConfig, ServeConfig } from './service-config.js';
 
 /**
  * The validated tandem.yaml, as the engine sees it. Built once, at the edge, by `parseConfig` / `loadConfig`
@@ -28,8 +29,14 @@ export interface TandemConfig {
     /** Module of custom conflict strategies (absolute), from `policies.strategies`; see engine/strategy-module.ts. */
     readonly strategies?: string;
   };
-  /** When `tandem schedule` runs a sync; null when the file has no `schedule:`. */
-  readonly schedule: { readonly cron: string } | null;
+  /** When runs happen (`sync --schedule`: cron; `serve`: increment and full); null when the file has no `schedule:`. */
+  readonly schedule: ScheduleConfig | null;
+  /** `tandem serve`'s endpoint, leases and shutdown (defaults when the file has no `serve:`). */
+  readonly serve: ServeConfig;
+  /** Webhook targets (empty when the file has no `notify:`). */
+  readonly notify: readonly NotifyTarget[];
+  /** Days each kind of stored record values is kept. */
+  readonly retention: RetentionConfig;
   readonly objects: readonly ObjectMapping[];
 }
 

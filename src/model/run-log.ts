@@ -17,8 +17,11 @@ export interface RunSummary {
  * a sync at a time. (A run's counts are also stored with every write set it applies, see `RecordStore.apply`.)
  */
 export interface RunLog {
-  /** Takes the sync's lock; resolves to its release, or to null when another process holds it. */
-  tryLock(sync: string): Promise<(() => Promise<void>) | null>;
+  /**
+   * Takes the lock of one object of the sync; resolves to its release, or to null when another process holds it. Runs
+   * of different objects (in several replicas) may go together; two runs of one object never do.
+   */
+  tryLock(sync: string, object: string): Promise<(() => Promise<void>) | null>;
   startRun(
     sync: string,
     objects: readonly string[],
@@ -26,7 +29,10 @@ export interface RunLog {
     policyVersions: Readonly<Record<string, string>>,
   ): Promise<string>;
   finishRun(runId: string, status: RunSummary['status'], counts: unknown, error?: unknown): Promise<void>;
-  /** Marks runs left `running` by a process that died as `interrupted`. */
-  markInterruptedRuns(sync: string, exceptRunId?: string): Promise<number>;
+  /**
+   * Marks as `interrupted` the runs of these objects that a dead process left `running`. Only runs sharing an object
+   * with the new one: another object's run may be going on right now in another replica.
+   */
+  markInterruptedRuns(sync: string, objects: readonly string[]): Promise<number>;
   listRuns(sync: string, limit?: number): Promise<readonly RunSummary[]>;
 }

@@ -73,13 +73,32 @@ export async function runSync(ctx: SyncContext, options: SyncOptions = {}): Prom
   const started = Date.now();
   const objects = selectObjects(ctx, options.objects);
   const policyVersions = Object.fromEntries(objects.map((o) => [o.name, o.policyVersion]));
-  const unlock = await ctx.store.runs.tryLock(ctx.sync);
-  if (!unlock) throw new SyncAlreadyRunningError(ctx.sync);
+  const unlock = await lockObjects(ctx, objects);
   try {
     return await runLocked(ctx, options, objects, policyVersions, started);
   } finally {
     await unlock();
   }
+}
+
+/**
+ * Takes the lock of each object (in name order, so two runs never wait on each other crosswise): two runs of one
+ * object would write the same records twice, while runs of different objects (in several replicas) may go together.
+ */
+async function lockObjects(ctx: SyncContext, objects: readonly SyncObject[]): Promise<() => Promise<void>> {
+  const held: (() => Promise<void>)[] = [];
+  const releaseAll = async () => {
+    for (const release of held.reverse()) await release();
+  };
+  for (const name of objects.map((o) => o.name).sort()) {
+    const unlock = await ctx.store.runs.tryLock(ctx.sync, name);
+    if (!unlock) {
+      await releaseAll();
+      throw new SyncAlreadyRunningError(ctx.sync);
+    }
+    held.push(unlock);
+  }
+  return releaseAll;
 }
 
 async function runLocked(
@@ -89,7 +108,10 @@ async function runLocked(
   policyVersions: Record<string, string>,
   started: number,
 ): Promise<SyncRunResult> {
-  await ctx.store.runs.markInterruptedRuns(ctx.sync);
+  await ctx.store.runs.markInterruptedRuns(
+    ctx.sync,
+    objects.map((o) => o.name),
+  );
   const runId = await ctx.store.runs.startRun(
     ctx.sync,
     objects.map((o) => o.name),
@@ -114,7 +136,8 @@ async function runLocked(
     }
   } catch (thrown) {
     const error = coerceError(thrown);
-    const status = error instanceof QuotaExceededError ? 'interrupted' : 'failed';
+    // A quota stop or a shutdown (the signal) ends the run at a safe point: the next run resumes from there.
+    const status = error instanceof QuotaExceededError || options.signal?.aborted ? 'interrupted' : 'failed';
     await ctx.store.runs
       .finishRun(runId, status, run.counts, {
         name: error.name,
@@ -125,7 +148,9 @@ async function runLocked(
     log.error(
       { err: error },
       status === 'interrupted'
-        ? 'sync stopped: quota exhausted; the next run resumes'
+        ? options.signal?.aborted
+          ? 'sync stopped at a safe point (shutdown); the next run resumes'
+          : 'sync stopped: quota exhausted; the next run resumes'
         : 'sync failed; the next run resumes from the stored state',
     );
     return {

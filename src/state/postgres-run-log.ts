@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { RunLog, RunSummary } from '../model/run-log.js';
 import { toJson, toJsonOrNull } from './json.js';
@@ -14,8 +15,8 @@ export class PostgresRunLog implements RunLog {
     this.#database = database;
   }
 
-  async tryLock(sync: string): Promise<(() => Promise<void>) | null> {
-    return this.#database.tryLock(`sync:${sync}`);
+  async tryLock(sync: string, object: string): Promise<(() => Promise<void>) | null> {
+    return this.#database.tryLock(`sync:${sync}:object:${object}`);
   }
 
   async startRun(
@@ -48,15 +49,12 @@ export class PostgresRunLog implements RunLog {
   }
 
   /** Marks runs left `running` by a process that died as `interrupted`. */
-  async markInterruptedRuns(sync: string, exceptRunId?: string): Promise<number> {
-    let query = this.#db
-      .updateTable('sync_run')
-      .set({ status: 'interrupted', finished_at: new Date() })
-      .where('sync_name', '=', sync)
-      .where('status', '=', 'running');
-    if (exceptRunId) query = query.where('id', '!=', exceptRunId);
-    const result = await query.executeTakeFirst();
-    return Number(result.numUpdatedRows);
+  async markInterruptedRuns(sync: string, objects: readonly string[]): Promise<number> {
+    const result = await sql`
+      update ${sql.id(this.#database.schema, 'sync_run')}
+         set status = 'interrupted', finished_at = now()
+       where sync_name = ${sync} and status = 'running' and objects && ${[...objects]}::text[]`.execute(this.#db);
+    return Number(result.numAffectedRows ?? 0);
   }
 
   async listRuns(sync: string, limit = 10): Promise<readonly RunSummary[]> {

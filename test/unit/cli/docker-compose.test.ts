@@ -22,6 +22,7 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as
       volumes?: string[];
       environment?: Record<string, string>;
       depends_on?: Record<string, unknown>;
+      healthcheck?: { test?: string[] };
     }
   >;
   volumes?: Record<string, unknown>;
@@ -77,6 +78,18 @@ describe('docker-compose.yml', () => {
       expect(checkCommand(command)).toEqual([]);
     }
     expect(checkCommand(['sync', '--no-such-flag'])).toEqual(["'sync' has no option --no-such-flag"]);
+  });
+
+  it('runs tandem serve, with a healthcheck on its /healthz and the API token its config names', () => {
+    const tandem = compose.services['tandem']!;
+    expect(tandem.command![0]).toBe('serve');
+    const port = tandem.command![tandem.command!.indexOf('--port') + 1];
+    expect(tandem.ports).toEqual([`127.0.0.1:${port}:${port}`]);
+    expect(tandem.healthcheck?.test?.join(' ')).toContain(`http://127.0.0.1:${port}/healthz`);
+    const configPath = tandem.command![tandem.command!.indexOf('--config') + 1]!;
+    const local = join(root, configPath.slice('/app/'.length));
+    const config = parseConfig(readFileSync(local, 'utf8'), local, tandem.environment!);
+    expect(tandem.environment![config.serve.tokenEnv]).toBeTruthy();
   });
 
   it("publishes ports that the services listen on, on the host's loopback interface only", () => {
