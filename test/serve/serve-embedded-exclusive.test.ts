@@ -1,3 +1,4 @@
+import { scaled } from '../support/timeouts.js';
 import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -47,7 +48,7 @@ describe('a second process on the same embedded data directory is refused', () =
       async () => (out.includes('"listening"') ? true : undefined),
       180_000,
     );
-  }, 300_000);
+  }, scaled(300_000));
   afterAll(async () => {
     if (first && first.exitCode === null) {
       const exited = new Promise((resolve) => first!.once('exit', resolve));
@@ -57,14 +58,18 @@ describe('a second process on the same embedded data directory is refused', () =
     await fixture?.close();
   });
 
-  it('tandem sync and tandem serve exit with a clear message while serve holds the folder', async () => {
-    for (const args of [
-      ['sync', '--config', fixture.configFile],
-      ['serve', '--config', fixture.configFile, '--port', '0'],
-    ]) {
-      const result = await tandem(args);
-      expect(result.code, `${args[0]}: ${result.stderr}`).not.toBe(0);
-      expect(result.stderr).toMatch(/in use by another tandem process/);
-    }
-  }, 400_000);
+  it(
+    'tandem sync and tandem serve exit with a clear message while serve holds the folder',
+    async () => {
+      for (const args of [
+        ['sync', '--config', fixture.configFile],
+        ['serve', '--config', fixture.configFile, '--port', '0'],
+      ]) {
+        const result = await tandem(args);
+        expect(result.code, `${args[0]}: ${result.stderr}`).not.toBe(0);
+        expect(result.stderr).toMatch(/in use by another tandem process/);
+      }
+    },
+    scaled(400_000),
+  );
 });

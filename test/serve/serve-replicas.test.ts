@@ -1,3 +1,4 @@
+import { scaled } from '../support/timeouts.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -134,119 +135,131 @@ describe.skipIf(!url)('tandem serve replicas on one Postgres state database (rea
   const started = (p: ServeProcess) => p.logs.filter((l) => l['msg'] === 'run started');
   const finished = (p: ServeProcess) => p.logs.filter((l) => l['msg'] === 'run finished');
 
-  it('[I17] kill -9 of the replica running a sync: the other takes the run over after the lease; nothing lost or duplicated', async () => {
-    const customers = 1500;
-    fixture = await createServeFixture({
-      serverUrl: url!,
-      customers,
-      crmYaml: '  maxUploadBytes: 2048\n',
-      extraYaml: SERVE_YAML,
-    });
-    const a = startServeProcess(fixture, 'replica-a');
-    const b = startServeProcess(fixture, 'replica-b');
-    processes.push(a, b);
-    await Promise.all([a.baseUrl(), b.baseUrl()]);
-    expect((await post(a, { objects: ['account'] })).status).toBe(202);
-    // Whichever replica took the job holds the run; the other waits.
-    const [holder, other] = await eventually('a replica to start the run', async () =>
-      started(a).length > 0 ? [a, b] : started(b).length > 0 ? [b, a] : undefined,
-    );
-    await eventually(`${holder.name} to be mid-run`, async () => {
-      const n = fixture!.emulator.store.list('Account').length;
-      return n > 0 && n < customers ? true : undefined;
-    });
-    expect(started(other)).toHaveLength(0);
-    const killedAt = Date.now();
-    holder.child.kill('SIGKILL');
-    await holder.exited();
-    expect(fixture.emulator.store.list('Account').length).toBeLessThan(customers);
+  it(
+    '[I17] kill -9 of the replica running a sync: the other takes the run over after the lease; nothing lost or duplicated',
+    async () => {
+      const customers = 1500;
+      fixture = await createServeFixture({
+        serverUrl: url!,
+        customers,
+        crmYaml: '  maxUploadBytes: 2048\n',
+        extraYaml: SERVE_YAML,
+      });
+      const a = startServeProcess(fixture, 'replica-a');
+      const b = startServeProcess(fixture, 'replica-b');
+      processes.push(a, b);
+      await Promise.all([a.baseUrl(), b.baseUrl()]);
+      expect((await post(a, { objects: ['account'] })).status).toBe(202);
+      // Whichever replica took the job holds the run; the other waits.
+      const [holder, other] = await eventually('a replica to start the run', async () =>
+        started(a).length > 0 ? [a, b] : started(b).length > 0 ? [b, a] : undefined,
+      );
+      await eventually(`${holder.name} to be mid-run`, async () => {
+        const n = fixture!.emulator.store.list('Account').length;
+        return n > 0 && n < customers ? true : undefined;
+      });
+      expect(started(other)).toHaveLength(0);
+      const killedAt = Date.now();
+      holder.child.kill('SIGKILL');
+      await holder.exited();
+      expect(fixture.emulator.store.list('Account').length).toBeLessThan(customers);
 
-    const takeover = await eventually(`${other.name} to take the run over`, async () => started(other)[0], 240_000);
-    const seconds = (Date.now() - killedAt) / 1000;
-    // The lease (15 s) plus pg-boss's expiry check and the retry delay; generous for a loaded machine.
-    expect(seconds).toBeLessThan(15 + 120);
-    expect(takeover['objects']).toEqual(['account']);
-    await eventually(`${other.name} to finish the run`, async () => finished(other)[0], 240_000);
-    expect(finished(other)[0]!['status']).toBe('succeeded');
-    await expectConverged(fixture, customers);
-    const schema = await stateSchemaOf(fixture);
-    const runs = await stateQuery<{ status: string }>(`select status from ${schema}.sync_run order by id`);
-    expect(runs.map((r) => r.status)).toEqual(['interrupted', 'succeeded']);
-  }, 600_000);
+      const takeover = await eventually(`${other.name} to take the run over`, async () => started(other)[0], 240_000);
+      const seconds = (Date.now() - killedAt) / 1000;
+      // The lease (15 s) plus pg-boss's expiry check and the retry delay; generous for a loaded machine.
+      expect(seconds).toBeLessThan(15 + 120);
+      expect(takeover['objects']).toEqual(['account']);
+      await eventually(`${other.name} to finish the run`, async () => finished(other)[0], 240_000);
+      expect(finished(other)[0]!['status']).toBe('succeeded');
+      await expectConverged(fixture, customers);
+      const schema = await stateSchemaOf(fixture);
+      const runs = await stateQuery<{ status: string }>(`select status from ${schema}.sync_run order by id`);
+      expect(runs.map((r) => r.status)).toEqual(['interrupted', 'succeeded']);
+    },
+    scaled(600_000),
+  );
 
-  it('SIGTERM mid-run: the process stops at a safe point and exits 0; the next run resumes and completes', async () => {
-    const customers = 1500;
-    fixture = await createServeFixture({
-      serverUrl: url!,
-      customers,
-      crmYaml: '  maxUploadBytes: 2048\n',
-      extraYaml: SERVE_YAML,
-    });
-    const a = startServeProcess(fixture, 'replica-a');
-    processes.push(a);
-    expect((await post(a, { objects: ['account'] })).status).toBe(202);
-    await eventually('replica-a to be mid-run', async () => {
-      const n = fixture!.emulator.store.list('Account').length;
-      return n > 0 && n < customers ? true : undefined;
-    });
-    a.child.kill('SIGTERM');
-    expect(await a.exited()).toBe(0);
-    expect(finished(a)[0]!['status']).toBe('interrupted');
-    expect(fixture.emulator.store.list('Account').length).toBeLessThan(customers);
+  it(
+    'SIGTERM mid-run: the process stops at a safe point and exits 0; the next run resumes and completes',
+    async () => {
+      const customers = 1500;
+      fixture = await createServeFixture({
+        serverUrl: url!,
+        customers,
+        crmYaml: '  maxUploadBytes: 2048\n',
+        extraYaml: SERVE_YAML,
+      });
+      const a = startServeProcess(fixture, 'replica-a');
+      processes.push(a);
+      expect((await post(a, { objects: ['account'] })).status).toBe(202);
+      await eventually('replica-a to be mid-run', async () => {
+        const n = fixture!.emulator.store.list('Account').length;
+        return n > 0 && n < customers ? true : undefined;
+      });
+      a.child.kill('SIGTERM');
+      expect(await a.exited()).toBe(0);
+      expect(finished(a)[0]!['status']).toBe('interrupted');
+      expect(fixture.emulator.store.list('Account').length).toBeLessThan(customers);
 
-    const again = startServeProcess(fixture, 'replica-a2');
-    processes.push(again);
-    // The job the stopped process handed back is retried by the new one.
-    await eventually('the next run to finish', async () => finished(again)[0], 300_000);
-    expect(finished(again)[0]!['status']).toBe('succeeded');
-    await expectConverged(fixture, customers);
-    again.child.kill('SIGTERM');
-    expect(await again.exited()).toBe(0);
-  }, 600_000);
+      const again = startServeProcess(fixture, 'replica-a2');
+      processes.push(again);
+      // The job the stopped process handed back is retried by the new one.
+      await eventually('the next run to finish', async () => finished(again)[0], 300_000);
+      expect(finished(again)[0]!['status']).toBe('succeeded');
+      await expectConverged(fixture, customers);
+      again.child.kill('SIGTERM');
+      expect(await again.exited()).toBe(0);
+    },
+    scaled(600_000),
+  );
 
-  it('[I17] two replicas run each scheduled tick once and share the objects of a sync', async () => {
-    fixture = await createServeFixture({
-      serverUrl: url!,
-      customers: 300,
-      contacts: 300,
-      crmYaml: '  maxUploadBytes: 2048\n',
-      extraYaml: `${SERVE_YAML}schedule:\n  increment: "* * * * *"\n`,
-    });
-    const a = startServeProcess(fixture, 'replica-a');
-    const b = startServeProcess(fixture, 'replica-b');
-    processes.push(a, b);
-    await Promise.all([a.baseUrl(), b.baseUrl()]);
-    const schema = await stateSchemaOf(fixture);
-    // The first tick: one run of each object, in all the replicas together.
-    const firstTick = await eventually(
-      'the first scheduled tick to run both objects',
-      async () => {
-        const rows = await stateQuery<{ objects: string[]; replica: string; trigger: string }>(
-          `select objects, replica, trigger from ${schema}.serve_run order by run_id`,
-        );
-        return rows.length >= 2 ? rows : undefined;
-      },
-      240_000,
-    );
-    expect(
-      firstTick
-        .slice(0, 2)
-        .map((r) => r.objects[0])
-        .sort(),
-    ).toEqual(['account', 'contact']);
-    expect(firstTick.slice(0, 2).every((r) => r.trigger === 'increment')).toBe(true);
-    // Shared: each replica ran one of them (a replica runs one object at a time; both were due together).
-    expect(new Set(firstTick.slice(0, 2).map((r) => r.replica))).toEqual(new Set(['replica-a', 'replica-b']));
-    // Never two runs of one object at once, nor twice in one tick: per object, runs do not overlap in time.
-    const runs = await stateQuery<{ objects: string[]; started_at: Date; finished_at: Date }>(
-      `select objects, started_at, finished_at from ${schema}.sync_run order by id`,
-    );
-    for (const object of ['account', 'contact']) {
-      const mine = runs.filter((r) => r.objects.includes(object));
-      for (let i = 1; i < mine.length; i++)
-        expect(mine[i]!.started_at.getTime()).toBeGreaterThanOrEqual(mine[i - 1]!.finished_at.getTime());
-      const minutes = mine.map((r) => Math.floor(r.started_at.getTime() / 60_000));
-      expect(new Set(minutes).size).toBe(minutes.length);
-    }
-  }, 600_000);
+  it(
+    '[I17] two replicas run each scheduled tick once and share the objects of a sync',
+    async () => {
+      fixture = await createServeFixture({
+        serverUrl: url!,
+        customers: 300,
+        contacts: 300,
+        crmYaml: '  maxUploadBytes: 2048\n',
+        extraYaml: `${SERVE_YAML}schedule:\n  increment: "* * * * *"\n`,
+      });
+      const a = startServeProcess(fixture, 'replica-a');
+      const b = startServeProcess(fixture, 'replica-b');
+      processes.push(a, b);
+      await Promise.all([a.baseUrl(), b.baseUrl()]);
+      const schema = await stateSchemaOf(fixture);
+      // The first tick: one run of each object, in all the replicas together.
+      const firstTick = await eventually(
+        'the first scheduled tick to run both objects',
+        async () => {
+          const rows = await stateQuery<{ objects: string[]; replica: string; trigger: string }>(
+            `select objects, replica, trigger from ${schema}.serve_run order by run_id`,
+          );
+          return rows.length >= 2 ? rows : undefined;
+        },
+        240_000,
+      );
+      expect(
+        firstTick
+          .slice(0, 2)
+          .map((r) => r.objects[0])
+          .sort(),
+      ).toEqual(['account', 'contact']);
+      expect(firstTick.slice(0, 2).every((r) => r.trigger === 'increment')).toBe(true);
+      // Shared: each replica ran one of them (a replica runs one object at a time; both were due together).
+      expect(new Set(firstTick.slice(0, 2).map((r) => r.replica))).toEqual(new Set(['replica-a', 'replica-b']));
+      // Never two runs of one object at once, nor twice in one tick: per object, runs do not overlap in time.
+      const runs = await stateQuery<{ objects: string[]; started_at: Date; finished_at: Date }>(
+        `select objects, started_at, finished_at from ${schema}.sync_run order by id`,
+      );
+      for (const object of ['account', 'contact']) {
+        const mine = runs.filter((r) => r.objects.includes(object));
+        for (let i = 1; i < mine.length; i++)
+          expect(mine[i]!.started_at.getTime()).toBeGreaterThanOrEqual(mine[i - 1]!.finished_at.getTime());
+        const minutes = mine.map((r) => Math.floor(r.started_at.getTime() / 60_000));
+        expect(new Set(minutes).size).toBe(minutes.length);
+      }
+    },
+    scaled(600_000),
+  );
 });
