@@ -237,7 +237,7 @@ describe.skipIf(!url)('tandem serve replicas on one Postgres state database (rea
           );
           return rows.length >= 2 ? rows : undefined;
         },
-        240_000,
+        scaled(240_000),
       );
       expect(
         firstTick
