@@ -122,4 +122,40 @@ export interface StateTables {
     policy_version: string | null;
     created_at: Timestamp;
   };
+  /** `tandem serve`: which replica ran which run (migration 0004). */
+  serve_run: {
+    run_id: string;
+    sync_name: string;
+    objects: string[];
+    full_run: boolean;
+    trigger: 'increment' | 'full' | 'api' | 'retry';
+    replica: string;
+    job_id: string | null;
+    started_at: Timestamp;
+  };
+  /** Every webhook delivery, without its payload (migration 0004). */
+  notify_delivery: {
+    id: Generated<string>;
+    sync_name: string;
+    event: string;
+    run_id: string | null;
+    target: string;
+    status: 'delivered' | 'failed';
+    attempts: number;
+    last_status: number | null;
+    last_error: string | null;
+    created_at: Timestamp;
+    finished_at: Timestamp;
+  };
+  /** `tandem forget`: what was erased, when and where; never the values (migration 0004). */
+  erasure_audit: {
+    id: Generated<string>;
+    sync_name: string;
+    object: string;
+    key: string;
+    erp_id: string | null;
+    crm_id: string | null;
+    removed: Json;
+    erased_at: Timestamp;
+  };
 }
