@@ -157,7 +157,7 @@ export async function openStateDatabase(target: StateTarget, schema = 'tandem'):
 /** Applies every pending migration from schema/migrations. Idempotent, and safe when two processes start at once. */
 export async function migrateStateDatabase(database: StateDatabase): Promise<MigrationResultSet> {
   const migrator = new Migrator({
-    db: database.db as unknown as Kysely<unknown>,
+    db: database.db,
     provider: new SqlFileMigrationProvider(join(packageRoot(), 'schema', 'migrations'), database.schema),
     migrationTableSchema: database.schema,
   });

@@ -54,7 +54,7 @@ export class PgSqlClient implements SqlClient {
     });
     // An idle client's socket error must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
-    return new PgSqlClient(pool as unknown as PgPoolLike, describeUrl(url));
+    return new PgSqlClient(pool, describeUrl(url));
   }
 
   async query<R extends object>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {

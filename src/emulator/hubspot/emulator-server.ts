@@ -124,7 +124,7 @@ export class HubSpotEmulatorServer {
   }
 
   #error(req: FastifyRequest, reply: FastifyReply, error: HubSpotApiError): FastifyReply {
-    return this.#send(req, reply, error.status, error.body(), error.headers as Record<string, string>);
+    return this.#send(req, reply, error.status, error.body(), error.headers);
   }
 
   #routes(): void {

@@ -86,7 +86,7 @@ export async function loadStore(store: EmulatorStore, dataDir: string): Promise<
       mapping.forEach((to, from) => {
         if (to !== undefined) row[to] = values[from] ?? null;
       });
-      table.load(row as Row);
+      table.load(row);
       loaded++;
     }
   }

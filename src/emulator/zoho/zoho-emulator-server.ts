@@ -852,7 +852,7 @@ export class ZohoEmulatorServer {
           api_name: 'duplicate_check_fields',
         });
       }
-      for (const name of dupParam as string[]) {
+      for (const name of dupParam) {
         const field = table.fields.get(name.toLowerCase());
         if (!field?.unique) {
           throw new ZohoApiError(400, 'INVALID_DATA', 'duplicate_check_fields takes unique fields only', {

@@ -63,7 +63,7 @@ const url = realDatabaseUrl();
  */
 describe.skipIf(url === undefined)('postgres: capture under concurrent transactions (property)', () => {
   let db: Db;
-  let sessions: Session[] = [];
+  const sessions: Session[] = [];
   beforeAll(async () => {
     db = await openDb({ name: 'postgres', url });
     for (let i = 0; i < CONNECTIONS; i++) {
