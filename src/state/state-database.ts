@@ -38,13 +38,14 @@ export interface StateDatabase {
 const inProcessLocks = new Set<string>();
 
 function inProcessLock(scope: string) {
-  return async (name: string): Promise<(() => Promise<void>) | null> => {
+  return (name: string): Promise<(() => Promise<void>) | null> => {
     const id = `${scope}\u0000${name}`;
-    if (inProcessLocks.has(id)) return null;
+    if (inProcessLocks.has(id)) return Promise.resolve(null);
     inProcessLocks.add(id);
-    return async () => {
+    return Promise.resolve(() => {
       inProcessLocks.delete(id);
-    };
+      return Promise.resolve();
+    });
   };
 }
 

@@ -13,6 +13,7 @@ import { apiErrorFrom, BulkQueryFailedError, SalesforceApiError } from './errors
 import type { SObjectField } from './field-types.js';
 import { discardBody, headerValue, type HttpClient, type HttpMethod, type HttpResponse } from './http-client.js';
 import { isNetworkError } from './with-retry.js';
+import { textOf } from '../../util/text-of.js';
 
 /** The parts of a Bulk API 2.0 JobInfo tandem reads. */
 export interface BulkJobInfo {
@@ -90,7 +91,7 @@ export class BulkClient {
     const fields = Array.isArray(body['fields']) ? (body['fields'] as Record<string, unknown>[]) : [];
     return {
       name: typeof body['name'] === 'string' ? body['name'] : object,
-      fields: fields.map((f) => ({ name: String(f['name']), type: String(f['type'] ?? 'string') })),
+      fields: fields.map((f) => ({ name: textOf(f['name']), type: textOf(f['type'] ?? 'string') })),
     };
   }
 
@@ -412,8 +413,8 @@ function toJobInfo(body: Record<string, unknown>): BulkJobInfo {
   return Object.freeze({
     id: body['id'],
     state,
-    object: String(body['object'] ?? ''),
-    operation: String(body['operation'] ?? ''),
+    object: textOf(body['object'] ?? ''),
+    operation: textOf(body['operation'] ?? ''),
     ...(processed !== undefined ? { numberRecordsProcessed: processed } : {}),
     ...(failed !== undefined ? { numberRecordsFailed: failed } : {}),
     ...(typeof body['errorMessage'] === 'string' && body['errorMessage'] !== ''

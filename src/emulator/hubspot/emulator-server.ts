@@ -9,6 +9,7 @@ import type { HubSpotStore, ObjectTypeState, StoredRecord } from './hubspot-stor
 import { PROPERTY_TYPES, type PropertyInput, type PropertyValueError } from './property-definition.js';
 import { RateLimits, type RateLimitSettings } from './rate-limits.js';
 import { matchesQuery, parseSearchQuery, SEARCH_LIMITS, searchOrder } from './search-query.js';
+import { textOf } from '../../util/text-of.js';
 
 /** Counters since start, served by `stats()` and `GET /__emulator/stats`. */
 export interface HubSpotEmulatorStats {
@@ -456,7 +457,7 @@ export class HubSpotEmulatorServer {
 
   #requested(raw: unknown): string[] | undefined {
     if (raw === undefined) return undefined;
-    const list = Array.isArray(raw) ? raw.map(String) : String(raw).split(',');
+    const list = Array.isArray(raw) ? raw.map(textOf) : textOf(raw).split(',');
     const names = list.map((s) => s.trim()).filter((s) => s !== '');
     return names.length === 0 ? undefined : names;
   }
@@ -690,7 +691,7 @@ export class HubSpotEmulatorServer {
     this.#checkIdProperty(type, idProperty);
     const normalize = (id: string): string =>
       type.name === 'contacts' && idProperty === 'email' ? id.trim().toLowerCase() : id;
-    const ids = items.map((i) => normalize(String(i['id'] ?? '')));
+    const ids = items.map((i) => normalize(textOf(i['id'] ?? '')));
     this.#duplicates(ids);
     const archived = query(req, 'archived') === 'true';
     const requested = this.#requested(body['properties']);
@@ -723,7 +724,7 @@ export class HubSpotEmulatorServer {
     type: ObjectTypeState,
     items: readonly Body[],
   ): Promise<FastifyReply> {
-    const ids = items.map((i) => String(i['id'] ?? ''));
+    const ids = items.map((i) => textOf(i['id'] ?? ''));
     this.#duplicates(ids);
     for (const id of ids) {
       const r = type.records.get(id);
@@ -752,7 +753,7 @@ export class HubSpotEmulatorServer {
     const idProperties = new Set<string | undefined>();
     const keyOf = (i: Body): string => {
       const idProperty = typeof i['idProperty'] === 'string' ? i['idProperty'] : undefined;
-      const id = String(i['id'] ?? '');
+      const id = textOf(i['id'] ?? '');
       return type.name === 'contacts' && idProperty === 'email' ? id.trim().toLowerCase() : id;
     };
     if (op !== 'create') {
@@ -896,5 +897,5 @@ function param(req: FastifyRequest, name: string): string {
 function query(req: FastifyRequest, name: string): string | undefined {
   const v = (req.query as Record<string, unknown>)[name];
   if (v === undefined) return undefined;
-  return Array.isArray(v) ? v.map(String).join(',') : String(v);
+  return Array.isArray(v) ? v.map(textOf).join(',') : textOf(v);
 }

@@ -26,6 +26,7 @@ import { parseZohoFaultConfig, SeededRandom, type ZohoFaultConfig } from './zoho
 import { parseSearchCriteria } from './zoho-search-criteria.js';
 import type { ZohoModuleTable, ZohoRecord, ZohoStore } from './zoho-store.js';
 import { formatZohoDateTime, parseIsoDateTime } from './zoho-values.js';
+import { textOf } from '../../util/text-of.js';
 
 const MB = 1024 * 1024;
 const MAX_UPLOAD_BYTES = 25 * MB;
@@ -887,7 +888,7 @@ export class ZohoEmulatorServer {
             existing = this.store.findBy(
               table,
               name,
-              typeof value === 'number' || typeof value === 'boolean' ? value : String(value),
+              typeof value === 'number' || typeof value === 'boolean' ? value : textOf(value),
             );
             if (existing) {
               duplicateField = name;
