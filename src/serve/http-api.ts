@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { coerceError } from '../util/errors.js';
 import type { RunKind } from './run-scheduler.js';
 import type { ServeRunRow } from './serve-run-log.js';

@@ -109,6 +109,6 @@ export class LocalRunScheduler implements RunScheduler {
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const task of this.#tasks) await task.stop();
-    await Promise.all([...this.#slots.values()].map((s) => s.running));
+    await Promise.all([...this.#slots.values()].flatMap((s) => (s.running ? [s.running] : [])));
   }
 }

@@ -44,7 +44,6 @@ export class HubSpotHttp {
   readonly #tokens: TokenSource;
   readonly #budget: RateBudget;
   readonly #retry: RetrySettings;
-  readonly #timeoutMs: number;
   readonly #logger: Logger;
   readonly dispatcher: Dispatcher;
   #closed = false;
@@ -65,7 +64,6 @@ export class HubSpotHttp {
     this.#tokens = options.tokens;
     this.#budget = options.budget;
     this.#retry = options.retry;
-    this.#timeoutMs = options.timeoutMs;
     this.#logger = options.logger;
     this.dispatcher = options.dispatcher;
   }

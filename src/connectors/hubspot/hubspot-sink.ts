@@ -193,7 +193,10 @@ export class HubSpotSink implements Sink {
     for (const error of (Array.isArray(body['errors']) ? body['errors'] : []) as WireError[]) {
       const traces = error.context?.['objectWriteTraceId'];
       const ids = error.context?.['ids'] ?? error.context?.['id'];
-      const named = [...(Array.isArray(traces) ? traces : []), ...(Array.isArray(ids) ? ids : [])].map(String);
+      const named = [
+        ...(Array.isArray(traces) ? (traces as unknown[]) : []),
+        ...(Array.isArray(ids) ? (ids as unknown[]) : []),
+      ].map(String);
       for (const name of named) {
         const r = byTrace.get(name) ?? byKey.get(this.#normalizedKey(context.stream, name)) ?? byNative.get(name);
         if (r && !out.has(r.key)) {

@@ -3,7 +3,7 @@ import { instantToEpochNanos } from '../../model/instant.js';
 import type { NativeRecord } from '../../model/record.js';
 import type { StreamRef } from '../../model/stream.js';
 import { laterWatermark, type Watermark } from '../../model/watermark.js';
-import { HubSpotApiError, HubSpotSchemaError } from './hubspot-errors.js';
+import { HubSpotSchemaError } from './hubspot-errors.js';
 import type { HubSpotHttp } from './hubspot-http.js';
 import type { HubSpotStreamOptions } from './hubspot-settings.js';
 import { fieldsFromWire, fromWire, type PropertyInfo } from './property-schema.js';
@@ -205,7 +205,6 @@ export class HubSpotSource implements Source {
     let lastId = '0';
     for (;;) {
       let after = 0;
-      let anchoredAgain = false;
       for (;;) {
         const body = {
           filterGroups: [
@@ -243,11 +242,9 @@ export class HubSpotSource implements Source {
           // The next page would pass the cap: a fresh query from the last id read.
           lastId = String(last.id);
           this.reanchors++;
-          anchoredAgain = true;
           break;
         }
       }
-      if (!anchoredAgain) return;
     }
   }
 

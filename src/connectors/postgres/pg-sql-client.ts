@@ -91,10 +91,10 @@ export class PgSqlClient implements SqlClient {
     params: readonly unknown[],
     chunkSize: number,
   ): AsyncIterable<R[]> => {
-    const self = this;
+    const connect = () => this.#connect();
     return {
       async *[Symbol.asyncIterator]() {
-        const client = await self.#connect();
+        const client = await connect();
         let broken: Error | undefined;
         let cursor: Cursor | undefined;
         try {

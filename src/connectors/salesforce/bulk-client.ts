@@ -200,7 +200,6 @@ export class BulkClient {
    */
   async waitForJob(kind: 'ingest' | 'query', jobId: string, poll: PollOptions): Promise<JobWaitOutcome> {
     const started = Date.now();
-    let lastState: IngestJobState = 'UploadComplete';
     for (let n = 0; ; n += 1) {
       const info = await this.getJob(kind, jobId, poll.signal);
       if (!info) {
@@ -212,7 +211,7 @@ export class BulkClient {
           detail: '',
         });
       }
-      lastState = info.state;
+      const lastState = info.state;
       if (isTerminalState(info.state)) {
         return {
           kind: 'finished',

@@ -168,7 +168,7 @@ function toNativeRecord(
   return Object.freeze({
     key: key === null || key === undefined ? '' : textOf(key),
     nativeId: textOf(row['id'] ?? ''),
-    fields: Object.freeze(fields) as Fields,
+    fields: Object.freeze<Fields>(fields),
     modifiedAt: normalizeInstant(textOf(row['Modified_Time'] ?? '')),
     deleted: false,
   });

@@ -45,7 +45,6 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Body = Record<string, unknown>;
 
 const MAX_BATCH = 100;
-const WRITE_OPS = new Set(['create', 'update', 'upsert', 'archive']);
 const DEFAULT_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
   contacts: ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'],
   companies: ['createdate', 'domain', 'hs_lastmodifieddate', 'hs_object_id', 'name'],

@@ -197,7 +197,7 @@ export class EmulatorServer {
       const host = req.headers.host;
       const answer = await this.oauth.handle(
         form,
-        host && /^[A-Za-z0-9.\-\[\]:]+$/.test(host) ? `http://${host}` : this.origin,
+        host && /^[A-Za-z0-9.\-[\]:]+$/.test(host) ? `http://${host}` : this.origin,
       );
       this.#send(res, answer.status, JSON.stringify(answer.body), {
         'Content-Type': JSON_TYPE,

@@ -459,7 +459,7 @@ export class ZohoEmulatorServer {
     );
     let rows: string[][];
     try {
-      rows = parse(text, { delimiter, relax_column_count: true, bom: true }) as string[][];
+      rows = parse(text, { delimiter, relax_column_count: true, bom: true });
     } catch (error) {
       throw new ZohoApiError(400, 'INVALID_FILE_FORMAT', `the CSV cannot be parsed: ${(error as Error).message}`);
     }

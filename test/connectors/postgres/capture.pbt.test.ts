@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PostgresConnector } from '../../../src/connectors/postgres/postgres-connector.js';
 import type { NativeRecord } from '../../../src/model/record.js';
 import type { StreamRef } from '../../../src/model/stream.js';
 import type { Watermark } from '../../../src/model/watermark.js';
