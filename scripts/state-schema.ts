@@ -24,7 +24,7 @@ export async function dumpMigratedSchema(target: StateTarget, schema: string): P
     await migrateStateDatabase(database);
     return await dumpSchema(database.db as unknown as Kysely<unknown>, schema);
   } finally {
-    await sql.raw(`drop schema if exists "${schema}" cascade`).execute(database.db as unknown as Kysely<unknown>);
+    await sql.raw(`drop schema if exists "${schema}" cascade`).execute(database.db);
     await database.close();
   }
 }

@@ -75,7 +75,7 @@ export async function startEmulatorProcess(
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    const parsed = (await res.body.json()) as unknown;
+    const parsed = await res.body.json();
     if (res.statusCode !== 200)
       throw new Error(`emulator admin ${method} ${path}: ${res.statusCode} ${JSON.stringify(parsed).slice(0, 500)}`);
     return parsed;

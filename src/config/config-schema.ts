@@ -1,4 +1,3 @@
-import cron from 'node-cron';
 import { z } from 'zod';
 import type { ConnectorDescriptor } from '../connectors/connector-descriptor.js';
 import type { ConnectorRegistry } from '../connectors/connector-registry.js';

@@ -251,7 +251,7 @@ export function planRecord(input: RecordInput, resolver: ConflictResolver): Reco
   if (base === null) {
     if (!erpHere && !crmHere) return emptyPlan(input.key, 'none');
     if (erpHere !== crmHere) {
-      const from = erpHere ? input.erp! : input.crm!;
+      const from = erpHere ? input.erp : input.crm!;
       const target = project(from.fields, fields);
       const write: PlannedWrite = { op: 'upsert', fields: creation(target, fields) };
       return {
@@ -297,8 +297,8 @@ export function planRecord(input: RecordInput, resolver: ConflictResolver): Reco
       object: input.object,
       key: input.key,
       base,
-      erp: erpHere ? input.erp! : tombstone(input.erp),
-      crm: crmHere ? input.crm! : tombstone(input.crm),
+      erp: erpHere ? input.erp : tombstone(input.erp),
+      crm: crmHere ? input.crm : tombstone(input.crm),
       fields: [],
     };
     const { decisions, policyVersion } = decide(input, conflict, resolver);
@@ -328,7 +328,7 @@ export function planRecord(input: RecordInput, resolver: ConflictResolver): Reco
       writes: deleter === 'erp' ? { erp: write, crm: null } : { erp: null, crm: write },
     };
   }
-  return mergeFields(input, fields, base, input.erp!, input.crm!, resolver, null);
+  return mergeFields(input, fields, base, input.erp, input.crm, resolver, null);
 }
 
 function emptyPlan(key: string, kind: RecordChangeKind): RecordPlan {

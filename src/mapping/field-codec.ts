@@ -33,7 +33,7 @@ export function createFieldCodec(field: FieldMapping): FieldCodec {
     const v = typed(value);
     return field.type === 'string' && (typeof v === 'string' || v === null) ? fn(v) : v;
   };
-  const normalize = (value: FieldValue) => viaText(text.normalize, value);
+  const normalize = (value: FieldValue) => viaText((s) => text.normalize(s), value);
 
   return {
     name: field.name,
@@ -50,11 +50,11 @@ export function createFieldCodec(field: FieldMapping): FieldCodec {
               .filter((part) => part !== null)
               .map(String)
               .join(separator);
-      return viaText(system === 'erp' ? text.fromErp : text.normalize, joined);
+      return viaText((s) => (system === 'erp' ? text.fromErp(s) : text.normalize(s)), joined);
     },
     toNative(system, value) {
       const names = field[system];
-      const canonical = system === 'erp' ? viaText(text.toErp, value) : normalize(value);
+      const canonical = system === 'erp' ? viaText((s) => text.toErp(s), value) : normalize(value);
       if (names.length === 1) return { [names[0] ?? '']: canonical };
       // The split side: the first parts one each, the last part takes the rest (`Ada King Lovelace` -> Ada | King Lovelace).
       const parts = canonical === null ? [] : String(canonical).split(separator);

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { coerceError } from '../util/errors.js';
 import type { RunKind } from './run-scheduler.js';
 import type { ServeRunRow } from './serve-run-log.js';
@@ -115,7 +115,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
       (!Array.isArray(body.objects) || !body.objects.every((o): o is string => typeof o === 'string'))
     )
       return reply.code(400).send({ error: 'bad_request', message: 'objects must be a list of object names' });
-    const objects = (body.objects as string[] | undefined) ?? [...options.objects];
+    const objects = body.objects ?? [...options.objects];
     const unknown = objects.filter((o) => !options.objects.includes(o));
     if (unknown.length > 0)
       return reply.code(400).send({

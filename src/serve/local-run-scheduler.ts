@@ -49,7 +49,7 @@ export class LocalRunScheduler implements RunScheduler {
     for (const object of this.#objects) this.#slots.set(object, { running: null, pending: null });
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
     for (const object of this.#objects) {
       const crons = objectSchedules(this.#schedule, object);
       for (const kind of ['increment', 'full'] as const) {
@@ -67,25 +67,28 @@ export class LocalRunScheduler implements RunScheduler {
         }),
       );
     }
+    return Promise.resolve();
   }
 
-  async enqueue(
+  enqueue(
     objects: readonly string[],
     kind: RunKind,
     trigger: 'api' | RunKind = kind,
   ): Promise<readonly { object: string; jobId: string | null }[]> {
-    return objects.map((object) => {
-      const slot = this.#slots.get(object);
-      if (!slot || this.#stopped) return { object, jobId: null };
-      const jobId = randomUUID();
-      if (slot.running) {
-        if (slot.pending && slot.pending.kind === 'full') return { object, jobId: null };
-        slot.pending = { kind, trigger, jobId };
+    return Promise.resolve(
+      objects.map((object) => {
+        const slot = this.#slots.get(object);
+        if (!slot || this.#stopped) return { object, jobId: null };
+        const jobId = randomUUID();
+        if (slot.running) {
+          if (slot.pending && slot.pending.kind === 'full') return { object, jobId: null };
+          slot.pending = { kind, trigger, jobId };
+          return { object, jobId };
+        }
+        slot.running = this.#drive(object, slot, { kind, trigger, jobId });
         return { object, jobId };
-      }
-      slot.running = this.#drive(object, slot, { kind, trigger, jobId });
-      return { object, jobId };
-    });
+      }),
+    );
   }
 
   async #drive(object: string, slot: Slot, first: Pending): Promise<void> {
@@ -106,6 +109,6 @@ export class LocalRunScheduler implements RunScheduler {
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const task of this.#tasks) await task.stop();
-    await Promise.all([...this.#slots.values()].map((s) => s.running));
+    await Promise.all([...this.#slots.values()].flatMap((s) => (s.running ? [s.running] : [])));
   }
 }

@@ -144,7 +144,7 @@ export class ServiceMetrics {
   async recordRun(outcome: RunOutcome, state: ServiceState): Promise<void> {
     const sync = this.#sync;
     const { result } = outcome;
-    for (const [object, counts] of Object.entries(result.counts) as [string, ObjectCounts][]) {
+    for (const [object, counts] of Object.entries<ObjectCounts>(result.counts)) {
       this.#runs.inc({ sync, object, outcome: result.status });
       this.#runDuration.observe({ sync, object, outcome: result.status }, result.durationMs / 1000);
       for (const side of SYSTEMS) {

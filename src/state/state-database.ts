@@ -38,13 +38,14 @@ export interface StateDatabase {
 const inProcessLocks = new Set<string>();
 
 function inProcessLock(scope: string) {
-  return async (name: string): Promise<(() => Promise<void>) | null> => {
+  return (name: string): Promise<(() => Promise<void>) | null> => {
     const id = `${scope}\u0000${name}`;
-    if (inProcessLocks.has(id)) return null;
+    if (inProcessLocks.has(id)) return Promise.resolve(null);
     inProcessLocks.add(id);
-    return async () => {
+    return Promise.resolve(() => {
       inProcessLocks.delete(id);
-    };
+      return Promise.resolve();
+    });
   };
 }
 
@@ -157,7 +158,7 @@ export async function openStateDatabase(target: StateTarget, schema = 'tandem'):
 /** Applies every pending migration from schema/migrations. Idempotent, and safe when two processes start at once. */
 export async function migrateStateDatabase(database: StateDatabase): Promise<MigrationResultSet> {
   const migrator = new Migrator({
-    db: database.db as unknown as Kysely<unknown>,
+    db: database.db,
     provider: new SqlFileMigrationProvider(join(packageRoot(), 'schema', 'migrations'), database.schema),
     migrationTableSchema: database.schema,
   });

@@ -98,7 +98,7 @@ export function fieldValueArb(type: string): fc.Arbitrary<FieldValue> {
 
 /** A record holding every listed field. */
 export function recordArb(fields: readonly FieldSpec[]): fc.Arbitrary<Fields> {
-  return fc.record(Object.fromEntries(fields.map((f) => [f.name, fieldValueArb(f.type)]))) as fc.Arbitrary<Fields>;
+  return fc.record(Object.fromEntries(fields.map((f) => [f.name, fieldValueArb(f.type)])));
 }
 
 /** What happened to a record on one side since the base. `created` only when there is no base. */
@@ -174,13 +174,13 @@ function sideArb(
         const v = values[i];
         if (v !== undefined) out[f.name] = v;
       });
-      return { edit: 'edited' as const, version: { fields: out, modifiedAt, deleted: false } as SideVersion };
+      return { edit: 'edited' as const, version: { fields: out, modifiedAt, deleted: false } };
     });
   return fc.oneof(
     {
       arbitrary: fc.constant({
         edit: 'unchanged' as const,
-        version: { fields: base, modifiedAt, deleted: false } as SideVersion,
+        version: { fields: base, modifiedAt, deleted: false },
       }),
       weight: 1,
     },

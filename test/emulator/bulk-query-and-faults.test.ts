@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { startSalesforceEmulator, type RunningSalesforceEmulator } from '../../src/emulator/salesforce/index.js';
-import { api, type Api, ingest, raw, token, waitForJob, adminRequest } from './emulator-http.js';
+import { api, type Api, ingest, token, waitForJob, adminRequest } from './emulator-http.js';
 
 let sf: RunningSalesforceEmulator;
 let call: Api;
@@ -45,7 +45,7 @@ describe('Bulk API 2.0 query', () => {
       });
       expect(res.status).toBe(200);
       pages++;
-      const page = parse(res.text, { columns: true }) as Record<string, string>[];
+      const page = parse<Record<string, string>>(res.text, { columns: true });
       expect(res.text.startsWith('"Id","LastName","Account.Name"\n')).toBe(true);
       expect(res.headers['sforce-numberofrecords']).toBe(String(page.length));
       seen.push(...page.map((r) => r['LastName']!));
@@ -65,10 +65,9 @@ describe('Bulk API 2.0 query', () => {
     sf.store.delete('Contact', doomed['Id'] as string);
     const soql =
       "SELECT External_Id__c, FirstName, Account.External_Id__c, IsDeleted FROM Contact WHERE (FirstName = null OR External_Id__c IN ('K-1', 'K-4')) AND NOT HasOptedOutOfEmail = true AND CreatedDate > 2020-01-01T00:00:00.000+00:00 ORDER BY FirstName NULLS LAST, External_Id__c";
-    const live = parse((await call(`/jobs/query/${await queryJob(soql)}/results`)).text, { columns: true }) as Record<
-      string,
-      string
-    >[];
+    const live = parse<Record<string, string>>((await call(`/jobs/query/${await queryJob(soql)}/results`)).text, {
+      columns: true,
+    });
     const expected = sf.store
       .list('Contact', { includeDeleted: false })
       .filter(
@@ -89,9 +88,10 @@ describe('Bulk API 2.0 query', () => {
       FirstName: '',
       'Account.External_Id__c': 'PARENT',
     });
-    const all = parse((await call(`/jobs/query/${await queryJob(soql, 'queryAll')}/results`)).text, {
-      columns: true,
-    }) as Record<string, string>[];
+    const all = parse<Record<string, string>>(
+      (await call(`/jobs/query/${await queryJob(soql, 'queryAll')}/results`)).text,
+      { columns: true },
+    );
     expect(all.find((r) => r['External_Id__c'] === 'K-4')).toMatchObject({ IsDeleted: 'true' });
     expect(all.length).toBe(live.length + 1);
   });

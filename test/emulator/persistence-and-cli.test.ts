@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { emulatorCommand } from '../../src/cli/commands/emulator.js';
 import { startSalesforceEmulator } from '../../src/emulator/salesforce/index.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { api, ingest, raw, token, adminRequest } from './emulator-http.js';
+import { api, ingest, token, adminRequest } from './emulator-http.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {

@@ -280,7 +280,7 @@ describe('zoho emulator: bulk read', () => {
         }>().data[0]!;
         return d.state === 'COMPLETED' ? d.result : undefined;
       });
-      const zip = await call1(result!.download_url);
+      const zip = await call1(result.download_url);
       downloads += 1;
       const csv = strFromU8(unzipSync(new Uint8Array(zip.buffer))[`${jobId}.csv`]!)
         .trim()
@@ -289,8 +289,8 @@ describe('zoho emulator: bulk read', () => {
       ids.push(...csv.slice(1).map((l) => l.split(',')[0]!));
       for (const line of csv.slice(1))
         expect(line.split(',')[2]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+05:30$/);
-      if (!result!.more_records) break;
-      pageToken = result!.next_page_token;
+      if (!result.more_records) break;
+      pageToken = result.next_page_token;
     }
     expect(ids).toHaveLength(6);
     expect(new Set(ids).size).toBe(6);

@@ -74,7 +74,7 @@ describe('the tandem CLI', () => {
     const written = await tandem(['init', '--crm', 'memory', '--config', file]);
     expect(written.code).toBe(0);
     const text = await readFile(file, 'utf8');
-    expect(text).toMatch(/^crm:\n  type: memory\n/m);
+    expect(text).toMatch(/^crm:\n {2}type: memory\n/m);
     expect(text).not.toContain('loginUrl');
     const refused = await tandem(['init', '--crm', 'sugarcrm', '--config', join(dir, 'never.yaml'), '--json']);
     expect(refused.code).toBe(2);
@@ -153,7 +153,7 @@ describe('the tandem CLI', () => {
     const example = await readFile(join(root, 'examples', 'demo.tandem.yaml'), 'utf8');
     await writeFile(
       file,
-      example.replace(/state:\n  dataDir: [^\n]+/, 'state:\n  url: postgres://tandem@127.0.0.1:9/nowhere') +
+      example.replace(/state:\n {2}dataDir: [^\n]+/, 'state:\n  url: postgres://tandem@127.0.0.1:9/nowhere') +
         `\npolicies:\n  dir: ${JSON.stringify(join(root, 'conflict-rules'))}\n`,
     );
     const env = {

@@ -99,10 +99,10 @@ describe('three-way planner properties (diff + resolve)', () => {
         const plan = planRecord(i, testLatestWins);
         const after = applyPlan(i, plan);
         for (const f of FIELDS) {
-          const erpEdited = v(i.erp!.fields, f) !== v(i.base, f);
-          const crmEdited = v(i.crm!.fields, f) !== v(i.base, f);
-          if (erpEdited && !crmEdited) expect(v(after.crm, f)).toStrictEqual(v(i.erp!.fields, f));
-          if (crmEdited && !erpEdited) expect(v(after.erp, f)).toStrictEqual(v(i.crm!.fields, f));
+          const erpEdited = v(i.erp.fields, f) !== v(i.base, f);
+          const crmEdited = v(i.crm.fields, f) !== v(i.base, f);
+          if (erpEdited && !crmEdited) expect(v(after.crm, f)).toStrictEqual(v(i.erp.fields, f));
+          if (crmEdited && !erpEdited) expect(v(after.erp, f)).toStrictEqual(v(i.crm.fields, f));
         }
       }),
       { numRuns: NUM_RUNS, ...SEED },

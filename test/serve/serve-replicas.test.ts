@@ -42,13 +42,13 @@ function startServeProcess(fixture: ServeFixture, name: string): ServeProcess {
   const logs: Record<string, unknown>[] = [];
   let listening: string | undefined;
   let stdout = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString('utf8');
     const match = /"listening":"([^"]+)"/.exec(stdout);
     if (match) listening = match[1];
   });
   let pending = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     pending += chunk.toString('utf8');
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';

@@ -177,7 +177,7 @@ for (const backend of testBackends()) {
       });
       let deliveryDone = false;
       const result = await executor.execute({ objects: ['account'], full: false, trigger: 'api', jobId: null });
-      delivered[0]!.then(() => (deliveryDone = true));
+      void delivered[0]!.then(() => (deliveryDone = true));
       expect(result.status).toBe('partial');
       expect(deliveryDone).toBe(false);
       const [outcome] = (await Promise.all(delivered)).flat();

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { startSalesforceEmulator, type RunningSalesforceEmulator } from '../../src/emulator/salesforce/index.js';
 import { packageRoot } from '../../src/state/package-root.js';
 import { uniqueSchemaName } from './test-databases.js';
+import { textOf } from '../../src/util/text-of.js';
 
 /**
  * A complete tandem deployment for `serve` tests: the sample ERP (customers, contacts) in an embedded PGlite or in a
@@ -192,7 +193,7 @@ export async function eventually<T>(
       last = error;
     }
     if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${textOf(last)}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -120,16 +120,17 @@ async function runScheduled(
   job: () => Promise<void>,
   logger: import('../../util/logger.js').Logger,
 ): Promise<number> {
-  let running: Promise<void> | null = null;
+  // A holder, not a local: the cron callback assigns it, which control-flow narrowing cannot see.
+  const state: { running: Promise<void> | null } = { running: null };
   const task = cron.schedule(expression, () => {
-    if (running) {
+    if (state.running) {
       logger.warn('the previous sync is still running; this tick is skipped');
       return;
     }
-    running = job()
+    state.running = job()
       .catch((error: unknown) => logger.error({ err: error }, 'scheduled sync failed'))
       .finally(() => {
-        running = null;
+        state.running = null;
       });
   });
   logger.info({ schedule: expression }, 'waiting for the schedule; Ctrl-C stops');
@@ -139,6 +140,6 @@ async function runScheduled(
     process.once('SIGTERM', stop);
   });
   await task.stop();
-  if (running) await running;
+  if (state.running) await state.running;
   return EXIT.ok;
 }

@@ -17,6 +17,7 @@ import { HubSpotSource, type HubSpotObjectAccess } from './hubspot-source.js';
 import { checkStreamSchema, modifiedPropertyOf, propertyInfo, type PropertyInfo } from './property-schema.js';
 import { RateBudget } from './rate-budget.js';
 import { tokenSourceFor, type TokenSource } from './token-source.js';
+import { textOf } from '../../util/text-of.js';
 
 export interface HubSpotConnectorDeps {
   readonly logger?: Logger;
@@ -129,10 +130,10 @@ export class HubSpotConnector implements Connector {
         .then((res) => {
           if (res.status !== 200) {
             throw new HubSpotApiError(
-              `HubSpot answered ${res.status} to the properties of '${entity}': ${String(res.body['message'] ?? '')}`,
+              `HubSpot answered ${res.status} to the properties of '${entity}': ${textOf(res.body['message'] ?? '')}`,
               {
                 status: res.status,
-                category: String(res.body['category'] ?? `HTTP_${res.status}`),
+                category: textOf(res.body['category'] ?? `HTTP_${res.status}`),
                 method: 'GET',
                 path: `/crm/v3/properties/${entity}`,
               },

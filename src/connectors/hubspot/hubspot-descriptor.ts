@@ -37,5 +37,5 @@ export const hubspotConnector: ConnectorDescriptor<HubSpotSettings> = {
   # Objects: crm.object is contacts | companies | deals | a custom object; crm.externalId is the idProperty, a
   # property with unique values (email on contacts, or a custom one created with hasUniqueValue, e.g. erp_id).
 `,
-  open: async (settings, deps) => new HubSpotConnector(settings, { logger: deps.logger }),
+  open: (settings, deps) => Promise.resolve(new HubSpotConnector(settings, { logger: deps.logger })),
 };

@@ -6,6 +6,7 @@ import type { Logger } from '../../util/logger.js';
 import { HubSpotAmbiguousWriteError, HubSpotApiError, HubSpotAuthError } from './hubspot-errors.js';
 import type { RateBudget } from './rate-budget.js';
 import type { TokenSource } from './token-source.js';
+import { textOf } from '../../util/text-of.js';
 
 export interface HubSpotResponse {
   readonly status: number;
@@ -43,7 +44,6 @@ export class HubSpotHttp {
   readonly #tokens: TokenSource;
   readonly #budget: RateBudget;
   readonly #retry: RetrySettings;
-  readonly #timeoutMs: number;
   readonly #logger: Logger;
   readonly dispatcher: Dispatcher;
   #closed = false;
@@ -64,7 +64,6 @@ export class HubSpotHttp {
     this.#tokens = options.tokens;
     this.#budget = options.budget;
     this.#retry = options.retry;
-    this.#timeoutMs = options.timeoutMs;
     this.#logger = options.logger;
     this.dispatcher = options.dispatcher;
   }
@@ -143,8 +142,8 @@ export class HubSpotHttp {
       }
       if (!options.search) this.#budget.observe(res.headers);
       const status = res.statusCode;
-      const category = String(parsed['category'] ?? `HTTP_${status}`);
-      const message = String(parsed['message'] ?? '');
+      const category = textOf(parsed['category'] ?? `HTTP_${status}`);
+      const message = textOf(parsed['message'] ?? '');
       const context = {
         status,
         category,
@@ -169,7 +168,7 @@ export class HubSpotHttp {
         );
       }
       if (status === 429) {
-        const policy = String(parsed['policyName'] ?? '');
+        const policy = textOf(parsed['policyName'] ?? '');
         if (policy === 'DAILY') {
           throw new QuotaExceededError(
             `HubSpot's daily API limit is reached (429 DAILY: ${message}). The run stopped cleanly; the next run after midnight in the account's time zone continues where it stopped.`,

@@ -7,6 +7,7 @@ import type { HubSpotResponse } from './hubspot-http.js';
 import type { HubSpotObjectAccess } from './hubspot-source.js';
 import { unexpected } from './hubspot-source.js';
 import { fromWire, toWire, type PropertyInfo } from './property-schema.js';
+import { textOf } from '../../util/text-of.js';
 
 /** HubSpot's batch endpoints take at most 100 inputs. */
 export const BATCH_LIMIT = 100;
@@ -140,13 +141,13 @@ export class HubSpotSink implements Sink {
       return [...results.values(), ...resolved];
     }
     if (res.status === 400 || res.status === 404 || res.status === 409) {
-      const message = String(res.body['message'] ?? `HTTP ${res.status}`);
+      const message = textOf(res.body['message'] ?? `HTTP ${res.status}`);
       if (records.length === 1)
         return [
           {
             key: records[0]!.key,
             status: 'rejected',
-            reason: `${res.status} ${String(res.body['category'] ?? '')}: ${message}`,
+            reason: `${res.status} ${textOf(res.body['category'] ?? '')}: ${message}`,
           },
         ];
       if (/non-unique|Batch input limit|Duplicate IDs/i.test(message)) {
@@ -178,8 +179,8 @@ export class HubSpotSink implements Sink {
       (typeof trace === 'string' ? byTrace.get(trace) : undefined) ??
       (keyValue === undefined || keyValue === null
         ? undefined
-        : byKey.get(this.#normalizedKey(context.stream, String(keyValue)))) ??
-      (mode === 'update' && id !== undefined ? byNative.get(String(id)) : undefined);
+        : byKey.get(this.#normalizedKey(context.stream, textOf(keyValue)))) ??
+      (mode === 'update' && id !== undefined ? byNative.get(textOf(id)) : undefined);
     for (const result of (Array.isArray(body['results']) ? body['results'] : []) as WireResult[]) {
       const r = match(result.objectWriteTraceId, result.properties?.[context.stream.keyField], result.id);
       if (!r) continue;
@@ -192,14 +193,17 @@ export class HubSpotSink implements Sink {
     for (const error of (Array.isArray(body['errors']) ? body['errors'] : []) as WireError[]) {
       const traces = error.context?.['objectWriteTraceId'];
       const ids = error.context?.['ids'] ?? error.context?.['id'];
-      const named = [...(Array.isArray(traces) ? traces : []), ...(Array.isArray(ids) ? ids : [])].map(String);
+      const named = [
+        ...(Array.isArray(traces) ? (traces as unknown[]) : []),
+        ...(Array.isArray(ids) ? (ids as unknown[]) : []),
+      ].map(String);
       for (const name of named) {
         const r = byTrace.get(name) ?? byKey.get(this.#normalizedKey(context.stream, name)) ?? byNative.get(name);
         if (r && !out.has(r.key)) {
           out.set(r.key, {
             key: r.key,
             status: 'rejected',
-            reason: `${String(error.category ?? 'ERROR')}: ${String(error.message ?? '')}`,
+            reason: `${textOf(error.category ?? 'ERROR')}: ${textOf(error.message ?? '')}`,
           });
         }
       }
@@ -270,7 +274,7 @@ export class HubSpotSink implements Sink {
     const out = new Map<string, WireResult>();
     for (const w of (Array.isArray(res.body['results']) ? res.body['results'] : []) as WireResult[]) {
       const k =
-        mode === 'update' ? String(w.id) : this.#normalizedKey(context.stream, String(w.properties?.[keyField] ?? ''));
+        mode === 'update' ? textOf(w.id) : this.#normalizedKey(context.stream, textOf(w.properties?.[keyField] ?? ''));
       out.set(k, w);
     }
     return out;
@@ -285,7 +289,7 @@ export class HubSpotSink implements Sink {
       const found = await this.#readBack(context, lookup, 'upsert');
       for (const r of lookup) {
         const w = found.get(this.#normalizedKey(context.stream, r.key));
-        if (w?.id !== undefined) ids.set(r.key, String(w.id));
+        if (w?.id !== undefined) ids.set(r.key, textOf(w.id));
       }
     }
     const inputs = [...new Set(ids.values())].map((id) => ({ id }));
@@ -296,7 +300,7 @@ export class HubSpotSink implements Sink {
       const res = await this.#api.http.call('POST', path, { inputs }, context.signal ? { signal: context.signal } : {});
       if (res.status !== 204 && res.status !== 200) {
         if (res.status === 400 || res.status === 404) {
-          const reason = `${res.status}: ${String(res.body['message'] ?? '')}`;
+          const reason = `${res.status}: ${textOf(res.body['message'] ?? '')}`;
           return records.map((r) => ({ key: r.key, status: 'rejected', reason }));
         }
         throw unexpected(res.status, res.body, `POST ${path}`);

@@ -3,10 +3,11 @@ import { instantToEpochNanos } from '../../model/instant.js';
 import type { NativeRecord } from '../../model/record.js';
 import type { StreamRef } from '../../model/stream.js';
 import { laterWatermark, type Watermark } from '../../model/watermark.js';
-import { HubSpotApiError, HubSpotSchemaError } from './hubspot-errors.js';
+import { HubSpotSchemaError } from './hubspot-errors.js';
 import type { HubSpotHttp } from './hubspot-http.js';
 import type { HubSpotStreamOptions } from './hubspot-settings.js';
 import { fieldsFromWire, fromWire, type PropertyInfo } from './property-schema.js';
+import { textOf } from '../../util/text-of.js';
 
 /** What the source needs from its connector. */
 export interface HubSpotObjectAccess {
@@ -36,7 +37,7 @@ const objectsOf = (body: Record<string, unknown>): WireObject[] =>
   Array.isArray(body['results']) ? (body['results'] as WireObject[]) : [];
 const nextAfter = (body: Record<string, unknown>): string | undefined => {
   const next = (body['paging'] as { next?: { after?: unknown } } | undefined)?.next?.after;
-  return next === undefined || next === null ? undefined : String(next);
+  return next === undefined || next === null ? undefined : textOf(next);
 };
 const epochMs = (iso: string): number => Number(instantToEpochNanos(iso) / 1_000_000n);
 
@@ -204,7 +205,6 @@ export class HubSpotSource implements Source {
     let lastId = '0';
     for (;;) {
       let after = 0;
-      let anchoredAgain = false;
       for (;;) {
         const body = {
           filterGroups: [
@@ -242,11 +242,9 @@ export class HubSpotSource implements Source {
           // The next page would pass the cap: a fresh query from the last id read.
           lastId = String(last.id);
           this.reanchors++;
-          anchoredAgain = true;
           break;
         }
       }
-      if (!anchoredAgain) return;
     }
   }
 
@@ -272,12 +270,12 @@ export class HubSpotSource implements Source {
 }
 
 function stringOrEmpty(v: unknown): string {
-  return v === null || v === undefined ? '' : String(v);
+  return v === null || v === undefined ? '' : textOf(v);
 }
 
 export function unexpected(status: number, body: Record<string, unknown>, what: string): Error {
   return new HubSpotSchemaError(
-    `HubSpot answered ${status} ${String(body['category'] ?? '')} to ${what}: ${String(body['message'] ?? '')}`,
+    `HubSpot answered ${status} ${textOf(body['category'] ?? '')} to ${what}: ${textOf(body['message'] ?? '')}`,
     {
       status,
       what,

@@ -2,6 +2,7 @@ import { closestMatch, editDistance } from '../../util/closest-match.js';
 import type { FieldValue, Fields } from '../../model/record.js';
 import type { StreamRef } from '../../model/stream.js';
 import { HubSpotSchemaError } from './hubspot-errors.js';
+import { textOf } from '../../util/text-of.js';
 
 /** What tandem needs of one HubSpot property definition. */
 export interface PropertyInfo {
@@ -17,8 +18,8 @@ export function propertyInfo(raw: Record<string, unknown>): PropertyInfo {
   const meta = (raw['modificationMetadata'] ?? {}) as Record<string, unknown>;
   return {
     name: String(raw['name']),
-    type: String(raw['type'] ?? 'string'),
-    fieldType: String(raw['fieldType'] ?? 'text'),
+    type: textOf(raw['type'] ?? 'string'),
+    fieldType: textOf(raw['fieldType'] ?? 'text'),
     hasUniqueValue: raw['hasUniqueValue'] === true,
     readOnly: meta['readOnlyValue'] === true || raw['calculated'] === true,
   };
@@ -94,7 +95,7 @@ const EPOCH = /^-?\d+$/;
 /** A property value as HubSpot sends it (a string or null) -> the typed value tandem moves. '' reads as null. */
 export function fromWire(property: PropertyInfo | undefined, raw: unknown): FieldValue {
   if (raw === null || raw === undefined) return null;
-  const text = String(raw);
+  const text = textOf(raw);
   if (text === '') return null;
   switch (property?.type) {
     case 'number': {

@@ -1,6 +1,7 @@
 import { request, type Dispatcher } from 'undici';
 import { HubSpotAuthError } from './hubspot-errors.js';
 import type { HubSpotSettings } from './hubspot-settings.js';
+import { textOf } from '../../util/text-of.js';
 
 /** Where the bearer token comes from: a private app token, or OAuth access tokens refreshed from a refresh token. */
 export interface TokenSource {
@@ -14,7 +15,7 @@ export interface TokenSource {
 export function tokenSourceFor(settings: HubSpotSettings, dispatcher: Dispatcher): TokenSource {
   const auth = settings.auth;
   if (auth.kind === 'private-app') {
-    return { token: async () => auth.accessToken, invalidate: () => false, refreshes: 0 };
+    return { token: () => Promise.resolve(auth.accessToken), invalidate: () => false, refreshes: 0 };
   }
   return new OAuthRefreshTokenSource(
     {
@@ -84,9 +85,9 @@ export class OAuthRefreshTokenSource implements TokenSource {
       // Reported below with the status.
     }
     if (res.statusCode !== 200 || typeof body['access_token'] !== 'string') {
-      const error = String(body['error'] ?? body['status'] ?? `HTTP_${res.statusCode}`);
+      const error = textOf(body['error'] ?? body['status'] ?? `HTTP_${res.statusCode}`);
       throw new HubSpotAuthError(
-        `HubSpot's token endpoint refused the refresh (${res.statusCode} ${error}: ${String(body['error_description'] ?? body['message'] ?? '')}). ` +
+        `HubSpot's token endpoint refused the refresh (${res.statusCode} ${error}: ${textOf(body['error_description'] ?? body['message'] ?? '')}). ` +
           'Fix: check auth.clientId, auth.clientSecret and auth.refreshToken (re-install the app for a new refresh token).',
         { tokenUrl: this.#config.tokenUrl, status: res.statusCode, error },
       );

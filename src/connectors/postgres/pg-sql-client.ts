@@ -54,7 +54,7 @@ export class PgSqlClient implements SqlClient {
     });
     // An idle client's socket error must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
-    return new PgSqlClient(pool as unknown as PgPoolLike, describeUrl(url));
+    return new PgSqlClient(pool, describeUrl(url));
   }
 
   async query<R extends object>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
@@ -91,10 +91,10 @@ export class PgSqlClient implements SqlClient {
     params: readonly unknown[],
     chunkSize: number,
   ): AsyncIterable<R[]> => {
-    const self = this;
+    const connect = () => this.#connect();
     return {
       async *[Symbol.asyncIterator]() {
-        const client = await self.#connect();
+        const client = await connect();
         let broken: Error | undefined;
         let cursor: Cursor | undefined;
         try {

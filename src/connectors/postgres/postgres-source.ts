@@ -7,14 +7,7 @@ import { quoteIdent } from './identifiers.js';
 import { CompleteKeySet, IncompleteKeyScanError } from './complete-key-set.js';
 import type { SqlClient } from './sql-client.js';
 import type { Logger } from '../../util/logger.js';
-import {
-  NOW_EXPRESSION,
-  instantExpression,
-  recordSelectList,
-  type PlanResolver,
-  type RecordRow,
-  type StreamPlan,
-} from './stream-plan.js';
+import { NOW_EXPRESSION, recordSelectList, type PlanResolver, type RecordRow, type StreamPlan } from './stream-plan.js';
 import { naiveLowerBound } from './naive-timestamps.js';
 import { parseValue, readExpression } from './table-shape.js';
 
@@ -407,7 +400,7 @@ function toRecord(plan: StreamPlan, row: RecordRow, fallbackModifiedAt: string |
   return Object.freeze({
     key: row.__key ?? '',
     nativeId: row.__pk,
-    fields: Object.freeze(fields) as Fields,
+    fields: Object.freeze<Fields>(fields),
     modifiedAt: row.__ts ?? fallbackModifiedAt ?? '',
     deleted: row.__del === true || row.__del === 't' || row.__del === 'true',
   });

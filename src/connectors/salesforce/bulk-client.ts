@@ -13,6 +13,7 @@ import { apiErrorFrom, BulkQueryFailedError, SalesforceApiError } from './errors
 import type { SObjectField } from './field-types.js';
 import { discardBody, headerValue, type HttpClient, type HttpMethod, type HttpResponse } from './http-client.js';
 import { isNetworkError } from './with-retry.js';
+import { textOf } from '../../util/text-of.js';
 
 /** The parts of a Bulk API 2.0 JobInfo tandem reads. */
 export interface BulkJobInfo {
@@ -90,7 +91,7 @@ export class BulkClient {
     const fields = Array.isArray(body['fields']) ? (body['fields'] as Record<string, unknown>[]) : [];
     return {
       name: typeof body['name'] === 'string' ? body['name'] : object,
-      fields: fields.map((f) => ({ name: String(f['name']), type: String(f['type'] ?? 'string') })),
+      fields: fields.map((f) => ({ name: textOf(f['name']), type: textOf(f['type'] ?? 'string') })),
     };
   }
 
@@ -199,7 +200,6 @@ export class BulkClient {
    */
   async waitForJob(kind: 'ingest' | 'query', jobId: string, poll: PollOptions): Promise<JobWaitOutcome> {
     const started = Date.now();
-    let lastState: IngestJobState = 'UploadComplete';
     for (let n = 0; ; n += 1) {
       const info = await this.getJob(kind, jobId, poll.signal);
       if (!info) {
@@ -211,7 +211,7 @@ export class BulkClient {
           detail: '',
         });
       }
-      lastState = info.state;
+      const lastState = info.state;
       if (isTerminalState(info.state)) {
         return {
           kind: 'finished',
@@ -412,8 +412,8 @@ function toJobInfo(body: Record<string, unknown>): BulkJobInfo {
   return Object.freeze({
     id: body['id'],
     state,
-    object: String(body['object'] ?? ''),
-    operation: String(body['operation'] ?? ''),
+    object: textOf(body['object'] ?? ''),
+    operation: textOf(body['operation'] ?? ''),
     ...(processed !== undefined ? { numberRecordsProcessed: processed } : {}),
     ...(failed !== undefined ? { numberRecordsFailed: failed } : {}),
     ...(typeof body['errorMessage'] === 'string' && body['errorMessage'] !== ''

@@ -97,9 +97,10 @@ export function bufferedResponse(statusCode: number, headers: HttpResponse['head
     statusCode,
     headers,
     body: {
-      text: async () => text,
-      json: async () => JSON.parse(text) as unknown,
-      dump: async () => undefined,
+      text: () => Promise.resolve(text),
+      json: () => new Promise<unknown>((resolve) => resolve(JSON.parse(text))),
+      dump: () => Promise.resolve(undefined),
+      // eslint-disable-next-line @typescript-eslint/require-await -- an async iterator over bytes already in memory
       async *[Symbol.asyncIterator]() {
         if (bytes.length > 0) yield bytes;
       },

@@ -65,7 +65,7 @@ export class SalesforceConnector implements Connector {
     if (!raw) {
       const pool = createUndiciHttpClient();
       raw = pool.http;
-      this.#closePool = pool.close;
+      this.#closePool = () => pool.close();
     }
     this.limits = new ApiLimits({ reserveShare: this.config.apiReserveShare });
     const retry = {

@@ -111,7 +111,7 @@ function toNativeRecord(
   return Object.freeze({
     key: row[stream.keyField] ?? '',
     nativeId: row['Id'] ?? '',
-    fields: Object.freeze(fields) as Fields,
+    fields: Object.freeze<Fields>(fields),
     modifiedAt: normalizeInstant(row['SystemModstamp'] ?? ''),
     deleted: withDeletes && (row['IsDeleted'] ?? '').toLowerCase() === 'true',
   });

@@ -127,7 +127,7 @@ function definedOnly(options: RetryOptions): Partial<BackoffOptions> {
     const value = options[key];
     if (value !== undefined) out[key] = value;
   }
-  return out as Partial<BackoffOptions>;
+  return out;
 }
 
 function errorCode(error: unknown): string {

@@ -2,6 +2,7 @@ import { FormData } from 'undici';
 import { UnavailableError } from '../../util/errors.js';
 import { ZohoApiError } from './zoho-errors.js';
 import { errorBody, type ZohoHttp } from './zoho-http.js';
+import { textOf } from '../../util/text-of.js';
 
 /** One per-record answer of REST upsert/update/delete. */
 export interface ZohoRecordAnswer {
@@ -49,7 +50,7 @@ export class ZohoApi {
     const org = res.json<{ org?: { zgid?: unknown }[] }>().org?.[0];
     if (org?.zgid === undefined)
       throw new UnavailableError('Zoho GET /org answered without org[0].zgid; set crm.orgId', {});
-    return String(org.zgid);
+    return textOf(org.zgid);
   }
 
   async fields(module: string, signal?: AbortSignal): Promise<unknown> {
@@ -178,7 +179,7 @@ export class ZohoApi {
         url: 'upload',
       });
     }
-    return String(body.details.file_id);
+    return textOf(body.details.file_id);
   }
 
   async createWriteJob(body: unknown, signal?: AbortSignal): Promise<string> {
@@ -200,7 +201,7 @@ export class ZohoApi {
         url: 'bulk write',
       });
     }
-    return String(parsed.details.id);
+    return textOf(parsed.details.id);
   }
 
   /** Job details; undefined when Zoho no longer knows the job (404). */
@@ -244,7 +245,7 @@ export class ZohoApi {
     });
     const id = res.json<{ data?: { details?: { id?: unknown } }[] }>().data?.[0]?.details?.id;
     if (id === undefined) throw new UnavailableError('Zoho created a bulk read job without data[0].details.id', {});
-    return String(id);
+    return textOf(id);
   }
 
   async readJob(jobId: string, signal?: AbortSignal): Promise<ReadJobDetails> {
@@ -307,9 +308,9 @@ export class ZohoApi {
       });
     }
     return data.map((d: Record<string, unknown>) => ({
-      status: String(d['status'] ?? ''),
-      code: String(d['code'] ?? ''),
-      message: String(d['message'] ?? ''),
+      status: textOf(d['status'] ?? ''),
+      code: textOf(d['code'] ?? ''),
+      message: textOf(d['message'] ?? ''),
       ...(typeof d['action'] === 'string' ? { action: d['action'] } : {}),
       ...(d['details'] && typeof d['details'] === 'object' ? { details: d['details'] as Record<string, unknown> } : {}),
     }));

@@ -50,10 +50,7 @@ export async function* bulkReadRows(
     const files = unzipSync(new Uint8Array(zip));
     const csv = Object.entries(files).find(([name]) => name.toLowerCase().endsWith('.csv'))?.[1];
     if (csv === undefined) throw new UnavailableError(`Zoho bulk read result ${jobId} holds no CSV`, { jobId });
-    const rows = parse(strFromU8(csv), { columns: true, bom: true, skip_empty_lines: true }) as Record<
-      string,
-      string
-    >[];
+    const rows = parse<Record<string, string>>(strFromU8(csv), { columns: true, bom: true, skip_empty_lines: true });
     yield rows;
     if (!done.moreRecords || done.nextPageToken === undefined) return;
     pageToken = done.nextPageToken;

@@ -100,12 +100,12 @@ export function resultsFromZip(
   const files = unzipSync(zip);
   const csv = Object.entries(files).find(([name]) => name.toLowerCase().endsWith('.csv'))?.[1];
   if (csv === undefined) throw new UnavailableError(`Zoho bulk write result of job ${jobId} holds no CSV`, { jobId });
-  const rows = parse(strFromU8(csv), {
+  const rows = parse<Record<string, string>>(strFromU8(csv), {
     columns: true,
     bom: true,
     skip_empty_lines: true,
     relax_column_count: true,
-  }) as Record<string, string>[];
+  });
   const out: WriteResult[] = [];
   for (const row of rows) {
     if (!(keyField in row)) {

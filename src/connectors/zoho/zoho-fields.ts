@@ -3,6 +3,7 @@ import { normalizeInstant } from '../../model/instant.js';
 import type { FieldValue } from '../../model/record.js';
 import type { StreamRef } from '../../model/stream.js';
 import { ZohoSchemaError } from './zoho-errors.js';
+import { textOf } from '../../util/text-of.js';
 
 /** A field as Zoho's fields metadata reports it (the part tandem uses). */
 export interface ZohoField {
@@ -86,10 +87,10 @@ const NUMERIC = new Set(['integer', 'bigint', 'double', 'currency', 'decimal', '
 export function fromZohoValue(field: ZohoField | undefined, raw: unknown): FieldValue {
   if (raw === null || raw === undefined || raw === '') return null;
   const type = field?.dataType;
-  if (type === 'boolean') return typeof raw === 'boolean' ? raw : String(raw).toLowerCase() === 'true';
+  if (type === 'boolean') return typeof raw === 'boolean' ? raw : textOf(raw).toLowerCase() === 'true';
   if (type !== undefined && NUMERIC.has(type)) {
     const n = typeof raw === 'number' ? raw : Number(raw);
-    return Number.isFinite(n) ? n : String(raw);
+    return Number.isFinite(n) ? n : textOf(raw);
   }
   if (type === 'datetime' && typeof raw === 'string') {
     try {
@@ -102,7 +103,7 @@ export function fromZohoValue(field: ZohoField | undefined, raw: unknown): Field
     const id = (raw as { id?: unknown }).id;
     return typeof id === 'string' ? id : JSON.stringify(raw);
   }
-  return typeof raw === 'number' || typeof raw === 'boolean' ? raw : String(raw);
+  return typeof raw === 'number' || typeof raw === 'boolean' ? raw : textOf(raw);
 }
 
 /** A FieldValue as REST JSON: null clears, datetimes as `yyyy-MM-ddTHH:mm:ss+00:00` (Zoho takes no milliseconds). */

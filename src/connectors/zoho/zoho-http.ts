@@ -5,6 +5,7 @@ import type { Logger } from '../../util/logger.js';
 import type { ZohoCreditBudget } from './zoho-credit-budget.js';
 import { ZohoApiError } from './zoho-errors.js';
 import type { ZohoTokenProvider } from './zoho-token-provider.js';
+import { textOf } from '../../util/text-of.js';
 
 export interface ZohoCall {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -197,7 +198,7 @@ export function errorBody(answer: ZohoAnswer): { code: string; message: string; 
   ) as Record<string, unknown> | undefined;
   const code = first?.['code'] ?? first?.['ERROR_CODE'] ?? `HTTP_${answer.status}`;
   const message = first?.['message'] ?? first?.['x-error'] ?? first?.['ERROR_MESSAGE'] ?? '';
-  return { code: String(code), message: String(message), ...(first?.['details'] ? { details: first['details'] } : {}) };
+  return { code: textOf(code), message: textOf(message), ...(first?.['details'] ? { details: first['details'] } : {}) };
 }
 
 /** URLs never carry secrets here, but page tokens are long: keep logs short. */

@@ -9,6 +9,7 @@ import { bulkReadRows } from './zoho-bulk-read.js';
 import { parseZohoStreamOptions } from './zoho-connector-config.js';
 import { fromZohoValue, type ZohoField } from './zoho-fields.js';
 import type { PollSettings } from './zoho-polling.js';
+import { textOf } from '../../util/text-of.js';
 
 const DEFAULT_BATCH = 5_000;
 /** REST listings stop at 100,000 records per page-token chain: restart from the last timestamp before that. */
@@ -165,10 +166,10 @@ function toNativeRecord(
   for (const name of stream.fields) fields[name] = fromZohoValue(types.get(name), row[name]);
   const key = row[stream.keyField];
   return Object.freeze({
-    key: key === null || key === undefined ? '' : String(key),
-    nativeId: String(row['id'] ?? ''),
-    fields: Object.freeze(fields) as Fields,
-    modifiedAt: normalizeInstant(String(row['Modified_Time'] ?? '')),
+    key: key === null || key === undefined ? '' : textOf(key),
+    nativeId: textOf(row['id'] ?? ''),
+    fields: Object.freeze<Fields>(fields),
+    modifiedAt: normalizeInstant(textOf(row['Modified_Time'] ?? '')),
     deleted: false,
   });
 }

@@ -9,6 +9,7 @@ import type { HubSpotStore, ObjectTypeState, StoredRecord } from './hubspot-stor
 import { PROPERTY_TYPES, type PropertyInput, type PropertyValueError } from './property-definition.js';
 import { RateLimits, type RateLimitSettings } from './rate-limits.js';
 import { matchesQuery, parseSearchQuery, SEARCH_LIMITS, searchOrder } from './search-query.js';
+import { textOf } from '../../util/text-of.js';
 
 /** Counters since start, served by `stats()` and `GET /__emulator/stats`. */
 export interface HubSpotEmulatorStats {
@@ -44,7 +45,6 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Body = Record<string, unknown>;
 
 const MAX_BATCH = 100;
-const WRITE_OPS = new Set(['create', 'update', 'upsert', 'archive']);
 const DEFAULT_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
   contacts: ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'],
   companies: ['createdate', 'domain', 'hs_lastmodifieddate', 'hs_object_id', 'name'],
@@ -124,7 +124,7 @@ export class HubSpotEmulatorServer {
   }
 
   #error(req: FastifyRequest, reply: FastifyReply, error: HubSpotApiError): FastifyReply {
-    return this.#send(req, reply, error.status, error.body(), error.headers as Record<string, string>);
+    return this.#send(req, reply, error.status, error.body(), error.headers);
   }
 
   #routes(): void {
@@ -456,7 +456,7 @@ export class HubSpotEmulatorServer {
 
   #requested(raw: unknown): string[] | undefined {
     if (raw === undefined) return undefined;
-    const list = Array.isArray(raw) ? raw.map(String) : String(raw).split(',');
+    const list = Array.isArray(raw) ? raw.map(textOf) : textOf(raw).split(',');
     const names = list.map((s) => s.trim()).filter((s) => s !== '');
     return names.length === 0 ? undefined : names;
   }
@@ -690,7 +690,7 @@ export class HubSpotEmulatorServer {
     this.#checkIdProperty(type, idProperty);
     const normalize = (id: string): string =>
       type.name === 'contacts' && idProperty === 'email' ? id.trim().toLowerCase() : id;
-    const ids = items.map((i) => normalize(String(i['id'] ?? '')));
+    const ids = items.map((i) => normalize(textOf(i['id'] ?? '')));
     this.#duplicates(ids);
     const archived = query(req, 'archived') === 'true';
     const requested = this.#requested(body['properties']);
@@ -723,7 +723,7 @@ export class HubSpotEmulatorServer {
     type: ObjectTypeState,
     items: readonly Body[],
   ): Promise<FastifyReply> {
-    const ids = items.map((i) => String(i['id'] ?? ''));
+    const ids = items.map((i) => textOf(i['id'] ?? ''));
     this.#duplicates(ids);
     for (const id of ids) {
       const r = type.records.get(id);
@@ -752,7 +752,7 @@ export class HubSpotEmulatorServer {
     const idProperties = new Set<string | undefined>();
     const keyOf = (i: Body): string => {
       const idProperty = typeof i['idProperty'] === 'string' ? i['idProperty'] : undefined;
-      const id = String(i['id'] ?? '');
+      const id = textOf(i['id'] ?? '');
       return type.name === 'contacts' && idProperty === 'email' ? id.trim().toLowerCase() : id;
     };
     if (op !== 'create') {
@@ -896,5 +896,5 @@ function param(req: FastifyRequest, name: string): string {
 function query(req: FastifyRequest, name: string): string | undefined {
   const v = (req.query as Record<string, unknown>)[name];
   if (v === undefined) return undefined;
-  return Array.isArray(v) ? v.map(String).join(',') : String(v);
+  return Array.isArray(v) ? v.map(textOf).join(',') : textOf(v);
 }

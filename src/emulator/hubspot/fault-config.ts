@@ -57,9 +57,7 @@ export function parseHubSpotFaultConfig(input: unknown, source: string): HubSpot
       { source, issues },
     );
   }
-  return Object.freeze(
-    Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)),
-  ) as HubSpotFaultConfig;
+  return Object.freeze(Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)));
 }
 
 export type HubSpotFaultDecision =

@@ -24,6 +24,7 @@ import type { FieldDefinition, ObjectDefinition } from './object-definition.js';
 import { decodeLocator, encodeLocator, type QueryJob, resultPageChunks, runQueryJob } from './query-job.js';
 import { SalesforceIdGenerator } from './salesforce-id.js';
 import { compileSoql } from './soql-query-plan.js';
+import { textOf } from '../../util/text-of.js';
 
 /** Raw CSV upload limit per job. Salesforce's is 150 MB after base64 (~100 MB raw); see docs. */
 export const MAX_UPLOAD_BYTES = 150 * 1024 * 1024;
@@ -196,7 +197,7 @@ export class EmulatorServer {
       const host = req.headers.host;
       const answer = await this.oauth.handle(
         form,
-        host && /^[A-Za-z0-9.\-\[\]:]+$/.test(host) ? `http://${host}` : this.origin,
+        host && /^[A-Za-z0-9.\-[\]:]+$/.test(host) ? `http://${host}` : this.origin,
       );
       this.#send(res, answer.status, JSON.stringify(answer.body), {
         'Content-Type': JSON_TYPE,
@@ -388,21 +389,21 @@ export class EmulatorServer {
       throw new SalesforceApiError(
         400,
         'INVALIDJOB',
-        `InvalidJob : contentType ${String(contentType)} is not supported; Bulk API 2.0 supports CSV`,
+        `InvalidJob : contentType ${textOf(contentType)} is not supported; Bulk API 2.0 supports CSV`,
       );
     }
     if (lineEnding !== 'LF' && lineEnding !== 'CRLF') {
       throw new SalesforceApiError(
         400,
         'INVALIDJOB',
-        `InvalidJob : Invalid lineEnding ${String(lineEnding)}; allowed: LF, CRLF`,
+        `InvalidJob : Invalid lineEnding ${textOf(lineEnding)}; allowed: LF, CRLF`,
       );
     }
     if (typeof columnDelimiter !== 'string' || !(columnDelimiter in COLUMN_DELIMITERS)) {
       throw new SalesforceApiError(
         400,
         'INVALIDJOB',
-        `InvalidJob : Invalid columnDelimiter ${String(columnDelimiter)}; allowed: ${Object.keys(COLUMN_DELIMITERS).join(', ')}`,
+        `InvalidJob : Invalid columnDelimiter ${textOf(columnDelimiter)}; allowed: ${Object.keys(COLUMN_DELIMITERS).join(', ')}`,
       );
     }
     return { lineEnding, columnDelimiter: columnDelimiter as ColumnDelimiter };
@@ -530,7 +531,7 @@ export class EmulatorServer {
       throw new SalesforceApiError(
         400,
         'INVALIDJOB',
-        `InvalidJob : Invalid operation ${String(operation)}; allowed: query, queryAll`,
+        `InvalidJob : Invalid operation ${textOf(operation)}; allowed: query, queryAll`,
       );
     }
     const soql = body['query'];

@@ -43,7 +43,7 @@ export class ObjectTable {
   }
 
   /** Live (not deleted) record id whose indexed field equals `value`; 'ambiguous' when several match. */
-  findBy(fieldIndex: number, value: string): string | 'ambiguous' | undefined {
+  findBy(fieldIndex: number, value: string): string | undefined {
     if (fieldIndex === ID) {
       const id = normaliseSalesforceId(value);
       const row = id === undefined ? undefined : this.rows.get(id);

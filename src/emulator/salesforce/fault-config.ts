@@ -57,9 +57,7 @@ export function parseFaultConfig(input: unknown, source: string): FaultConfig {
       { source, issues },
     );
   }
-  return Object.freeze(
-    Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)),
-  ) as FaultConfig;
+  return Object.freeze(Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)));
 }
 
 /** What to do with one REST API request. */

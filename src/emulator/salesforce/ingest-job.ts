@@ -245,7 +245,7 @@ export async function runIngestJob(job: IngestJob, ctx: IngestContext): Promise<
   const flush = async (rows: string[][]): Promise<void> => {
     const delay = ctx.jobDelayMs();
     if (delay > 0) await sleep(delay);
-    if ((job.state as JobState) === 'Aborted') return;
+    if (job.state === 'Aborted') return;
     const failed: string[][] = [];
     const unprocessed: string[][] = [];
     const limit = ctx.failJobAfterRecords();
@@ -280,7 +280,7 @@ export async function runIngestJob(job: IngestJob, ctx: IngestContext): Promise<
   };
 
   const flushFull = async (): Promise<void> => {
-    while (pending.length >= ctx.batchSize && (job.state as JobState) !== 'Aborted') {
+    while (pending.length >= ctx.batchSize && job.state !== 'Aborted') {
       const rows = pending.slice(0, ctx.batchSize);
       pending = pending.slice(ctx.batchSize);
       await flush(rows);

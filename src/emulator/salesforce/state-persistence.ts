@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { EmulatorConfigError } from './emulator-errors.js';
-import type { EmulatorStore, Row } from './emulator-store.js';
+import type { EmulatorStore } from './emulator-store.js';
 import type { StoredValue } from './field-codec.js';
 
 /**
@@ -86,7 +86,7 @@ export async function loadStore(store: EmulatorStore, dataDir: string): Promise<
       mapping.forEach((to, from) => {
         if (to !== undefined) row[to] = values[from] ?? null;
       });
-      table.load(row as Row);
+      table.load(row);
       loaded++;
     }
   }

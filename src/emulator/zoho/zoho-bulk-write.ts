@@ -5,6 +5,7 @@ import { ZohoApiError, ZohoRecordError } from './zoho-emulator-errors.js';
 import type { ZohoModuleTable, ZohoRecord, ZohoStore } from './zoho-store.js';
 import { valueFromCsv, type StoredValue } from './zoho-values.js';
 import { SeededRandom } from './zoho-fault-config.js';
+import { textOf } from '../../util/text-of.js';
 
 /** One uploaded CSV (from the zip sent to the upload host). */
 export interface UploadedFile {
@@ -205,7 +206,7 @@ function applyRow(
   for (const m of job.mappings) {
     const field = job.table.fields.get(m.api_name.toLowerCase())!;
     let cell = m.index >= 0 ? (row[m.index] ?? '') : '';
-    if (cell === '' && m.default_value != null) cell = String(m.default_value.value ?? '');
+    if (cell === '' && m.default_value != null) cell = textOf(m.default_value.value ?? '');
     const value = valueFromCsv(field, cell, m.format, store.orgOffset);
     if (job.findBy !== undefined && field.api_name.toLowerCase() === job.findBy.toLowerCase()) findValue = value;
     if (value === null && job.ignoreEmpty) continue;

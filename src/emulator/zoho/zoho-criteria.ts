@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ZohoRecord, ZohoModuleTable } from './zoho-store.js';
 import { ZohoApiError } from './zoho-emulator-errors.js';
 import { parseIsoDateTime } from './zoho-values.js';
+import { textOf } from '../../util/text-of.js';
 
 export const CRITERIA_COMPARATORS = [
   'equal',
@@ -73,7 +74,7 @@ export function matchesCriteria(
       }
       return seconds;
     }
-    return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : String(v);
+    return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : textOf(v);
   };
   const have = norm(valueOf(record, field?.api_name ?? 'id'));
   const wanted = criteria.value;
@@ -83,7 +84,7 @@ export function matchesCriteria(
     return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
   };
   const list = (): (string | number | boolean | null)[] => (Array.isArray(wanted) ? wanted.map(norm) : [norm(wanted)]);
-  const text = (): [string, string] => [String(have ?? '').toLowerCase(), String(wanted ?? '').toLowerCase()];
+  const text = (): [string, string] => [textOf(have ?? '').toLowerCase(), textOf(wanted ?? '').toLowerCase()];
   switch (criteria.comparator) {
     case 'equal':
       return have === norm(wanted) || cmp(have, norm(wanted)) === 0;

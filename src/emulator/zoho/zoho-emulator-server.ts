@@ -26,6 +26,7 @@ import { parseZohoFaultConfig, SeededRandom, type ZohoFaultConfig } from './zoho
 import { parseSearchCriteria } from './zoho-search-criteria.js';
 import type { ZohoModuleTable, ZohoRecord, ZohoStore } from './zoho-store.js';
 import { formatZohoDateTime, parseIsoDateTime } from './zoho-values.js';
+import { textOf } from '../../util/text-of.js';
 
 const MB = 1024 * 1024;
 const MAX_UPLOAD_BYTES = 25 * MB;
@@ -458,7 +459,7 @@ export class ZohoEmulatorServer {
     );
     let rows: string[][];
     try {
-      rows = parse(text, { delimiter, relax_column_count: true, bom: true }) as string[][];
+      rows = parse(text, { delimiter, relax_column_count: true, bom: true });
     } catch (error) {
       throw new ZohoApiError(400, 'INVALID_FILE_FORMAT', `the CSV cannot be parsed: ${(error as Error).message}`);
     }
@@ -852,7 +853,7 @@ export class ZohoEmulatorServer {
           api_name: 'duplicate_check_fields',
         });
       }
-      for (const name of dupParam as string[]) {
+      for (const name of dupParam) {
         const field = table.fields.get(name.toLowerCase());
         if (!field?.unique) {
           throw new ZohoApiError(400, 'INVALID_DATA', 'duplicate_check_fields takes unique fields only', {
@@ -887,7 +888,7 @@ export class ZohoEmulatorServer {
             existing = this.store.findBy(
               table,
               name,
-              typeof value === 'number' || typeof value === 'boolean' ? value : String(value),
+              typeof value === 'number' || typeof value === 'boolean' ? value : textOf(value),
             );
             if (existing) {
               duplicateField = name;

@@ -54,9 +54,7 @@ export function parseZohoFaultConfig(input: unknown, source: string): ZohoFaultC
       { source, issues },
     );
   }
-  return Object.freeze(
-    Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)),
-  ) as ZohoFaultConfig;
+  return Object.freeze(Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)));
 }
 
 /** Seeded pseudo-random decisions (mulberry32), so a seeded test sees the same faults every run. */

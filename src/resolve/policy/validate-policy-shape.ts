@@ -64,7 +64,7 @@ function allowedKeysAt(path: readonly PropertyKey[]): readonly string[] {
 
 /** One zod issue as a policy-file error: unknown keys and values with the allowed ones and a likely typo. */
 function reportZodIssue(issue: z.core.$ZodIssue, raw: unknown, findings: PolicyFindings): void {
-  const path = issue.path as PropertyKey[];
+  const path = issue.path;
   const where = path.length === 0 ? 'at the top level' : `in ${dotted(path)}`;
   if (issue.code === 'unrecognized_keys') {
     for (const key of issue.keys)

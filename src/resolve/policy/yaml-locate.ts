@@ -23,10 +23,10 @@ export function locate(
         break;
       }
       node = pair.value;
-      if (node) found = node as Node;
+      if (node) found = node;
     } else if (isSeq(node) && typeof segment === 'number') {
       node = node.items[segment];
-      if (node) found = node as Node;
+      if (node) found = node;
     } else {
       break;
     }

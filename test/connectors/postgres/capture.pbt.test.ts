@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PostgresConnector } from '../../../src/connectors/postgres/postgres-connector.js';
 import type { NativeRecord } from '../../../src/model/record.js';
 import type { StreamRef } from '../../../src/model/stream.js';
 import type { Watermark } from '../../../src/model/watermark.js';
@@ -63,7 +62,7 @@ const url = realDatabaseUrl();
  */
 describe.skipIf(url === undefined)('postgres: capture under concurrent transactions (property)', () => {
   let db: Db;
-  let sessions: Session[] = [];
+  const sessions: Session[] = [];
   beforeAll(async () => {
     db = await openDb({ name: 'postgres', url });
     for (let i = 0; i < CONNECTIONS; i++) {

@@ -41,15 +41,12 @@ export async function openDb(backend: TestBackend): Promise<Db> {
       exec: async (sql, params) => {
         if (params === undefined) {
           const results = await lite.exec(sql);
-          return (results.at(-1)?.rows ?? []) as Record<string, unknown>[];
+          return results.at(-1)?.rows ?? [];
         }
         return (await lite.query<Record<string, unknown>>(sql, params)).rows;
       },
       connector: (extra = {}, options = {}) => {
-        const c = new PostgresConnector(
-          { pglite: lite, tandemSchema: `${schema}_tandem`, ...extra } as PostgresConnectorConfigInput,
-          options,
-        );
+        const c = new PostgresConnector({ pglite: lite, tandemSchema: `${schema}_tandem`, ...extra }, options);
         connectors.push(c);
         return c;
       },
@@ -73,10 +70,7 @@ export async function openDb(backend: TestBackend): Promise<Db> {
       return (last?.rows ?? []) as Record<string, unknown>[];
     },
     connector: (extra = {}, options = {}) => {
-      const c = new PostgresConnector(
-        { url, tandemSchema: `${schema}_tandem`, ...extra } as PostgresConnectorConfigInput,
-        options,
-      );
+      const c = new PostgresConnector({ url, tandemSchema: `${schema}_tandem`, ...extra }, options);
       connectors.push(c);
       return c;
     },

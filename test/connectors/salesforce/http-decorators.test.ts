@@ -40,7 +40,7 @@ async function scripted(
     });
   });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}/x`, seen };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/x`, seen };
 }
 
 const fast = { initialDelayMs: 1, maxDelayMs: 5, maxRetries: 4 };

@@ -75,7 +75,7 @@ describe('IngestUpload', () => {
           const parsed: string[][] = [];
           for (const upload of uploads) {
             expect(upload.length).toBeLessThanOrEqual(maxBytes);
-            const records = parse(upload, { bom: true }) as string[][];
+            const records = parse(upload, { bom: true });
             expect(records[0]).toEqual(COLUMNS);
             expect(records.length).toBeGreaterThan(1);
             parsed.push(...records.slice(1));

@@ -113,12 +113,12 @@ export async function salesforceE2eCrm(): Promise<SalesforceE2eCrm> {
       String(emulator.store.insert('Account', key === '' ? { ...native } : { ...native, External_Id__c: key })['Id']),
     update: (id, native) => void emulator.store.update('Account', id, native),
     delete: (id) => emulator.store.delete('Account', id),
-    get: (id) => emulator.store.get('Account', id) as Readonly<Record<string, FieldValue>> | undefined,
+    get: (id) => emulator.store.get('Account', id),
     list: () =>
       emulator.store.list('Account').map((r) => ({
         key: (r['External_Id__c'] as string | null) ?? '',
         nativeId: String(r['Id']),
-        native: r as Readonly<Record<string, FieldValue>>,
+        native: r,
       })),
     faultAtStart: (f) => {
       switch (f.kind) {

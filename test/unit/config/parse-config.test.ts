@@ -129,7 +129,7 @@ describe('parseConfig: a valid file', () => {
   it('reads jwt auth, schedule, embedded ERP and ${VAR:-default}', () => {
     const text = VALID.replace('  url: ${ERP_DATABASE_URL}', '  dataDir: ${ERP_DIR:-.tandem/erp}')
       .replace(
-        /  auth: .*\n/,
+        / {2}auth: .*\n/,
         '  auth:\n    flow: jwt\n    clientId: cid\n    username: int@acme.com\n    privateKeyPem: ${SF_KEY}\n',
       )
       .replace('objects:', 'schedule: { cron: "*/5 * * * *" }\nobjects:');
@@ -373,7 +373,7 @@ describe('parseConfig: every problem at once, with file, line and the fix', () =
 
   it('checks native names with the chosen connector: a memory CRM takes names Salesforce would refuse', () => {
     const memoryCrm = VALID.replace(
-      /crm:\n  type: salesforce\n(  .*\n)+?(?=objects:)/,
+      /crm:\n {2}type: salesforce\n( {2}.*\n)+?(?=objects:)/,
       'crm:\n  type: memory\n',
     ).replace('crm: { object: Account, externalId: External_Id__c }', 'crm: { object: companies, externalId: ext-id }');
     const config = parseConfig(memoryCrm, 'tandem.yaml', ENV);
