@@ -4,7 +4,7 @@ import type { PlannedWriteView, RecordStore, RecordTable, RunProgress } from '..
 import type { SystemId } from '../model/system.js';
 import { applyWriteSet } from './apply-write-set.js';
 import { updateRunCounts } from './postgres-run-log.js';
-import { loadStates, outboxEntry, stateOf } from './state-rows.js';
+import { loadStates, outboxEntry, stateOf, type RecordStateColumns } from './state-rows.js';
 import type { StateDatabase } from './state-database.js';
 import type { StateTables } from './state-tables.js';
 
@@ -36,27 +36,17 @@ export class PostgresRecordStore implements RecordStore {
     if (keys.length === 0) return out;
     const schema = this.#schema;
     const other = system === 'erp' ? 'crm' : 'erp';
-    const result = await sql<{
-      key: string;
-      op: 'upsert' | 'delete';
-      payload: unknown;
-      after: unknown;
-      native_id: string | null;
-      set_key: boolean;
-      has_state: boolean;
-      base: unknown;
-      erp_fields: unknown;
-      crm_fields: unknown;
-      erp_exists: boolean;
-      crm_exists: boolean;
-      erp_id: string | null;
-      crm_id: string | null;
-      erp_modified_at: string | null;
-      crm_modified_at: string | null;
-      pending: unknown;
-      pending_delete: boolean;
-      other_outstanding: boolean;
-    }>`
+    const result = await sql<
+      RecordStateColumns & {
+        op: 'upsert' | 'delete';
+        payload: unknown;
+        after: unknown;
+        native_id: string | null;
+        set_key: boolean;
+        has_state: boolean;
+        other_outstanding: boolean;
+      }
+    >`
       select o.key, o.op, o.payload, o.after, o.native_id, o.set_key,
              rs.key is not null as has_state, rs.base, rs.erp_fields, rs.crm_fields, rs.erp_exists, rs.crm_exists, rs.erp_id, rs.crm_id,
              rs.erp_modified_at, rs.crm_modified_at, rs.pending, rs.pending_delete,

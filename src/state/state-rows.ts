@@ -8,8 +8,8 @@ import type { StateTables } from './state-tables.js';
 
 /** Rows of the state tables as the model sees them, shared by the Postgres stores. */
 
-/** A record_state row as the pipeline sees it: full side states (a null side column means "same as the base"). */
-export function stateOf(row: {
+/** The record_state columns a query selects to build a RecordState (`stateOf`). */
+export interface RecordStateColumns {
   key: string;
   base: unknown;
   erp_fields: unknown;
@@ -22,7 +22,10 @@ export function stateOf(row: {
   crm_modified_at: string | null;
   pending: unknown;
   pending_delete: boolean;
-}): RecordState {
+}
+
+/** A record_state row as the pipeline sees it: full side states (a null side column means "same as the base"). */
+export function stateOf(row: RecordStateColumns): RecordState {
   const base = asFields(row.base);
   return {
     key: row.key,
