@@ -40,6 +40,17 @@ export interface RecordStore {
     pageSize?: number,
   ): AsyncIterable<readonly { key: string; nativeId: string | null }[]>;
   /**
+   * The keys tandem knows `system`'s native ids under: from the record state, else from a change waiting in the
+   * inbox. For tombstones a source reports by native id only (Zoho's deleted-records endpoint). Ids tandem does not
+   * know are not in the map.
+   */
+  keysOfNativeIds(
+    sync: string,
+    object: string,
+    system: SystemId,
+    nativeIds: readonly string[],
+  ): Promise<Map<string, string>>;
+  /**
    * Applies a write set (record states, inbox/outbox/failed entries consumed or added, conflicts, decisions) in one
    * transaction, together with the run's counters when given.
    */

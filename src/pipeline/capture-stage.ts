@@ -1,5 +1,7 @@
 import { sameRecord } from '../diff/canonical-json.js';
+import type { NativeRecord } from '../model/record.js';
 import type { SystemId } from '../model/system.js';
+import type { Logger } from '../util/logger.js';
 import type { StagedChange } from '../model/record-rows.js';
 import type { RunHandle } from './run-counts.js';
 import { toStagedChange } from './staged-change.js';
@@ -40,7 +42,8 @@ export async function captureSide(
       log.warn({ keys: screened.failed.map((f) => f.key) }, 'records with U+0000 (NUL) in their key are not synced');
       await ctx.store.records.apply(ctx.sync, object.name, { failed: screened.failed });
     }
-    const changes = screened.records.map((record) => toStagedChange(system, record, object.mapper));
+    const records = await keyTombstones(ctx, object.name, system, screened.records, knowsRecords, log);
+    const changes = records.map((record) => toStagedChange(system, record, object.mapper));
     const fresh = knowsRecords ? await dropKnown(ctx, object.name, system, changes) : changes;
     await ctx.store.staging.stageChanges(watermarkKey, fresh, batch.watermark);
     counts[system].captured += fresh.length;
@@ -50,6 +53,43 @@ export async function captureSide(
   }
   log.debug({ pages, captured: counts[system].captured }, 'capture finished');
   await options.checkpoint?.(`captured:${object.name}:${system}`);
+}
+
+/**
+ * Gives id-only tombstones (deleted, no key: a source that reports deletes by native id, like Zoho's deleted-records
+ * endpoint, or a row deleted before it had a key) the key tandem knows that native id under, through the record
+ * state (or a change waiting in the inbox). A tombstone whose id tandem does not know is dropped: nothing of it was
+ * ever synced, so there is nothing to delete.
+ */
+export async function keyTombstones(
+  ctx: SyncContext,
+  object: string,
+  system: SystemId,
+  records: readonly NativeRecord[],
+  knowsRecords: boolean,
+  log: Logger,
+): Promise<readonly NativeRecord[]> {
+  const idOnly = records.filter((r) => r.deleted && r.key === '' && r.nativeId !== '');
+  if (idOnly.length === 0) return records;
+  const keys = knowsRecords
+    ? await ctx.store.records.keysOfNativeIds(
+        ctx.sync,
+        object,
+        system,
+        idOnly.map((r) => r.nativeId),
+      )
+    : new Map<string, string>();
+  const unknown = idOnly.filter((r) => !keys.has(r.nativeId)).map((r) => r.nativeId);
+  if (unknown.length > 0) log.debug({ nativeIds: unknown }, 'tombstones of native ids tandem does not know: ignored');
+  const out: NativeRecord[] = [];
+  for (const r of records) {
+    if (!r.deleted || r.key !== '' || r.nativeId === '') out.push(r);
+    else {
+      const key = keys.get(r.nativeId);
+      if (key !== undefined) out.push({ ...r, key });
+    }
+  }
+  return out;
 }
 
 /**

@@ -99,6 +99,37 @@ export class PostgresRecordStore implements RecordStore {
     }
   }
 
+  /**
+   * Native id -> key for `system`'s ids: the record state's (a record tandem tracks), else a waiting inbox entry's
+   * (captured, not yet planned). One query over the given ids.
+   */
+  async keysOfNativeIds(
+    sync: string,
+    object: string,
+    system: SystemId,
+    nativeIds: readonly string[],
+  ): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const ids = [...new Set(nativeIds.filter((id) => id !== ''))];
+    if (ids.length === 0) return out;
+    const schema = this.#schema;
+    const column = sql.ref(system === 'erp' ? 'rs.erp_id' : 'rs.crm_id');
+    const result = await sql<{ native_id: string; key: string; from_state: boolean }>`
+      select ${column} as native_id, rs.key, true as from_state
+      from ${sql.id(schema, 'record_state')} rs
+      where rs.sync_name = ${sync} and rs.object = ${object} and ${column} = any(${ids}::text[])
+      union all
+      select i.native_id, i.key, false as from_state
+      from ${sql.id(schema, 'inbox')} i
+      where i.sync_name = ${sync} and i.object = ${object} and i.system = ${system} and i.native_id = any(${ids}::text[])`.execute(
+      this.#db,
+    );
+    // The record state names the record tandem tracks; an inbox entry only one captured since.
+    for (const row of result.rows) if (row.from_state) out.set(row.native_id, row.key);
+    for (const row of result.rows) if (!row.from_state && !out.has(row.native_id)) out.set(row.native_id, row.key);
+    return out;
+  }
+
   /** Applies a write set in one transaction, together with the run's counters when given. */
   async apply(sync: string, object: string, set: WriteSet, run?: RunProgress): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {

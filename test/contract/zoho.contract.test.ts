@@ -34,6 +34,7 @@ async function zohoFixture(
       const now = Date.now();
       await new Promise((resolve) => setTimeout(resolve, 1000 - (now % 1000) + 5));
     },
+    tombstonesByNativeId: true,
     cleanup: async () => {
       await connector.close();
       await emu.close();

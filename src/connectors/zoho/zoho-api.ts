@@ -13,6 +13,12 @@ export interface ZohoRecordAnswer {
   readonly details?: Record<string, unknown>;
 }
 
+/** One entry of the deleted-records listing: the Zoho id and when it was deleted (with Zoho's offset). */
+export interface ZohoDeletedRecord {
+  readonly id: string;
+  readonly deletedTime: string;
+}
+
 export interface WriteJobDetails {
   readonly status: string;
   readonly downloadUrl: string | undefined;
@@ -98,6 +104,37 @@ export class ZohoApi {
       nextPageToken: body.info?.next_page_token ?? undefined,
       moreRecords: body.info?.more_records === true,
     };
+  }
+
+  /**
+   * One page (200) of the deleted-records listing (`type=all`: recycle bin and permanently deleted), deleted after
+   * `since`; undefined on 204 (none). 2 credits a call.
+   */
+  async deleted(
+    module: string,
+    params: { since: string; page: number },
+    signal?: AbortSignal,
+  ): Promise<{ data: ZohoDeletedRecord[]; moreRecords: boolean } | undefined> {
+    const q = new URLSearchParams({ type: 'all', page: String(params.page), per_page: '200' });
+    const res = await this.#http.call(
+      {
+        method: 'GET',
+        url: `/crm/${this.#version}/${encodeURIComponent(module)}/deleted?${q.toString()}`,
+        headers: { 'If-Modified-Since': params.since },
+        credits: 2,
+        what: `deleted ${module}`,
+        signal,
+      },
+      (s) => s < 300 || s === 304,
+    );
+    if (res.status === 204 || res.status === 304 || res.bytes.length === 0) return undefined;
+    const body = res.json<{ data?: Record<string, unknown>[]; info?: { more_records?: boolean } }>();
+    const data: ZohoDeletedRecord[] = [];
+    for (const row of body.data ?? []) {
+      if (row['id'] === undefined || row['id'] === null || typeof row['deleted_time'] !== 'string') continue;
+      data.push({ id: textOf(row['id']), deletedTime: row['deleted_time'] });
+    }
+    return { data, moreRecords: body.info?.more_records === true };
   }
 
   /** REST upsert of at most 100 records; one answer per record, in request order. */

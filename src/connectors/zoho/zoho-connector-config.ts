@@ -69,6 +69,11 @@ export const zohoStreamOptionsSchema = z
   .object({
     /** Seconds re-read before the watermark on every incremental read (the watermark's own second always is). */
     lookbackSeconds: z.number().int().min(0).default(0),
+    /**
+     * `delete`: increments also read Zoho's deleted-records endpoint and report those deletes (by Zoho id; the engine
+     * finds the key through the ids it stores); `ignore`: live records only (deletes are found by `sync --full`).
+     */
+    deletes: z.enum(['delete', 'ignore']).default('delete'),
   })
   .strict();
 export type ZohoStreamOptions = z.output<typeof zohoStreamOptionsSchema>;
@@ -100,7 +105,7 @@ export function parseZohoStreamOptions(streamName: string, options: unknown): Zo
   if (parsed.success) return parsed.data;
   const issues = toIssues(parsed.error.issues, 'tandem.yaml', `objects.${streamName}.crm.options`);
   throw new ConfigError(
-    `invalid Zoho options for stream '${streamName}': ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}; allowed: lookbackSeconds`,
+    `invalid Zoho options for stream '${streamName}': ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}; allowed: lookbackSeconds, deletes (delete | ignore)`,
     issues,
   );
 }

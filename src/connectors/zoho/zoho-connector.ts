@@ -27,8 +27,9 @@ export interface ZohoConnectorDeps {
  * with a reserve, Bulk Read for full reads and key listings, REST listing for increments, and a sink that picks
  * Bulk Write or REST upsert per run by credit cost.
  *
- * Deletes made in Zoho are found by key reconciliation (full runs: `listKeys`): Zoho's deleted-records endpoint
- * names ids only, not the sync key a tombstone needs, so `reportsDeletes` is false.
+ * Deletes made in Zoho are reported by increments from the deleted-records endpoint, as tombstones carrying the Zoho
+ * id only (the endpoint names no sync key): the capture stage keys them through the native ids tandem stores. Full
+ * runs find deletes by key reconciliation (`listKeys`).
  *
  * @example
  * ```ts
@@ -40,7 +41,7 @@ export class ZohoConnector implements Connector {
   readonly system = 'crm' as const;
   readonly capabilities: ConnectorCapabilities = Object.freeze({
     supportsKeyListing: true,
-    reportsDeletes: false,
+    reportsDeletes: true,
     maxBatchSize: 25_000,
   });
   readonly settings: ZohoSettings;

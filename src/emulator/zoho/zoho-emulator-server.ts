@@ -265,7 +265,7 @@ export class ZohoEmulatorServer {
       (req, reply) => this.#update(req, reply),
     );
     this.#api('DELETE', '/crm/:version/:module', { cost: () => 1 }, (req, reply) => this.#delete(req, reply));
-    this.#api('GET', '/crm/:version/:module/deleted', { cost: () => 1 }, (req, reply) => this.#deleted(req, reply));
+    this.#api('GET', '/crm/:version/:module/deleted', { cost: () => 2 }, (req, reply) => this.#deleted(req, reply));
     this.#api('GET', '/crm/:version/:module/search', { cost: () => 1 }, (req, reply) => this.#search(req, reply));
 
     // Admin API
@@ -968,7 +968,15 @@ export class ZohoEmulatorServer {
     const perPage = Math.min(200, Math.max(1, Number(q.get('per_page') ?? '200') || 200));
     const page = Math.max(1, Number(q.get('page') ?? '1') || 1);
     const sinceHeader = request.headers['if-modified-since'];
-    const since = typeof sinceHeader === 'string' ? parseIsoDateTime(sinceHeader) : undefined;
+    let since: number | undefined;
+    if (typeof sinceHeader === 'string' && sinceHeader !== '') {
+      since = parseIsoDateTime(sinceHeader);
+      if (since === undefined)
+        throw new ZohoApiError(400, 'INVALID_DATA', 'If-Modified-Since must be ISO 8601', {
+          api_name: 'If-Modified-Since',
+        });
+    }
+    // Records leave through the recycle bin only (nothing is purged), so `permanent` lists none.
     const all = type === 'permanent' ? [] : table.deleted.filter((d) => since === undefined || d.deletedAt > since);
     const slice = all.slice((page - 1) * perPage, page * perPage);
     if (slice.length === 0) return reply.code(204).send();
