@@ -13,8 +13,8 @@ import type { StreamRef } from '../../../src/model/stream.js';
 /**
  * Where a sink's write is cut off, as a process that dies there would leave it:
  * - `record`: the job is created and in the ledger, nothing uploaded (the next run aborts it and writes again);
- * - `closing`: the data is uploaded, the job not yet closed;
- * - `upload-complete`: the job is closed (Salesforce processes it) and its results were never read.
+ * - `closing`: the data is uploaded, the job not yet closed (Zoho: the file is uploaded, the job not yet created);
+ * - `upload-complete`: the job is closed (Salesforce processes it; Zoho: created) and its results were never read.
  */
 export type LedgerCrashPoint = 'record' | 'closing' | 'upload-complete';
 
@@ -100,8 +100,9 @@ export class CrashingConnector implements Connector {
       },
       update: async (jobId, detail) => {
         await ledger.update(jobId, detail);
-        if (detail['state'] === 'Closing') fire('closing');
-        if (detail['state'] === 'UploadComplete') fire('upload-complete');
+        // Salesforce's job states; Zoho's phases: 'uploaded' (file up, job not created), 'created' (job running).
+        if (detail['state'] === 'Closing' || detail['phase'] === 'uploaded') fire('closing');
+        if (detail['state'] === 'UploadComplete' || detail['phase'] === 'created') fire('upload-complete');
       },
       finish: (jobId, status) => ledger.finish(jobId, status),
       listOpen: (system, object) => ledger.listOpen(system, object),
