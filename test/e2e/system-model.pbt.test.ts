@@ -27,8 +27,9 @@ import { openErpDatabase, type ErpDatabase } from './support/erp-database.js';
 
 /**
  * Model-based test of the whole system over the real parts: a Postgres ERP table (PGlite, and the real server when
- * TANDEM_TEST_DATABASE_URL is set) edited with SQL, the Salesforce emulator edited as a CRM user would (records with
- * and without External_Id__c), the real connectors, mapper (from tandem.yaml text), policy file and state store.
+ * TANDEM_TEST_DATABASE_URL is set) edited with SQL, each CRM emulator (Salesforce, HubSpot, Zoho: support/e2e-crm.ts)
+ * edited as a CRM user would (records with and without the external ID), the real connectors, mapper (from
+ * tandem.yaml text), policy file and state store.
  * Random edits on both sides, conflicting edits, answers to queued conflicts, and syncs that crash at pipeline
  * steps, die mid bulk job (after the ledger entry, after upload, after close) or meet emulator faults (5xx/429
  * with Retry-After 0, dropped connections, expiring tokens, jobs that fail part-way, slow jobs, a 403 quota that is

@@ -73,7 +73,12 @@ export const zohoStreamOptionsSchema = z
      * `delete`: increments also read Zoho's deleted-records endpoint and report those deletes (by Zoho id; the engine
      * finds the key through the ids it stores); `ignore`: live records only (deletes are found by `sync --full`).
      */
-    deletes: z.enum(['delete', 'ignore']).default('delete'),
+    deletes: z
+      .enum(['delete', 'ignore'])
+      .default('delete')
+      .describe(
+        "'delete': increments also read Zoho's deleted-records endpoint and report those deletes; 'ignore': live records only (deletes found by sync --full).",
+      ),
   })
   .strict();
 export type ZohoStreamOptions = z.output<typeof zohoStreamOptionsSchema>;
