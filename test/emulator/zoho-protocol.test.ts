@@ -435,6 +435,52 @@ describe('zoho emulator: REST', () => {
   });
 });
 
+describe('zoho emulator: deleted records', () => {
+  it('lists deletes by type (all|recycle|permanent), in pages of per_page, after If-Modified-Since, with deleted_time and an offset', async () => {
+    const call1 = api(await accessToken());
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(zoho.store.insert('Contacts', { Last_Name: `L${i}` }).id);
+    zoho.store.now = () => 1_700_000_000; // 2023-11-14T22:13:20Z
+    for (const id of ids.slice(0, 3)) zoho.store.delete('Contacts', id);
+    zoho.store.now = () => 1_700_000_100;
+    for (const id of ids.slice(3)) zoho.store.delete('Contacts', id);
+
+    type Page = {
+      data: Record<string, unknown>[];
+      info: { per_page: number; count: number; page: number; more_records: boolean };
+    };
+    const first = await call1('/crm/v7/Contacts/deleted?type=all&page=1&per_page=2');
+    expect(first.status).toBe(200);
+    expect(first.json<Page>().info).toEqual({ per_page: 2, count: 2, page: 1, more_records: true });
+    const pages = [first.json<Page>()];
+    for (const page of [2, 3])
+      pages.push((await call1(`/crm/v7/Contacts/deleted?type=all&page=${page}&per_page=2`)).json<Page>());
+    expect(pages.at(-1)!.info.more_records).toBe(false);
+    expect(pages.flatMap((p) => p.data.map((d) => d['id']))).toEqual(ids);
+    const entry = pages[0]!.data[0]!;
+    expect(entry).toMatchObject({
+      id: ids[0],
+      display_name: 'L0',
+      type: 'recycle',
+      deleted_by: { name: expect.any(String) },
+    });
+    expect(entry['deleted_time']).toBe('2023-11-15T03:43:20+05:30');
+    expect((await call1('/crm/v7/Contacts/deleted?type=recycle')).json<Page>().data).toHaveLength(5);
+    expect((await call1('/crm/v7/Contacts/deleted?type=permanent')).status).toBe(204);
+
+    const since = await call1('/crm/v7/Contacts/deleted?type=all', {
+      headers: { 'If-Modified-Since': '2023-11-14T22:13:20+00:00' },
+    });
+    expect(since.json<Page>().data.map((d) => d['id'])).toEqual(ids.slice(3));
+    const bad = await call1('/crm/v7/Contacts/deleted?type=all', { headers: { 'If-Modified-Since': 'yesterday' } });
+    expect(bad.status).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'INVALID_DATA', details: { api_name: 'If-Modified-Since' } });
+    const wrongType = await call1('/crm/v7/Contacts/deleted?type=some');
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.json()).toMatchObject({ code: 'INVALID_DATA', details: { api_name: 'type' } });
+  });
+});
+
 describe('zoho emulator: limits, faults and admin', () => {
   it('counts credits: a call past the daily credits answers 429 TOO_MANY_REQUESTS; X-API-CREDITS-REMAINING past half', async () => {
     zoho = await restart({ dailyCredits: 10 });
