@@ -2,7 +2,7 @@ import type { RecordChangeKind } from '../diff/plan-record.js';
 import type { OutboundRecord } from '../connectors/connector.js';
 import type { StagedChange } from '../model/record-rows.js';
 import { SYSTEMS, type SystemId } from '../model/system.js';
-import { dropKnown } from './capture-stage.js';
+import { dropKnown, keyTombstones } from './capture-stage.js';
 import { planKey, type StagedSides } from './plan-key.js';
 import { selectObjects } from './run-sync.js';
 import { toStagedChange } from './staged-change.js';
@@ -103,7 +103,9 @@ async function captureIntoMemory(
       batchSize: options.batchSize ?? CHUNK,
       ...(options.signal ? { signal: options.signal } : {}),
     })) {
-      const changes = batch.records.map((record) => toStagedChange(system, record, object.mapper));
+      // Id-only tombstones keyed as the run would (I13: the dry run shows the plan the next run makes).
+      const records = await keyTombstones(ctx, object.name, system, batch.records, knowsRecords, ctx.logger);
+      const changes = records.map((record) => toStagedChange(system, record, object.mapper));
       const fresh = knowsRecords ? await dropKnown(ctx, object.name, system, changes) : changes;
       for (const change of fresh) captured.set(change.key, { ...captured.get(change.key), [system]: change });
       counts[system] += fresh.length;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dryRunSync } from '../../src/pipeline/dry-run.js';
 import { runSync } from '../../src/pipeline/run-sync.js';
 import { openStateDatabase } from '../../src/state/state-database.js';
 import { StateStore } from '../../src/state/state-store.js';
@@ -67,7 +68,7 @@ for (const backend of testBackends()) {
     });
 
     it(
-      'a record deleted in Zoho (keyed, or created there without a key) is deleted in the ERP by the next incremental run; an id tandem does not know is ignored with a debug log',
+      '[I13] a record deleted in Zoho (keyed, or created there without a key) is deleted in the ERP by the next incremental run; an id tandem does not know is ignored with a debug log',
       async () => {
         runs += 1;
         const run = await openE2eRun({ erp, store, crmSide, run: runs, capture: 'watermark', policiesDir });
@@ -90,6 +91,15 @@ for (const backend of testBackends()) {
           // Created and deleted in Zoho between two runs: tandem never knew it.
           const stranger = crmSide.insert('', { Account_Name: 'Gone' });
           crmSide.delete(stranger);
+
+          // A dry run shows the same deletes the run then makes [I13].
+          const [dry] = await dryRunSync(run.ctx, { examples: 100 });
+          expect(
+            dry!.examples.erp
+              .filter((w) => w.op === 'delete')
+              .map((w) => w.key)
+              .sort(),
+          ).toEqual(['K1', 'K3', `crm-${keyless}`].sort());
 
           const { logger, lines } = capturingLogger();
           const second = await runSync({ ...run.ctx, logger }, { batchSize: 3 });
