@@ -39,7 +39,7 @@ describe('tandem demo --crm <type>: the same story against each CRM emulator, an
       `${crm}: syncs both ways, then the printed status command exits 0 after the emulator is gone, and no secret is printed`,
       async () => {
         const data = join(dir, crm);
-        const demo = await runTandem(['demo', '--crm', crm, '--data', data, '--customers', '20']);
+        const demo = await runTandem(['demo', '--crm', crm, '--data', data, '--customers', '60']);
         expect(demo.code, demo.stderr).toBe(0);
         expect(demo.stdout).toMatch(/emulator at http:\/\/127\.0\.0\.1:\d+/);
         expect(demo.stdout).toMatch(/contact: \d+ in the ERP, \d+ in the CRM, identical on every mapped field/);
@@ -49,23 +49,30 @@ describe('tandem demo --crm <type>: the same story against each CRM emulator, an
         expect((await stat(envFile)).mode & 0o777).toBe(0o600);
         const vars = parseEnv(await readFile(envFile, 'utf8')) as Record<string, string>;
         expect(Object.keys(vars).length).toBeGreaterThanOrEqual(2);
-        const secrets = Object.entries(vars).filter(([name]) => !name.endsWith('_URL'));
+        const secrets = Object.entries(vars).filter(([name]) => /SECRET|TOKEN/.test(name));
         expect(secrets.length).toBeGreaterThan(0);
         for (const [name, value] of secrets) {
           expect(demo.stdout, name).not.toContain(value);
           expect(demo.stderr, name).not.toContain(value);
         }
 
-        // The closing hint, run as printed, from another folder, with none of the demo's variables in the environment.
+        // The closing hint, run as printed, with none of the demo's variables in the environment.
+        expect(Object.keys(process.env).filter((name) => name.startsWith('TANDEM_DEMO_'))).toEqual([]);
         const args = printedHint(demo.stdout);
         expect(args).toEqual(['status', '-c', join(data, 'tandem.yaml')]);
-        const status = await runTandem(args, {}, dir);
+        const status = await runTandem(args);
         expect(status.code, status.stderr).toBe(0);
         expect(status.stdout).toContain('demo');
-        const json = await runTandem([...args, '--json'], {}, dir);
+        const json = await runTandem([...args, '--json']);
         expect(json.code, json.stderr).toBe(0);
-        const parsed = JSON.parse(json.stdout) as { runs: { status: string }[] };
-        expect(parsed.runs).toHaveLength(4);
+        type Counts = { erp: { updated: number }; crm: { updated: number }; conflicts: { decided: number } };
+        const parsed = JSON.parse(json.stdout) as { runs: { id: string; counts: Record<string, Counts> }[] };
+        expect(parsed.runs.map((r) => r.id).sort()).toEqual(['1', '2', '3', '4']);
+        // The increment after the edits: both sides written to, and the names edited on both sides decided by policy.
+        const increment = parsed.runs.find((r) => r.id === '2')!.counts['account']!;
+        expect(increment.erp.updated).toBeGreaterThan(0);
+        expect(increment.crm.updated).toBeGreaterThan(0);
+        expect(increment.conflicts.decided).toBeGreaterThan(0);
       },
       scaled(120_000),
     );
