@@ -50,7 +50,7 @@ describe('tandem demo --crm <type>: the same story against each CRM emulator, an
         const vars = parseEnv(await readFile(envFile, 'utf8')) as Record<string, string>;
         expect(Object.keys(vars).length).toBeGreaterThanOrEqual(2);
         const secrets = Object.entries(vars).filter(([name]) => /SECRET|TOKEN/.test(name));
-        expect(secrets.length).toBeGreaterThan(0);
+        expect(secrets.length, JSON.stringify(Object.keys(vars))).toBeGreaterThan(0);
         for (const [name, value] of secrets) {
           expect(demo.stdout, name).not.toContain(value);
           expect(demo.stderr, name).not.toContain(value);
@@ -70,9 +70,9 @@ describe('tandem demo --crm <type>: the same story against each CRM emulator, an
         expect(parsed.runs.map((r) => r.id).sort()).toEqual(['1', '2', '3', '4']);
         // The increment after the edits: both sides written to, and the names edited on both sides decided by policy.
         const increment = parsed.runs.find((r) => r.id === '2')!.counts['account']!;
-        expect(increment.erp.updated).toBeGreaterThan(0);
-        expect(increment.crm.updated).toBeGreaterThan(0);
-        expect(increment.conflicts.decided).toBeGreaterThan(0);
+        expect(increment.erp.updated, JSON.stringify(increment)).toBeGreaterThan(0);
+        expect(increment.crm.updated, JSON.stringify(increment)).toBeGreaterThan(0);
+        expect(increment.conflicts.decided, JSON.stringify(increment)).toBeGreaterThan(0);
       },
       scaled(120_000),
     );
