@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import type { ConfigIssue } from '../util/errors.js';
 import { readTextWithin, tooLargeMessage, YAML_LIMITS } from '../util/yaml-limits.js';
 import { configErrorOf } from './config-issues.js';
+import { readEnvFileBeside, withEnvFile } from './env-file.js';
 import { BUILTIN_POLICIES, isBuiltinPolicy } from '../resolve/policy/builtin-policies.js';
 import { checkConfig, type ParseConfigOptions } from './parse-config.js';
 import type { TandemConfig } from './tandem-config.js';
 
 /**
- * Reads, validates and freezes a tandem.yaml. Throws a ConfigError listing every issue: a missing file, YAML syntax,
+ * Reads, validates and freezes a tandem.yaml. `${VAR}` references see `env`, then the variables of a `.env` file
+ * beside the config (see env-file.ts), so a folder can carry what its tandem.yaml needs. Throws a ConfigError listing every issue: a missing file, YAML syntax,
  * unknown keys, unset environment variables, literal secrets, bad mappings, and policy files that do not exist.
  *
  * @example
@@ -38,7 +40,7 @@ export async function loadConfig(
     throw configErrorOf(file, [{ file, path: '', message: tooLargeMessage(read.tooLarge, 'configuration file') }]);
   }
   const text = read.text;
-  const { config, issues, source } = checkConfig(text, file, env, options);
+  const { config, issues, source } = checkConfig(text, file, withEnvFile(env, await readEnvFileBeside(file)), options);
   if (config === undefined) throw configErrorOf(file, issues);
 
   const missing: ConfigIssue[] = [];

@@ -1,14 +1,16 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
+import { writeEnvFileBeside } from '../config/env-file.js';
 import { postgresConnector } from '../connectors/postgres/postgres-descriptor.js';
-import { startSalesforceEmulator, type RunningSalesforceEmulator } from '../emulator/salesforce/index.js';
 import { openEngine, type Engine } from '../engine/open-engine.js';
 import { sameRecord } from '../diff/canonical-json.js';
 import type { Fields } from '../model/record.js';
 import { runSync, type SyncRunResult } from '../pipeline/run-sync.js';
 import { packageRoot } from '../state/package-root.js';
 import type { Logger } from '../util/logger.js';
+import type { DemoAccount, DemoCrmSession } from './demo-crm.js';
+import { DEFAULT_DEMO_CRM, demoCrmFor } from './demo-crms.js';
 import { sampleContact, sampleCustomer, seededRandom, type SampleCustomer } from './sample-data.js';
 
 export interface DemoOptions {
@@ -16,6 +18,8 @@ export interface DemoOptions {
   readonly dataDir?: string;
   /** ERP customers to generate (contacts: 1.5 per customer). Default 2000. */
   readonly customers?: number;
+  /** The CRM connector type to run against, with its emulator (see demo-crms.ts). Default 'salesforce'. */
+  readonly crm?: string;
   readonly logger: Logger;
   /** Where the story is told (default stdout). */
   readonly print?: (line: string) => void;
@@ -65,18 +69,9 @@ async function seedErp(
   );
 }
 
-function accountFields(c: SampleCustomer): Record<string, unknown> {
-  return {
-    Name: c.name,
-    Phone: c.phone,
-    Website: c.website,
-    Industry: c.industry,
-    BillingCity: c.city,
-    BillingCountry: c.country,
-    AnnualRevenue: c.annual_revenue,
-    NumberOfEmployees: c.employees,
-    Type: c.status,
-  };
+function accountOf(c: SampleCustomer): DemoAccount {
+  const { customer_no: _key, email: _email, ...account } = c;
+  return account;
 }
 
 /**
@@ -85,7 +80,7 @@ function accountFields(c: SampleCustomer): Record<string, unknown> {
  * customers the CRM does not have.
  */
 function seedCrm(
-  emulator: RunningSalesforceEmulator,
+  crm: DemoCrmSession,
   customers: readonly SampleCustomer[],
   random: () => number,
 ): { matched: number; differing: number; crmOnly: number } {
@@ -93,18 +88,13 @@ function seedCrm(
   let differing = 0;
   customers.forEach((c, i) => {
     if (i % 5 >= 2) return; // 40% of customers already exist in the CRM
-    const fields = accountFields(c);
-    if (i % 10 === 0) {
-      fields['Website'] = `https://crm-edited-${i}.example`;
-      fields['NumberOfEmployees'] = c.employees + 10;
-      differing += 1;
-    }
-    emulator.store.insert('Account', { ...fields, External_Id__c: c.customer_no });
+    const edited = i % 10 === 0 ? { website: `https://crm-edited-${i}.example`, employees: c.employees + 10 } : {};
+    if (i % 10 === 0) differing += 1;
+    crm.insertAccount({ ...accountOf(c), ...edited }, c.customer_no);
     matched += 1;
   });
   const crmOnly = Math.max(10, Math.floor(customers.length / 20));
-  for (let i = 0; i < crmOnly; i++)
-    emulator.store.insert('Account', accountFields(sampleCustomer(random, 900_000 + i)));
+  for (let i = 0; i < crmOnly; i++) crm.insertAccount(accountOf(sampleCustomer(random, 900_000 + i)));
   return { matched, differing, crmOnly };
 }
 
@@ -131,8 +121,8 @@ async function alignment(engine: Engine): Promise<DemoReport['alignment']> {
 }
 
 /**
- * `tandem demo` (= `npm start`): an embedded ERP with a few thousand customers and contacts, a Salesforce emulator
- * with overlapping accounts, and the real engine between them: a first full sync, scripted edits on both sides, an
+ * `tandem demo` (= `npm start`): an embedded ERP with a few thousand customers and contacts, a CRM emulator
+ * (Salesforce, HubSpot or Zoho: `crm`) with overlapping accounts, and the real engine between them: a first full sync, scripted edits on both sides, an
  * incremental sync and a quiet re-run, each summarised.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoReport> {
@@ -140,10 +130,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const dataDir = resolve(options.dataDir ?? '.tandem/demo');
   const customerCount = options.customers ?? 2000;
   const random = seededRandom(20261123);
+  const demoCrm = demoCrmFor(options.crm ?? DEFAULT_DEMO_CRM);
   await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
 
-  const emulator = await startSalesforceEmulator({ port: 0, logger: options.logger.child({ part: 'emulator' }) });
+  const crm = await demoCrm.start({ logger: options.logger.child({ part: 'emulator' }) });
   const { PGlite } = await import('@electric-sql/pglite');
   const pglite = new PGlite(join(dataDir, 'erp'));
   let engine: Engine | undefined;
@@ -151,26 +142,24 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const customers = Array.from({ length: customerCount }, (_, i) => sampleCustomer(random, i + 1));
     customers[7] = { ...customers[7]!, name: ' ' }; // a customer the CRM will reject: Account.Name is required
     await seedErp(pglite, customers, Math.floor(customerCount * 1.5), random);
-    const crmSeed = seedCrm(emulator, customers, random);
+    const crmSeed = seedCrm(crm, customers, random);
     print(
-      `tandem demo: embedded ERP with ${customerCount} customers and ${Math.floor(customerCount * 1.5)} contacts; Salesforce emulator at ${emulator.url}`,
+      `tandem demo: embedded ERP with ${customerCount} customers and ${Math.floor(customerCount * 1.5)} contacts; ${demoCrm.title} emulator at ${crm.url}`,
     );
     print(
       `  the CRM already holds ${crmSeed.matched} of those customers (${crmSeed.differing} edited differently there) and ${crmSeed.crmOnly} accounts of its own`,
     );
 
-    // The demo's config: examples/demo.tandem.yaml, written next to its data with local paths.
-    const example = await readFile(join(packageRoot(), 'examples', 'demo.tandem.yaml'), 'utf8');
+    // The demo's config: the CRM's example (examples/demo*.tandem.yaml), written next to its data with local paths,
+    // and the emulator's URL and credentials in a .env beside it, so tandem commands run later on it find them.
+    const example = await readFile(join(packageRoot(), 'examples', demoCrm.configExample), 'utf8');
     const configFile = join(dataDir, 'tandem.yaml');
     const text =
       example.replaceAll('../.tandem/demo/', '').replace('policy: latest-wins', 'policy: account.yaml') +
       `\npolicies:\n  dir: ${JSON.stringify(join(packageRoot(), 'conflict-rules'))}\n`;
     await writeFile(configFile, text, 'utf8');
-    const config = await loadConfig(configFile, {
-      TANDEM_DEMO_SF_URL: emulator.url,
-      TANDEM_DEMO_CLIENT_ID: emulator.clientId,
-      TANDEM_DEMO_CLIENT_SECRET: emulator.clientSecret,
-    });
+    await writeEnvFileBeside(configFile, crm.env);
+    const config = await loadConfig(configFile, crm.env);
     // The demo edits the embedded ERP between runs, so the connector shares the demo's PGlite instance.
     const erp = await postgresConnector.openOn(pglite, postgresConnector.settings.parse(config.erp.settings), {
       logger: options.logger,
@@ -199,27 +188,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       `insert into public.customers (customer_no, name, phone, city, country, status) values ('C9000001', 'Fjord Freight AS', '+4722334455', 'Bergen', 'Norway', 'Prospect'), ('C9000002', 'Delta Dairy BV', '+31201234567', 'Utrecht', 'Netherlands', 'Customer')`,
     );
     await pglite.query(`update public.contacts set title = 'Chief Financial Officer' where contact_no <= 'P0000020'`);
-    const accounts = emulator.store.list('Account');
-    const byKey = new Map(accounts.map((a) => [String(a['External_Id__c'] ?? ''), String(a['Id'])]));
-    for (let i = 61; i <= 90; i++) {
-      const a = byKey.get(`C${String(i).padStart(7, '0')}`);
-      if (a) emulator.store.update('Account', a, { Website: `https://new-site-${i}.example` });
-    }
-    for (let i = 51; i <= 60; i++) {
-      const a = byKey.get(`C${String(i).padStart(7, '0')}`);
-      if (a)
-        emulator.store.update('Account', a, { Name: `${String(emulator.store.get('Account', a)?.['Name'])} (CRM)` });
-    }
-    for (let i = 101; i <= 103; i++) {
-      const a = byKey.get(`C${String(i).padStart(7, '0')}`);
-      if (a) emulator.store.delete('Account', a);
-    }
-    emulator.store.insert('Account', {
-      Name: 'Zenith Zinc Ltd',
-      BillingCity: 'Leeds',
-      BillingCountry: 'United Kingdom',
-      Type: 'Prospect',
-    });
+    const customerNo = (i: number): string => `C${String(i).padStart(7, '0')}`;
+    for (let i = 61; i <= 90; i++)
+      crm.updateAccount(customerNo(i), () => ({ website: `https://new-site-${i}.example` }));
+    for (let i = 51; i <= 60; i++) crm.updateAccount(customerNo(i), (a) => ({ name: `${a.name} (CRM)` }));
+    for (let i = 101; i <= 103; i++) crm.deleteAccount(customerNo(i));
+    crm.insertAccount({ name: 'Zenith Zinc Ltd', city: 'Leeds', country: 'United Kingdom', status: 'Prospect' });
     print('\n3. incremental sync');
     runs.push(await runSync(engine.context));
     print(options.formatRun(config.sync, runs[1]!));
@@ -244,11 +218,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const failed = await engine.store.failed.listFailed(config.sync);
     for (const f of failed.slice(0, 5))
       print(`  waiting in the failed queue: ${f.object} ${f.key} (${f.system}): ${f.reason}`);
-    print(`\nstate is kept in ${dataDir}; look around with: npx tandem status -c ${join(dataDir, 'tandem.yaml')}`);
+    print(`\nstate is kept in ${dataDir}; look around with: ${statusHint(configFile)}`);
     return { runs, alignment: aligned };
   } finally {
     await engine?.close();
     if (!pglite.closed) await pglite.close();
-    await emulator.close();
+    await crm.close();
   }
+}
+
+/**
+ * The closing hint: a command that works as printed once the demo has ended (the emulator is gone then, and `status`
+ * reads only the state store; the config's ${VAR}s come from the .env the demo wrote beside it).
+ */
+export function statusHint(configFile: string): string {
+  const quoted = /^[\w@%+=:,./-]+$/.test(configFile) ? configFile : `'${configFile.replaceAll("'", `'\\''`)}'`;
+  return `npx tandem status -c ${quoted}`;
 }

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { DEFAULT_DEMO_CRM, DEMO_CRMS } from '../../demo/demo-crms.js';
 import { runDemo } from '../../demo/run-demo.js';
 import { EXIT } from '../../util/errors.js';
 import { action, loggerFor, output } from '../cli-io.js';
@@ -7,20 +8,26 @@ import { formatRun } from '../format.js';
 export function demoCommand(): Command {
   return new Command('demo')
     .description(
-      'a real sync on embedded defaults: an embedded ERP, a Salesforce emulator, first load, edits, increments',
+      'a real sync on embedded defaults: an embedded ERP, a CRM emulator (Salesforce, HubSpot or Zoho), first load, edits, increments',
+    )
+    .option(
+      '--crm <type>',
+      `the CRM to run against, with its emulator: ${DEMO_CRMS.map((c) => c.type).join(', ')}`,
+      DEFAULT_DEMO_CRM,
     )
     .option('--data <dir>', 'where the demo keeps its databases (wiped first)', '.tandem/demo')
     .option('--customers <n>', 'ERP customers to generate', (v) => Number.parseInt(v, 10), 2000)
     .option('--json', 'print the report as JSON')
     .option('--log-level <level>', 'log level (default warn)')
     .action(
-      action(async (options: { data: string; customers: number; json?: boolean; logLevel?: string }) => {
+      action(async (options: { crm: string; data: string; customers: number; json?: boolean; logLevel?: string }) => {
         const logger = loggerFor({
           config: '',
           ...(options.json ? { json: true } : {}),
           logLevel: options.logLevel ?? 'warn',
         });
         const report = await runDemo({
+          crm: options.crm,
           dataDir: options.data,
           customers: options.customers,
           logger,

@@ -9,8 +9,10 @@ import {
 } from '../../emulator/salesforce/index.js';
 import { EmulatorConfigError } from '../../emulator/salesforce/emulator-errors.js';
 import {
+  addHubSpotProperties,
   HUBSPOT_TIERS,
   parseHubSpotFaultConfig,
+  readHubSpotPropertyFile,
   startHubSpotEmulator,
   type HubSpotFaultConfig,
   type HubSpotTier,
@@ -56,6 +58,7 @@ interface HubSpotFlags {
   dailyExhausted?: boolean;
   writeDelay?: number;
   seed?: number;
+  properties?: string;
 }
 
 /** Builds the HubSpot emulator's FaultConfig from its fault flags (validated like the admin API's). */
@@ -280,7 +283,11 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--data <dir>', 'persist records and custom properties in this folder')
     .option('--token <token>', 'the private app access token the API accepts', 'pat-na1-tandem-emulator')
-    .option('--admin-token <token>', 'token of the admin API (X-Emulator-Admin-Token); default a random one, printed')
+    .option(
+      '--admin-token <token>',
+      'token of the admin API (X-Emulator-Admin-Token); default TANDEM_EMULATOR_ADMIN_TOKEN, else a random one, printed',
+    )
+    .option('--properties <file>', 'JSON file of properties to add per object, e.g. examples/hubspot-properties.json')
     .option('--client-id <id>', 'OAuth client id', 'tandem-emulator-client')
     .option('--client-secret <secret>', 'OAuth client secret', DEFAULT_SECRET)
     .option('--refresh-token <token>', 'the OAuth refresh token the token endpoint accepts', 'tandem-emulator-refresh')
@@ -303,12 +310,14 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
       if (!(tier in HUBSPOT_TIERS)) {
         throw new InvalidArgumentError(`--tier must be one of ${Object.keys(HUBSPOT_TIERS).join(', ')}, got '${tier}'`);
       }
+      const adminToken = flags.adminToken ?? (process.env['TANDEM_EMULATOR_ADMIN_TOKEN'] || undefined);
+      const properties = flags.properties === undefined ? undefined : await readHubSpotPropertyFile(flags.properties);
       const running = await startHubSpotEmulator({
         port: flags.port ?? 0,
         host: flags.host ?? '127.0.0.1',
         ...(flags.data === undefined ? {} : { dataDir: flags.data }),
         ...(flags.token === undefined ? {} : { privateAppToken: flags.token }),
-        ...(flags.adminToken === undefined ? {} : { adminToken: flags.adminToken }),
+        ...(adminToken === undefined ? {} : { adminToken }),
         ...(flags.clientId === undefined ? {} : { clientId: flags.clientId }),
         ...(flags.clientSecret === undefined ? {} : { clientSecret: flags.clientSecret }),
         ...(flags.refreshToken === undefined ? {} : { refreshToken: flags.refreshToken }),
@@ -320,6 +329,12 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
         faults: hubspotFaultsFromFlags(flags),
         logger,
       });
+      try {
+        if (properties !== undefined) addHubSpotProperties(running.store, properties);
+      } catch (error) {
+        await running.close();
+        throw error;
+      }
       stdout.write(`HubSpot emulator listening on ${running.url}\n`);
       stdout.write(`  base URL (crm.baseUrl): ${running.url}\n`);
       stdout.write(
@@ -327,7 +342,7 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
       );
       stdout.write(`  OAuth token endpoint: ${running.url}/oauth/v3/token (client id ${running.clientId})\n`);
       stdout.write(
-        `  admin API: ${running.url}/__emulator/stats with X-Emulator-Admin-Token: ${flags.adminToken === undefined ? running.adminToken : '(as given with --admin-token)'}\n`,
+        `  admin API: ${running.url}/__emulator/stats with X-Emulator-Admin-Token: ${adminToken === undefined ? running.adminToken : '(as given with --admin-token or TANDEM_EMULATOR_ADMIN_TOKEN)'}\n`,
       );
       try {
         await (deps.waitForHubSpotStop ?? untilSignal)(running);

@@ -15,6 +15,7 @@ export type { HubSpotEmulatorStats } from './emulator-server.js';
 export { HubSpotStore, type CustomObjectInput, type StoredRecord } from './hubspot-store.js';
 export type { PropertyInput, PropertyDefinition, PropertyType } from './property-definition.js';
 export { HubSpotEmulatorConfigError, HubSpotEmulatorRecordError } from './emulator-errors.js';
+export { addHubSpotProperties, readHubSpotPropertyFile, type HubSpotPropertySet } from './property-file.js';
 
 /** Rate-limit tiers of privately distributed apps (burst per 10 s, daily). */
 export const HUBSPOT_TIERS = Object.freeze({

@@ -5,6 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseConfig } from '../../../src/config/parse-config.js';
 import { buildProgram } from '../../../src/cli/program.js';
+import {
+  addHubSpotProperties,
+  readHubSpotPropertyFile,
+  startHubSpotEmulator,
+} from '../../../src/emulator/hubspot/index.js';
 
 /**
  * No Docker engine runs here, so docker-compose.yml is checked by reading it: the services, ports, files and commands
@@ -53,9 +58,11 @@ function checkCommand(args: readonly string[]): string[] {
 describe('docker-compose.yml', () => {
   it('names the three services: Postgres, the Salesforce emulator and tandem', () => {
     expect(Object.keys(compose.services).sort()).toEqual([
+      'hubspot-emulator',
       'postgres',
       'salesforce-emulator',
       'tandem',
+      'tandem-hubspot',
       'tandem-zoho',
       'zoho-emulator',
     ]);
@@ -72,7 +79,14 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs commands the tandem CLI really has', () => {
-    for (const name of ['salesforce-emulator', 'tandem', 'zoho-emulator', 'tandem-zoho']) {
+    for (const name of [
+      'salesforce-emulator',
+      'tandem',
+      'zoho-emulator',
+      'tandem-zoho',
+      'hubspot-emulator',
+      'tandem-hubspot',
+    ]) {
       const command = compose.services[name]!.command!;
       expect(command.length).toBeGreaterThan(0);
       expect(checkCommand(command)).toEqual([]);
@@ -155,6 +169,39 @@ describe('docker-compose.yml', () => {
       const names = module!.fields.map((f) => f.api_name);
       expect(names).toContain(object.crm.externalId);
       for (const field of object.fields) for (const native of field.crm) expect(names).toContain(native);
+    }
+  });
+
+  it('can run the HubSpot emulator instead (profile hubspot): a config that validates, properties the emulator has', async () => {
+    const tandem = compose.services['tandem-hubspot']!;
+    const emulator = compose.services['hubspot-emulator']!;
+    expect([tandem, emulator].map((s) => (s as { profiles?: string[] }).profiles)).toEqual([['hubspot'], ['hubspot']]);
+    const configPath = tandem.command![tandem.command!.indexOf('--config') + 1]!;
+    const local = join(root, configPath.slice('/app/'.length));
+    const config = parseConfig(readFileSync(local, 'utf8'), local, tandem.environment!);
+    expect(config.crm.type).toBe('hubspot');
+    expect(config.objects.map((o) => o.name)).toEqual(['account', 'contact']);
+    const port = emulator.command![emulator.command!.indexOf('--port') + 1];
+    expect(emulator.ports).toEqual([`127.0.0.1:${port}:${port}`]);
+    expect(tandem.environment!['HUBSPOT_URL']).toBe(`http://hubspot-emulator:${port}`);
+    expect(tandem.environment!['HUBSPOT_TOKEN']).toBe(emulator.command![emulator.command!.indexOf('--token') + 1]);
+    // The admin token comes from the environment compose is run in (unset: the emulator prints a random one).
+    expect(emulator.environment!['TANDEM_EMULATOR_ADMIN_TOKEN']).toBe('${TANDEM_EMULATOR_ADMIN_TOKEN:-}');
+    expect(emulator.command).not.toContain('--admin-token');
+    // Every mapped property exists in the emulator once it has added the properties file: start one as compose does.
+    const propertiesPath = emulator.command![emulator.command!.indexOf('--properties') + 1]!;
+    const hs = await startHubSpotEmulator();
+    try {
+      addHubSpotProperties(hs.store, await readHubSpotPropertyFile(join(root, propertiesPath.slice('/app/'.length))));
+      for (const object of config.objects) {
+        const type = hs.store.type(object.crm.object);
+        expect(type, object.crm.object).toBeDefined();
+        expect(type!.properties.get(object.crm.externalId)?.hasUniqueValue, object.crm.externalId).toBe(true);
+        for (const field of object.fields)
+          for (const native of field.crm) expect(type!.properties.has(native), native).toBe(true);
+      }
+    } finally {
+      await hs.close();
     }
   });
 });
