@@ -7,6 +7,7 @@ import { openEngine, type Engine } from '../engine/open-engine.js';
 import { sameRecord } from '../diff/canonical-json.js';
 import type { Fields } from '../model/record.js';
 import { runSync, type SyncRunResult } from '../pipeline/run-sync.js';
+import type { ProgressEvent } from '../pipeline/sync-object.js';
 import { packageRoot } from '../state/package-root.js';
 import type { Logger } from '../util/logger.js';
 import { sampleContact, sampleCustomer, seededRandom, type SampleCustomer } from './sample-data.js';
@@ -21,6 +22,10 @@ export interface DemoOptions {
   readonly print?: (line: string) => void;
   /** Prints a run's summary. */
   readonly formatRun: (sync: string, result: SyncRunResult) => string;
+  /** Told what the demo is doing from its first second (starting databases, seeding, each sync). */
+  readonly onStep?: (message: string) => void;
+  /** The pipeline's progress events of each sync. */
+  readonly onProgress?: (event: ProgressEvent) => void;
 }
 
 export interface DemoReport {
@@ -140,17 +145,25 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const dataDir = resolve(options.dataDir ?? '.tandem/demo');
   const customerCount = options.customers ?? 2000;
   const random = seededRandom(20261123);
+  const step = options.onStep ?? (() => {});
+  const syncOptions = options.onProgress ? { onProgress: options.onProgress } : {};
+  step(`clearing ${dataDir}`);
   await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
 
+  step('starting the Salesforce emulator');
   const emulator = await startSalesforceEmulator({ port: 0, logger: options.logger.child({ part: 'emulator' }) });
+  step('starting the embedded ERP database (PGlite)');
   const { PGlite } = await import('@electric-sql/pglite');
   const pglite = new PGlite(join(dataDir, 'erp'));
   let engine: Engine | undefined;
   try {
+    await pglite.waitReady;
     const customers = Array.from({ length: customerCount }, (_, i) => sampleCustomer(random, i + 1));
     customers[7] = { ...customers[7]!, name: ' ' }; // a customer the CRM will reject: Account.Name is required
+    step(`seeding the ERP: ${customerCount} customers, ${Math.floor(customerCount * 1.5)} contacts`);
     await seedErp(pglite, customers, Math.floor(customerCount * 1.5), random);
+    step('seeding the CRM emulator');
     const crmSeed = seedCrm(emulator, customers, random);
     print(
       `tandem demo: embedded ERP with ${customerCount} customers and ${Math.floor(customerCount * 1.5)} contacts; Salesforce emulator at ${emulator.url}`,
@@ -175,16 +188,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const erp = await postgresConnector.openOn(pglite, postgresConnector.settings.parse(config.erp.settings), {
       logger: options.logger,
     });
+    step('opening the state store (embedded Postgres) and checking both systems');
     engine = await openEngine(config, { logger: options.logger, erp });
 
     const runs: SyncRunResult[] = [];
     print('\n1. first full sync (initial load in both directions)');
-    runs.push(await runSync(engine.context, { full: true }));
+    step('sync 1 of 4: first full sync');
+    runs.push(await runSync(engine.context, { full: true, ...syncOptions }));
     print(options.formatRun(config.sync, runs[0]!));
 
     print(
       '\n2. edits on both sides: ERP phones and revenue, CRM websites, the same names edited on both sides, creates and deletes',
     );
+    step('editing both sides');
     await pglite.query(
       `update public.customers set phone = '+4799' || lpad((row_number)::text, 6, '0') from (select customer_no as k, row_number() over (order by customer_no) from public.customers where customer_no <= 'C0000040') n where customer_no = n.k`,
     );
@@ -221,19 +237,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       Type: 'Prospect',
     });
     print('\n3. incremental sync');
-    runs.push(await runSync(engine.context));
+    step('sync 2 of 4: incremental');
+    runs.push(await runSync(engine.context, syncOptions));
     print(options.formatRun(config.sync, runs[1]!));
 
     print(
       '\n4. nightly full sync: key reconciliation finds the rows deleted in the ERP (watermark capture cannot see hard deletes)',
     );
-    runs.push(await runSync(engine.context, { full: true }));
+    step('sync 3 of 4: nightly full sync');
+    runs.push(await runSync(engine.context, { full: true, ...syncOptions }));
     print(options.formatRun(config.sync, runs[2]!));
 
     print('\n5. quiet re-run: nothing changed, so nothing is written');
-    runs.push(await runSync(engine.context));
+    step('sync 4 of 4: quiet re-run');
+    runs.push(await runSync(engine.context, syncOptions));
     print(options.formatRun(config.sync, runs[3]!));
 
+    step('reading both sides to compare them');
     const aligned = await alignment(engine);
     print('\nresult:');
     for (const [object, a] of Object.entries(aligned)) {
