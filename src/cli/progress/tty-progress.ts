@@ -1,3 +1,4 @@
+import { clearScreenDown } from 'node:readline';
 import cliProgress from 'cli-progress';
 import type { ProgressEvent } from '../../pipeline/sync-object.js';
 import { describeRow, formatDuration, ProgressBoard, type StageRow } from './progress-board.js';
@@ -23,6 +24,8 @@ export class TtyProgress implements ProgressReporter {
   #title = '';
   #step = '';
   #beganAt = 0;
+  /** Log entries handed to MultiBar since its last redraw. */
+  #pendingLogs = 0;
 
   constructor(stream: NodeJS.WritableStream, options: { clock?: () => number; fps?: number } = {}) {
     this.#stream = stream;
@@ -47,6 +50,14 @@ export class TtyProgress implements ProgressReporter {
       barsize: 24,
       format: (options, params, payload: BarPayload) => this.#format(options, params.progress, payload),
     });
+    // MultiBar writes buffered log entries from the top of the display down, over the bars' old lines, and clears
+    // only the first: with several entries, the rest of a bar would stay beside an entry. Clearing below the cursor
+    // first (at the top of the display, where the redraw starts) leaves each entry on a clean line.
+    this.#multibar.on('redraw-pre', () => {
+      if (this.#pendingLogs === 0) return;
+      this.#pendingLogs = 0;
+      clearScreenDown(this.#stream);
+    });
     this.#multibar.create(1, 0, { kind: 'title' } satisfies BarPayload);
   }
 
@@ -66,7 +77,7 @@ export class TtyProgress implements ProgressReporter {
         multibar.remove(bar);
         this.#bars.delete(change.row);
       }
-      multibar.log(`${describeRow(change.row, now)} (done)\n`);
+      this.log(`${describeRow(change.row, now)} (done)`);
       return;
     }
     if (change.kind === 'job' && change.row.finishedAt !== undefined) return;
@@ -94,8 +105,10 @@ export class TtyProgress implements ProgressReporter {
   }
 
   log(text: string): void {
-    if (this.#multibar) this.#multibar.log(withNewline(text));
-    else this.#stream.write(withNewline(text));
+    if (this.#multibar) {
+      this.#pendingLogs += 1;
+      this.#multibar.log(withNewline(text));
+    } else this.#stream.write(withNewline(text));
   }
 
   #format(options: cliProgress.Options, progress: number, payload: BarPayload): string {
