@@ -53,7 +53,10 @@ export async function writeSide(
   });
   // Failed records from earlier runs are cleared when their write succeeds; with none, no lookup is needed.
   const anyFailed = (await ctx.store.staging.presence(ctx.sync, object.name)).failed;
-  const done = await applyResultStream(ctx, object, system, run, results, options, anyFailed, { stage: 'write', total });
+  const done = await applyResultStream(ctx, object, system, run, results, options, anyFailed, {
+    stage: 'write',
+    total,
+  });
   options.onProgress?.({ object: object.name, stage: 'write', system, phase: 'finished', done, total });
   await options.checkpoint?.(`written:${object.name}:${system}`);
 }
