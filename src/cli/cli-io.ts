@@ -22,10 +22,14 @@ export function withCommonOptions(command: Command): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (default: info; TANDEM_LOG_LEVEL)');
 }
 
-/** The process logger for a command: pretty on a terminal, JSON lines otherwise; always on stderr. */
-export function loggerFor(options: CommonOptions): Logger {
+/**
+ * The process logger for a command: pretty on a terminal, JSON lines otherwise; always on stderr. With a progress
+ * display (`prettyLines`), pretty lines go through it, so they are printed above the display instead of into it.
+ */
+export function loggerFor(options: CommonOptions, prettyLines?: (text: string) => void): Logger {
   const level = options.logLevel ?? process.env['TANDEM_LOG_LEVEL'] ?? (options.json ? 'warn' : 'info');
-  return createLogger({ level, pretty: Boolean(process.stderr.isTTY) && !options.json });
+  const pretty = Boolean(process.stderr.isTTY) && !options.json;
+  return createLogger({ level, pretty, ...(pretty && prettyLines ? { prettyLines } : {}) });
 }
 
 /** Loads and validates tandem.yaml (every problem at once, with file and line). */
@@ -105,23 +109,4 @@ export async function runCli(program: Command, argv: readonly string[], io: CliI
     if (json) reportError(new UsageError(message, { reason: thrown.code }), true, io);
     else io.setExitCode(EXIT.usage); // commander has printed it
   }
-}
-
-/** A progress line on a terminal (rewritten in place), nothing otherwise. */
-export function progressPrinter(enabled: boolean): { update(text: string): void; done(): void } {
-  let last = 0;
-  let shown = false;
-  return {
-    update(text: string) {
-      if (!enabled) return;
-      const now = Date.now();
-      if (now - last < 200) return;
-      last = now;
-      shown = true;
-      process.stderr.write(`\r\x1b[2K${text}`);
-    },
-    done() {
-      if (enabled && shown) process.stderr.write('\r\x1b[2K');
-    },
-  };
 }

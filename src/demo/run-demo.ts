@@ -7,6 +7,7 @@ import { openEngine, type Engine } from '../engine/open-engine.js';
 import { sameRecord } from '../diff/canonical-json.js';
 import type { Fields } from '../model/record.js';
 import { runSync, type SyncRunResult } from '../pipeline/run-sync.js';
+import type { ProgressEvent } from '../pipeline/sync-object.js';
 import { packageRoot } from '../state/package-root.js';
 import type { Logger } from '../util/logger.js';
 import type { DemoAccount, DemoCrmSession } from './demo-crm.js';
@@ -25,6 +26,10 @@ export interface DemoOptions {
   readonly print?: (line: string) => void;
   /** Prints a run's summary. */
   readonly formatRun: (sync: string, result: SyncRunResult) => string;
+  /** Told what the demo is doing from its first second (starting databases, seeding, each sync). */
+  readonly onStep?: (message: string) => void;
+  /** The pipeline's progress events of each sync. */
+  readonly onProgress?: (event: ProgressEvent) => void;
 }
 
 export interface DemoReport {
@@ -131,17 +136,25 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const customerCount = options.customers ?? 2000;
   const random = seededRandom(20261123);
   const demoCrm = demoCrmFor(options.crm ?? DEFAULT_DEMO_CRM);
+  const step = options.onStep ?? (() => {});
+  const syncOptions = options.onProgress ? { onProgress: options.onProgress } : {};
+  step(`clearing ${dataDir}`);
   await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
 
+  step(`starting the ${demoCrm.title} emulator`);
   const crm = await demoCrm.start({ logger: options.logger.child({ part: 'emulator' }) });
+  step('starting the embedded ERP database (PGlite)');
   const { PGlite } = await import('@electric-sql/pglite');
   const pglite = new PGlite(join(dataDir, 'erp'));
   let engine: Engine | undefined;
   try {
+    await pglite.waitReady;
     const customers = Array.from({ length: customerCount }, (_, i) => sampleCustomer(random, i + 1));
     customers[7] = { ...customers[7]!, name: ' ' }; // a customer the CRM will reject: Account.Name is required
+    step(`seeding the ERP: ${customerCount} customers, ${Math.floor(customerCount * 1.5)} contacts`);
     await seedErp(pglite, customers, Math.floor(customerCount * 1.5), random);
+    step(`seeding the ${demoCrm.title} emulator`);
     const crmSeed = seedCrm(crm, customers, random);
     print(
       `tandem demo: embedded ERP with ${customerCount} customers and ${Math.floor(customerCount * 1.5)} contacts; ${demoCrm.title} emulator at ${crm.url}`,
@@ -164,16 +177,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const erp = await postgresConnector.openOn(pglite, postgresConnector.settings.parse(config.erp.settings), {
       logger: options.logger,
     });
+    step('opening the state store (embedded Postgres) and checking both systems');
     engine = await openEngine(config, { logger: options.logger, erp });
 
     const runs: SyncRunResult[] = [];
     print('\n1. first full sync (initial load in both directions)');
-    runs.push(await runSync(engine.context, { full: true }));
+    step('sync 1 of 4: first full sync');
+    runs.push(await runSync(engine.context, { full: true, ...syncOptions }));
     print(options.formatRun(config.sync, runs[0]!));
 
     print(
       '\n2. edits on both sides: ERP phones and revenue, CRM websites, the same names edited on both sides, creates and deletes',
     );
+    step('editing both sides');
     await pglite.query(
       `update public.customers set phone = '+4799' || lpad((row_number)::text, 6, '0') from (select customer_no as k, row_number() over (order by customer_no) from public.customers where customer_no <= 'C0000040') n where customer_no = n.k`,
     );
@@ -195,19 +211,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     for (let i = 101; i <= 103; i++) crm.deleteAccount(customerNo(i));
     crm.insertAccount({ name: 'Zenith Zinc Ltd', city: 'Leeds', country: 'United Kingdom', status: 'Prospect' });
     print('\n3. incremental sync');
-    runs.push(await runSync(engine.context));
+    step('sync 2 of 4: incremental');
+    runs.push(await runSync(engine.context, syncOptions));
     print(options.formatRun(config.sync, runs[1]!));
 
     print(
       '\n4. nightly full sync: key reconciliation finds the rows deleted in the ERP (watermark capture cannot see hard deletes)',
     );
-    runs.push(await runSync(engine.context, { full: true }));
+    step('sync 3 of 4: nightly full sync');
+    runs.push(await runSync(engine.context, { full: true, ...syncOptions }));
     print(options.formatRun(config.sync, runs[2]!));
 
     print('\n5. quiet re-run: nothing changed, so nothing is written');
-    runs.push(await runSync(engine.context));
+    step('sync 4 of 4: quiet re-run');
+    runs.push(await runSync(engine.context, syncOptions));
     print(options.formatRun(config.sync, runs[3]!));
 
+    step('reading both sides to compare them');
     const aligned = await alignment(engine);
     print('\nresult:');
     for (const [object, a] of Object.entries(aligned)) {

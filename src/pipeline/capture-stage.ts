@@ -28,6 +28,7 @@ export async function captureSide(
   const since = options.full ? undefined : stored?.watermark;
   const log = ctx.logger.child({ object: object.name, system, stage: 'capture' });
   log.debug({ since }, 'capture started');
+  options.onProgress?.({ object: object.name, stage: 'capture', system, phase: 'started', done: 0 });
   let pages = 0;
   // On a first load tandem knows nothing of this object: no need to look each captured key up.
   const presence = await ctx.store.staging.presence(ctx.sync, object.name);
@@ -52,6 +53,8 @@ export async function captureSide(
     options.onProgress?.({ object: object.name, stage: 'capture', system, done: counts[system].captured });
   }
   log.debug({ pages, captured: counts[system].captured }, 'capture finished');
+  const done = counts[system].captured;
+  options.onProgress?.({ object: object.name, stage: 'capture', system, phase: 'finished', done });
   await options.checkpoint?.(`captured:${object.name}:${system}`);
 }
 

@@ -23,6 +23,7 @@ export async function planObject(
   let done = 0;
   // Tables with nothing for this object need no lookup per key (a first load has no state, conflicts or outbox).
   const presence = await ctx.store.staging.presence(ctx.sync, object.name);
+  options.onProgress?.({ object: object.name, stage: 'plan', phase: 'started', done: 0 });
   for (;;) {
     const keys = await ctx.store.staging.nextPlanKeys(ctx.sync, object.name, after, chunkSize, now);
     if (keys.length === 0) break;
@@ -78,6 +79,7 @@ export async function planObject(
     options.onProgress?.({ object: object.name, stage: 'plan', done });
     after = keys[keys.length - 1]!;
   }
+  options.onProgress?.({ object: object.name, stage: 'plan', phase: 'finished', done });
   await options.checkpoint?.(`planned:${object.name}`);
 }
 

@@ -24,6 +24,7 @@ export async function reconcileSide(
   const source = ctx.connectors[system].createSource();
   if (!ctx.connectors[system].capabilities.supportsKeyListing || !source.listKeys) return 0;
   const live = new Set<string>();
+  options.onProgress?.({ object: object.name, stage: 'reconcile', system, phase: 'started', done: 0 });
   for await (const page of source.listKeys(object.streams[system], options.signal ? { signal: options.signal } : {})) {
     for (const entry of page) live.add(entry.key === '' ? derivedKey(system, entry.nativeId) : entry.key);
     options.onProgress?.({ object: object.name, stage: 'reconcile', system, done: live.size });
@@ -51,6 +52,7 @@ export async function reconcileSide(
   tombstones += stale;
   counts[system].captured += stale;
   ctx.logger.info({ object: object.name, system, live: live.size, tombstones }, 'key reconciliation finished');
+  options.onProgress?.({ object: object.name, stage: 'reconcile', system, phase: 'finished', done: live.size });
   return tombstones;
 }
 

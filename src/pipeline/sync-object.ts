@@ -53,12 +53,25 @@ export interface SyncOptions {
   readonly checkpoint?: (step: string) => void | Promise<void>;
 }
 
+/** The stages a run reports progress for; `bulk-job` is a remote bulk job changing state during `write`/`resume`. */
+export type ProgressStage = 'capture' | 'reconcile' | 'plan' | 'write' | 'resume' | 'bulk-job';
+
+/**
+ * What the pipeline tells about long work, for a display to draw (the pipeline draws nothing). A stage sends
+ * `phase: 'started'`, then updates (no phase) as pages and chunks are done, then `phase: 'finished'`.
+ */
 export interface ProgressEvent {
   readonly object: string;
-  readonly stage: 'capture' | 'reconcile' | 'plan' | 'write' | 'resume';
+  readonly stage: ProgressStage;
   readonly system?: SystemId;
+  /** 'started' when a stage begins, 'finished' when it ends; absent on the updates in between. */
+  readonly phase?: 'started' | 'finished';
+  /** Records done so far in this stage (0 for `bulk-job`). */
   readonly done: number;
+  /** Records the stage will handle, when known beforehand (write: the outbox). */
   readonly total?: number;
+  /** For `bulk-job`: the remote job and its state (`Open`, `UploadComplete`, `done`, `abandoned`...). */
+  readonly job?: { readonly id: string; readonly state: string };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { OutboundRecord, WriteResult } from '../connectors/connector.js';
 import type { SystemId } from '../model/system.js';
 import type { FailedEntry, OutboxEntry, RecordState } from '../model/record-rows.js';
 import { confirmWrite, isConfirmed } from './record-transition.js';
+import { reportingLedger } from './job-progress.js';
 import { countResult, type RunHandle } from './run-counts.js';
 import type { FieldMapper, SyncContext, SyncObject, SyncOptions } from './sync-object.js';
 
@@ -19,12 +20,12 @@ export async function resumeSide(
   options: SyncOptions,
 ): Promise<void> {
   const sink = ctx.connectors[system].createSink();
-  const ledger = ctx.store.ledger(ctx.sync);
+  const ledger = reportingLedger(ctx.store.ledger(ctx.sync), object, system, options);
   const results = sink.resume(object.streams[system], {
     ledger,
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  await applyResultStream(ctx, object, system, run, results, options, true);
+  await applyResultStream(ctx, object, system, run, results, options, true, { stage: 'resume' });
 }
 
 /**
@@ -39,9 +40,11 @@ export async function writeSide(
   run: RunHandle,
   options: SyncOptions,
 ): Promise<void> {
-  if ((await ctx.store.staging.countOutbox(ctx.sync, object.name, system)) === 0) return;
+  const total = await ctx.store.staging.countOutbox(ctx.sync, object.name, system);
+  if (total === 0) return;
+  options.onProgress?.({ object: object.name, stage: 'write', system, phase: 'started', done: 0, total });
   const sink = ctx.connectors[system].createSink();
-  const ledger = ctx.store.ledger(ctx.sync);
+  const ledger = reportingLedger(ctx.store.ledger(ctx.sync), object, system, options);
   const batchSize = Math.min(options.batchSize ?? 5000, ctx.connectors[system].capabilities.maxBatchSize);
   const batches = outboundBatches(ctx, object, system, batchSize);
   const results = sink.write(object.streams[system], batches, {
@@ -50,7 +53,11 @@ export async function writeSide(
   });
   // Failed records from earlier runs are cleared when their write succeeds; with none, no lookup is needed.
   const anyFailed = (await ctx.store.staging.presence(ctx.sync, object.name)).failed;
-  await applyResultStream(ctx, object, system, run, results, options, anyFailed);
+  const done = await applyResultStream(ctx, object, system, run, results, options, anyFailed, {
+    stage: 'write',
+    total,
+  });
+  options.onProgress?.({ object: object.name, stage: 'write', system, phase: 'finished', done, total });
   await options.checkpoint?.(`written:${object.name}:${system}`);
 }
 
@@ -85,7 +92,8 @@ async function applyResultStream(
   results: AsyncIterable<readonly WriteResult[]>,
   options: SyncOptions,
   clearFailed: boolean,
-): Promise<void> {
+  progress: { readonly stage: 'write' | 'resume'; readonly total?: number },
+): Promise<number> {
   let done = 0;
   // Every batch is applied before the next one is asked for: a sink marks a remote job done in the ledger once its
   // consumer comes back after the job's last results, so they must be durable by then, or a crash loses them.
@@ -95,10 +103,17 @@ async function applyResultStream(
       await options.checkpoint?.(`before-apply:${object.name}:${system}`);
       await applyResults(ctx, object, system, run, chunk, clearFailed);
       done += chunk.length;
-      options.onProgress?.({ object: object.name, stage: 'write', system, done });
+      options.onProgress?.({
+        object: object.name,
+        stage: progress.stage,
+        system,
+        done,
+        ...(progress.total !== undefined ? { total: progress.total } : {}),
+      });
       await options.checkpoint?.(`write-batch:${object.name}:${system}`);
     }
   }
+  return done;
 }
 
 /**

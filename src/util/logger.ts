@@ -1,4 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -43,6 +44,11 @@ export interface CreateLoggerOptions {
   readonly pretty?: boolean;
   /** Where to write; default stderr (stdout is for command output and --json). */
   readonly destination?: NodeJS.WritableStream;
+  /**
+   * With `pretty`: each pretty log entry is handed to this function instead of being written (a progress display
+   * prints it above itself). Formatted in this thread, synchronously, so no line arrives after the display ends.
+   */
+  readonly prettyLines?: (text: string) => void;
 }
 
 /** Creates the process logger: JSON lines, or pretty lines when `pretty` (the CLI sets it when stderr is a TTY). */
@@ -52,6 +58,11 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
     base: { app: 'tandem' },
   };
+  if (options.pretty && options.prettyLines) {
+    const prettify = prettyFactory({ colorize: true, ignore: 'pid,hostname,app' });
+    const sink = options.prettyLines;
+    return pino(base, { write: (line: string) => sink(prettify(line)) });
+  }
   if (options.pretty) {
     return pino({
       ...base,
