@@ -9,6 +9,8 @@ import type { StatementTiming } from './harness/pg-statement-timing.js';
 import type { ScenarioReport } from './harness/scenario-report.js';
 import { prepareSyncedState } from './harness/synced-state.js';
 import { benchmarksMarkdown, printReports, type BenchResults } from './report/benchmarks-markdown.js';
+import { hubspotReports, zohoReports } from './report/crm-reports.js';
+import { benchCrmSync } from './scenarios/crm-sync.js';
 import { benchIncremental } from './scenarios/incremental-sync.js';
 import { benchInitialLoad, initialLoadOnce } from './scenarios/initial-load.js';
 import { benchJsforceLoad } from './scenarios/jsforce-load-baseline.js';
@@ -16,7 +18,7 @@ import { benchPlanRecord } from './scenarios/plan-record.js';
 import { benchQuietRerun } from './scenarios/quiet-rerun.js';
 import { benchSalesforceClientScenario } from './scenarios/salesforce-client.js';
 
-// `npm run bench`: every scenario, figures as medians over BENCH_RUNS runs with ratios against a baseline measured
+// `npm run bench [-- --scenario hubspot,zoho --rows 100000 --runs 3]`: every scenario (or the chosen ones), figures as medians over BENCH_RUNS runs with ratios against a baseline measured
 // in the same run; results to bench/results/<date>.json and docs/benchmarks.md. See docs/benchmarks.md for the knobs.
 const settings = readBenchSettings();
 const started = Date.now();
@@ -53,8 +55,10 @@ try {
   console.error(
     `tandem bench: scale ${settings.scale} (load ${loadRows.toLocaleString('en-US')} rows, big table ${bigRows.toLocaleString('en-US')}), ${settings.runs} runs`,
   );
-  const t1 = await createCustomerTable(settings.databaseUrl, loadRows);
-  setup[`ERP table of ${loadRows.toLocaleString('en-US')} rows (generate_series, indexes, analyze)`] = t1.ms;
+  if (wanted('initial-load') || wanted('incremental')) {
+    const t1 = await createCustomerTable(settings.databaseUrl, loadRows);
+    setup[`ERP table of ${loadRows.toLocaleString('en-US')} rows (generate_series, indexes, analyze)`] = t1.ms;
+  }
 
   await scenario('plan-record', async () => {
     const pairs = scaled(200_000, settings.scale, 20_000);
@@ -244,13 +248,23 @@ try {
       for (const st of states) await st.close();
     }
   });
+  for (const kind of ['hubspot', 'zoho'] as const) {
+    await scenario(kind, async () => {
+      const rows = settings.crmRows;
+      const t = await createCustomerTable(settings.databaseUrl, rows);
+      if (t.created)
+        setup[`ERP table of ${rows.toLocaleString('en-US')} rows (generate_series, indexes, analyze)`] = t.ms;
+      const runs = await benchCrmSync(kind, settings.databaseUrl, customerTable(rows), rows, settings.runs);
+      reports.push(...(kind === 'hubspot' ? hubspotReports(runs) : zohoReports(runs)));
+    });
+  }
 } finally {
   await dropErpSchema(settings.databaseUrl).catch(() => {});
 }
 
 const results: BenchResults = {
   date,
-  settings: { scale: settings.scale, runs: settings.runs },
+  settings: { scale: settings.scale, runs: settings.runs, crmRows: settings.crmRows },
   machine: { ...machine, loadAverage: { start: machine.loadAverage.start, end: loadavg()[0] ?? 0 } },
   totalMs: Date.now() - started,
   setupMs: setup,

@@ -8,7 +8,7 @@ import { summarize } from '../harness/summary.js';
 /** Everything one `npm run bench` measured (bench/results/<date>.json). */
 export interface BenchResults {
   readonly date: string;
-  readonly settings: { readonly scale: number; readonly runs: number };
+  readonly settings: { readonly scale: number; readonly runs: number; readonly crmRows?: number };
   readonly machine: MachineInfo;
   readonly totalMs: number;
   readonly setupMs: Readonly<Record<string, number>>;
