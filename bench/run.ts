@@ -8,7 +8,12 @@ import { machineInfo } from './harness/machine.js';
 import type { StatementTiming } from './harness/pg-statement-timing.js';
 import type { ScenarioReport } from './harness/scenario-report.js';
 import { prepareSyncedState } from './harness/synced-state.js';
-import { benchmarksMarkdown, printReports, type BenchResults } from './report/benchmarks-markdown.js';
+import {
+  benchmarksMarkdown,
+  printReports,
+  spliceBenchmarksMarkdown,
+  type BenchResults,
+} from './report/benchmarks-markdown.js';
 import { hubspotReports, zohoReports } from './report/crm-reports.js';
 import { benchCrmSync } from './scenarios/crm-sync.js';
 import { benchIncremental } from './scenarios/incremental-sync.js';
@@ -277,8 +282,14 @@ const results: BenchResults = {
 printReports(results);
 const jsonFile = `${resultsDir}${date.slice(0, 19).replace(/[:]/g, '-')}.json`;
 await writeFile(jsonFile, JSON.stringify(results, null, 2));
-await writeFile(fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url)), benchmarksMarkdown(results));
+// A run of some scenarios only updates their sections and keeps the figures of the others.
+const docFile = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+const existing = settings.only === null ? undefined : await readFile(docFile, 'utf8').catch(() => undefined);
+await writeFile(
+  docFile,
+  existing === undefined ? benchmarksMarkdown(results) : spliceBenchmarksMarkdown(existing, results),
+);
 console.error(
-  `\nraw results: ${jsonFile}\ndocs/benchmarks.md written (${Math.round((Date.now() - started) / 1000)} s in all)`,
+  `\nraw results: ${jsonFile}\ndocs/benchmarks.md ${existing === undefined ? 'written' : 'updated'} (${Math.round((Date.now() - started) / 1000)} s in all)`,
 );
 if (Object.keys(errors).length > 0) process.exitCode = 1;
