@@ -58,7 +58,7 @@ const series = <T>(runs: readonly T[], pick: (r: T) => number) => runs.map(pick)
 
 try {
   console.error(
-    `tandem bench: scale ${settings.scale} (load ${loadRows.toLocaleString('en-US')} rows, big table ${bigRows.toLocaleString('en-US')}), ${settings.runs} runs`,
+    `tandem bench: scale ${settings.scale} (load ${loadRows.toLocaleString('en-US')} rows, big table ${bigRows.toLocaleString('en-US')}, HubSpot/Zoho ${settings.crmRows.toLocaleString('en-US')} records), ${settings.runs} runs${settings.only ? `, scenarios ${[...settings.only].join(',')}` : ''}`,
   );
   if (wanted('initial-load') || wanted('incremental')) {
     const t1 = await createCustomerTable(settings.databaseUrl, loadRows);
