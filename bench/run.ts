@@ -261,6 +261,7 @@ try {
         setup[`ERP table of ${rows.toLocaleString('en-US')} rows (generate_series, indexes, analyze)`] = t.ms;
       const runs = await benchCrmSync(kind, settings.databaseUrl, customerTable(rows), rows, settings.runs);
       reports.push(...(kind === 'hubspot' ? hubspotReports(runs) : zohoReports(runs)));
+      if (runs.error) throw runs.error;
     });
   }
 } finally {

@@ -28,6 +28,8 @@ export interface CrmBenchRuns {
   readonly loads: readonly CrmSyncRun[];
   readonly increments: readonly CrmSyncRun[];
   readonly quiet: readonly CrmSyncRun[];
+  /** Why a later phase (incremental, quiet) stopped, if it did; the figures measured before it are kept. */
+  readonly error?: Error;
 }
 
 function delta(after: CrmEmulatorStats, before: CrmEmulatorStats): CrmEmulatorStats {
@@ -95,6 +97,7 @@ export async function benchCrmSync(
   const loads: CrmSyncRun[] = [];
   const increments: CrmSyncRun[] = [];
   const quiet: CrmSyncRun[] = [];
+  let error: Error | undefined;
   for (let i = 0; i < runs; i += 1) {
     const emulator = await startCrmEmulatorProcess(kind);
     const engine: CrmBenchEngineOptions = {
@@ -113,31 +116,44 @@ export async function benchCrmSync(
         `  ${kind} initial load ${i + 1}: ${seconds(load.syncMs)} s, ${load.maxRssMb} MB, ${load.emulator.httpRequests} HTTP requests, ${load.emulator.credits} credits (load avg ${load.loadAverage.toFixed(1)})`,
       );
       if (i < runs - 1) continue;
-      for (let round = 0; round <= runs; round += 1) {
-        await editBothSides(emulator, engine, rows, round);
-        const run = await syncInChild(emulator, engine);
-        if (run.written.erp !== CRM_CHANGES_PER_SIDE || run.written.crm !== CRM_CHANGES_PER_SIDE)
-          throw new Error(
-            `${kind} round ${round}: expected ${CRM_CHANGES_PER_SIDE} writes per side, got erp ${run.written.erp}, crm ${run.written.crm} (captured erp ${run.captured.erp}, crm ${run.captured.crm})`,
-          );
-        console.error(
-          `  ${kind} incremental ${round === 0 ? 'warm-up' : `run ${round}`}: ${seconds(run.syncMs)} s, ${run.emulator.httpRequests} HTTP requests, ${run.emulator.credits} credits, captured erp ${run.captured.erp} crm ${run.captured.crm}`,
-        );
-        if (round > 0) increments.push(run);
-      }
-      await syncInChild(emulator, engine);
-      for (let q = 0; q < runs; q += 1) {
-        const run = await syncInChild(emulator, engine);
-        if (run.writes !== 0) throw new Error(`a ${kind} quiet re-run wrote ${run.writes} records`);
-        console.error(
-          `  ${kind} quiet re-run ${q + 1}: ${seconds(run.syncMs)} s, ${run.emulator.httpRequests} HTTP requests, ${run.emulator.credits} credits`,
-        );
-        quiet.push(run);
-      }
+      error = await incrementsAndQuiet(kind, emulator, engine, rows, runs, increments, quiet).catch((e: Error) => e);
     } finally {
       await emulator.close();
       await dropStateSchema(databaseUrl, engine.stateSchema);
     }
   }
-  return { kind, rows, loads, increments, quiet };
+  return { kind, rows, loads, increments, quiet, ...(error ? { error } : {}) };
+}
+
+async function incrementsAndQuiet(
+  kind: CrmEmulatorKind,
+  emulator: CrmEmulatorProcess,
+  engine: CrmBenchEngineOptions,
+  rows: number,
+  runs: number,
+  increments: CrmSyncRun[],
+  quiet: CrmSyncRun[],
+): Promise<undefined> {
+  for (let round = 0; round <= runs; round += 1) {
+    await editBothSides(emulator, engine, rows, round);
+    const run = await syncInChild(emulator, engine);
+    if (run.written.erp !== CRM_CHANGES_PER_SIDE || run.written.crm !== CRM_CHANGES_PER_SIDE)
+      throw new Error(
+        `${kind} round ${round}: expected ${CRM_CHANGES_PER_SIDE} writes per side, got erp ${run.written.erp}, crm ${run.written.crm} (captured erp ${run.captured.erp}, crm ${run.captured.crm})`,
+      );
+    console.error(
+      `  ${kind} incremental ${round === 0 ? 'warm-up' : `run ${round}`}: ${seconds(run.syncMs)} s, ${run.emulator.httpRequests} HTTP requests, ${run.emulator.credits} credits, captured erp ${run.captured.erp} crm ${run.captured.crm}`,
+    );
+    if (round > 0) increments.push(run);
+  }
+  await syncInChild(emulator, engine);
+  for (let q = 0; q < runs; q += 1) {
+    const run = await syncInChild(emulator, engine);
+    if (run.writes !== 0) throw new Error(`a ${kind} quiet re-run wrote ${run.writes} records`);
+    console.error(
+      `  ${kind} quiet re-run ${q + 1}: ${seconds(run.syncMs)} s, ${run.emulator.httpRequests} HTTP requests, ${run.emulator.credits} credits`,
+    );
+    quiet.push(run);
+  }
+  return undefined;
 }
