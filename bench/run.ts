@@ -8,7 +8,14 @@ import { machineInfo } from './harness/machine.js';
 import type { StatementTiming } from './harness/pg-statement-timing.js';
 import type { ScenarioReport } from './harness/scenario-report.js';
 import { prepareSyncedState } from './harness/synced-state.js';
-import { benchmarksMarkdown, printReports, type BenchResults } from './report/benchmarks-markdown.js';
+import {
+  benchmarksMarkdown,
+  printReports,
+  spliceBenchmarksMarkdown,
+  type BenchResults,
+} from './report/benchmarks-markdown.js';
+import { hubspotReports, zohoReports } from './report/crm-reports.js';
+import { benchCrmSync } from './scenarios/crm-sync.js';
 import { benchIncremental } from './scenarios/incremental-sync.js';
 import { benchInitialLoad, initialLoadOnce } from './scenarios/initial-load.js';
 import { benchJsforceLoad } from './scenarios/jsforce-load-baseline.js';
@@ -16,7 +23,7 @@ import { benchPlanRecord } from './scenarios/plan-record.js';
 import { benchQuietRerun } from './scenarios/quiet-rerun.js';
 import { benchSalesforceClientScenario } from './scenarios/salesforce-client.js';
 
-// `npm run bench`: every scenario, figures as medians over BENCH_RUNS runs with ratios against a baseline measured
+// `npm run bench [-- --scenario hubspot,zoho --rows 100000 --runs 3]`: every scenario (or the chosen ones), figures as medians over BENCH_RUNS runs with ratios against a baseline measured
 // in the same run; results to bench/results/<date>.json and docs/benchmarks.md. See docs/benchmarks.md for the knobs.
 const settings = readBenchSettings();
 const started = Date.now();
@@ -51,10 +58,12 @@ const series = <T>(runs: readonly T[], pick: (r: T) => number) => runs.map(pick)
 
 try {
   console.error(
-    `tandem bench: scale ${settings.scale} (load ${loadRows.toLocaleString('en-US')} rows, big table ${bigRows.toLocaleString('en-US')}), ${settings.runs} runs`,
+    `tandem bench: scale ${settings.scale} (load ${loadRows.toLocaleString('en-US')} rows, big table ${bigRows.toLocaleString('en-US')}, HubSpot/Zoho ${settings.crmRows.toLocaleString('en-US')} records), ${settings.runs} runs${settings.only ? `, scenarios ${[...settings.only].join(',')}` : ''}`,
   );
-  const t1 = await createCustomerTable(settings.databaseUrl, loadRows);
-  setup[`ERP table of ${loadRows.toLocaleString('en-US')} rows (generate_series, indexes, analyze)`] = t1.ms;
+  if (wanted('initial-load') || wanted('incremental')) {
+    const t1 = await createCustomerTable(settings.databaseUrl, loadRows);
+    setup[`ERP table of ${loadRows.toLocaleString('en-US')} rows (generate_series, indexes, analyze)`] = t1.ms;
+  }
 
   await scenario('plan-record', async () => {
     const pairs = scaled(200_000, settings.scale, 20_000);
@@ -244,13 +253,24 @@ try {
       for (const st of states) await st.close();
     }
   });
+  for (const kind of ['hubspot', 'zoho'] as const) {
+    await scenario(kind, async () => {
+      const rows = settings.crmRows;
+      const t = await createCustomerTable(settings.databaseUrl, rows);
+      if (t.created)
+        setup[`ERP table of ${rows.toLocaleString('en-US')} rows (generate_series, indexes, analyze)`] = t.ms;
+      const runs = await benchCrmSync(kind, settings.databaseUrl, customerTable(rows), rows, settings.runs);
+      reports.push(...(kind === 'hubspot' ? hubspotReports(runs) : zohoReports(runs)));
+      if (runs.error) throw runs.error;
+    });
+  }
 } finally {
   await dropErpSchema(settings.databaseUrl).catch(() => {});
 }
 
 const results: BenchResults = {
   date,
-  settings: { scale: settings.scale, runs: settings.runs },
+  settings: { scale: settings.scale, runs: settings.runs, crmRows: settings.crmRows },
   machine: { ...machine, loadAverage: { start: machine.loadAverage.start, end: loadavg()[0] ?? 0 } },
   totalMs: Date.now() - started,
   setupMs: setup,
@@ -263,8 +283,14 @@ const results: BenchResults = {
 printReports(results);
 const jsonFile = `${resultsDir}${date.slice(0, 19).replace(/[:]/g, '-')}.json`;
 await writeFile(jsonFile, JSON.stringify(results, null, 2));
-await writeFile(fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url)), benchmarksMarkdown(results));
+// A run of some scenarios only updates their sections and keeps the figures of the others.
+const docFile = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+const existing = settings.only === null ? undefined : await readFile(docFile, 'utf8').catch(() => undefined);
+await writeFile(
+  docFile,
+  existing === undefined ? benchmarksMarkdown(results) : spliceBenchmarksMarkdown(existing, results),
+);
 console.error(
-  `\nraw results: ${jsonFile}\ndocs/benchmarks.md written (${Math.round((Date.now() - started) / 1000)} s in all)`,
+  `\nraw results: ${jsonFile}\ndocs/benchmarks.md ${existing === undefined ? 'written' : 'updated'} (${Math.round((Date.now() - started) / 1000)} s in all)`,
 );
 if (Object.keys(errors).length > 0) process.exitCode = 1;

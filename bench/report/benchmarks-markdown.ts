@@ -8,7 +8,7 @@ import { summarize } from '../harness/summary.js';
 /** Everything one `npm run bench` measured (bench/results/<date>.json). */
 export interface BenchResults {
   readonly date: string;
-  readonly settings: { readonly scale: number; readonly runs: number };
+  readonly settings: { readonly scale: number; readonly runs: number; readonly crmRows?: number };
   readonly machine: MachineInfo;
   readonly totalMs: number;
   readonly setupMs: Readonly<Record<string, number>>;
@@ -46,6 +46,36 @@ const METHOD: Readonly<Record<string, string>> = {
     'left at its default. Each round edits 1,000 ERP rows (UPDATE; a trigger stamps updated_at) and 1,000 other CRM ' +
     'records (admin API), then one `tandem sync`-like child process runs `runSync`; it must write exactly 1,000 records ' +
     "to each side. One unmeasured warm-up round first, so each measured run also reads back the previous run's echoes.",
+  'hubspot-load':
+    'A customers table (7 mapped columns) built with generate_series in the real Postgres; per run a fresh HubSpot ' +
+    'emulator in its own process (startHubSpotEmulator, professional tier: 190 requests per rolling 10 s, searches 5 a ' +
+    'second; the contact properties the mapping needs created first, the key `erp_customer_no` unique) and a new state ' +
+    'schema; the engine opened from a tandem.yaml (`crm: { type: hubspot, tier: professional, apiReserveShare: 0 }`, ' +
+    'contacts keyed on `erp_customer_no`) and one `runSync` in a child process. Requests are counted by the emulator ' +
+    '(its own stats, read over IPC before and after: no client-side count). The rate-limit floor is the least time ' +
+    "HubSpot's budgets allow for the requests the emulator admitted; wall / floor is the `tandem / baseline` column.",
+  'hubspot-incremental':
+    'On the state the last initial load left (same emulator and state schema): one unmeasured round (it also reads ' +
+    "back the load's echoes), then rounds that each edit 1,000 ERP rows (UPDATE; a trigger stamps updated_at) and 1,000 " +
+    "other contacts' phone in the emulator's store (as a HubSpot user would), then run one `runSync` child; each must " +
+    'write exactly 1,000 records to each side. CRM changes are read through the search API (the 30 s index-lag lookback ' +
+    'at its default).',
+  'hubspot-quiet':
+    'After the incremental rounds: one unmeasured settling run, then runs with nothing changed; each must write 0 records.',
+  'zoho-load':
+    'A customers table (7 mapped columns); per run a fresh Zoho emulator in its own process (startZohoEmulator with a ' +
+    '`Customers` module keyed on the unique `ERP_No`, 10,000,000 daily credits, bulk jobs held ADDED and IN PROGRESS ' +
+    '300 ms each) and a new state schema; the engine from a tandem.yaml (`crm: { type: zoho, writePath: auto, ' +
+    'pollIntervalMs: 200, creditReserveShare: 0 }`) and one `runSync` in a child process. The connector chooses Bulk ' +
+    'Write by its credit estimate. HTTP calls (API routes + the Accounts token endpoint), credits, jobs and uploads are ' +
+    "the emulator's own counters, read over IPC before and after the run.",
+  'zoho-incremental':
+    "On the state the last initial load left: one unmeasured round (it reads back the load's echoes), then rounds of " +
+    "1,000 ERP edits and 1,000 other Zoho edits (phone, in the emulator's store), each followed by one `runSync` child " +
+    'that must write 1,000 records to each side. With `writePath: auto` the connector upserts the 1,000 records over REST ' +
+    '(10 calls); the baseline column is what the same run would have cost with one Bulk Write job instead.',
+  'zoho-quiet':
+    'After the incremental rounds: one unmeasured settling run, then runs with nothing changed; each must write 0 records.',
   quiet:
     'On the 1M-row synced state after the incremental rounds: one unmeasured settling run (it reads back the last ' +
     "writes' echoes), then runs with nothing changed. Each must write 0 records.",
@@ -146,15 +176,17 @@ export function benchmarksMarkdown(results: BenchResults): string {
     'npm run bench                           # default: BENCH_SCALE=1 (1M-row load, 1M and 10M-row tables), BENCH_RUNS=3',
     'BENCH_SCALE=0.1 BENCH_RUNS=3 npm run bench   # a 10x smaller, quicker run',
     'BENCH_ONLY=incremental,quiet npm run bench  # some scenarios only',
+    'npm run bench -- --scenario hubspot,zoho --rows 100000 --runs 3   # the HubSpot and Zoho scenarios only',
     '```',
     '',
   );
   lines.push(
     '| variable | default | meaning |',
     '|---|---|---|',
-    '| `BENCH_SCALE` | 1 | multiplies every record count (1M-row load and tables, 10M-row table, 200k plan pairs) |',
-    '| `BENCH_RUNS` | 3 | measured runs per scenario |',
-    '| `BENCH_ONLY` | all | comma-separated scenario ids: `plan-record`, `salesforce-client`, `initial-load`, `incremental`, `quiet` (quiet runs inside incremental) |',
+    '| `BENCH_SCALE` (`--scale`) | 1 | multiplies every record count (1M-row load and tables, 10M-row table, 200k plan pairs) |',
+    '| `BENCH_RUNS` (`--runs`) | 3 | measured runs per scenario |',
+    '| `BENCH_ONLY` (`--scenario`) | all | comma-separated scenario ids: `plan-record`, `salesforce-client`, `initial-load`, `incremental`, `quiet` (quiet runs inside incremental), `hubspot`, `zoho` |',
+    '| `BENCH_CRM_ROWS` (`--rows`) | 100,000 × scale | records of the HubSpot and Zoho loads (10,000 to 1,000,000) |',
     '| `BENCH_PROFILE` | 1 | `0` skips the extra profiled initial-load run (V8 CPU profile + per-statement Postgres times) |',
     '| `BENCH_DATABASE_URL` | `postgres://postgres@127.0.0.1:5432/test` | Postgres for the ERP tables and the state schemas (all created and dropped by the bench) |',
     "| `BENCH_VERBOSE` | unset | `1` passes the children's stderr through |",
@@ -174,6 +206,9 @@ export function benchmarksMarkdown(results: BenchResults): string {
     '- The Salesforce emulator runs in a separate process (`tandem emulator salesforce --port 0`), fresh for every load run, ' +
       'so its memory never counts. **HTTP calls** are counted by the emulator (its request counter before and after, the ' +
       'counter read itself subtracted): token, describe, job calls, polls, result downloads.',
+    '- The HubSpot and Zoho emulators run in their own process too (bench/harness/crm-emulator-host.ts starts them with ' +
+      "their exported start functions and answers over IPC); their **requests, credits and jobs** are the emulators' " +
+      'own counters, read before and after each run.',
     '- Postgres is the real server; ERP tables are built with `generate_series` (unlogged, to keep setup short; reads are ' +
       "unaffected), tandem's state lives in its own schema per run.",
     '',
@@ -229,7 +264,7 @@ export function benchmarksMarkdown(results: BenchResults): string {
   for (const [id, e] of Object.entries(results.errors))
     lines.push(`**Scenario \`${id}\` failed** in this run: \`${e.split('\n')[0]}\``, '');
   for (const r of results.reports) {
-    lines.push(`## ${r.title}`, '');
+    lines.push(`## ${r.title}`, '', `<!-- bench:${r.id} -->`, '');
     if (METHOD[r.id]) lines.push(METHOD[r.id]!, '');
     lines.push(`Baseline: ${r.baselineLabel}.`, '');
     lines.push(markdownTable([HEAD, ...r.rows.map(rowCells)]), '');
@@ -268,4 +303,56 @@ export function benchmarksMarkdown(results: BenchResults): string {
     '',
   );
   return lines.join('\n');
+}
+
+const MARKER = /^<!-- bench:([a-z0-9-]+) -->$/m;
+
+interface Section {
+  readonly heading: string;
+  readonly id: string | undefined;
+  readonly text: string;
+}
+
+function sections(doc: string): { head: string; sections: Section[] } {
+  const parts = doc.split(/^(?=## )/m);
+  const head = parts[0]?.startsWith('## ') ? '' : (parts.shift() ?? '');
+  return {
+    head,
+    sections: parts.map((text) => ({
+      heading: text.slice(0, text.indexOf('\n') === -1 ? undefined : text.indexOf('\n')).trim(),
+      id: MARKER.exec(text)?.[1],
+      text: text.endsWith('\n') ? text : `${text}\n`,
+    })),
+  };
+}
+
+/**
+ * docs/benchmarks.md after a run of some scenarios only (`--scenario`): the existing document with this run's report
+ * sections replaced (same `<!-- bench:id -->` marker or same heading) or added before the setup section, each under
+ * a line saying when and under what load it was measured; "Running it" and "How it measures" taken from this run.
+ * Every other section (figures of scenarios not run) stays as it was.
+ */
+export function spliceBenchmarksMarkdown(existing: string, results: BenchResults): string {
+  const fresh = sections(benchmarksMarkdown(results));
+  const old = sections(existing);
+  const m = results.machine;
+  const note =
+    `_Measured on ${results.date.slice(0, 10)} by \`npm run bench -- --scenario ${[...new Set(results.reports.map((r) => r.id.split('-')[0]))].join(',')}\` ` +
+    `(${results.settings.runs} runs; ${m.cpus} CPUs, 1-min load average ${fmt(m.loadAverage.start, 1)} at start, ` +
+    `${fmt(m.loadAverage.end ?? Number.NaN, 1)} at end); the other sections come from earlier runs._\n\n`;
+  const reportIds = new Set(results.reports.map((r) => r.id));
+  const out = [...old.sections];
+  for (const section of fresh.sections) {
+    const isReport = section.id !== undefined && reportIds.has(section.id);
+    const isDoc = section.heading === '## Running it' || section.heading === '## How it measures';
+    if (!isReport && !isDoc) continue;
+    const text = isReport ? section.text.replace(MARKER, (marker) => `${marker}\n\n${note.trimEnd()}`) : section.text;
+    const at = out.findIndex((o) => (section.id !== undefined && o.id === section.id) || o.heading === section.heading);
+    if (at >= 0) out[at] = { ...section, text };
+    else {
+      const setup = out.findIndex((o) => o.heading.startsWith('## Setup'));
+      out.splice(setup >= 0 ? setup : out.length, 0, { ...section, text });
+    }
+  }
+  return old.head + out.map((o) => o.text).join('');
 }

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { readBenchSettings } from '../../../bench/harness/bench-settings.js';
+import {
+  benchmarksMarkdown,
+  spliceBenchmarksMarkdown,
+  type BenchResults,
+} from '../../../bench/report/benchmarks-markdown.js';
+import { hubspotRateLimitFloorSeconds } from '../../../bench/report/crm-reports.js';
+
+function results(reports: BenchResults['reports'], date = '2026-12-01T02:00:00.000Z'): BenchResults {
+  return {
+    date,
+    settings: { scale: 1, runs: 1 },
+    machine: {
+      cpus: 2,
+      cpuModel: 'test',
+      memoryGb: 8,
+      node: 'v20',
+      postgres: '15',
+      loadAverage: { start: 7.5, end: 8.25 },
+    },
+    totalMs: 1000,
+    setupMs: { 'ERP table': 1000 },
+    reports,
+    errors: {},
+    statements: [],
+  };
+}
+
+const report = (id: string, title: string, value: number): BenchResults['reports'][number] => ({
+  id,
+  title,
+  baselineLabel: 'none',
+  rows: [{ name: 'wall time', unit: 's', values: [value] }],
+});
+
+describe('HubSpot rate-limit floor', () => {
+  it('is the time the rolling 10-second budget needs: the k-th request waits floor(k / budget) windows', () => {
+    expect(hubspotRateLimitFloorSeconds(1, 0, 190)).toBe(0);
+    expect(hubspotRateLimitFloorSeconds(190, 0, 190)).toBe(0);
+    expect(hubspotRateLimitFloorSeconds(191, 0, 190)).toBe(10);
+    expect(hubspotRateLimitFloorSeconds(1_000, 0, 190)).toBe(50);
+    expect(hubspotRateLimitFloorSeconds(1_000, 0, 100)).toBe(90);
+  });
+
+  it('takes the search budget (5 a second) when searches need longer', () => {
+    expect(hubspotRateLimitFloorSeconds(10, 51, 190)).toBe(10);
+    expect(hubspotRateLimitFloorSeconds(0, 0, 190)).toBe(0);
+  });
+});
+
+describe('bench settings', () => {
+  it('reads --scenario, --rows and --runs over the environment', () => {
+    const s = readBenchSettings({ BENCH_ONLY: 'quiet', BENCH_RUNS: '5' }, [
+      '--scenario',
+      'hubspot,zoho',
+      '--rows=20000',
+    ]);
+    expect([...(s.only ?? [])]).toEqual(['hubspot', 'zoho']);
+    expect(s.crmRows).toBe(20_000);
+    expect(s.runs).toBe(5);
+  });
+
+  it('scales the CRM load with BENCH_SCALE and refuses unknown flags and sizes below 10,000', () => {
+    expect(readBenchSettings({ BENCH_SCALE: '0.5' }, []).crmRows).toBe(50_000);
+    expect(() => readBenchSettings({}, ['--size', '3'])).toThrow(/unknown bench argument '--size'.*--rows/);
+    expect(() => readBenchSettings({}, ['--rows', '500'])).toThrow(/BENCH_CRM_ROWS \(--rows\) must be an integer/);
+  });
+});
+
+describe('docs/benchmarks.md after a partial run', () => {
+  const full = benchmarksMarkdown(
+    results([report('initial-load', 'Initial load', 187), report('hubspot-load', 'HubSpot: load of 10 contacts', 99)]),
+  );
+
+  it('replaces the sections of the scenarios it ran, keeps the others and says when and under what load', () => {
+    const spliced = spliceBenchmarksMarkdown(
+      full,
+      results([report('hubspot-load', 'HubSpot: load of 20 contacts', 42)], '2026-12-02T00:00:00.000Z'),
+    );
+    expect(spliced).toContain('## Initial load');
+    expect(spliced).toContain('| wall time (s) | 187 |');
+    expect(spliced).not.toContain('HubSpot: load of 10 contacts');
+    expect(spliced).toContain('## HubSpot: load of 20 contacts');
+    expect(spliced).toContain('| 42.00 |');
+    expect(spliced).toMatch(/Measured on 2026-12-02 .*--scenario hubspot.*load average 7\.5 at start, 8\.3 at end/);
+    expect(spliced.match(/^## Setup/gm)).toHaveLength(1);
+  });
+
+  it('adds a section it had not before ahead of the setup section', () => {
+    const spliced = spliceBenchmarksMarkdown(full, results([report('zoho-load', 'Zoho: load', 7)]));
+    expect(spliced.indexOf('## Zoho: load')).toBeGreaterThan(spliced.indexOf('## HubSpot'));
+    expect(spliced.indexOf('## Zoho: load')).toBeLessThan(spliced.indexOf('## Setup'));
+  });
+});
