@@ -95,7 +95,9 @@ function theirs(text: string): string {
   const query: Query = parseQuery(text);
   const render = (w: WhereClause | undefined): string => {
     if (w === undefined) return '';
-    const left = w.left === null ? '' : `${w.left.operator}:${String(w.left.value ?? '')}`;
+    // The left side is a condition with an operator and a value (raw text, quotes and escapes kept).
+    const condition = w.left as { operator?: string; value?: string | string[] } | null;
+    const left = condition === null ? '' : `${condition.operator ?? ''}:${String(condition.value ?? '')}`;
     if (!('right' in w) || w.right === undefined) return left;
     return `${String(w.operator).toLowerCase()}(${left}${left === '' ? '' : ','}${render(w.right)})`;
   };
