@@ -48,13 +48,15 @@ function typeCheck(examples: readonly DocExample[]): string[] {
     types: ['node', 'vitest/globals'],
   };
   const host = ts.createCompilerHost(options);
-  const { getSourceFile, fileExists, readFile } = host;
-  host.fileExists = (name) => files.has(name) || fileExists.call(host, name);
-  host.readFile = (name) => files.get(name)?.text ?? readFile.call(host, name);
+  const getSourceFile = host.getSourceFile.bind(host);
+  const fileExists = host.fileExists.bind(host);
+  const readFile = host.readFile.bind(host);
+  host.fileExists = (name) => files.has(name) || fileExists(name);
+  host.readFile = (name) => files.get(name)?.text ?? readFile(name);
   host.getSourceFile = (name, language, ...rest) => {
     const file = files.get(name);
     return file === undefined
-      ? getSourceFile.call(host, name, language, ...rest)
+      ? getSourceFile(name, language, ...rest)
       : ts.createSourceFile(name, file.text, language, true);
   };
   const program = ts.createProgram([...files.keys()], options, host);
