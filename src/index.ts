@@ -52,7 +52,16 @@ export { latestWins } from './resolve/latest-wins.js';
 export { sourceOfTruth } from './resolve/source-of-truth.js';
 export { manual } from './resolve/manual.js';
 export { strategyResolver } from './resolve/strategy-resolver.js';
-export { ResolverRegistry, registerResolver } from './resolve/policy/resolver-registry.js';
+export { ResolverRegistry, registerResolver, type StrategyFactory } from './resolve/policy/resolver-registry.js';
+export type {
+  FieldStrategy,
+  FieldContext,
+  FieldVerdict,
+  ExistenceStrategy,
+  ExistenceContext,
+  ExistenceVerdict,
+} from './resolve/field-strategy.js';
+export type { PolicyMapping, PolicyField } from './resolve/policy/policy-mapping.js';
 export { loadPolicyFile } from './resolve/policy/load-policy-file.js';
 export { resolverForMapping } from './resolve/policy/resolver-for-mapping.js';
 export { explainRecord } from './resolve/tooling/explain-record.js';

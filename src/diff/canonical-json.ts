@@ -1,22 +1,17 @@
 import { createHash } from 'node:crypto';
+import { stringify } from 'safe-stable-stringify';
 import type { Fields } from '../model/record.js';
 
 /**
- * JSON with keys sorted, so equal records give equal text whatever order their fields were built in (Nango hashes
- * `JSON.stringify`, which depends on key order; this does not). Absent and null fields are the same thing in
- * tandem, so null fields are left out.
+ * JSON with keys sorted (safe-stable-stringify), so equal records give equal text whatever order their fields were
+ * built in (Nango hashes `JSON.stringify`, which depends on key order; this does not). Absent and null fields are the
+ * same thing in tandem, so null fields are left out. Field values are scalars, so the text is exactly what the former
+ * hand-written version produced: `record_state.base_hash` values stored before the switch still match.
  */
 export function canonicalJson(fields: Fields): string {
-  const keys = Object.keys(fields)
-    .filter((k) => fields[k] !== null && fields[k] !== undefined)
-    .sort();
-  let out = '{';
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    if (i > 0) out += ',';
-    out += JSON.stringify(k) + ':' + JSON.stringify(fields[k]);
-  }
-  return out + '}';
+  // fromEntries defines own properties, so a field named `__proto__` is kept like any other.
+  const present = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null && v !== undefined));
+  return stringify(present) ?? '{}';
 }
 
 /** A short, stable hash of a record's canonical fields (base32-ish hex, 16 chars). */

@@ -1,62 +1,40 @@
+import { getCountries, getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+
 /**
- * Phone number normalisation for the `phone` transform, without a phone library: enough for the numbering plans
- * listed in PHONE_COUNTRIES (the North American plan in full; elsewhere the trunk `0` and the `00` international
- * prefix). A value that does not read as a phone number (letters, an extension, too few digits) is returned trimmed
- * and otherwise unchanged, so the target system can still accept or reject it.
+ * Phone number normalisation for the `phone` transform, on libphonenumber-js (Google's libphonenumber metadata: every
+ * country's trunk prefix, international prefix and number lengths). A value that does not read as a phone number
+ * (letters, an extension, a length the country's numbering plan does not have) is returned trimmed and otherwise
+ * unchanged, so the target system can still accept or reject it.
  */
 
 export interface PhoneCountry {
+  /** The country calling code, without `+` (`1`, `44`). */
   readonly callingCode: string;
-  /** Dialled before a national number inside the country (`0` in most of Europe, `1` in North America, '' none). */
-  readonly trunkPrefix: string;
-  /** Dialled before a calling code to leave the country. */
-  readonly internationalPrefix: string;
 }
 
-const NANP: PhoneCountry = { callingCode: '1', trunkPrefix: '1', internationalPrefix: '011' };
-const europe = (callingCode: string, trunkPrefix = '0'): PhoneCountry => ({
-  callingCode,
-  trunkPrefix,
-  internationalPrefix: '00',
-});
+/** Countries `defaultCountry` may name (ISO 3166-1 alpha-2): every country libphonenumber-js has metadata for. */
+export const PHONE_COUNTRIES: Readonly<Record<string, PhoneCountry>> = Object.freeze(
+  Object.fromEntries(getCountries().map((code) => [code, Object.freeze({ callingCode: getCountryCallingCode(code) })])),
+);
 
-/** Countries `defaultCountry` may name (ISO 3166-1 alpha-2). */
-export const PHONE_COUNTRIES: Readonly<Record<string, PhoneCountry>> = Object.freeze({
-  US: NANP,
-  CA: NANP,
-  PR: NANP,
-  GB: europe('44'),
-  IE: europe('353'),
-  DE: europe('49'),
-  AT: europe('43'),
-  CH: europe('41'),
-  FR: europe('33'),
-  BE: europe('32'),
-  NL: europe('31'),
-  LU: europe('352', ''),
-  IT: europe('39', ''),
-  ES: europe('34', ''),
-  PT: europe('351', ''),
-  SE: europe('46'),
-  NO: europe('47', ''),
-  DK: europe('45', ''),
-  FI: europe('358'),
-  PL: europe('48', ''),
-  IN: europe('91'),
-  MX: europe('52', ''),
-  NZ: europe('64'),
-});
-
-/** Countries whose numbers `us-national` can format: the North American Numbering Plan. */
-export const NANP_COUNTRIES: readonly string[] = Object.freeze(['US', 'CA', 'PR']);
+/** Countries whose numbers `us-national` can format: the North American Numbering Plan (calling code 1). */
+export const NANP_COUNTRIES: readonly string[] = Object.freeze(
+  Object.keys(PHONE_COUNTRIES).filter((code) => PHONE_COUNTRIES[code]?.callingCode === '1'),
+);
 
 export type PhoneFormat = 'e164' | 'us-national';
 
 // Separators people type between digit groups; anything else (letters, `x` for an extension, `#`) is not a plain number.
 const PLAIN_NUMBER = /^\+?[\d\s().\-/]+$/;
 
+function isPhoneCountry(code: string): code is CountryCode {
+  return Object.hasOwn(PHONE_COUNTRIES, code);
+}
+
 /**
- * The number in E.164 (`+14155550100`) or null when `text` does not read as one.
+ * The number in E.164 (`+14155550100`) or null when `text` does not read as one: not a plain number, or a length the
+ * numbering plan of its country does not have (libphonenumber's "possible number" check; the number's range is not
+ * checked, so new or fictional ranges pass and the target system decides).
  *
  * @example
  * ```ts
@@ -65,28 +43,11 @@ const PLAIN_NUMBER = /^\+?[\d\s().\-/]+$/;
  * ```
  */
 export function toE164(text: string, defaultCountry: string): string | null {
-  const country = PHONE_COUNTRIES[defaultCountry];
   const trimmed = text.trim();
-  if (country === undefined || !PLAIN_NUMBER.test(trimmed)) return null;
-  const international = trimmed.startsWith('+');
-  let digits = trimmed.replace(/\D/g, '');
-  if (!international) {
-    if (digits.startsWith(country.internationalPrefix)) {
-      digits = digits.slice(country.internationalPrefix.length);
-    } else if (country === NANP) {
-      if (digits.length === 11 && digits.startsWith('1')) digits = digits.slice(1);
-      if (digits.length !== 10) return null;
-      digits = `1${digits}`;
-    } else {
-      if (country.trunkPrefix !== '' && digits.startsWith(country.trunkPrefix))
-        digits = digits.slice(country.trunkPrefix.length);
-      digits = `${country.callingCode}${digits}`;
-    }
-  }
-  // E.164: at most 15 digits; 8 is the shortest complete number we accept (shorter ones are extensions, typos).
-  if (digits.length < 8 || digits.length > 15 || digits.startsWith('0')) return null;
-  if (digits.startsWith('1') && digits.length !== 11) return null;
-  return `+${digits}`;
+  if (!isPhoneCountry(defaultCountry) || !PLAIN_NUMBER.test(trimmed)) return null;
+  const parsed = parsePhoneNumberFromString(trimmed, defaultCountry);
+  if (parsed === undefined || !parsed.isPossible()) return null;
+  return parsed.number;
 }
 
 /**

@@ -1,13 +1,15 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import pg from 'pg';
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 const FILE = /^(\d{4})_[a-z0-9_]+\.sql$/;
 
 /**
  * Reads numbered `.sql` files (`0001_state_store.sql`, ...) from a folder as Kysely migrations, replacing `:SCHEMA`
- * with the (validated) schema name. Files run in name order, each in its own transaction; Kysely's Migrator takes a
- * Postgres advisory lock, so two processes starting at once apply each migration exactly once.
+ * with the (validated) schema name, quoted by pg's `escapeIdentifier`. Files run in name order, each in its own
+ * transaction; Kysely's Migrator takes a Postgres advisory lock, so two processes starting at once apply each
+ * migration exactly once.
  */
 export class SqlFileMigrationProvider implements MigrationProvider {
   readonly #folder: string;
@@ -19,10 +21,11 @@ export class SqlFileMigrationProvider implements MigrationProvider {
   }
 
   async getMigrations(): Promise<Record<string, Migration>> {
+    const schemaName = pg.escapeIdentifier(this.#schema);
     const names = (await readdir(this.#folder)).filter((name) => FILE.test(name)).sort();
     const migrations: Record<string, Migration> = {};
     for (const name of names) {
-      const text = (await readFile(join(this.#folder, name), 'utf8')).replaceAll(':SCHEMA', `"${this.#schema}"`);
+      const text = (await readFile(join(this.#folder, name), 'utf8')).replaceAll(':SCHEMA', () => schemaName);
       const statements = splitStatements(text);
       migrations[name.replace(/\.sql$/, '')] = {
         async up(db: Kysely<unknown>): Promise<void> {

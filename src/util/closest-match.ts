@@ -1,23 +1,11 @@
-/** Edit distance (insertions, deletions, substitutions, adjacent swaps), case-insensitive. */
+import damerauLevenshtein from 'damerau-levenshtein';
+
+/**
+ * Edit distance (insertions, deletions, substitutions, adjacent swaps: the optimal-string-alignment distance of
+ * damerau-levenshtein), case-insensitive. A swap counts 1, so `tabel` is one step from `table`.
+ */
 export function editDistance(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  // Three rolling rows: the swap rule looks two rows back.
-  let before: number[] = [];
-  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= y.length; j++) {
-      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
-      let best = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1])
-        best = Math.min(best, (before[j - 2] ?? 0) + 1);
-      current.push(best);
-    }
-    before = previous;
-    previous = current;
-  }
-  return previous[y.length] ?? 0;
+  return damerauLevenshtein(a.toLowerCase(), b.toLowerCase()).steps;
 }
 
 export interface ClosestMatchOptions {

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { QuotaExceededError } from '../../util/errors.js';
+import { parseRetryAfter } from '../../util/retry-after.js';
 import type { Logger } from '../../util/logger.js';
 import { HubSpotAmbiguousWriteError, HubSpotApiError, HubSpotAuthError } from './hubspot-errors.js';
 import type { RateBudget } from './rate-budget.js';
@@ -219,14 +220,10 @@ export class HubSpotHttp {
   }
 }
 
-/** Seconds or an HTTP date in Retry-After, as ms. */
+/** `Retry-After` (seconds or an HTTP date) as ms. */
 function retryAfterMs(headers: Readonly<Record<string, string | string[] | undefined>>): number | undefined {
   const raw = headers['retry-after'];
-  const v = Array.isArray(raw) ? raw[0] : raw;
-  if (v === undefined || v === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+  return parseRetryAfter(Array.isArray(raw) ? raw[0] : raw);
 }
 
 /** The body as JSON, gunzipped/inflated when HubSpot compressed it (error bodies included). */

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { PostgresConfigError } from './postgres-errors.js';
 
 /**
@@ -19,9 +20,9 @@ export function assertIdentifier(name: string, what: string, context: Record<str
   return name;
 }
 
-/** Quotes an identifier, doubling embedded quotes (the same rule as pg's `escapeIdentifier`). */
+/** Quotes an identifier, doubling embedded quotes (pg's `escapeIdentifier`). */
 export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
+  return pg.escapeIdentifier(name);
 }
 
 /** A table name split into schema and table. */

@@ -1,3 +1,5 @@
+export { parseRetryAfter } from '../../util/retry-after.js';
+
 /**
  * Backoff settings for retried HTTP calls. One exported constant holds the defaults so that every layer (retry,
  * job polling) backs off the same way and tests can shrink them.
@@ -38,20 +40,6 @@ export const BACKOFF_DEFAULTS: BackoffOptions = Object.freeze({
 export function backoffDelay(retry: number, options: BackoffOptions, random: () => number = Math.random): number {
   const cap = Math.min(options.maxDelayMs, options.initialDelayMs * options.multiplier ** Math.max(0, retry));
   return Math.round(cap / 2 + random() * (cap / 2));
-}
-
-/**
- * Milliseconds a `Retry-After` header asks to wait: delta-seconds (`120`) or an HTTP date. Undefined when the header
- * is missing or unreadable; never negative.
- */
-export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
-  if (value === undefined) return undefined;
-  const text = value.trim();
-  if (text === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const at = Date.parse(text);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
 }
 
 /** Resolves after `ms`, or rejects with the signal's reason when aborted first. */

@@ -80,6 +80,16 @@ describe('phone numbers', () => {
     expect(formatPhone('555-0100', 'e164', 'US')).toBe('555-0100');
   });
 
+  it("follows each country's numbering plan (libphonenumber-js metadata)", () => {
+    // Italy keeps the leading 0 of its area codes; Japan drops its trunk 0; neither was in the hand-written table.
+    expect(toE164('02 1234 5678', 'IT')).toBe('+390212345678');
+    expect(toE164('03-1234-5678', 'JP')).toBe('+81312345678');
+    expect(toE164('(876) 555-0100', 'JM')).toBe('+18765550100');
+    // A length the country's plan does not have is not a number: left as typed.
+    expect(formatPhone('1234 5678', 'e164', 'GB')).toBe('1234 5678');
+    expect(toE164('(415) 555-0100', 'XX')).toBeNull();
+  });
+
   it('is idempotent and reads its own output the same way (property)', () => {
     const digits = fc.array(fc.constantFrom(...'0123456789'), { minLength: 0, maxLength: 16 }).map((d) => d.join(''));
     const typed = fc
@@ -89,6 +99,7 @@ describe('phone numbers', () => {
       ['e164', 'US'],
       ['e164', 'GB'],
       ['e164', 'IT'],
+      ['e164', 'JP'],
       ['us-national', 'US'],
       ['us-national', 'CA'],
     ) as fc.Arbitrary<['e164' | 'us-national', string]>;
