@@ -1,6 +1,5 @@
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import {
   parseZohoFaultConfig,
   startZohoEmulator,
@@ -9,6 +8,7 @@ import {
   type ZohoModuleDefinitionInput,
 } from '../../emulator/zoho/index.js';
 import { createLogger, type Logger } from '../../util/logger.js';
+import { definedOnly, faultFlags, intFlag, rateFlag, serveUntilStopped } from './emulator-command-support.js';
 
 export interface ZohoEmulatorCommandDeps {
   readonly stdout?: NodeJS.WritableStream;
@@ -38,20 +38,7 @@ interface ZohoFlags {
   seed?: number;
 }
 
-const int =
-  (name: string) =>
-  (value: string): number => {
-    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a non-negative integer, got '${value}'`);
-    return Number(value);
-  };
-
-const rate = (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
-    throw new InvalidArgumentError(`--fault-rate must be a number from 0 to 1, got '${value}'`);
-  }
-  return n;
-};
+const int = intFlag;
 
 /**
  * `tandem emulator zoho [--port N] [--data DIR] [--modules FILE] [--daily-credits N] [--fault-rate R ...]`: runs the
@@ -81,7 +68,7 @@ export function zohoEmulatorCommand(deps: ZohoEmulatorCommandDeps = {}): Command
     .option('--concurrency <n>', 'simultaneous API calls', int('--concurrency'))
     .option('--job-delay <ms>', 'how long bulk jobs stay ADDED, then IN PROGRESS', int('--job-delay'))
     .option('--bulk-read-page-size <n>', 'rows per bulk read page (Zoho: 200000)', int('--bulk-read-page-size'))
-    .option('--fault-rate <r>', 'share (0..1) of API calls answered with an error', rate)
+    .option('--fault-rate <r>', 'share (0..1) of API calls answered with an error', rateFlag('--fault-rate'))
     .option('--fault-kinds <list>', 'errors to inject: 500,429,invalid-token (default 500)')
     .option('--shuffle-results', 'bulk write result rows in another order than the upload')
     .option('--absolute-urls', 'absolute bulk write download URLs')
@@ -104,34 +91,31 @@ export function zohoEmulatorCommand(deps: ZohoEmulatorCommandDeps = {}): Command
         }
       }
       const faults = parseZohoFaultConfig(
-        Object.fromEntries(
-          Object.entries({
-            seed: flags.seed,
-            errorRate: flags.faultRate,
-            errorKinds: flags.faultKinds
-              ?.split(',')
-              .map((k) => k.trim())
-              .filter((k) => k !== ''),
-            shuffleResultRows: flags.shuffleResults,
-            absoluteDownloadUrls: flags.absoluteUrls,
-            failJobAfterRecords: flags.failJobAfter,
-          }).filter(([, v]) => v !== undefined),
-        ),
+        faultFlags({
+          seed: flags.seed,
+          errorRate: flags.faultRate,
+          errorKinds: flags.faultKinds,
+          shuffleResultRows: flags.shuffleResults,
+          absoluteDownloadUrls: flags.absoluteUrls,
+          failJobAfterRecords: flags.failJobAfter,
+        }),
         'fault flags',
       );
       const running = await startZohoEmulator({
         port: flags.port ?? 0,
         host: flags.host ?? '127.0.0.1',
-        ...(flags.data === undefined ? {} : { dataDir: flags.data }),
-        ...(flags.clientId === undefined ? {} : { clientId: flags.clientId }),
-        ...(flags.clientSecret === undefined ? {} : { clientSecret: flags.clientSecret }),
-        ...(flags.refreshToken === undefined ? {} : { refreshToken: flags.refreshToken }),
-        ...(flags.adminToken === undefined ? {} : { adminToken: flags.adminToken }),
-        ...(modules === undefined ? {} : { modules }),
-        ...(flags.dailyCredits === undefined ? {} : { dailyCredits: flags.dailyCredits }),
-        ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
-        ...(flags.jobDelay === undefined ? {} : { jobDelayMs: flags.jobDelay }),
-        ...(flags.bulkReadPageSize === undefined ? {} : { bulkReadPageSize: flags.bulkReadPageSize }),
+        ...definedOnly({
+          dataDir: flags.data,
+          clientId: flags.clientId,
+          clientSecret: flags.clientSecret,
+          refreshToken: flags.refreshToken,
+          adminToken: flags.adminToken,
+          modules,
+          dailyCredits: flags.dailyCredits,
+          concurrency: flags.concurrency,
+          jobDelayMs: flags.jobDelay,
+          bulkReadPageSize: flags.bulkReadPageSize,
+        }),
         faults,
         logger,
       });
@@ -150,14 +134,6 @@ export function zohoEmulatorCommand(deps: ZohoEmulatorCommandDeps = {}): Command
           ? `  admin API: ${running.url}/__emulator/stats (Authorization: Bearer ${running.adminToken})\n`
           : `  admin API: ${running.url}/__emulator/stats (Authorization: Bearer <--admin-token>)\n`,
       );
-      try {
-        await (
-          deps.waitForStop ??
-          (() => Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(() => undefined))
-        )(running);
-      } finally {
-        await running.close();
-        stdout.write('Zoho emulator stopped\n');
-      }
+      await serveUntilStopped(running, deps.waitForStop, stdout, 'Zoho emulator stopped');
     });
 }

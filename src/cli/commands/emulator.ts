@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import {
@@ -20,6 +19,7 @@ import {
 } from '../../emulator/hubspot/index.js';
 import { createLogger, type Logger } from '../../util/logger.js';
 import { action, processIo, type CliIo } from '../cli-io.js';
+import { definedOnly, faultFlags, intFlag, rateFlag, serveUntilStopped } from './emulator-command-support.js';
 import { zohoEmulatorCommand } from './emulator-zoho.js';
 
 const DEFAULT_SECRET = 'tandem-emulator-secret';
@@ -63,22 +63,16 @@ interface HubSpotFlags {
 
 /** Builds the HubSpot emulator's FaultConfig from its fault flags (validated like the admin API's). */
 export function hubspotFaultsFromFlags(flags: HubSpotFlags): HubSpotFaultConfig {
-  const raw: Record<string, unknown> = {
+  const raw = faultFlags({
     seed: flags.seed,
     errorRate: flags.faultRate,
-    errorKinds: flags.faultKinds
-      ?.split(',')
-      .map((k) => k.trim())
-      .filter((k) => k !== ''),
+    errorKinds: flags.faultKinds,
     retryAfterSeconds: flags.retryAfter,
     dropConnectionRate: flags.dropRate,
     dailyLimitExhausted: flags.dailyExhausted,
     writeResponseDelayMs: flags.writeDelay,
-  };
-  return parseHubSpotFaultConfig(
-    Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)),
-    'fault flags',
-  );
+  });
+  return parseHubSpotFaultConfig(raw, 'fault flags');
 }
 
 interface SalesforceFlags {
@@ -106,43 +100,23 @@ interface SalesforceFlags {
   json?: boolean;
 }
 
-const int =
-  (name: string) =>
-  (value: string): number => {
-    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a non-negative integer, got '${value}'`);
-    return Number(value);
-  };
-const rate =
-  (name: string) =>
-  (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
-      throw new InvalidArgumentError(`${name} must be a number from 0 to 1, got '${value}'`);
-    }
-    return n;
-  };
+const int = intFlag;
+const rate = rateFlag;
 
 /** Builds the FaultConfig from the fault flags (validated like the admin API's). */
 export function faultsFromFlags(flags: SalesforceFlags): FaultConfig {
-  const raw: Record<string, unknown> = {
+  const raw = faultFlags({
     seed: flags.seed,
     errorRate: flags.faultRate,
-    errorKinds: flags.faultKinds
-      ?.split(',')
-      .map((k) => k.trim())
-      .filter((k) => k !== ''),
+    errorKinds: flags.faultKinds,
     retryAfterSeconds: flags.retryAfter,
     jobDelayMs: flags.slowJobs,
     failJobAfterRecords: flags.failJobAfter,
     tokenTtlSeconds: flags.tokenTtl,
     dropConnectionRate: flags.dropRate,
     quotaExhausted: flags.quotaExhausted,
-  };
-  return parseFaultConfig(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)), 'fault flags');
-}
-
-async function untilSignal(): Promise<void> {
-  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+  });
+  return parseFaultConfig(raw, 'fault flags');
 }
 
 /**
@@ -213,16 +187,18 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
           const running = await startSalesforceEmulator({
             port: flags.port ?? 0,
             host: flags.host ?? '127.0.0.1',
-            ...(flags.data === undefined ? {} : { dataDir: flags.data }),
             clientId: flags.clientId ?? 'tandem-emulator',
             clientSecret: flags.clientSecret ?? DEFAULT_SECRET,
-            ...(jwtPublicKeyPem === undefined ? {} : { jwtPublicKeyPem }),
-            ...(adminToken === undefined ? {} : { adminToken }),
-            ...(flags.definitions === undefined ? {} : { definitionsFile: flags.definitions }),
             apiVersion: flags.apiVersion ?? '62.0',
-            ...(flags.queryPageSize === undefined ? {} : { queryPageSize: flags.queryPageSize }),
-            ...(flags.batchSize === undefined ? {} : { batchSize: flags.batchSize }),
-            ...(flags.dailyApiRequests === undefined ? {} : { dailyApiRequests: flags.dailyApiRequests }),
+            ...definedOnly({
+              dataDir: flags.data,
+              jwtPublicKeyPem,
+              adminToken,
+              definitionsFile: flags.definitions,
+              queryPageSize: flags.queryPageSize,
+              batchSize: flags.batchSize,
+              dailyApiRequests: flags.dailyApiRequests,
+            }),
             faults: faultsFromFlags(flags),
             logger,
           });
@@ -254,12 +230,12 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
             if (adminToken === undefined) stdout.write(`  admin token: ${running.adminToken}\n`);
             else stdout.write('  admin token: (as given with --admin-token or TANDEM_EMULATOR_ADMIN_TOKEN)\n');
           }
-          try {
-            await (deps.waitForStop ?? untilSignal)(running);
-          } finally {
-            await running.close();
-            if (!flags.json) stdout.write('Salesforce emulator stopped\n');
-          }
+          await serveUntilStopped(
+            running,
+            deps.waitForStop,
+            stdout,
+            flags.json ? undefined : 'Salesforce emulator stopped',
+          );
         },
         {
           stdout: deps.stdout ?? process.stdout,
@@ -315,17 +291,19 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
       const running = await startHubSpotEmulator({
         port: flags.port ?? 0,
         host: flags.host ?? '127.0.0.1',
-        ...(flags.data === undefined ? {} : { dataDir: flags.data }),
-        ...(flags.token === undefined ? {} : { privateAppToken: flags.token }),
-        ...(adminToken === undefined ? {} : { adminToken }),
-        ...(flags.clientId === undefined ? {} : { clientId: flags.clientId }),
-        ...(flags.clientSecret === undefined ? {} : { clientSecret: flags.clientSecret }),
-        ...(flags.refreshToken === undefined ? {} : { refreshToken: flags.refreshToken }),
         tier: tier as HubSpotTier,
-        ...(flags.tenSecondLimit === undefined ? {} : { tenSecondLimit: flags.tenSecondLimit }),
-        ...(flags.dailyLimit === undefined ? {} : { dailyLimit: flags.dailyLimit }),
-        ...(flags.indexLag === undefined ? {} : { indexLagMs: flags.indexLag }),
-        ...(flags.tokenTtl === undefined ? {} : { tokenTtlSeconds: flags.tokenTtl }),
+        ...definedOnly({
+          dataDir: flags.data,
+          privateAppToken: flags.token,
+          adminToken,
+          clientId: flags.clientId,
+          clientSecret: flags.clientSecret,
+          refreshToken: flags.refreshToken,
+          tenSecondLimit: flags.tenSecondLimit,
+          dailyLimit: flags.dailyLimit,
+          indexLagMs: flags.indexLag,
+          tokenTtlSeconds: flags.tokenTtl,
+        }),
         faults: hubspotFaultsFromFlags(flags),
         logger,
       });
@@ -344,12 +322,7 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
       stdout.write(
         `  admin API: ${running.url}/__emulator/stats with X-Emulator-Admin-Token: ${adminToken === undefined ? running.adminToken : '(as given with --admin-token or TANDEM_EMULATOR_ADMIN_TOKEN)'}\n`,
       );
-      try {
-        await (deps.waitForHubSpotStop ?? untilSignal)(running);
-      } finally {
-        await running.close();
-        stdout.write('HubSpot emulator stopped\n');
-      }
+      await serveUntilStopped(running, deps.waitForHubSpotStop, stdout, 'HubSpot emulator stopped');
     });
   return emulator;
 }

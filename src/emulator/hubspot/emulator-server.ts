@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { HubSpotApiError, HubSpotEmulatorConfigError } from './emulator-errors.js';
 import { type HubSpotFaultConfig, HubSpotFaultInjector, parseHubSpotFaultConfig } from './fault-config.js';
@@ -10,6 +10,7 @@ import { PROPERTY_TYPES, type PropertyInput, type PropertyValueError } from './p
 import { RateLimits, type RateLimitSettings } from './rate-limits.js';
 import { matchesQuery, parseSearchQuery, SEARCH_LIMITS, searchOrder } from './search-query.js';
 import { textOf } from '../../util/text-of.js';
+import { clientStatusOf, createEmulatorApp } from '../emulator-http.js';
 
 /** Counters since start, served by `stats()` and `GET /__emulator/stats`. */
 export interface HubSpotEmulatorStats {
@@ -97,7 +98,15 @@ export class HubSpotEmulatorServer {
     this.store = settings.store;
     this.limits = new RateLimits(settings.limits);
     this.faults = new HubSpotFaultInjector(settings.faults);
-    this.app = Fastify({ logger: false, bodyLimit: 32 * 1024 * 1024, keepAliveTimeout: 30_000 });
+    this.app = createEmulatorApp({
+      bodyLimit: 32 * 1024 * 1024,
+      keepAliveTimeout: 30_000,
+      badRequest: (message) => ({
+        status: 400,
+        contentType: 'application/json;charset=utf-8',
+        body: JSON.stringify(new HubSpotApiError(400, 'VALIDATION_ERROR', message).body()),
+      }),
+    });
     this.#routes();
   }
 
@@ -129,7 +138,6 @@ export class HubSpotEmulatorServer {
 
   #routes(): void {
     const app = this.app;
-    app.removeAllContentTypeParsers();
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
       const raw = String(text);
       if (raw.trim() === '') return done(null, {});
@@ -151,8 +159,8 @@ export class HubSpotEmulatorServer {
       if (error instanceof HubSpotEmulatorConfigError) {
         return this.#error(req, reply, new HubSpotApiError(400, 'VALIDATION_ERROR', error.message));
       }
-      const status = (error as { statusCode?: number }).statusCode;
-      if (typeof status === 'number' && status >= 400 && status < 500) {
+      const status = clientStatusOf(error);
+      if (status !== undefined) {
         return this.#error(req, reply, new HubSpotApiError(status, 'VALIDATION_ERROR', (error as Error).message));
       }
       this.#s.logger.error({ err: error, url: req.url }, 'hubspot emulator request failed');

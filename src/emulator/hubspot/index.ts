@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { silentLogger } from '../../util/logger.js';
+import { closeOnce, listenEmulator, persistState } from '../emulator-http.js';
 import { HubSpotEmulatorConfigError } from './emulator-errors.js';
 import { HubSpotEmulatorServer, type HubSpotEmulatorStats } from './emulator-server.js';
 import type { HubSpotFaultConfig } from './fault-config.js';
@@ -139,32 +139,22 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
     },
     faults: options.faults ?? {},
   });
-  await server.app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
-  const address = server.app.server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
-  logger.info({ port: address.port }, 'hubspot emulator listening');
+  const url = await listenEmulator(server.app, { port: options.port ?? 0, host: options.host ?? '127.0.0.1' }, 'bound');
+  logger.info({ port: Number(new URL(url).port) }, 'hubspot emulator listening');
+  const persistence = persistState({
+    dataDir,
+    version: () => store.version,
+    write: async (dir) => {
+      await mkdir(dir, { recursive: true });
+      const file = join(dir, STATE_FILE);
+      await writeFile(`${file}.tmp`, JSON.stringify(store.dump()));
+      await rename(`${file}.tmp`, file);
+    },
+    logger,
+    failureMessage: 'saving emulator state failed',
+    intervalMs: SAVE_INTERVAL_MS,
+  });
 
-  let savedVersion = store.version;
-  let saving: Promise<void> = Promise.resolve();
-  const save = (): Promise<void> => {
-    if (dataDir === undefined || store.version === savedVersion) return saving;
-    const version = store.version;
-    saving = saving
-      .then(async () => {
-        await mkdir(dataDir, { recursive: true });
-        const file = join(dataDir, STATE_FILE);
-        await writeFile(`${file}.tmp`, JSON.stringify(store.dump()));
-        await rename(`${file}.tmp`, file);
-        savedVersion = version;
-      })
-      .catch((error: unknown) => logger.error({ err: error }, 'saving emulator state failed'));
-    return saving;
-  };
-  const timer = dataDir === undefined ? undefined : setInterval(() => void save(), SAVE_INTERVAL_MS);
-  timer?.unref();
-
-  let closing: Promise<void> | undefined;
   return {
     url,
     privateAppToken,
@@ -176,14 +166,11 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
     setFaults: (faults) => server.faults.set(faults),
     resetLimits: () => server.limits.reset(),
     stats: () => ({ ...server.stats(), daily: server.limits.snapshot().daily }),
-    close: () => {
-      closing ??= (async () => {
-        if (timer) clearInterval(timer);
-        await server.app.close();
-        await save();
-        logger.info('hubspot emulator stopped');
-      })();
-      return closing;
-    },
+    close: closeOnce(async () => {
+      persistence.stop();
+      await server.app.close();
+      await persistence.save();
+      logger.info('hubspot emulator stopped');
+    }),
   };
 }

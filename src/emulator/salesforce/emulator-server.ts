@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ApiLimits } from './api-limits.js';
 import { EmulatorConfigError, EmulatorRecordError, SalesforceApiError } from './emulator-errors.js';
@@ -25,6 +25,7 @@ import { decodeLocator, encodeLocator, type QueryJob, resultPageChunks, runQuery
 import { SalesforceIdGenerator } from './salesforce-id.js';
 import { compileSoql } from './soql-query-plan.js';
 import { textOf } from '../../util/text-of.js';
+import { clientStatusOf, createEmulatorApp, HTTP_METHODS, type HttpMethod, isBodyTooLarge } from '../emulator-http.js';
 
 /** Raw CSV upload limit per job. Salesforce's is 150 MB after base64 (~100 MB raw); see docs. */
 export const MAX_UPLOAD_BYTES = 150 * 1024 * 1024;
@@ -79,11 +80,27 @@ function jobJson(value: unknown): string {
   return JSON.stringify(value).replace(/"apiVersion":"(\d+\.\d+)"/g, '"apiVersion":$1');
 }
 
+/** Request bodies other than uploads: JSON job definitions, admin records (Salesforce's REST limit is far above). */
+const JSON_BODY_LIMIT = 10 * 1024 * 1024;
+/** The token endpoint's form and the admin fault config. */
+const SMALL_BODY_LIMIT = 1024 * 1024;
+/** The REST API's paths: every request to them passes the fault, auth and quota gate first (also unknown ones). */
+const REST_PATH = /^\/services\/data\/v\d+\.\d(\/.*)?$|^\/id\/[^/]+\/[^/]+$/;
+
+type Handler = (req: FastifyRequest, reply: FastifyReply) => unknown;
+
+/** What a resource answers to one request: a handler per allowed method, and checks due before its body is read. */
+interface Resource {
+  readonly methods: Partial<Record<HttpMethod, Handler>>;
+  readonly beforeBody?: () => void;
+}
+
 /**
- * The HTTP side of the emulator: routing, auth, limits, faults, and the handlers of the OAuth, REST, Bulk API 2.0
- * and admin endpoints. Construct it once and pass `handle` to `http.createServer`.
+ * The HTTP side of the emulator on fastify: routing, auth, limits, faults, and the handlers of the OAuth, REST,
+ * Bulk API 2.0 and admin endpoints. Construct it once, then `app.listen` (see startSalesforceEmulator).
  */
 export class EmulatorServer {
+  readonly app: FastifyInstance;
   readonly store: EmulatorStore;
   readonly limits: ApiLimits;
   readonly faults: FaultInjector;
@@ -93,6 +110,7 @@ export class EmulatorServer {
   readonly #jobs = new Map<string, Job>();
   readonly #jobIds = new SalesforceIdGenerator('750');
   readonly #running = new Set<Promise<void>>();
+  readonly #resolved = new WeakMap<FastifyRequest, Resource>();
   readonly #stats: Mutable<EmulatorStats> = {
     httpRequests: 0,
     apiRequests: 0,
@@ -119,6 +137,20 @@ export class EmulatorServer {
       clientSecret: settings.clientSecret,
       jwtPublicKeyPem: settings.jwtPublicKeyPem,
     });
+    this.app = createEmulatorApp({
+      bodyLimit: JSON_BODY_LIMIT,
+      keepAliveTimeout: 30_000,
+      requestTimeout: 0, // 150 MB uploads over slow links must not be cut off
+      forceCloseConnections: true, // close() ends uploads in flight too
+      headRoutes: false, // HEAD is answered 405 like every method a resource does not allow
+      ignoreTrailingSlash: true,
+      badRequest: (message) => ({
+        status: 400,
+        contentType: JSON_TYPE,
+        body: new SalesforceApiError(400, 'INVALID_INPUT', message).body(),
+      }),
+    });
+    this.#routes();
   }
 
   stats(): EmulatorStats {
@@ -137,98 +169,192 @@ export class EmulatorServer {
     }
   }
 
-  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
-    this.#stats.httpRequests++;
-    this.#route(req, res).catch((error: unknown) => this.#fail(req, res, error));
-  };
+  // ---- routing ----
 
-  #fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
-    if (res.headersSent) {
-      res.destroy(error instanceof Error ? error : undefined);
-      return;
-    }
-    let apiError: SalesforceApiError;
-    if (error instanceof SalesforceApiError) apiError = error;
-    else if (error instanceof EmulatorConfigError)
-      apiError = new SalesforceApiError(400, 'INVALID_INPUT', error.message);
-    else if (error instanceof EmulatorRecordError)
-      apiError = new SalesforceApiError(400, error.statusCode, error.message);
-    else {
-      this.#log.error({ err: error, method: req.method, path: req.url?.split('?')[0] }, 'emulator request failed');
-      apiError = new SalesforceApiError(500, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred in the emulator.');
-    }
-    // Salesforce compresses any answer, errors included, when the request accepts gzip.
-    const body = apiError.body();
-    if (acceptsGzip(req)) {
-      this.#send(res, apiError.status, gzipSync(body), {
-        'Content-Type': JSON_TYPE,
-        'Content-Encoding': 'gzip',
-        Vary: 'Accept-Encoding',
-        ...apiError.headers,
+  #routes(): void {
+    const app = this.app;
+    // Bodies stay raw whatever their type (JSON, CSV, multipart, forms): handlers parse them as Salesforce does.
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    app.setErrorHandler((error, req, reply) => this.#fail(error, req, reply));
+    app.setNotFoundHandler((req, reply) => this.#fail(notFound(), req, reply));
+    app.addHook('onRequest', async (req, reply) => {
+      this.#stats.httpRequests++;
+      // An unknown path of the REST API still costs a request and needs a session, as on Salesforce.
+      if (req.is404 && REST_PATH.test(pathOf(req))) await this.#gate(req, reply);
+    });
+
+    this.#resource(
+      app,
+      '/services/oauth2/token',
+      () => ({ methods: { POST: (req, reply) => this.#token(req, reply) } }),
+      { bodyLimit: SMALL_BODY_LIMIT },
+    );
+    this.#resource(app, '/services/data', () => ({ methods: { GET: (_req, reply) => this.#versions(reply) } }));
+
+    // The REST API: every route passes the gate (faults, session, quota) before anything else.
+    void app.register(async (api) => {
+      api.addHook('onRequest', async (req, reply) => {
+        const v = paramOf(req, 'v');
+        if (v !== undefined && !/^v\d+\.\d$/.test(v)) throw notFound();
+        await this.#gate(req, reply);
       });
-    } else this.#send(res, apiError.status, body, { 'Content-Type': JSON_TYPE, ...apiError.headers });
-    req.resume();
-  }
-
-  #send(
-    res: ServerResponse,
-    status: number,
-    body: string | Buffer | undefined,
-    headers: Record<string, string> = {},
-  ): void {
-    res.writeHead(status, headers);
-    res.end(body);
-  }
-
-  #json(res: ServerResponse, status: number, value: unknown): void {
-    this.#send(res, status, jobJson(value), { 'Content-Type': JSON_TYPE });
-  }
-
-  async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', this.origin);
-    const path = url.pathname;
-    const method = req.method ?? 'GET';
-    if (path === '/services/oauth2/token') {
-      allow(method, ['POST']);
-      this.#stats.tokenRequests++;
-      const form = new URLSearchParams((await readBody(req, 1024 * 1024)).toString('utf8'));
-      // instance_url names the host the client reached us by (a container name in docker compose), as a real org
-      // answers with its own My Domain; the listening address (0.0.0.0) would not be reachable from elsewhere.
-      const host = req.headers.host;
-      const answer = await this.oauth.handle(
-        form,
-        host && /^[A-Za-z0-9.\-[\]:]+$/.test(host) ? `http://${host}` : this.origin,
-      );
-      this.#send(res, answer.status, JSON.stringify(answer.body), {
-        'Content-Type': JSON_TYPE,
-        'Cache-Control': 'no-cache,must-revalidate,max-age=0,no-store,private',
+      this.#resource(api, '/id/:org/:user', () => ({ methods: { GET: (_req, reply) => this.#identity(reply) } }));
+      this.#resource(api, '/services/data/:v', (req) => {
+        const version = this.#version(req);
+        return { methods: { GET: (_req, reply) => this.#apiIndex(reply, version) } };
       });
-      return;
-    }
-    if (path === '/__emulator' || path.startsWith('/__emulator/')) return this.#admin(req, res, url, method);
-    if (path === '/services/data' || path === '/services/data/') {
-      allow(method, ['GET']);
-      const newest = Number(this.#settings.apiVersion);
-      const versions = [];
-      for (let v = MIN_API_VERSION; v <= newest; v++) {
-        const version = `${v}.0`;
-        versions.push({ label: `API ${version}`, url: `/services/data/v${version}`, version });
+      this.#resource(api, '/services/data/:v/limits', (req) => {
+        this.#version(req);
+        return { methods: { GET: (_req, reply) => this.#json(reply, 200, this.limits.toJson()) } };
+      });
+      for (const url of ['/services/data/:v/sobjects', '/services/data/:v/sobjects/*']) {
+        this.#resource(api, url, (req) => {
+          const version = this.#version(req);
+          const parts = pathParts(req).slice(4);
+          return { methods: { GET: (_req, reply) => this.#sobjects(reply, version, parts) } };
+        });
       }
-      this.#json(res, 200, versions);
-      return;
-    }
-    const m = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(path);
-    const idMatch = /^\/id\/([^/]+)\/([^/]+)$/.exec(path);
-    if (!m && !idMatch) throw notFound();
+      this.#resource(
+        api,
+        '/services/data/:v/jobs/:kind',
+        (req) => {
+          const { version, kind } = this.#jobKind(req);
+          return {
+            methods: {
+              GET: (r, reply) => this.#listJobs(reply, urlOf(r), version, kind),
+              POST: (r, reply) =>
+                kind === 'ingest' ? this.#createIngestJob(r, reply, version) : this.#createQueryJob(r, reply, version),
+            },
+          };
+        },
+        { bodyLimit: MAX_UPLOAD_BYTES }, // a multipart create carries CSV; JSON bodies keep JSON_BODY_LIMIT
+      );
+      this.#resource(api, '/services/data/:v/jobs/:kind/:jobId', (req) => {
+        const job = this.#job(req);
+        return {
+          methods: {
+            GET: (_r, reply) => this.#json(reply, 200, this.#jobInfo(job, 'full')),
+            PATCH: (r, reply) => this.#patchJob(r, reply, job),
+            DELETE: (_r, reply) => this.#deleteJob(reply, job),
+          },
+        };
+      });
+      this.#resource(api, '/services/data/:v/jobs/:kind/:jobId/:sub', (req) => this.#jobPart(req), {
+        bodyLimit: MAX_UPLOAD_BYTES,
+        errorHandler: (error, req, reply) => {
+          const job = this.#jobs.get(paramOf(req, 'jobId') ?? '');
+          if (!isBodyTooLarge(error) || job?.kind !== 'ingest') return this.#fail(error, req, reply);
+          job.uploaded = false;
+          return this.#fail(
+            new SalesforceApiError(
+              400,
+              'CLIENTINPUTERROR',
+              `ClientInputError : Exceeded max size limit of ${MAX_UPLOAD_BYTES} bytes for job data; split the data into several jobs`,
+            ),
+            req,
+            reply,
+          );
+        },
+      });
+    });
 
-    // ---- a REST API request: faults, auth, quota, counting, Sforce-Limit-Info ----
+    // The admin API: the admin token first, for known and unknown paths alike.
+    void app.register(
+      async (admin) => {
+        admin.addHook('onRequest', async (req) => this.#checkAdminToken(req));
+        admin.setNotFoundHandler((req, reply) => this.#fail(notFound(), req, reply));
+        this.#resource(
+          admin,
+          '/faults',
+          () => ({
+            methods: {
+              GET: (_r, reply) => this.#json(reply, 200, this.faults.config),
+              PUT: (r, reply) => this.#putFaults(r, reply),
+            },
+          }),
+          { bodyLimit: SMALL_BODY_LIMIT },
+        );
+        this.#resource(admin, '/stats', () => ({
+          methods: { GET: (_r, reply) => this.#json(reply, 200, { ...this.stats(), limits: this.limits.toJson() }) },
+        }));
+        this.#resource(admin, '/objects/:object/records', (req) => {
+          const table = this.#adminTable(req);
+          return {
+            methods: {
+              GET: (_r, reply) => {
+                const records = [...table.rows.values()].map((r) => toRecord(table, r));
+                return this.#json(reply, 200, { totalSize: records.length, records });
+              },
+              POST: (r, reply) => this.#adminSave(r, reply, table.definition.name),
+            },
+          };
+        });
+        this.#resource(admin, '/objects/:object/records/:id', (req) => {
+          const name = this.#adminTable(req).definition.name;
+          const id = paramOf(req, 'id') ?? '';
+          return {
+            methods: {
+              GET: (_r, reply) => {
+                const record = this.store.get(name, id);
+                if (!record) throw new SalesforceApiError(404, 'NOT_FOUND', `no ${name} with id ${id}`);
+                return this.#json(reply, 200, record);
+              },
+              DELETE: (_r, reply) => {
+                this.store.delete(name, id);
+                return this.#send(reply, 204, undefined);
+              },
+            },
+          };
+        });
+      },
+      { prefix: '/__emulator' },
+    );
+  }
+
+  /**
+   * Registers a resource for every method: before the body is read, `resolve` finds what the path names (404 when it
+   * does not exist) and the method is checked (405 with `Allow`), as Salesforce answers in that order.
+   */
+  #resource(
+    app: FastifyInstance,
+    url: string,
+    resolve: (req: FastifyRequest) => Resource,
+    options: {
+      bodyLimit?: number;
+      errorHandler?: (error: unknown, req: FastifyRequest, reply: FastifyReply) => void;
+    } = {},
+  ): void {
+    app.route({
+      method: [...HTTP_METHODS],
+      url,
+      ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+      ...(options.errorHandler === undefined ? {} : { errorHandler: options.errorHandler }),
+      preParsing: async (req, _reply, payload) => {
+        const resource = resolve(req);
+        allow(req.method, Object.keys(resource.methods));
+        resource.beforeBody?.();
+        this.#resolved.set(req, resource);
+        return payload;
+      },
+      handler: async (req, reply) => {
+        const handle = this.#resolved.get(req)?.methods[req.method as HttpMethod];
+        if (!handle) throw notFound();
+        await handle(req, reply);
+        return reply;
+      },
+    });
+  }
+
+  /** A REST API request's gate: injected faults, the session, the daily quota, counting, Sforce-Limit-Info. */
+  async #gate(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const decision = this.faults.decide();
     if (decision.kind === 'drop') {
       this.#stats.connectionsDropped++;
-      req.socket.destroy();
+      reply.hijack();
+      req.raw.socket.destroy();
       return;
     }
-    res.setHeader('Sforce-Limit-Info', this.limits.header());
+    reply.header('Sforce-Limit-Info', this.limits.header());
     if (decision.kind === 'error') {
       this.#stats.faultsInjected++;
       throw faultError(decision.error, this.faults.config.retryAfterSeconds);
@@ -237,81 +363,147 @@ export class EmulatorServer {
     if (this.limits.apiRequests >= this.limits.dailyApiRequests) throw quotaError();
     this.limits.apiRequests++;
     this.#stats.apiRequests++;
-    res.setHeader('Sforce-Limit-Info', this.limits.header());
+    reply.header('Sforce-Limit-Info', this.limits.header());
+  }
 
-    if (idMatch) {
-      allow(method, ['GET']);
-      this.#json(res, 200, {
-        id: `${this.origin}/id/${ORG_ID}/${USER_ID}`,
-        user_id: USER_ID,
-        organization_id: ORG_ID,
-        username: 'emulator@tandem.local',
-        display_name: 'Tandem Emulator',
-        active: true,
-        user_type: 'STANDARD',
-      });
+  #fail(error: unknown, req: FastifyRequest, reply: FastifyReply): void {
+    if (reply.raw.headersSent) {
+      reply.raw.destroy(error instanceof Error ? error : undefined);
       return;
     }
-    const version = m![1]!;
-    const rest = m![2] ?? '';
+    let apiError: SalesforceApiError;
+    if (error instanceof SalesforceApiError) apiError = error;
+    else if (error instanceof EmulatorConfigError)
+      apiError = new SalesforceApiError(400, 'INVALID_INPUT', error.message);
+    else if (error instanceof EmulatorRecordError)
+      apiError = new SalesforceApiError(400, error.statusCode, error.message);
+    else if (isBodyTooLarge(error)) apiError = tooLarge(req.routeOptions.bodyLimit);
+    else if (clientStatusOf(error) !== undefined)
+      apiError = new SalesforceApiError(clientStatusOf(error)!, 'INVALID_INPUT', (error as Error).message);
+    else {
+      this.#log.error({ err: error, method: req.method, path: pathOf(req) }, 'emulator request failed');
+      apiError = new SalesforceApiError(500, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred in the emulator.');
+    }
+    // Salesforce compresses any answer, errors included, when the request accepts gzip.
+    const body = apiError.body();
+    if (acceptsGzip(req)) {
+      this.#send(reply, apiError.status, gzipSync(body), {
+        'Content-Type': JSON_TYPE,
+        'Content-Encoding': 'gzip',
+        Vary: 'Accept-Encoding',
+        ...apiError.headers,
+      });
+    } else this.#send(reply, apiError.status, body, { 'Content-Type': JSON_TYPE, ...apiError.headers });
+  }
+
+  #send(
+    reply: FastifyReply,
+    status: number,
+    body: string | Buffer | Readable | undefined,
+    headers: Record<string, string> = {},
+  ): FastifyReply {
+    return reply.code(status).headers(headers).send(body);
+  }
+
+  #json(reply: FastifyReply, status: number, value: unknown): FastifyReply {
+    return this.#send(reply, status, jobJson(value), { 'Content-Type': JSON_TYPE });
+  }
+
+  // ---- resources ----
+
+  async #token(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    this.#stats.tokenRequests++;
+    const form = new URLSearchParams(bodyOf(req).toString('utf8'));
+    // instance_url names the host the client reached us by (a container name in docker compose), as a real org
+    // answers with its own My Domain; the listening address (0.0.0.0) would not be reachable from elsewhere.
+    const host = req.headers.host;
+    const answer = await this.oauth.handle(
+      form,
+      host && /^[A-Za-z0-9.\-[\]:]+$/.test(host) ? `http://${host}` : this.origin,
+    );
+    this.#send(reply, answer.status, JSON.stringify(answer.body), {
+      'Content-Type': JSON_TYPE,
+      'Cache-Control': 'no-cache,must-revalidate,max-age=0,no-store,private',
+    });
+  }
+
+  #versions(reply: FastifyReply): void {
+    const newest = Number(this.#settings.apiVersion);
+    const versions = [];
+    for (let v = MIN_API_VERSION; v <= newest; v++) {
+      const version = `${v}.0`;
+      versions.push({ label: `API ${version}`, url: `/services/data/v${version}`, version });
+    }
+    this.#json(reply, 200, versions);
+  }
+
+  #identity(reply: FastifyReply): void {
+    this.#json(reply, 200, {
+      id: `${this.origin}/id/${ORG_ID}/${USER_ID}`,
+      user_id: USER_ID,
+      organization_id: ORG_ID,
+      username: 'emulator@tandem.local',
+      display_name: 'Tandem Emulator',
+      active: true,
+      user_type: 'STANDARD',
+    });
+  }
+
+  #apiIndex(reply: FastifyReply, version: string): void {
+    const base = `/services/data/v${version}`;
+    this.#json(reply, 200, {
+      limits: `${base}/limits`,
+      sobjects: `${base}/sobjects`,
+      jobs: `${base}/jobs`,
+      query: `${base}/query`,
+    });
+  }
+
+  /** The path's API version (`62.0`); 404 outside 41.0 up to the newest served. */
+  #version(req: FastifyRequest): string {
+    const version = (paramOf(req, 'v') ?? '').slice(1);
     const v = Number(version);
     if (v < MIN_API_VERSION || v > Number(this.#settings.apiVersion)) throw notFound();
-    const parts = rest
-      .split('/')
-      .filter((p) => p !== '')
-      .map(decodeURIComponent);
-    const [p0, p1, p2, p3, ...more] = parts;
-    if (parts.length === 0) {
-      allow(method, ['GET']);
-      const base = `/services/data/v${version}`;
-      this.#json(res, 200, {
-        limits: `${base}/limits`,
-        sobjects: `${base}/sobjects`,
-        jobs: `${base}/jobs`,
-        query: `${base}/query`,
-      });
-      return;
-    }
-    if (p0 === 'limits' && parts.length === 1) {
-      allow(method, ['GET']);
-      this.#json(res, 200, this.limits.toJson());
-      return;
-    }
-    if (p0 === 'sobjects') return this.#sobjects(res, method, version, parts.slice(1));
-    if (p0 === 'jobs' && (p1 === 'ingest' || p1 === 'query') && more.length === 0) {
-      if (p1 === 'query' && v < MIN_QUERY_API_VERSION) throw notFound();
-      if (p2 === undefined) {
-        allow(method, ['GET', 'POST']);
-        if (method === 'GET') return this.#listJobs(res, url, version, p1);
-        return p1 === 'ingest' ? this.#createIngestJob(req, res, version) : this.#createQueryJob(req, res, version);
+    return version;
+  }
+
+  #jobKind(req: FastifyRequest): { version: string; kind: 'ingest' | 'query' } {
+    const version = this.#version(req);
+    const kind = paramOf(req, 'kind');
+    if (kind !== 'ingest' && kind !== 'query') throw notFound();
+    if (kind === 'query' && Number(version) < MIN_QUERY_API_VERSION) throw notFound();
+    return { version, kind };
+  }
+
+  #job(req: FastifyRequest): Job {
+    const { kind } = this.#jobKind(req);
+    const job = this.#jobs.get(paramOf(req, 'jobId') ?? '');
+    if (!job || job.kind !== kind) throw notFound();
+    return job;
+  }
+
+  /** `.../jobs/ingest/{id}/batches|successfulResults|failedResults|unprocessedrecords`, `.../jobs/query/{id}/results`. */
+  #jobPart(req: FastifyRequest): Resource {
+    const { version } = this.#jobKind(req);
+    const job = this.#job(req);
+    const sub = (paramOf(req, 'sub') ?? '').toLowerCase();
+    if (job.kind === 'ingest') {
+      if (sub === 'batches') {
+        return {
+          methods: { PUT: (r, reply) => this.#upload(r, reply, job) },
+          beforeBody: () => this.#startUpload(job),
+        };
       }
-      const job = this.#jobs.get(p2);
-      if (!job || job.kind !== p1) throw notFound();
-      if (p3 === undefined) {
-        allow(method, ['GET', 'PATCH', 'DELETE']);
-        if (method === 'GET') return this.#json(res, 200, this.#jobInfo(job, 'full'));
-        if (method === 'PATCH') return this.#patchJob(req, res, job);
-        return this.#deleteJob(res, job);
+      if (sub === 'successfulresults' || sub === 'failedresults' || sub === 'unprocessedrecords') {
+        return { methods: { GET: (r, reply) => this.#ingestResults(r, reply, job, sub) } };
       }
-      const sub = p3.toLowerCase();
-      if (job.kind === 'ingest') {
-        if (sub === 'batches') {
-          allow(method, ['PUT']);
-          return this.#upload(req, res, job);
-        }
-        if (sub === 'successfulresults' || sub === 'failedresults' || sub === 'unprocessedrecords') {
-          allow(method, ['GET']);
-          return this.#ingestResults(req, res, job, sub);
-        }
-      } else if (sub === 'results') {
-        allow(method, ['GET']);
-        return this.#queryResults(req, res, url, job, version);
-      }
+    } else if (sub === 'results') {
+      return { methods: { GET: (r, reply) => this.#queryResults(r, reply, urlOf(r), job, version) } };
     }
     throw notFound();
   }
 
-  #authenticate(req: IncomingMessage): void {
+  #authenticate(req: FastifyRequest): void {
     const header = req.headers.authorization ?? '';
     const token = /^(?:Bearer|OAuth)\s+(.+)$/i.exec(header)?.[1]?.trim();
     const state = token === undefined ? 'unknown' : this.oauth.check(token, this.faults.config.tokenTtlSeconds);
@@ -322,8 +514,7 @@ export class EmulatorServer {
 
   // ---- sobjects ----
 
-  #sobjects(res: ServerResponse, method: string, version: string, parts: readonly string[]): void {
-    allow(method, ['GET']);
+  #sobjects(res: FastifyReply, version: string, parts: readonly string[]): void {
     if (parts.length === 0) {
       this.#json(res, 200, {
         encoding: 'UTF-8',
@@ -363,8 +554,10 @@ export class EmulatorServer {
 
   // ---- jobs ----
 
-  async #jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-    const text = (await readBody(req, 10 * 1024 * 1024)).toString('utf8');
+  #jsonBody(req: FastifyRequest): Record<string, unknown> {
+    const raw = bodyOf(req);
+    if (raw.length > JSON_BODY_LIMIT) throw tooLarge(JSON_BODY_LIMIT);
+    const text = raw.toString('utf8');
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -409,12 +602,12 @@ export class EmulatorServer {
     return { lineEnding, columnDelimiter: columnDelimiter as ColumnDelimiter };
   }
 
-  async #createIngestJob(req: IncomingMessage, res: ServerResponse, version: string): Promise<void> {
+  async #createIngestJob(req: FastifyRequest, res: FastifyReply, version: string): Promise<void> {
     const contentType = req.headers['content-type'] ?? '';
     let body: Record<string, unknown>;
     let csv: Buffer | undefined;
     if (/^multipart\/form-data/i.test(contentType)) {
-      const raw = await readBody(req, MAX_UPLOAD_BYTES);
+      const raw = bodyOf(req);
       const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData().catch(() => {
         throw new SalesforceApiError(400, 'INVALIDJOB', 'InvalidJob : the multipart body could not be parsed');
       });
@@ -447,7 +640,7 @@ export class EmulatorServer {
       }
       csv = Buffer.from(csvText, 'utf8');
     } else {
-      body = await this.#jsonBody(req);
+      body = this.#jsonBody(req);
     }
     const operation = body['operation'];
     const objectName = body['object'];
@@ -524,8 +717,8 @@ export class EmulatorServer {
     this.#json(res, 200, this.#jobInfo(job, 'create'));
   }
 
-  async #createQueryJob(req: IncomingMessage, res: ServerResponse, version: string): Promise<void> {
-    const body = await this.#jsonBody(req);
+  #createQueryJob(req: FastifyRequest, res: FastifyReply, version: string): void {
+    const body = this.#jsonBody(req);
     const operation = body['operation'] ?? 'query';
     if (operation !== 'query' && operation !== 'queryAll') {
       throw new SalesforceApiError(
@@ -636,7 +829,7 @@ export class EmulatorServer {
     return info;
   }
 
-  #listJobs(res: ServerResponse, url: URL, version: string, kind: 'ingest' | 'query'): void {
+  #listJobs(res: FastifyReply, url: URL, version: string, kind: 'ingest' | 'query'): void {
     const jobType = url.searchParams.get('jobType');
     const wanted = [...this.#jobs.values()].filter((j) => {
       if (jobType === 'V2Ingest') return j.kind === 'ingest';
@@ -659,8 +852,8 @@ export class EmulatorServer {
     });
   }
 
-  async #patchJob(req: IncomingMessage, res: ServerResponse, job: Job): Promise<void> {
-    const body = await this.#jsonBody(req);
+  #patchJob(req: FastifyRequest, res: FastifyReply, job: Job): void {
+    const body = this.#jsonBody(req);
     const state = body['state'];
     if (state === 'UploadComplete' && job.kind === 'ingest') {
       if (job.state !== 'Open') {
@@ -694,7 +887,7 @@ export class EmulatorServer {
     );
   }
 
-  #deleteJob(res: ServerResponse, job: Job): void {
+  #deleteJob(res: FastifyReply, job: Job): void {
     const deletable: readonly JobState[] =
       job.kind === 'ingest'
         ? ['UploadComplete', 'JobComplete', 'Aborted', 'Failed']
@@ -711,9 +904,9 @@ export class EmulatorServer {
     this.#send(res, 204, undefined);
   }
 
-  async #upload(req: IncomingMessage, res: ServerResponse, job: IngestJob): Promise<void> {
+  /** Checked before an upload's body is read: the job takes data once, while Open. */
+  #startUpload(job: IngestJob): void {
     if (job.state !== 'Open') {
-      req.resume();
       throw new SalesforceApiError(
         400,
         'INVALIDJOBSTATE',
@@ -721,7 +914,6 @@ export class EmulatorServer {
       );
     }
     if (job.uploaded) {
-      req.resume();
       throw new SalesforceApiError(
         400,
         'INVALIDJOBSTATE',
@@ -729,27 +921,17 @@ export class EmulatorServer {
       );
     }
     job.uploaded = true;
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      bytes += chunk.length;
-      if (bytes > MAX_UPLOAD_BYTES) {
-        job.uploaded = false;
-        req.resume();
-        throw new SalesforceApiError(
-          400,
-          'CLIENTINPUTERROR',
-          `ClientInputError : Exceeded max size limit of ${MAX_UPLOAD_BYTES} bytes for job data; split the data into several jobs`,
-        );
-      }
-      chunks.push(chunk);
-    }
-    job.upload = chunks;
-    job.uploadBytes = bytes;
+  }
+
+  /** The upload itself; its size limit (MAX_UPLOAD_BYTES) is the route's body limit. */
+  #upload(req: FastifyRequest, res: FastifyReply, job: IngestJob): void {
+    const body = bodyOf(req);
+    job.upload = body.length === 0 ? [] : [body];
+    job.uploadBytes = body.length;
     this.#send(res, 201, undefined);
   }
 
-  async #ingestResults(req: IncomingMessage, res: ServerResponse, job: IngestJob, which: string): Promise<void> {
+  #ingestResults(req: FastifyRequest, res: FastifyReply, job: IngestJob, which: string): void {
     if (job.state === 'Open') {
       throw new SalesforceApiError(
         400,
@@ -763,7 +945,7 @@ export class EmulatorServer {
       c.includes(delimiter) || c.includes('"') ? `"${c.replace(/"/g, '""')}"` : c,
     );
     if (which === 'successfulresults') {
-      await this.#sendCsv(req, res, 200, successfulResultChunks(job, this.store), {});
+      this.#sendCsv(req, res, 200, successfulResultChunks(job, this.store), {});
       return;
     }
     let header: string[];
@@ -776,16 +958,10 @@ export class EmulatorServer {
       chunks = job.unprocessed;
     }
     const parts = [`${header.join(delimiter)}${eol}`, ...chunks];
-    await this.#sendCsv(req, res, 200, parts, {});
+    this.#sendCsv(req, res, 200, parts, {});
   }
 
-  async #queryResults(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    job: QueryJob,
-    version: string,
-  ): Promise<void> {
+  #queryResults(req: FastifyRequest, res: FastifyReply, url: URL, job: QueryJob, version: string): void {
     if (version !== job.apiVersion) {
       throw new SalesforceApiError(
         409,
@@ -822,38 +998,44 @@ export class EmulatorServer {
       'Sforce-Locator': end < job.rows.length ? encodeLocator(end) : 'null',
       'Sforce-NumberOfRecords': String(end - start),
     };
-    let bytes = 0;
+    const limits = this.limits;
     const counted = (function* (gen: Generator<string>) {
+      let bytes = 0;
       for (const chunk of gen) {
         bytes += chunk.length;
         yield chunk;
       }
+      limits.queryResultBytes += bytes;
     })(resultPageChunks(job, start, end));
-    await this.#sendCsv(req, res, 200, counted, headers);
-    this.limits.queryResultBytes += bytes;
+    this.#sendCsv(req, res, 200, counted, headers);
   }
 
-  async #sendCsv(
-    req: IncomingMessage,
-    res: ServerResponse,
+  #sendCsv(
+    req: FastifyRequest,
+    res: FastifyReply,
     status: number,
     chunks: Iterable<string>,
     headers: Record<string, string>,
-  ): Promise<void> {
+  ): void {
     const gzip = acceptsGzip(req);
-    res.writeHead(status, {
+    const source = Readable.from(chunks, { objectMode: false });
+    let body: Readable = source;
+    if (gzip) {
+      const compressed = createGzip();
+      // pipeline destroys `compressed` when the source fails, which ends the response early.
+      pipeline(source, compressed).catch(() => undefined);
+      body = compressed;
+    }
+    this.#send(res, status, body, {
       'Content-Type': 'text/csv',
       ...headers,
       ...(gzip ? { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' } : {}),
     });
-    const source = Readable.from(chunks, { objectMode: false });
-    if (gzip) await pipeline(source, createGzip(), res);
-    else await pipeline(source, res);
   }
 
   // ---- admin API ----
 
-  async #admin(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
+  #checkAdminToken(req: FastifyRequest): void {
     if (!sameSecret(bearerOf(req), this.#settings.adminToken)) {
       throw new SalesforceApiError(
         401,
@@ -862,97 +1044,97 @@ export class EmulatorServer {
         { 'WWW-Authenticate': 'Bearer realm="emulator-admin"' },
       );
     }
-    const parts = url.pathname
-      .split('/')
-      .filter((p) => p !== '')
-      .slice(1)
-      .map(decodeURIComponent);
-    const [p0, p1, p2, p3] = parts;
-    if (p0 === 'faults' && parts.length === 1) {
-      allow(method, ['GET', 'PUT']);
-      if (method === 'PUT') {
-        const text = (await readBody(req, 1024 * 1024)).toString('utf8');
-        let body: unknown;
-        try {
-          body = JSON.parse(text === '' ? '{}' : text);
-        } catch (error) {
-          throw new SalesforceApiError(
-            400,
-            'JSON_PARSER_ERROR',
-            `fault config is not JSON: ${(error as Error).message}`,
-          );
-        }
-        this.faults.set(parseFaultConfig(body, 'PUT /__emulator/faults'));
-      }
-      this.#json(res, 200, this.faults.config);
-      return;
+  }
+
+  #putFaults(req: FastifyRequest, reply: FastifyReply): void {
+    const text = bodyOf(req).toString('utf8');
+    let body: unknown;
+    try {
+      body = JSON.parse(text === '' ? '{}' : text);
+    } catch (error) {
+      throw new SalesforceApiError(400, 'JSON_PARSER_ERROR', `fault config is not JSON: ${(error as Error).message}`);
     }
-    if (p0 === 'stats' && parts.length === 1) {
-      allow(method, ['GET']);
-      this.#json(res, 200, { ...this.stats(), limits: this.limits.toJson() });
-      return;
+    this.faults.set(parseFaultConfig(body, 'PUT /__emulator/faults'));
+    this.#json(reply, 200, this.faults.config);
+  }
+
+  #adminTable(req: FastifyRequest): NonNullable<ReturnType<EmulatorStore['table']>> {
+    const name = paramOf(req, 'object') ?? '';
+    const table = this.store.table(name);
+    if (!table) throw new SalesforceApiError(404, 'NOT_FOUND', `unknown object '${name}'`);
+    return table;
+  }
+
+  #adminSave(req: FastifyRequest, reply: FastifyReply, objectName: string): void {
+    const body = this.#jsonBody(req);
+    const records = body['records'];
+    if (!Array.isArray(records)) {
+      throw new SalesforceApiError(
+        400,
+        'INVALID_INPUT',
+        'body must be {"records":[{...}]}; give Id to update a record',
+      );
     }
-    if (p0 === 'objects' && p1 !== undefined && p2 === 'records') {
-      const table = this.store.table(p1);
-      if (!table) throw new SalesforceApiError(404, 'NOT_FOUND', `unknown object '${p1}'`);
-      if (p3 === undefined) {
-        allow(method, ['GET', 'POST']);
-        if (method === 'GET') {
-          const records = [...table.rows.values()].map((r) => toRecord(table, r));
-          this.#json(res, 200, { totalSize: records.length, records });
-          return;
-        }
-        const body = await this.#jsonBody(req);
-        const records = body['records'];
-        if (!Array.isArray(records)) {
-          throw new SalesforceApiError(
-            400,
-            'INVALID_INPUT',
-            'body must be {"records":[{...}]}; give Id to update a record',
-          );
-        }
-        const results = records.map((r: unknown) => {
-          if (r === null || typeof r !== 'object')
-            return {
-              success: false,
-              errors: [{ statusCode: 'INVALID_INPUT', message: 'a record must be an object', fields: [] }],
-            };
-          const fields = r as Record<string, unknown>;
-          const id = fields['Id'];
-          try {
-            const saved =
-              typeof id === 'string' && id !== ''
-                ? this.store.update(table.definition.name, id, fields)
-                : this.store.insert(table.definition.name, fields);
-            return { id: saved['Id'], success: true, created: !(typeof id === 'string' && id !== ''), errors: [] };
-          } catch (error) {
-            if (!(error instanceof EmulatorRecordError)) throw error;
-            return {
-              success: false,
-              errors: [{ statusCode: error.statusCode, message: error.message, fields: error.fields }],
-            };
-          }
-        });
-        this.#json(res, 200, results);
-        return;
+    const results = records.map((r: unknown) => {
+      if (r === null || typeof r !== 'object')
+        return {
+          success: false,
+          errors: [{ statusCode: 'INVALID_INPUT', message: 'a record must be an object', fields: [] }],
+        };
+      const fields = r as Record<string, unknown>;
+      const id = fields['Id'];
+      try {
+        const saved =
+          typeof id === 'string' && id !== ''
+            ? this.store.update(objectName, id, fields)
+            : this.store.insert(objectName, fields);
+        return { id: saved['Id'], success: true, created: !(typeof id === 'string' && id !== ''), errors: [] };
+      } catch (error) {
+        if (!(error instanceof EmulatorRecordError)) throw error;
+        return {
+          success: false,
+          errors: [{ statusCode: error.statusCode, message: error.message, fields: error.fields }],
+        };
       }
-      allow(method, ['GET', 'DELETE']);
-      if (method === 'GET') {
-        const record = this.store.get(table.definition.name, p3);
-        if (!record) throw new SalesforceApiError(404, 'NOT_FOUND', `no ${table.definition.name} with id ${p3}`);
-        this.#json(res, 200, record);
-        return;
-      }
-      this.store.delete(table.definition.name, p3);
-      this.#send(res, 204, undefined);
-      return;
-    }
-    throw notFound();
+    });
+    this.#json(reply, 200, results);
   }
 }
 
+/** The request's path, undecoded (as it came). */
+function pathOf(req: FastifyRequest): string {
+  const path = req.url.split('?')[0] ?? '/';
+  return path === '' ? '/' : path;
+}
+
+/** The request's URL (path and query) against the emulator's origin. */
+function urlOf(req: FastifyRequest): URL {
+  return new URL(req.url, 'http://emulator.invalid');
+}
+
+/** The decoded, non-empty segments of the request's path. */
+function pathParts(req: FastifyRequest): string[] {
+  return pathOf(req)
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent);
+}
+
+function paramOf(req: FastifyRequest, name: string): string | undefined {
+  return (req.params as Record<string, string | undefined>)[name];
+}
+
+/** The raw request body (the content-type parser keeps every body as a Buffer); empty when there was none. */
+function bodyOf(req: FastifyRequest): Buffer {
+  return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+}
+
+function tooLarge(limit: number): SalesforceApiError {
+  return new SalesforceApiError(413, 'REQUEST_ENTITY_TOO_LARGE', `request body exceeds ${limit} bytes`);
+}
+
 /** The token of an `Authorization: Bearer <token>` header, or undefined. */
-function bearerOf(req: IncomingMessage): string | undefined {
+function bearerOf(req: FastifyRequest): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
 }
 
@@ -964,7 +1146,7 @@ function sameSecret(given: string | undefined, expected: string): boolean {
 }
 
 /** Whether the request's Accept-Encoding lists gzip. */
-function acceptsGzip(req: IncomingMessage): boolean {
+function acceptsGzip(req: FastifyRequest): boolean {
   return /\bgzip\b/i.test(String(req.headers['accept-encoding'] ?? ''));
 }
 
@@ -1012,20 +1194,6 @@ function faultError(kind: FaultKind, retryAfter: number | undefined): Salesforce
         retry,
       );
   }
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.resume();
-      throw new SalesforceApiError(413, 'REQUEST_ENTITY_TOO_LARGE', `request body exceeds ${limit} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 function objectSummary(o: ObjectDefinition, version: string): Record<string, unknown> {

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { silentLogger } from '../../util/logger.js';
+import { closeOnce, listenEmulator, persistState } from '../emulator-http.js';
 import { EmulatorConfigError } from './emulator-errors.js';
 import { EmulatorServer, type EmulatorStats } from './emulator-server.js';
 import { EmulatorStore } from './emulator-store.js';
@@ -138,40 +137,22 @@ export async function startSalesforceEmulator(
     dailyApiRequests: options.dailyApiRequests ?? 100_000,
     faults: options.faults ?? {},
   });
-  const server: Server = createServer({ keepAliveTimeout: 30_000 }, emulator.handle);
-  server.requestTimeout = 0; // 150 MB uploads over slow links must not be cut off
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  const url = await listenEmulator(
+    emulator.app,
+    { port: options.port ?? 0, host: options.host ?? '127.0.0.1' },
+    'bound',
+  );
   emulator.origin = url;
-  logger.info({ port: address.port }, 'salesforce emulator listening');
+  logger.info({ port: Number(new URL(url).port) }, 'salesforce emulator listening');
+  const persistence = persistState({
+    dataDir: options.dataDir,
+    version: () => store.version,
+    write: (dir) => saveStore(store, dir),
+    logger,
+    failureMessage: 'saving emulator state failed',
+    intervalMs: SAVE_INTERVAL_MS,
+  });
 
-  let savedVersion = store.version;
-  let saving: Promise<void> = Promise.resolve();
-  const save = (): Promise<void> => {
-    if (options.dataDir === undefined || store.version === savedVersion) return saving;
-    const version = store.version;
-    saving = saving
-      .then(() => saveStore(store, options.dataDir!))
-      .then(
-        () => {
-          savedVersion = version;
-        },
-        (error: unknown) => logger.error({ err: error }, 'saving emulator state failed'),
-      );
-    return saving;
-  };
-  const timer = options.dataDir === undefined ? undefined : setInterval(() => void save(), SAVE_INTERVAL_MS);
-  timer?.unref();
-
-  let closing: Promise<void> | undefined;
   return {
     url,
     clientId,
@@ -181,19 +162,13 @@ export async function startSalesforceEmulator(
     store,
     setFaults: (faults) => emulator.faults.set(faults),
     stats: () => emulator.stats(),
-    close: () => {
-      closing ??= (async () => {
-        if (timer) clearInterval(timer);
-        emulator.abortAll();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        await emulator.idle();
-        await save();
-        logger.info('salesforce emulator stopped');
-      })();
-      return closing;
-    },
+    close: closeOnce(async () => {
+      persistence.stop();
+      emulator.abortAll();
+      await emulator.app.close();
+      await emulator.idle();
+      await persistence.save();
+      logger.info('salesforce emulator stopped');
+    }),
   };
 }

@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { silentLogger } from '../../util/logger.js';
+import { closeOnce, listenEmulator, persistState } from '../emulator-http.js';
 import { ZohoAccounts } from './zoho-accounts.js';
 import { ZohoApiLimits } from './zoho-api-limits.js';
 import { ZohoEmulatorConfigError } from './zoho-emulator-errors.js';
@@ -153,30 +154,21 @@ export async function startZohoEmulator(options: ZohoEmulatorOptions = {}): Prom
     downloadsPerMinute: options.downloadsPerMinute ?? 10,
     faults: options.faults ?? {},
   });
-  const address = await server.app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
-  const url = address.replace('localhost', '127.0.0.1');
+  const url = await listenEmulator(
+    server.app,
+    { port: options.port ?? 0, host: options.host ?? '127.0.0.1' },
+    'loopback',
+  );
   server.origin = url;
   logger.info({ url }, 'zoho emulator listening');
-
-  let savedVersion = store.version;
-  let saving: Promise<void> = Promise.resolve();
-  const save = (): Promise<void> => {
-    const dir = options.dataDir;
-    if (dir === undefined || store.version === savedVersion) return saving;
-    const version = store.version;
-    saving = saving
-      .then(() => saveSnapshot(dir, store.snapshot()))
-      .then(
-        () => {
-          savedVersion = version;
-        },
-        (error: unknown) => logger.error({ err: error }, 'saving zoho emulator state failed'),
-      );
-    return saving;
-  };
-  const timer = options.dataDir === undefined ? undefined : setInterval(() => void save(), SAVE_INTERVAL_MS);
-  timer?.unref();
-  let closing: Promise<void> | undefined;
+  const persistence = persistState({
+    dataDir: options.dataDir,
+    version: () => store.version,
+    write: (dir) => saveSnapshot(dir, store.snapshot()),
+    logger,
+    failureMessage: 'saving zoho emulator state failed',
+    intervalMs: SAVE_INTERVAL_MS,
+  });
   return {
     url,
     clientId,
@@ -188,15 +180,12 @@ export async function startZohoEmulator(options: ZohoEmulatorOptions = {}): Prom
     server,
     setFaults: (faults) => server.setFaults(faults),
     stats: () => server.stats(),
-    close: () => {
-      closing ??= (async () => {
-        if (timer) clearInterval(timer);
-        await server.app.close();
-        await save();
-        logger.info('zoho emulator stopped');
-      })();
-      return closing;
-    },
+    close: closeOnce(async () => {
+      persistence.stop();
+      await server.app.close();
+      await persistence.save();
+      logger.info('zoho emulator stopped');
+    }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { strFromU8, unzipSync } from 'fflate';
 import type { Logger } from 'pino';
 import { ZohoAccounts } from './zoho-accounts.js';
@@ -27,6 +27,7 @@ import { parseSearchCriteria } from './zoho-search-criteria.js';
 import type { ZohoModuleTable, ZohoRecord, ZohoStore } from './zoho-store.js';
 import { formatZohoDateTime, parseIsoDateTime } from './zoho-values.js';
 import { textOf } from '../../util/text-of.js';
+import { clientStatusOf, createEmulatorApp, isBodyTooLarge } from '../emulator-http.js';
 
 const MB = 1024 * 1024;
 const MAX_UPLOAD_BYTES = 25 * MB;
@@ -121,7 +122,14 @@ export class ZohoEmulatorServer {
     this.#faults = settings.faults;
     this.#random = new SeededRandom(settings.faults.seed ?? 1);
     // Requests are not logged one by one (a bulk run makes thousands); errors are, through the error handler.
-    this.app = Fastify({ logger: false, bodyLimit: 30 * MB });
+    this.app = createEmulatorApp({
+      bodyLimit: 30 * MB,
+      badRequest: (message) => ({
+        status: 400,
+        contentType: 'application/json; charset=utf-8',
+        body: JSON.stringify(new ZohoApiError(400, 'INVALID_REQUEST', message).body()),
+      }),
+    });
     this.#logger = settings.logger;
     this.#routes();
   }
@@ -152,7 +160,6 @@ export class ZohoEmulatorServer {
 
   #routes(): void {
     const app = this.app;
-    app.removeAllContentTypeParsers();
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
       try {
         done(null, body === '' ? {} : (JSON.parse(body as string) as unknown));
@@ -180,14 +187,18 @@ export class ZohoEmulatorServer {
         void reply.code(400).send({ code: 'INVALID_DATA', details: {}, message: error.message, status: 'error' });
         return;
       }
-      const fastifyCode = (error as { code?: string }).code;
-      if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      if (isBodyTooLarge(error)) {
         void reply.code(413).send({
           code: 'FILE_TOO_LARGE',
           details: { limit: MAX_UPLOAD_BYTES },
           message: 'file size exceeds the limit',
           status: 'error',
         });
+        return;
+      }
+      const status = clientStatusOf(error);
+      if (status !== undefined) {
+        void reply.code(status).send(new ZohoApiError(status, 'INVALID_REQUEST', (error as Error).message).body());
         return;
       }
       this.#logger.error({ err: error, url: request.url }, 'zoho emulator: unexpected error');
