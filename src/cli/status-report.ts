@@ -99,7 +99,8 @@ function watermarkPosition(w: WatermarkView, now: Date): string {
   const value = w.value as { kind?: unknown; modifiedAt?: unknown; position?: unknown } | null;
   if (value && value.kind === 'cursor' && typeof value.modifiedAt === 'string')
     return `changes up to ${formatInstant(value.modifiedAt, now)}`;
-  if (value && value.kind === 'log' && value.position !== undefined) return `log position ${String(value.position)}`;
+  if (value && value.kind === 'log' && (typeof value.position === 'string' || typeof value.position === 'number'))
+    return `log position ${value.position}`;
   return JSON.stringify(w.value);
 }
 
