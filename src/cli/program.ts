@@ -5,7 +5,8 @@ import { openConnector, openStateStore, policyMappingOf, streamsOf } from '../en
 import { policyContextFor } from '../engine/policy-context.js';
 import { loadStrategyModule } from '../engine/strategy-module.js';
 import { silentLogger } from '../util/logger.js';
-import { conflictsCommand, failedCommand } from './commands/conflicts.js';
+import { conflictsCommand } from './commands/conflicts.js';
+import { failedCommand } from './commands/failed.js';
 import { demoCommand } from './commands/demo.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { erpCommand } from './commands/erp.js';

@@ -22,6 +22,11 @@ export interface RunLog {
    * of different objects (in several replicas) may go together; two runs of one object never do.
    */
   tryLock(sync: string, object: string): Promise<(() => Promise<void>) | null>;
+  /**
+   * Whether a live process holds the lock of this object now, read without taking it (`tandem status` tells a run
+   * that is going on from one whose process died: the lock dies with its holder).
+   */
+  isLocked(sync: string, object: string): Promise<boolean>;
   startRun(
     sync: string,
     objects: readonly string[],

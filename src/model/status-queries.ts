@@ -5,7 +5,10 @@ export interface QueueSizes {
   inbox: number;
   outbox: number;
   conflicts: number;
+  /** Failed entries (skipped ones included). */
   failed: number;
+  /** Of those, set aside by `tandem failed skip`. */
+  skipped: number;
   records: number;
 }
 

@@ -72,6 +72,11 @@ export async function forgetRecord(database: StateDatabase, sync: string, target
     await run('conflict', sql`delete from ${t('conflict')} where ${where}`);
     await run('failed_record', sql`delete from ${t('failed_record')} where ${where}`);
     await run('decision', sql`delete from ${t('decision')} where ${where}`);
+    // The audit of `tandem failed retry|skip|discard` keeps the key, not the failure's reason (it may quote values).
+    await run(
+      'operator_action_record',
+      sql`update ${t('operator_action_record')} set reason = null where ${where} and reason is not null`,
+    );
     await run(
       'record_state',
       sql`update ${t('record_state')}

@@ -211,6 +211,9 @@ async function recordFailures(at: ApplyScope, failed: readonly FailedEntry[]): P
           last_failed_at: eb.ref('excluded.last_failed_at'),
           next_retry_at: eb.ref('excluded.next_retry_at'),
           run_id: eb.ref('excluded.run_id'),
+          // A write that fails anew (the record changed since `tandem failed skip`) is back in the retry cycle.
+          skipped_at: null,
+          skipped_by: null,
         })),
       )
       .execute();

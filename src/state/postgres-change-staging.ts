@@ -88,7 +88,7 @@ export class PostgresChangeStaging implements ChangeStaging {
 
   /**
    * The next keys to plan, in key order after `afterKey`: keys with captured changes, failed records whose retry
-   * is due, and conflicts a person has answered.
+   * is due (and not skipped by `tandem failed skip`), and conflicts a person has answered.
    */
   async nextPlanKeys(
     sync: string,
@@ -105,7 +105,7 @@ export class PostgresChangeStaging implements ChangeStaging {
       select key from (
         (select key from ${sql.id(schema, 'inbox')} where sync_name = ${sync} and object = ${object} and key > ${after} order by key limit ${limit})
         union
-        (select key from ${sql.id(schema, 'failed_record')} where sync_name = ${sync} and object = ${object} and key > ${after} and next_retry_at <= ${now} order by key limit ${limit})
+        (select key from ${sql.id(schema, 'failed_record')} where sync_name = ${sync} and object = ${object} and key > ${after} and next_retry_at <= ${now} and skipped_at is null order by key limit ${limit})
         union
         (select key from ${sql.id(schema, 'conflict')} where sync_name = ${sync} and object = ${object} and key > ${after} and status = 'open' and resolution is not null order by key limit ${limit})
       ) k order by key limit ${limit}`.execute(this.#db);

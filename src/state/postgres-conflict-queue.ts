@@ -30,6 +30,13 @@ export class PostgresConflictQueue implements ConflictQueue {
     return rows.map(conflictView);
   }
 
+  async objectsWithConflictKey(sync: string, key: string, anyStatus = false): Promise<readonly string[]> {
+    let query = this.#db.selectFrom('conflict').select('object').where('sync_name', '=', sync).where('key', '=', key);
+    if (!anyStatus) query = query.where('status', '=', 'open');
+    const rows = await query.orderBy('object').execute();
+    return rows.map((r) => r.object);
+  }
+
   async getConflict(sync: string, object: string, key: string): Promise<QueuedConflict | undefined> {
     const row = await this.#db
       .selectFrom('conflict')

@@ -19,6 +19,10 @@ export class PostgresRunLog implements RunLog {
     return this.#database.tryLock(`sync:${sync}:object:${object}`);
   }
 
+  async isLocked(sync: string, object: string): Promise<boolean> {
+    return this.#database.isLocked(`sync:${sync}:object:${object}`);
+  }
+
   async startRun(
     sync: string,
     objects: readonly string[],

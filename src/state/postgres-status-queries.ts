@@ -14,8 +14,8 @@ export class PostgresStatusQueries implements StatusQueries {
   /** Queue sizes per object, for `tandem status`. */
   async queueSizes(sync: string): Promise<Record<string, QueueSizes>> {
     const sizes: Record<string, QueueSizes> = {};
-    const bump = (object: string, what: 'inbox' | 'outbox' | 'conflicts' | 'failed' | 'records', n: number) => {
-      sizes[object] ??= { inbox: 0, outbox: 0, conflicts: 0, failed: 0, records: 0 };
+    const bump = (object: string, what: keyof QueueSizes, n: number) => {
+      sizes[object] ??= { inbox: 0, outbox: 0, conflicts: 0, failed: 0, skipped: 0, records: 0 };
       sizes[object][what] += n;
     };
     const count = async (
@@ -42,6 +42,14 @@ export class PostgresStatusQueries implements StatusQueries {
       .groupBy('object')
       .execute();
     for (const r of conflicts) bump(r.object, 'conflicts', Number(r.n));
+    const skipped = await this.#db
+      .selectFrom('failed_record')
+      .select(['object', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('sync_name', '=', sync)
+      .where('skipped_at', 'is not', null)
+      .groupBy('object')
+      .execute();
+    for (const r of skipped) bump(r.object, 'skipped', Number(r.n));
     return sizes;
   }
 

@@ -32,10 +32,20 @@ export interface StateDatabase {
    * suffices.
    */
   tryLock(name: string): Promise<(() => Promise<void>) | null>;
+  /**
+   * Whether some session holds the lock `tryLock(name)` takes, without taking it (a read of pg_locks on a real
+   * server; the in-process locks on the embedded store, whose data directory this process holds). A lock dies with
+   * its holder, so a run whose lock nobody holds was interrupted.
+   */
+  isLocked(name: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
 const inProcessLocks = new Set<string>();
+
+function inProcessLocked(scope: string) {
+  return (name: string): Promise<boolean> => Promise.resolve(inProcessLocks.has(`${scope}\u0000${name}`));
+}
 
 function inProcessLock(scope: string) {
   return (name: string): Promise<(() => Promise<void>) | null> => {
@@ -68,6 +78,7 @@ export async function openStateDatabase(target: StateTarget, schema = 'tandem'):
   let dialect: Dialect;
   let closeExtra: () => Promise<void> = async () => {};
   let tryLock: StateDatabase['tryLock'];
+  let isLocked: StateDatabase['isLocked'];
   if (target.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: target.url, max: 4, application_name: 'tandem' });
     pool.on('error', () => {}); // idle-client errors surface on the next query instead of crashing the process
@@ -105,6 +116,19 @@ export async function openStateDatabase(target: StateTarget, schema = 'tandem'):
         }
       };
     };
+    // pg_locks shows a one-key advisory lock as classid (high 32 bits) and objid (low 32 bits), objsubid 1.
+    isLocked = async (name) => {
+      const result = await pool.query<{ held: boolean }>(
+        `select exists (
+           select 1 from pg_locks
+            where locktype = 'advisory' and objsubid = 1 and granted
+              and database = (select oid from pg_database where datname = current_database())
+              and classid::bigint = ((hashtext($1)::bigint >> 32) & 4294967295)
+              and objid::bigint = (hashtext($1)::bigint & 4294967295)) as held`,
+        [`tandem:${schema}:${name}`],
+      );
+      return result.rows[0]?.held ?? false;
+    };
   } else {
     const [{ PGlite }, { PGliteDialect }] = await Promise.all([
       import('@electric-sql/pglite'),
@@ -128,7 +152,9 @@ export async function openStateDatabase(target: StateTarget, schema = 'tandem'):
       throw error;
     }
     dialect = new PGliteDialect(pglite);
-    tryLock = inProcessLock(`pglite:${target.dataDir ?? Math.random()}:${schema}`);
+    const scope = `pglite:${target.dataDir ?? Math.random()}:${schema}`;
+    tryLock = inProcessLock(scope);
+    isLocked = inProcessLocked(scope);
     closeExtra = async () => {
       try {
         if (owned && !pglite.closed) await pglite.close();
@@ -145,6 +171,7 @@ export async function openStateDatabase(target: StateTarget, schema = 'tandem'):
     kind: target.kind,
     schema,
     tryLock,
+    isLocked,
     async close() {
       if (closed) return;
       closed = true;

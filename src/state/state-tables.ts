@@ -99,6 +99,9 @@ export interface StateTables {
     last_failed_at: Timestamp;
     next_retry_at: Timestamp;
     run_id: string | null;
+    /** Set by `tandem failed skip` (migration 0005): not retried until the record fails anew. */
+    skipped_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+    skipped_by: ColumnType<string | null, string | null | undefined, string | null>;
   };
   bulk_job: {
     job_id: string;
@@ -157,5 +160,26 @@ export interface StateTables {
     crm_id: string | null;
     removed: Json;
     erased_at: Timestamp;
+  };
+  /** One operator command on a queue: `tandem failed retry|skip|discard` (migration 0005). */
+  operator_action: {
+    id: Generated<string>;
+    sync_name: string;
+    action: 'failed-retry' | 'failed-skip' | 'failed-discard';
+    selector: Json;
+    affected: number;
+    actor: string;
+    created_at: Timestamp;
+  };
+  /** The records one operator action touched, with the failure they had (migration 0005). */
+  operator_action_record: {
+    action_id: string;
+    sync_name: string;
+    object: string;
+    system: 'erp' | 'crm';
+    key: string;
+    status: string;
+    reason: string | null;
+    attempts: number;
   };
 }

@@ -1,21 +1,11 @@
 import { Command } from 'commander';
-import type { TandemConfig } from '../../config/tandem-config.js';
 import { openStateStore } from '../../engine/open-engine.js';
 import type { FieldValue } from '../../model/record.js';
 import type { ConflictAnswer } from '../../model/conflict.js';
 import type { QueuedConflict } from '../../model/queued-conflict.js';
 import { UsageError } from '../cli-errors.js';
+import { mappedObject, objectForKey } from '../object-for-key.js';
 import { action, loadCommandConfig, output, withCommonOptions, type CommonOptions } from '../cli-io.js';
-
-function pickObject(config: TandemConfig, object: string | undefined): string {
-  if (object) {
-    if (!config.objects.some((o) => o.name === object))
-      throw new UsageError(`unknown object '${object}'; mapped: ${config.objects.map((o) => o.name).join(', ')}`);
-    return object;
-  }
-  if (config.objects.length === 1) return config.objects[0]!.name;
-  throw new UsageError(`--object is needed: this config maps ${config.objects.map((o) => o.name).join(', ')}`);
-}
 
 function show(c: QueuedConflict): string {
   const lines = [`${c.object} ${c.key} (${c.status}) queued by ${c.rule}: ${c.reason} [policy ${c.policyVersion}]`];
@@ -58,6 +48,7 @@ export function conflictsCommand(): Command {
       .action(
         action(async (options: CommonOptions & { object?: string; resolved?: boolean }) => {
           const config = await loadCommandConfig(options);
+          if (options.object !== undefined) mappedObject(config, options.object);
           const store = await openStateStore(config);
           try {
             const list = await store.conflicts.listConflicts(config.sync, {
@@ -85,13 +76,17 @@ export function conflictsCommand(): Command {
     withCommonOptions(new Command('show'))
       .description('show one conflict with both sides and the base')
       .argument('<key>', 'the record key')
-      .option('--object <name>', 'the object (needed when several are mapped)')
+      .option('--object <name>', 'the object (needed only when the key has a conflict in several objects)')
       .action(
         action(async (key: string, options: CommonOptions & { object?: string }) => {
           const config = await loadCommandConfig(options);
-          const object = pickObject(config, options.object);
           const store = await openStateStore(config);
           try {
+            const object = await objectForKey(config, options.object, key, {
+              queue: 'conflict',
+              list: 'tandem conflicts list (--resolved for answered ones)',
+              objectsWithKey: (k) => store.conflicts.objectsWithConflictKey(config.sync, k, true),
+            });
             const conflict = await store.conflicts.getConflict(config.sync, object, key);
             if (!conflict)
               throw new UsageError(`no conflict for ${object} ${key}; tandem conflicts list shows the queue`, {
@@ -109,7 +104,7 @@ export function conflictsCommand(): Command {
     withCommonOptions(new Command('resolve'))
       .description('answer a conflict: take one side, or set values; it flows out on the next sync')
       .argument('<key>', 'the record key')
-      .option('--object <name>', 'the object (needed when several are mapped)')
+      .option('--object <name>', 'the object (needed only when the key has an open conflict in several objects)')
       .option('--take <side>', 'take the erp or crm values')
       .option('--set <field=value...>', 'set these values (others keep waiting)')
       .option('--by <name>', 'who decided (recorded with the decision)', process.env['USER'] ?? 'cli')
@@ -124,12 +119,16 @@ export function conflictsCommand(): Command {
             if (options.take && options.take !== 'erp' && options.take !== 'crm')
               throw new UsageError(`--take must be erp or crm, got '${options.take}'`);
             const config = await loadCommandConfig(options);
-            const object = pickObject(config, options.object);
             const answer: ConflictAnswer = options.take
               ? { take: options.take as 'erp' | 'crm', by: options.by }
               : { set: Object.fromEntries((options.set ?? []).map(parseAssignment)), by: options.by };
             const store = await openStateStore(config);
             try {
+              const object = await objectForKey(config, options.object, key, {
+                queue: 'open conflict',
+                list: 'tandem conflicts list',
+                objectsWithKey: (k) => store.conflicts.objectsWithConflictKey(config.sync, k),
+              });
               const ok = await store.conflicts.answerConflict(config.sync, object, key, answer);
               if (!ok)
                 throw new UsageError(`no open conflict for ${object} ${key}; tandem conflicts list shows the queue`, {
@@ -146,40 +145,6 @@ export function conflictsCommand(): Command {
             }
           },
         ),
-      ),
-  );
-  return command;
-}
-
-export function failedCommand(): Command {
-  const command = new Command('failed').description('records a side rejected, waiting for a retry');
-  command.addCommand(
-    withCommonOptions(new Command('list'))
-      .description('list failed records with their reasons')
-      .option('--object <name>', 'only this object')
-      .action(
-        action(async (options: CommonOptions & { object?: string }) => {
-          const config = await loadCommandConfig(options);
-          const store = await openStateStore(config);
-          try {
-            const list = await store.failed.listFailed(config.sync, {
-              ...(options.object ? { object: options.object } : {}),
-              limit: 500,
-            });
-            output(options, list, () =>
-              list.length
-                ? list
-                    .map(
-                      (f) =>
-                        `${f.object} ${f.key} -> ${f.system} ${f.status} (attempt ${f.attempts}, next ${f.nextRetryAt}): ${f.reason}`,
-                    )
-                    .join('\n')
-                : 'no failed records',
-            );
-          } finally {
-            await store.close();
-          }
-        }),
       ),
   );
   return command;

@@ -1,45 +1,64 @@
 import { Command } from 'commander';
 import { openStateStore } from '../../engine/open-engine.js';
+import type { RunLog, RunSummary } from '../../model/run-log.js';
 import { action, loadCommandConfig, output, withCommonOptions, type CommonOptions } from '../cli-io.js';
+import { formatStatus, lastRunByObject, type RunStatusView, type StatusReport } from '../status-report.js';
+
+/** Runs of which to take the last counts per object (a run of one object may be older than the runs shown). */
+const RUNS_FOR_COUNTS = 50;
+
+/**
+ * The runs with their liveness: a run recorded `running` whose objects' locks nobody holds lost its process (the lock
+ * dies with its holder), so it shows `interrupted`. Read only: the next run of those objects marks it in the history.
+ * Statuses are read again after the lock check, so a run that finished meanwhile is not taken for a dead one.
+ */
+async function withLiveness(runs: RunLog, sync: string, list: readonly RunSummary[]): Promise<RunStatusView[]> {
+  const running = list.filter((r) => r.status === 'running');
+  if (running.length === 0) return [...list];
+  const alive = new Map<string, boolean>();
+  for (const run of running) {
+    const held = await Promise.all(run.objects.map((object) => runs.isLocked(sync, object)));
+    alive.set(run.id, held.some(Boolean));
+  }
+  const again = new Map((await runs.listRuns(sync, list.length)).map((r) => [r.id, r]));
+  return list.map((run) => {
+    const now = again.get(run.id) ?? run;
+    if (now.status !== 'running') return now;
+    return alive.get(run.id)
+      ? { ...now, holder: 'alive' as const }
+      : { ...now, status: 'interrupted' as const, recordedStatus: 'running' as const, holder: 'gone' as const };
+  });
+}
 
 export function statusCommand(): Command {
   return withCommonOptions(new Command('status'))
-    .description('last runs, queue sizes and watermarks of this sync')
+    .description(
+      'recent runs (a run whose process died shows as interrupted), counts per side, queues, policy versions, watermarks and operator actions',
+    )
     .option('--runs <n>', 'how many recent runs to show', (v) => Number.parseInt(v, 10), 5)
     .action(
       action(async (options: CommonOptions & { runs: number }) => {
         const config = await loadCommandConfig(options);
         const store = await openStateStore(config);
         try {
-          const [runs, queues, watermarks, openJobs] = await Promise.all([
-            store.runs.listRuns(config.sync, options.runs),
+          const [recent, queues, watermarks, openJobs, operatorActions] = await Promise.all([
+            store.runs.listRuns(config.sync, Math.max(options.runs, RUNS_FOR_COUNTS)),
             store.status.queueSizes(config.sync),
             store.status.listWatermarks(config.sync),
             store.status.openJobCount(config.sync),
+            store.failed.listOperatorActions(config.sync, 5),
           ]);
-          output(options, { sync: config.sync, runs, queues, watermarks, openJobs }, () => {
-            const lines = [`sync ${config.sync}`];
-            lines.push('recent runs:');
-            if (runs.length === 0) lines.push('  (none yet: run tandem sync)');
-            for (const r of runs) {
-              const took = r.finishedAt
-                ? `${((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)} s`
-                : 'running';
-              lines.push(
-                `  #${r.id} ${r.startedAt} ${r.status}${r.dryRun ? ' (dry run)' : ''}, ${took}${r.error ? `: ${(r.error as { message?: string }).message ?? ''}` : ''}`,
-              );
-            }
-            lines.push('queues:');
-            for (const [object, q] of Object.entries(queues))
-              lines.push(
-                `  ${object}: ${q.records} records tracked, ${q.inbox} captured waiting, ${q.outbox} writes waiting, ${q.conflicts} conflicts open, ${q.failed} failed`,
-              );
-            if (openJobs > 0) lines.push(`  ${openJobs} remote bulk job(s) in flight (the next run resumes them)`);
-            lines.push('watermarks:');
-            for (const w of watermarks)
-              lines.push(`  ${w.object} ${w.system}: ${JSON.stringify(w.value)} (v${w.version}, ${w.updatedAt})`);
-            return lines.join('\n');
-          });
+          const runs = await withLiveness(store.runs, config.sync, recent.slice(0, options.runs));
+          const report: StatusReport = {
+            sync: config.sync,
+            runs,
+            queues,
+            watermarks,
+            openJobs,
+            lastRunByObject: lastRunByObject(recent),
+            operatorActions,
+          };
+          output(options, report, () => formatStatus(report, new Date()));
         } finally {
           await store.close();
         }
