@@ -111,6 +111,11 @@ export const postgresConnector: PostgresConnectorDescriptor = {
   fieldName: sqlColumnName,
   entityName: sqlTableName,
   streamOptions: postgresStreamOptionsSchema,
+  connection: {
+    urlEnv: 'ERP_DATABASE_URL',
+    env: [],
+    section: (url) => `  url: ${url}\n`,
+  },
   open: async (settings, deps) => {
     if (settings.url)
       return new PostgresConnector({ url: settings.url, ...commonOf(settings) }, { logger: deps.logger });

@@ -4,6 +4,8 @@ import type { Logger } from '../../util/logger.js';
 import { silentLogger } from '../../util/logger.js';
 import { ApiLimits } from './api-limits.js';
 import { BulkClient, type PollOptions } from './bulk-client.js';
+import type { EntityCatalog, Introspection, IntrospectOptions } from '../entity-catalog.js';
+import { introspectObjects } from './introspect-objects.js';
 import { SalesforceApiError, SalesforceSchemaError } from './errors.js';
 import type { SObjectField } from './field-types.js';
 import { createUndiciHttpClient, type HttpClient } from './http-client.js';
@@ -41,7 +43,7 @@ export interface SalesforceConnectorDeps {
  * await crm.close()
  * ```
  */
-export class SalesforceConnector implements Connector {
+export class SalesforceConnector implements Connector, Introspection {
   readonly system = 'crm' as const;
   readonly capabilities: ConnectorCapabilities = Object.freeze({
     supportsKeyListing: true,
@@ -139,6 +141,12 @@ export class SalesforceConnector implements Connector {
         }
       }
     }
+  }
+
+  /** The org's mappable objects and their fields (describeGlobal, then describe), for `tandem init`. */
+  async introspect(options: IntrospectOptions = {}): Promise<EntityCatalog> {
+    await this.tokens.getToken(options.signal);
+    return introspectObjects(this.bulk, options);
   }
 
   createSource(): Source {
