@@ -115,7 +115,7 @@ function fieldScore(column: CatalogField, field: CatalogField): number {
 export function canonicalType(erp: CatalogFieldKind, crm: CatalogFieldKind): ProposedField['type'] | undefined {
   const numeric = (k: CatalogFieldKind) => k === 'number' || k === 'integer';
   if (numeric(erp) && numeric(crm)) return erp === 'integer' && crm === 'integer' ? 'integer' : 'number';
-  if (erp === crm && erp !== 'id' && erp !== 'other') return erp as ProposedField['type'];
+  if (erp === crm && erp !== 'id' && erp !== 'other') return erp;
   return undefined;
 }
 

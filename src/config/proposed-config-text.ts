@@ -75,10 +75,10 @@ function objectLines(object: ProposedObject): string[] {
   lines.push(`  ${object.name}:`);
   lines.push('    erp:');
   lines.push(`      table: ${scalar(object.erp.table)}`);
-  lines.push(`      key: ${scalar(object.erp.key)}                 # the column holding the sync key`);
+  lines.push(`      key: ${scalar(object.erp.key)}   # the column holding the sync key`);
   lines.push(`      primaryKey: ${scalar(object.erp.primaryKey)}`);
   if (object.erp.updatedAt !== undefined) {
-    lines.push(`      updatedAt: ${scalar(object.erp.updatedAt)}           # the modification timestamp`);
+    lines.push(`      updatedAt: ${scalar(object.erp.updatedAt)}   # the modification timestamp`);
     lines.push('      capture: watermark');
   } else {
     lines.push('      capture: changelog         # check: needs `tandem erp install-capture` before the first sync');

@@ -114,7 +114,8 @@ export const postgresConnector: PostgresConnectorDescriptor = {
   connection: {
     urlEnv: 'ERP_DATABASE_URL',
     env: [],
-    section: (url) => `  url: ${url}\n`,
+    // A folder instead of a URL: an embedded (PGlite) database, e.g. one made from examples/erp-schema.sql.
+    section: (url) => (/^\$\{|:\/\//.test(url) ? `  url: ${url}\n` : `  dataDir: ${JSON.stringify(url)}\n`),
   },
   open: async (settings, deps) => {
     if (settings.url)
