@@ -70,37 +70,41 @@ describe('a newcomer: init against the systems, then dry run, sync and status', 
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('init proposes the mappings, and the first dry run, the sync and status pass', async () => {
-    const init = await runTandem(['init', '--erp-url', erpUrl, '--crm-url', emulator.url, '--json'], env(), dir);
-    expect(init.stderr).toBe('');
-    expect(init.code).toBe(0);
-    const written = JSON.parse(init.stdout) as { proposed: boolean; objects: { table: string; object: string }[] };
-    expect(written.proposed).toBe(true);
-    expect(written.objects.map((o) => `${o.table}->${o.object}`).sort()).toEqual([
-      'public.contacts->Contact',
-      'public.customers->Account',
-    ]);
-    const text = await readFile(join(dir, 'tandem.yaml'), 'utf8');
-    expect(text).not.toContain(emulator.clientSecret);
-    expect(text).toContain('city:');
+  it(
+    'init proposes the mappings, and the first dry run, the sync and status pass',
+    async () => {
+      const init = await runTandem(['init', '--erp-url', erpUrl, '--crm-url', emulator.url, '--json'], env(), dir);
+      expect(init.stderr).toBe('');
+      expect(init.code).toBe(0);
+      const written = JSON.parse(init.stdout) as { proposed: boolean; objects: { table: string; object: string }[] };
+      expect(written.proposed).toBe(true);
+      expect(written.objects.map((o) => `${o.table}->${o.object}`).sort()).toEqual([
+        'public.contacts->Contact',
+        'public.customers->Account',
+      ]);
+      const text = await readFile(join(dir, 'tandem.yaml'), 'utf8');
+      expect(text).not.toContain(emulator.clientSecret);
+      expect(text).toContain('city:');
 
-    const dryRun = await runTandem(['sync', '--dry-run', '--json'], env(), dir);
-    expect(dryRun.stderr).toBe('');
-    expect(dryRun.code).toBe(0);
-    expect(dryRun.stdout).toContain('C0001');
+      const dryRun = await runTandem(['sync', '--dry-run', '--json'], env(), dir);
+      expect(dryRun.stderr).toBe('');
+      expect(dryRun.code).toBe(0);
+      expect(dryRun.stdout).toContain('C0001');
 
-    const sync = await runTandem(['sync', '--json'], env(), dir);
-    expect(sync.code).toBe(0);
-    const accounts = emulator.store.list('Account');
-    expect(accounts.find((a) => a['External_Id__c'] === 'C0001')).toMatchObject({
-      Name: 'Acme Tools',
-      BillingCity: 'Paris',
-      NumberOfEmployees: 40,
-    });
-    expect(emulator.store.list('Contact').map((c) => c['External_Id__c'])).toEqual(['P0001']);
+      const sync = await runTandem(['sync', '--json'], env(), dir);
+      expect(sync.code).toBe(0);
+      const accounts = emulator.store.list('Account');
+      expect(accounts.find((a) => a['External_Id__c'] === 'C0001')).toMatchObject({
+        Name: 'Acme Tools',
+        BillingCity: 'Paris',
+        NumberOfEmployees: 40,
+      });
+      expect(emulator.store.list('Contact').map((c) => c['External_Id__c'])).toEqual(['P0001']);
 
-    const status = await runTandem(['status', '--json'], env(), dir);
-    expect(status.code).toBe(0);
-    expect(status.stdout).toContain('"status"');
-  }, scaled(600_000));
+      const status = await runTandem(['status', '--json'], env(), dir);
+      expect(status.code).toBe(0);
+      expect(status.stdout).toContain('"status"');
+    },
+    scaled(600_000),
+  );
 });
