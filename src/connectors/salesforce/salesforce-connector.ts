@@ -136,7 +136,7 @@ export class SalesforceConnector implements Connector, Introspection {
             kind: 'missing-field',
             field,
             closest,
-            message: `${stream.entity} has no field '${field}'; closest: ${closest.join(', ')}. Use the field API name (custom fields end in __c).`,
+            message: `${stream.entity} has no field '${field}'; closest: ${closest.join(', ')}. Fields that exist: ${available.join(', ')}. Use the field API name (custom fields end in __c).`,
           });
           continue;
         }
