@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
-import { openConnector, openStateStore, policyMappingOf, streamsOf } from '../engine/open-engine.js';
-import { policyContextFor } from '../engine/policy-context.js';
+import { openConnector, openEngine, openStateStore, policyMappingOf, streamsOf } from '../engine/open-engine.js';
+import { explainFromSystems, policyContextFor } from '../engine/policy-context.js';
 import { loadStrategyModule } from '../engine/strategy-module.js';
 import { silentLogger } from '../util/logger.js';
 import { conflictsCommand } from './commands/conflicts.js';
@@ -60,7 +60,20 @@ export function buildProgram(): Command {
         mappings: config.objects.map(policyMappingOf),
         policiesDir: config.policies.dir,
         ...(registry ? { registry } : {}),
-        explain: (object: string, key: string) => withStore((c) => c.explain(object, key)),
+        explain: async (object: string, key: string, { stored }: { stored: boolean }) => {
+          if (stored) {
+            const input = await withStore((c) => c.explain(object, key));
+            return input && { input, source: 'stored' as const };
+          }
+          // Both systems read now: the connectors are opened (and checked) as for a sync.
+          const engine = await openEngine(config, { logger: silentLogger(), ...(registry ? { registry } : {}) });
+          try {
+            const now = await explainFromSystems(engine.context, object, key);
+            return now && { input: now.input, source: 'systems' as const, sides: now.sides };
+          } finally {
+            await engine.close();
+          }
+        },
         recentConflicts: (object: string, limit: number) => withStore((c) => c.recentConflicts(object, limit)),
       };
     }),

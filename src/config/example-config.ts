@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defaultConnectorRegistry } from '../connectors/builtin-connectors.js';
 import type { ConnectorRegistry } from '../connectors/connector-registry.js';
+import type { ExampleObjects } from '../connectors/connector-descriptor.js';
 
 /**
  * The commented tandem.yaml that `tandem init --crm <type>` writes: every option, its default and allowed values. The
@@ -18,11 +19,11 @@ export function exampleConfigFor(crmType: string, registry: ConnectorRegistry = 
   const optionKeys = options instanceof z.ZodObject ? Object.keys(options.shape) : [];
   // The per-object CRM options shown are the ones this connector declares.
   const crmOption = (key: string, line: string) => (optionKeys.includes(key) ? line : '');
-  return exampleConfigText(crmSection, crmOption);
+  return exampleConfigText(crmSection, exampleObjectsText(descriptor.exampleObjects, crmOption));
 }
 
-function exampleConfigText(crmSection: string, crmOption: (key: string, line: string) => string): string {
-  return `# tandem.yaml -- one bidirectional sync between an ERP (Postgres) and a CRM (Salesforce).
+function exampleConfigText(crmSection: string, objectsSection: string): string {
+  return `# tandem.yaml -- one bidirectional sync between an ERP (Postgres) and a CRM.
 # Reference: docs/configuration.md. Editor support: point your YAML plugin at docs/tandem.schema.json.
 # Secrets are never written here: use \${VAR} references to environment variables (\${VAR:-default} gives a default).
 
@@ -75,21 +76,65 @@ retention:
   days: 30                       # Default: 30
 
 # Mapping name -> one ERP table <-> CRM object. Names: [a-z][a-z0-9_]*
-objects:
+# The tables are those of examples/erp-schema.sql (customers, contacts); \`tandem init --erp-url ... --crm-url ...\`
+# writes mappings for your own tables instead, from what both systems report.
+${objectsSection}`;
+}
+
+const PLACEHOLDERS: ExampleObjects = {
+  account: { object: 'Account', externalId: 'external_id', fields: { name: 'name' } },
+  contact: { object: 'Contact', externalId: 'external_id', fields: { last_name: 'last_name' } },
+  notes: ["Placeholders: use this CRM's object and field names (see its documentation)."],
+};
+
+/** The example's `objects:` body: examples/erp-schema.sql's customers and contacts, named as this CRM names them. */
+function exampleObjectsText(
+  names: ExampleObjects | undefined,
+  crmOption: (key: string, line: string) => string,
+): string {
+  const crm = names ?? PLACEHOLDERS;
+  const notes = (crm.notes ?? []).map((line) => `# ${line}\n`).join('');
+  const field = (
+    name: string,
+    erp: string,
+    crmName: string | undefined,
+    extra: string[] = [],
+    comment = '',
+  ): string => {
+    if (crmName === undefined) return `      # ${name}: this CRM has no field for ${erp}\n`;
+    const head = `      ${name}:\n        erp: ${erp}\n        crm: ${crmName}\n`;
+    return `${head}${extra.map((line) => `        ${line}\n`).join('')}${comment}`;
+  };
+  const crmOptions = (options: readonly string[] | undefined) =>
+    (options ?? []).map((line) => `      ${line}\n`).join('');
+  const a = crm.account;
+  const c = crm.contact;
+  const statusValues = a.statusValues;
+  const statusExtra =
+    statusValues === undefined
+      ? []
+      : [
+          'transforms:',
+          `  - enum: { ${Object.entries(statusValues)
+            .map(([erp, value]) => `${JSON.stringify(erp)}: ${JSON.stringify(value)}`)
+            .join(', ')} }   # ERP value: CRM value, one-to-one`,
+          '    unmapped: pass               # other values: pass (kept) | null (cleared)',
+        ];
+  return `${notes}objects:
   account:
     erp:
       table: public.customers    # schema.table (schema defaults to public)
       key: customer_no           # column holding the sync key
-      primaryKey: id             # primary key column (the native id). Default: id
+      primaryKey: customer_no    # primary key column (the native id). Default: id
       updatedAt: updated_at      # modification timestamp column. Default: updated_at
       capture: watermark         # watermark (updatedAt column) | changelog (trigger + change-log table). Default: watermark
       lookbackSeconds: 300       # each read re-reads this far back, for late commits. Default: 300
-      deletes: soft-delete       # a CRM delete in the ERP: delete | soft-delete | ignore. Default: delete
-      softDeleteColumn: deleted_at   # with deletes: soft-delete
+      deletes: delete            # a CRM delete in the ERP: delete | soft-delete | ignore. Default: delete
+      # softDeleteColumn: deleted_at   # with deletes: soft-delete, the column set to the time of the delete
     crm:
-      object: Account            # CRM object API name
-      externalId: External_Id__c # external ID field holding the sync key
-${crmOption('lookbackSeconds', '      lookbackSeconds: 300       # each read re-reads this far back\n')}\
+      object: ${a.object}            # CRM object API name
+      externalId: ${a.externalId}    # field holding the sync key (unique)
+${crmOptions(a.options)}${crmOption('lookbackSeconds', '      lookbackSeconds: 300       # each read re-reads this far back\n')}\
 ${crmOption('deletes', '      deletes: delete            # an ERP delete in the CRM: delete | ignore\n')}\
     # Conflict policy: latest-wins | erp-wins | crm-wins | manual, or a file in policies.dir (account.yaml).
     # Default: latest-wins
@@ -100,42 +145,33 @@ ${crmOption('deletes', '      deletes: delete            # an ERP delete in the 
     #   type: string | number | integer | boolean | date | datetime (default string)
     #   transforms (text fields): trim, lowercase, uppercase, phone, enum, split
     fields:
-      name:
-        erp: name
-        crm: Name
-        transforms: [trim]
-      email:
-        erp: email
-        crm: Email__c
-        transforms: [trim, lowercase]
-      phone:
-        erp: phone
-        crm: Phone
-        transforms:
-          - phone: { format: e164, defaultCountry: US }   # format: e164 | us-national
-      status:
-        erp: status
-        crm: Type
-        transforms:
-          - enum: { A: Customer, P: Prospect }   # ERP value: CRM value, one-to-one
-            unmapped: pass                        # other values: pass (kept) | null (cleared)
-      credit_limit:
-        erp: credit_limit
-        crm: Credit_Limit__c
-        type: number
-        direction: erp-to-crm
-      contact:
-        erp: contact_name
-        crm: [Contact_First__c, Contact_Last__c]
-        transforms: [{ split: " " }]             # "Ada Lovelace" <-> Ada | Lovelace
-      active:
-        erp: active
-        crm: Active__c
-        type: boolean
-      since:
-        erp: customer_since
-        crm: Customer_Since__c
-        type: date
+${field('name', 'name', a.fields.name, ['transforms: [trim]'])}\
+${field('phone', 'phone', a.fields.phone, ['transforms:', '  - phone: { format: e164, defaultCountry: US }   # format: e164 | us-national'])}\
+${field('website', 'website', a.fields.website, ['transforms: [trim, lowercase]'])}\
+${field('industry', 'industry', a.fields.industry)}\
+${field('city', 'city', a.fields.city)}\
+${field('country', 'country', a.fields.country)}\
+${field('annual_revenue', 'annual_revenue', a.fields.annual_revenue, ['type: number', 'direction: erp-to-crm      # finance keeps revenue in the ERP'])}\
+${field('employees', 'employees', a.fields.employees, ['type: integer'])}\
+${field('status', 'status', a.fields.status, statusExtra)}\
+  contact:
+    erp: { table: public.contacts, key: contact_no, primaryKey: contact_no, updatedAt: updated_at }
+    crm:
+      object: ${c.object}
+      externalId: ${c.externalId}
+${crmOptions(c.options)}\
+    policy: latest-wins
+    fields:
+${field('first_name', 'first_name', c.fields.first_name, ['transforms: [trim]'])}\
+${field('last_name', 'last_name', c.fields.last_name, ['transforms: [trim]'])}\
+${field('email', 'email', c.fields.email, ['transforms: [trim, lowercase]'])}\
+${field('phone', 'phone', c.fields.phone, ['transforms: [phone]'])}\
+${field('title', 'title', c.fields.title)}\
+      # One ERP column <-> two CRM fields (for a table with a full_name column):
+      # full_name:
+      #   erp: full_name
+      #   crm: [${c.fields.first_name ?? 'first_name'}, ${c.fields.last_name ?? 'last_name'}]
+      #   transforms: [{ split: " " }]   # "Ada Lovelace" <-> Ada | Lovelace
 `;
 }
 

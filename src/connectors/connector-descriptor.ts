@@ -43,6 +43,16 @@ export interface ConnectorDescriptor<Settings = unknown> {
    * writes. Secrets only as `\${VAR}` references. Absent: a comment pointing at the connector's documentation.
    */
   readonly example?: string;
+  /**
+   * `tandem init` against a live system: how its section is written from a URL (secrets as `\${VAR}` references).
+   * Absent: `tandem init` cannot read this system and writes the commented example instead.
+   */
+  readonly connection?: ConnectionTemplate;
+  /**
+   * The native names `tandem init`'s example maps examples/erp-schema.sql's `customers` and `contacts` tables to on
+   * this CRM (objects, external ID fields, fields). Absent: the example names the CRM's objects as placeholders.
+   */
+  readonly exampleObjects?: ExampleObjects;
   /** Opens the connector; must not do network I/O beyond what `Connector.init` needs. */
   open(settings: Settings, deps: ConnectorOpenDeps): Promise<Connector>;
 }
@@ -53,4 +63,38 @@ export interface ConnectorOpenDeps {
   readonly logger: Logger;
   /** Folder of the tandem.yaml being used, for settings that are relative paths. */
   readonly baseDir: string;
+}
+
+/**
+ * How `tandem init` writes a connector's section for a live system, e.g. for Salesforce
+ * `loginUrl: https://acme.my.salesforce.com` and client credentials as `${SF_CLIENT_ID}` / `${SF_CLIENT_SECRET}`.
+ */
+export interface ConnectionTemplate {
+  /** The variable the URL is read from when no flag gives it (`ERP_DATABASE_URL`, `SF_LOGIN_URL`). */
+  readonly urlEnv: string;
+  /** The other variables the section references (credentials), named in messages when one is missing. */
+  readonly env: readonly string[];
+  /** The section body after `type:`, two-space indented; `url` is the URL or a `${VAR}` reference to it. */
+  section(url: string): string;
+}
+
+/** Native names on one CRM for the example's two mappings (account <- customers, contact <- contacts). */
+export interface ExampleObjects {
+  readonly account: ExampleObject<
+    'name' | 'phone' | 'website' | 'industry' | 'city' | 'country' | 'annual_revenue' | 'employees' | 'status'
+  >;
+  readonly contact: ExampleObject<'first_name' | 'last_name' | 'email' | 'phone' | 'title'>;
+  /** Comment lines about the objects (how the key field is made on this CRM), without `#`. */
+  readonly notes?: readonly string[];
+}
+
+export interface ExampleObject<Column extends string> {
+  readonly object: string;
+  readonly externalId: string;
+  /** ERP column -> the CRM field it maps to; a column left out has no counterpart on this CRM. */
+  readonly fields: Partial<Record<Column, string>>;
+  /** Per-object CRM options written under `crm:` (e.g. HubSpot's idProperty), as `key: value` text. */
+  readonly options?: readonly string[];
+  /** The ERP's `status` values (Customer, Prospect, Partner) -> this CRM's, for the example's enum transform. */
+  readonly statusValues?: Readonly<Record<string, string>>;
 }

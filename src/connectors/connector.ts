@@ -72,6 +72,12 @@ export interface Source {
    * The iteration must finish for the result to be used: an interrupted listing proves nothing about deletes.
    */
   listKeys?(stream: StreamRef, options: CallOptions): AsyncIterable<readonly KeyEntry[]>;
+  /**
+   * The records holding these keys now, as `readChanges` would return them (absent keys are left out; a
+   * soft-deleted record comes back as a tombstone). Optional: `tandem policy explain` reads a record from both
+   * systems with it, and says it cannot when a connector lacks it.
+   */
+  readKeys?(stream: StreamRef, keys: readonly string[], options: CallOptions): Promise<readonly NativeRecord[]>;
 }
 
 export interface KeyEntry {

@@ -14,6 +14,7 @@ import type { ResolverRegistry } from '../resolve/policy/resolver-registry.js';
 import { openStateDatabase } from '../state/state-database.js';
 import { StateStore } from '../state/state-store.js';
 import { EXIT, TandemError } from '../util/errors.js';
+import { schemaProblemsOf, type SchemaProblem } from '../connectors/schema-problem.js';
 import { loadStrategyModule } from './strategy-module.js';
 import type { Logger } from '../util/logger.js';
 
@@ -50,6 +51,13 @@ export function policyMappingOf(mapping: ObjectMapping): PolicyMapping {
 
 export function streamsOf(mapping: ObjectMapping): { erp: StreamRef; crm: StreamRef } {
   const mapper = createObjectMapper(mapping);
+  const typesOn = (side: SystemId): Record<string, string> =>
+    Object.fromEntries(mapping.fields.flatMap((f) => (f[side].length === 1 ? [[f[side][0] ?? '', f.type]] : [])));
+  // A side is written by fields flowing towards it.
+  const writtenOn = (side: SystemId): string[] =>
+    mapping.fields
+      .filter((f) => f.direction === 'both' || f.direction === (side === 'crm' ? 'erp-to-crm' : 'crm-to-erp'))
+      .flatMap((f) => f[side]);
   return {
     erp: {
       name: mapping.name,
@@ -57,6 +65,8 @@ export function streamsOf(mapping: ObjectMapping): { erp: StreamRef; crm: Stream
       keyField: mapping.erp.key,
       fields: mapper.nativeFields('erp'),
       options: mapping.erp.options,
+      fieldTypes: typesOn('erp'),
+      writtenFields: writtenOn('erp'),
     },
     crm: {
       name: mapping.name,
@@ -64,6 +74,8 @@ export function streamsOf(mapping: ObjectMapping): { erp: StreamRef; crm: Stream
       keyField: mapping.crm.externalId,
       fields: mapper.nativeFields('crm'),
       options: mapping.crm.options,
+      fieldTypes: typesOn('crm'),
+      writtenFields: writtenOn('crm'),
     },
   };
 }
@@ -151,6 +163,68 @@ function withMappingLine(error: unknown, config: TandemConfig): unknown {
 }
 
 /**
+ * Every shape problem of every mapping, each at its line in tandem.yaml with the closest existing names: the
+ * connectors' `init` is run per mapped stream on both sides, and each schema error (exit 2) is gathered instead of
+ * stopping at the first. Other failures (unreachable, auth) are thrown as they come.
+ */
+export class MappingShapeError extends TandemError {
+  readonly problems: readonly LocatedSchemaProblem[];
+  constructor(problems: readonly LocatedSchemaProblem[]) {
+    const lines = problems.map((p) => `  ${p.file}:${p.line}: objects.${p.object} (${p.side}): ${p.message}`);
+    super(
+      `${problems.length} problem${problems.length === 1 ? '' : 's'} with the mapped tables and objects (all of them, fix them in one go):\n${lines.join('\n')}`,
+      { code: 'MAPPING_SHAPE_MISMATCH', context: { problems }, exitCode: EXIT.usage },
+    );
+    this.problems = problems;
+  }
+}
+
+export interface LocatedSchemaProblem extends SchemaProblem {
+  readonly object: string;
+  readonly side: SystemId;
+  readonly file: string;
+  /** The line of the mapped field in tandem.yaml, else of the mapping. */
+  readonly line: number;
+}
+
+async function checkMappedShapes(
+  config: TandemConfig,
+  objects: readonly SyncObject[],
+  connectors: Readonly<Record<SystemId, Connector>>,
+): Promise<void> {
+  const problems: LocatedSchemaProblem[] = [];
+  for (const side of ['erp', 'crm'] as const) {
+    for (const object of objects) {
+      try {
+        await connectors[side].init([object.streams[side]]);
+      } catch (error) {
+        if (!(error instanceof TandemError) || error.exitCode !== EXIT.usage) throw withMappingLine(error, config);
+        const mapping = config.objects.find((m) => m.name === object.name);
+        const found = schemaProblemsOf(error);
+        const list: SchemaProblem[] =
+          found.length > 0
+            ? found
+            : [{ kind: 'other', message: error.message.replace(/^(object|stream) '?[a-z0-9_]+'?: /, '') }];
+        for (const problem of list) {
+          const field =
+            problem.field === undefined
+              ? undefined
+              : mapping?.fields.find((f) => f[side].includes(problem.field ?? ''));
+          problems.push({
+            ...problem,
+            object: object.name,
+            side,
+            file: config.file,
+            line: field?.line ?? mapping?.line ?? 1,
+          });
+        }
+      }
+    }
+  }
+  if (problems.length > 0) throw new MappingShapeError(problems);
+}
+
+/**
  * Opens everything a sync needs. Checks the connectors and the mapped tables/objects (unless `offline`), so a
  * mistake in the mapping fails here, with the line in tandem.yaml, before anything is read or written.
  */
@@ -163,14 +237,7 @@ export async function openEngine(config: TandemConfig, options: OpenEngineOption
     opened.push(erp);
     const crm = await openConnector(config, 'crm', options.logger, options.connectors);
     opened.push(crm);
-    if (!options.offline) {
-      try {
-        await erp.init(objects.map((o) => o.streams.erp));
-        await crm.init(objects.map((o) => o.streams.crm));
-      } catch (error) {
-        throw withMappingLine(error, config);
-      }
-    }
+    if (!options.offline) await checkMappedShapes(config, objects, { erp, crm });
     const context: SyncContext = {
       sync: config.sync,
       store,

@@ -7,6 +7,24 @@ import type { ChangeStaging } from '../model/change-staging.js';
 import type { StatusQueries } from '../model/status-queries.js';
 import { createObjectMapper } from '../mapping/object-mapper.js';
 import { policyMappingOf } from './open-engine.js';
+import { readRecordNow, type RecordNow } from '../pipeline/record-now.js';
+import type { SyncContext } from '../pipeline/sync-object.js';
+
+/**
+ * `tandem policy explain` without --stored: the record read from both systems now, with the stored state, as
+ * `sync --dry-run` would plan it. Undefined when neither system nor the store knows the key.
+ */
+export async function explainFromSystems(
+  ctx: SyncContext,
+  object: string,
+  key: string,
+): Promise<(RecordNow & { readonly input: RecordInput }) | undefined> {
+  const synced = ctx.objects.find((o) => o.name === object);
+  if (!synced) return undefined;
+  const now = await readRecordNow(ctx, synced, key);
+  const known = now.view.prior || now.view.staged || Object.values(now.sides).includes('found');
+  return known ? { ...now, input: now.view.input } : undefined;
+}
 
 /**
  * What `tandem policy explain` and `tandem policy diff` need from the state store: a record as the planner would see
@@ -21,6 +39,7 @@ export function policyContextFor(
   return {
     mappings: config.objects.map(policyMappingOf),
     policiesDir: config.policies.dir,
+    /** From the state store only (`policy explain --stored`). */
     async explain(object: string, key: string): Promise<RecordInput | undefined> {
       const mapping = config.objects.find((m) => m.name === object);
       if (!mapping) return undefined;

@@ -16,4 +16,11 @@ export interface StreamRef {
    * Each connector validates its own with zod and says which keys it accepts.
    */
   readonly options: Readonly<Record<string, unknown>>;
+  /**
+   * The mapping's canonical type (`string`, `number`, `integer`, `boolean`, `date`, `datetime`) per native field,
+   * so that `init` can report a field whose type cannot hold the values. Absent: not checked.
+   */
+  readonly fieldTypes?: Readonly<Record<string, string>>;
+  /** The native fields tandem writes on this side (by the mapping's directions). Absent: every field. */
+  readonly writtenFields?: readonly string[];
 }

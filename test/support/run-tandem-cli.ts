@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -11,6 +12,9 @@ export interface CliResult {
   readonly code: number;
 }
 
+/** tsx's loader by path, so that the CLI also runs from a folder outside the repository (`cwd`). */
+const tsxLoader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+
 /** Runs the CLI from source as a user would (node + tsx), returning stdout, stderr and the exit code. */
 export async function runTandem(
   args: readonly string[],
@@ -20,7 +24,7 @@ export async function runTandem(
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args],
+      ['--import', tsxLoader, join(repoRoot, 'src/cli/main.ts'), ...args],
       { cwd, env: { ...process.env, TANDEM_LOG_LEVEL: 'error', ...env }, maxBuffer: 16 * 1024 * 1024 },
     );
     return { stdout, stderr, code: 0 };

@@ -41,10 +41,37 @@ export interface PolicyCliContext {
   readonly policiesDir: string;
   /** Custom strategies policy files may name. */
   readonly registry?: ResolverRegistry;
-  /** The record as the planner would see it now: base from the state store, both sides from the connectors. */
-  readonly explain?: (object: string, key: string) => Promise<RecordInput | undefined>;
+  /**
+   * The record as the planner would see it now: both sides read from the systems, with the stored state (as
+   * `sync --dry-run` sees it); with `stored`, from the state store only (what tandem last saw of each side).
+   */
+  readonly explain?: (object: string, key: string, options: { stored: boolean }) => Promise<ExplainInput | undefined>;
   /** Recent conflicts of an object from the state store, newest first, at most `limit`. */
   readonly recentConflicts?: (object: string, limit: number) => Promise<readonly Conflict[]>;
+}
+
+/** What `policy explain` explains: the planner's input, and where its sides came from. */
+export interface ExplainInput {
+  readonly input: RecordInput;
+  /** `systems`: both sides read now; `stored`: the state store's view only. */
+  readonly source: 'systems' | 'stored';
+  /** With `systems`, per side: read now (`found`), no such record now (`absent`), or not readable by key. */
+  readonly sides?: Readonly<Record<'erp' | 'crm', 'found' | 'absent' | 'unreadable'>>;
+}
+
+/** The first line of an explanation: where the record's values come from, plainly. */
+export function explainSourceLine(explained: ExplainInput): string {
+  if (explained.source === 'stored')
+    return 'from the stored state (what tandem last saw of each side, not read from the systems now; drop --stored to read them):';
+  const side = (system: 'erp' | 'crm'): string => {
+    const state = explained.sides?.[system] ?? 'found';
+    return state === 'found'
+      ? `${system}: read now`
+      : state === 'absent'
+        ? `${system}: no record with this key now`
+        : `${system}: cannot be read by key, from the stored state`;
+  };
+  return `read from both systems now (${side('erp')}; ${side('crm')}), with the stored state, as sync --dry-run would plan it:`;
 }
 
 /** Where output goes; tests capture it. Defaults: process.stdout, process.stderr, process.exitCode. */
@@ -232,18 +259,21 @@ export function policyCommand(
     )
     .requiredOption('--object <name>', 'mapped object, e.g. account')
     .requiredOption('--key <key>', 'sync key of the record')
+    .option('--stored', 'explain from the state store only (what tandem last saw), without reading the systems')
     .option('--json', 'machine-readable output')
     .action(
-      run(async (context, json, opts: { object: string; key: string }) => {
+      run(async (context, json, opts: { object: string; key: string; stored?: boolean }) => {
         const mapping = findMapping(context, opts.object);
         if (!context.explain)
           throw new UsageError(
             'explain needs the state store and connectors, which this configuration does not provide',
           );
-        const input = await context.explain(opts.object, opts.key);
-        if (!input)
+        const explained = await context.explain(opts.object, opts.key, { stored: opts.stored === true });
+        if (!explained)
           throw new UsageError(
-            `no record ${JSON.stringify(opts.key)} in ${opts.object}: neither side nor the state store knows it`,
+            opts.stored === true
+              ? `no record ${JSON.stringify(opts.key)} in ${opts.object} in the state store. Fix: check the key, or drop --stored to read both systems`
+              : `no record ${JSON.stringify(opts.key)} in ${opts.object}: neither system nor the state store knows it`,
           );
         const resolver = await resolverForMapping(
           mapping.policy ?? 'manual',
@@ -251,8 +281,12 @@ export function policyCommand(
           mapping,
           context.registry,
         );
-        const explanation = explainRecord(input, resolver);
-        stdout.write(json ? `${JSON.stringify(explanation, null, 2)}\n` : `${renderExplanation(explanation)}\n`);
+        const explanation = explainRecord(explained.input, resolver);
+        stdout.write(
+          json
+            ? `${JSON.stringify({ ...explanation, source: explained.source, ...(explained.sides ? { sides: explained.sides } : {}) }, null, 2)}\n`
+            : `${explainSourceLine(explained)}\n${renderExplanation(explanation)}\n`,
+        );
         return EXIT.ok;
       }),
     );

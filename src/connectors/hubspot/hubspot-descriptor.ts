@@ -37,5 +37,32 @@ export const hubspotConnector: ConnectorDescriptor<HubSpotSettings> = {
   # Objects: crm.object is contacts | companies | deals | a custom object; crm.externalId is the idProperty, a
   # property with unique values (email on contacts, or a custom one created with hasUniqueValue, e.g. erp_id).
 `,
+  exampleObjects: {
+    account: {
+      object: 'companies',
+      externalId: 'erp_id',
+      options: ['idProperty: erp_id'],
+      fields: {
+        name: 'name',
+        phone: 'phone',
+        website: 'domain',
+        industry: 'industry',
+        city: 'city',
+        country: 'country',
+        annual_revenue: 'annualrevenue',
+        employees: 'numberofemployees',
+      },
+    },
+    contact: {
+      object: 'contacts',
+      externalId: 'erp_id',
+      options: ['idProperty: erp_id'],
+      fields: { first_name: 'firstname', last_name: 'lastname', email: 'email', phone: 'phone', title: 'jobtitle' },
+    },
+    notes: [
+      'erp_id: a text property created with hasUniqueValue: true on companies and contacts, holding the ERP key',
+      "(HubSpot upserts only by a unique property, its idProperty; contacts' email is one too).",
+    ],
+  },
   open: (settings, deps) => Promise.resolve(new HubSpotConnector(settings, { logger: deps.logger })),
 };

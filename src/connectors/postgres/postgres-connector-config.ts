@@ -63,6 +63,8 @@ export interface PostgresStreamSettings {
   readonly lookbackSeconds: number;
   readonly deletes: 'delete' | 'soft-delete' | 'ignore';
   readonly softDeleteColumn: string | undefined;
+  /** The mapping's canonical type per field, when the engine says (for the start-up type check). */
+  readonly fieldTypes?: Readonly<Record<string, string>>;
 }
 
 const ALLOWED_STREAM_KEYS = Object.keys(postgresStreamOptionsSchema.shape).join(', ');
@@ -96,6 +98,7 @@ export function parseStreamSettings(stream: StreamRef): PostgresStreamSettings {
     table,
     keyColumn: assertIdentifier(stream.keyField, 'key field', { ...context, column: stream.keyField }),
     fields: Object.freeze([...fields]),
+    ...(stream.fieldTypes ? { fieldTypes: stream.fieldTypes } : {}),
     primaryKey: assertIdentifier(o.primaryKey, 'primaryKey', { ...context, column: o.primaryKey }),
     updatedAt: assertIdentifier(o.updatedAt, 'updatedAt', { ...context, column: o.updatedAt }),
     capture: o.capture,

@@ -24,6 +24,8 @@ import { sessionTimeZone } from './naive-timestamps.js';
 import { sqlState, type SqlClient } from './sql-client.js';
 import { buildPlan, type StreamPlan } from './stream-plan.js';
 import { checkTableShape, readTableShape } from './table-shape.js';
+import type { EntityCatalog, Introspection, IntrospectOptions } from '../entity-catalog.js';
+import { introspectTables } from './introspect-tables.js';
 
 export interface PostgresConnectorOptions {
   readonly logger?: Logger;
@@ -44,7 +46,7 @@ export interface PostgresConnectorOptions {
  * await erp.close()
  * ```
  */
-export class PostgresConnector implements Connector {
+export class PostgresConnector implements Connector, Introspection {
   readonly system = 'erp' as const;
   readonly capabilities: ConnectorCapabilities;
   readonly config: Omit<PostgresConnectorConfig, 'url' | 'pglite'>;
@@ -198,6 +200,13 @@ export class PostgresConnector implements Connector {
       batchSize: this.config.batchSize,
       logger: this.#logger,
     });
+  }
+
+  /** Every table outside the system schemas and tandem's own, with columns, types and unique keys (`tandem init`). */
+  async introspect(options: IntrospectOptions = {}): Promise<EntityCatalog> {
+    options.signal?.throwIfAborted();
+    await this.#configureSession();
+    return introspectTables(this.#client, [this.config.tandemSchema]);
   }
 
   createSink(): PostgresSink {

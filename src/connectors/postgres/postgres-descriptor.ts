@@ -111,6 +111,12 @@ export const postgresConnector: PostgresConnectorDescriptor = {
   fieldName: sqlColumnName,
   entityName: sqlTableName,
   streamOptions: postgresStreamOptionsSchema,
+  connection: {
+    urlEnv: 'ERP_DATABASE_URL',
+    env: [],
+    // A folder instead of a URL: an embedded (PGlite) database, e.g. one made from examples/erp-schema.sql.
+    section: (url) => (/^\$\{|:\/\//.test(url) ? `  url: ${url}\n` : `  dataDir: ${JSON.stringify(url)}\n`),
+  },
   open: async (settings, deps) => {
     if (settings.url)
       return new PostgresConnector({ url: settings.url, ...commonOf(settings) }, { logger: deps.logger });

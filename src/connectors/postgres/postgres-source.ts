@@ -51,6 +51,18 @@ export class PostgresSource implements Source {
     return this.#readChanges(stream, since, options);
   }
 
+  /** The rows whose key column holds one of `keys`, read now (one statement). */
+  async readKeys(stream: StreamRef, keys: readonly string[], options: CallOptions = {}): Promise<NativeRecord[]> {
+    options.signal?.throwIfAborted();
+    if (keys.length === 0) return [];
+    const plan = await this.#o.plan(stream);
+    const { rows } = await this.#o.client.query<RecordRow>(
+      `SELECT ${recordSelectList(plan)} FROM ${plan.table} t WHERE t.${quoteIdent(plan.key.name)}::text = ANY($1::text[])`,
+      [[...keys]],
+    );
+    return rows.map((row) => toRecord(plan, row, undefined));
+  }
+
   async *#readChanges(
     stream: StreamRef,
     since: Watermark | undefined,

@@ -3,6 +3,7 @@ import { quoteIdent, quoteQualified } from './identifiers.js';
 import type { PostgresStreamSettings } from './postgres-connector-config.js';
 import { PostgresSchemaError } from './postgres-errors.js';
 import type { SqlSession } from './sql-client.js';
+import { closestNames, type SchemaProblem } from '../schema-problem.js';
 
 /**
  * How a column's values travel: read as text in SQL (so pg and PGlite agree), then turned into a FieldValue.
@@ -107,6 +108,24 @@ export async function readTableShape(
   });
 }
 
+/** Whether a column of this kind can hold a mapped field's canonical values (text holds anything). */
+function fits(type: string, kind: ValueKind): boolean {
+  if (kind === 'text') return true;
+  switch (type) {
+    case 'number':
+    case 'integer':
+      return kind === 'integer' || kind === 'float' || kind === 'decimal';
+    case 'boolean':
+      return kind === 'boolean';
+    case 'date':
+      return kind === 'date' || kind === 'timestamp' || kind === 'timestamptz';
+    case 'datetime':
+      return kind === 'timestamp' || kind === 'timestamptz';
+    default:
+      return true;
+  }
+}
+
 function isTrue(v: boolean | string): boolean {
   return v === true || v === 't' || v === 'true';
 }
@@ -132,51 +151,90 @@ export function checkTableShape(
     );
   }
   const existing = [...shape.columns.keys()];
-  const need = (column: string, role: string): ColumnInfo => {
+  // Every problem of the stream at once: a person fixes them all in one edit, not one per run.
+  const problems: (SchemaProblem & { role: string })[] = [];
+  const need = (column: string, role: string): ColumnInfo | undefined => {
     const info = shape.columns.get(column);
     if (info === undefined) {
-      throw new PostgresSchemaError(
-        `object ${object}: table ${table} has no column ${JSON.stringify(column)} (${role}); its columns are: ` +
+      const closest = closestNames(column, existing);
+      problems.push({
+        kind: 'missing-field',
+        field: column,
+        role,
+        closest,
+        message:
+          `table ${table} has no column ${JSON.stringify(column)} (${role}); closest: ${closest.join(', ')}; its columns are: ` +
           `${existing.join(', ')}. Fix the name in tandem.yaml (objects.${object}) or add the column.`,
-        { object, table, column, role, existing },
-      );
+      });
     }
     return info;
   };
   const needUnique = (column: string, role: string): void => {
-    need(column, role);
+    if (need(column, role) === undefined) return;
     if (!shape.uniqueColumns.has(column)) {
-      throw new PostgresSchemaError(
-        `object ${object}: column ${table}.${column} (${role}) has no unique index, so writes cannot be keyed on it. ` +
+      problems.push({
+        kind: 'not-unique',
+        field: column,
+        role,
+        message:
+          `column ${table}.${column} (${role}) has no unique index, so writes cannot be keyed on it. ` +
           `Fix: CREATE UNIQUE INDEX ON ${quoteQualified(settings.table)} (${quoteIdent(column)});`,
-        { object, table, column, role, uniqueColumns: [...shape.uniqueColumns] },
-      );
+      });
     }
   };
   needUnique(settings.keyColumn, 'key field');
-  needUnique(settings.primaryKey, 'primaryKey');
-  for (const f of settings.fields) need(f, 'mapped field');
+  if (settings.primaryKey !== settings.keyColumn) needUnique(settings.primaryKey, 'primaryKey');
+  for (const f of settings.fields) {
+    const info = need(f, 'mapped field');
+    const type = settings.fieldTypes?.[f];
+    if (info !== undefined && type !== undefined && !fits(type, info.kind)) {
+      problems.push({
+        kind: 'type-mismatch',
+        field: f,
+        role: 'mapped field',
+        message: `column ${table}.${f} is ${info.type}, which cannot hold the mapping's type: ${type} values. Fix the field's type: in tandem.yaml, or map another column.`,
+      });
+    }
+  }
   const timestampRole = settings.capture === 'watermark' ? 'updatedAt' : undefined;
   if (timestampRole !== undefined || shape.columns.has(settings.updatedAt)) {
     const info = need(settings.updatedAt, 'updatedAt');
-    if (info.kind !== 'timestamptz' && info.kind !== 'timestamp') {
-      throw new PostgresSchemaError(
-        `object ${object}: column ${table}.${settings.updatedAt} (updatedAt) is ${info.type}; it must be timestamptz ` +
+    if (info !== undefined && info.kind !== 'timestamptz' && info.kind !== 'timestamp') {
+      problems.push({
+        kind: 'type-mismatch',
+        field: settings.updatedAt,
+        role: 'updatedAt',
+        message:
+          `column ${table}.${settings.updatedAt} (updatedAt) is ${info.type}; it must be timestamptz ` +
           `or timestamp. Point options.updatedAt at the modification timestamp column.`,
-        { object, table, column: settings.updatedAt, type: info.type, allowed: ['timestamptz', 'timestamp'] },
-      );
-    }
-    if (settings.capture === 'watermark' && !info.notNull) {
+      });
+    } else if (info !== undefined && settings.capture === 'watermark' && !info.notNull) {
       // A row whose timestamp is NULL never compares greater than a cursor: watermark reads would never see it.
-      throw new PostgresSchemaError(
-        `object ${object}: column ${table}.${settings.updatedAt} (updatedAt) allows NULL, and watermark capture never ` +
+      problems.push({
+        kind: 'other',
+        field: settings.updatedAt,
+        role: 'updatedAt',
+        message:
+          `column ${table}.${settings.updatedAt} (updatedAt) allows NULL, and watermark capture never ` +
           `sees rows whose timestamp is NULL. Fix: ALTER TABLE ${quoteQualified(settings.table)} ALTER COLUMN ` +
           `${quoteIdent(settings.updatedAt)} SET NOT NULL (after filling it), or use capture: changelog.`,
-        { object, table, column: settings.updatedAt, type: info.type },
-      );
+      });
     }
   }
   if (settings.softDeleteColumn !== undefined) need(settings.softDeleteColumn, 'softDeleteColumn');
+  const first = problems[0];
+  if (first !== undefined) {
+    const rest = problems.slice(1).map((p) => `\n  also: ${p.message}`);
+    throw new PostgresSchemaError(`object ${object}: ${first.message}${rest.join('')}`, {
+      object,
+      table,
+      column: first.field,
+      role: first.role,
+      existing,
+      ...(first.kind === 'not-unique' ? { uniqueColumns: [...shape.uniqueColumns] } : {}),
+      problems: problems.map(({ role: _role, ...problem }) => problem),
+    });
+  }
   return shape;
 }
 

@@ -70,6 +70,20 @@ export interface BulkClientOptions {
  * for await (const row of bulk.ingestResults(job.id, 'successfulResults')) ...
  * ```
  */
+/** One object as describeGlobal lists it. */
+export interface SObjectSummary {
+  readonly name: string;
+  readonly label: string;
+  readonly custom: boolean;
+  readonly queryable: boolean;
+  readonly createable: boolean;
+  readonly updateable: boolean;
+}
+
+function booleanAttributes(source: Record<string, unknown>, names: readonly string[]): Record<string, boolean> {
+  return Object.fromEntries(names.flatMap((n) => (typeof source[n] === 'boolean' ? [[n, source[n]]] : [])));
+}
+
 export class BulkClient {
   readonly #http: HttpClient;
   readonly #instanceUrl: () => Promise<string>;
@@ -91,8 +105,35 @@ export class BulkClient {
     const fields = Array.isArray(body['fields']) ? (body['fields'] as Record<string, unknown>[]) : [];
     return {
       name: typeof body['name'] === 'string' ? body['name'] : object,
-      fields: fields.map((f) => ({ name: textOf(f['name']), type: textOf(f['type'] ?? 'string') })),
+      fields: fields.map((f) => ({
+        name: textOf(f['name']),
+        type: textOf(f['type'] ?? 'string'),
+        ...(typeof f['label'] === 'string' ? { label: f['label'] } : {}),
+        ...booleanAttributes(f, [
+          'createable',
+          'updateable',
+          'nillable',
+          'externalId',
+          'unique',
+          'calculated',
+          'defaultedOnCreate',
+        ]),
+      })),
     };
+  }
+
+  /** `GET /sobjects` (describeGlobal): every object's name, label and what may be done with it. */
+  async describeGlobal(signal?: AbortSignal): Promise<readonly SObjectSummary[]> {
+    const body = await this.#json('GET', '/sobjects', 'describeGlobal', { signal });
+    const objects = Array.isArray(body['sobjects']) ? (body['sobjects'] as Record<string, unknown>[]) : [];
+    return objects.map((o) => ({
+      name: textOf(o['name']),
+      label: textOf(o['label'] ?? o['name']),
+      custom: o['custom'] === true,
+      queryable: o['queryable'] !== false,
+      createable: o['createable'] !== false,
+      updateable: o['updateable'] !== false,
+    }));
   }
 
   /** `GET /limits`: the org's limits, e.g. `{ DailyApiRequests: { Max, Remaining } }`. */

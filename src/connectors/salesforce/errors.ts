@@ -1,3 +1,4 @@
+import type { SchemaProblem } from '../schema-problem.js';
 import { EXIT, TandemError } from '../../util/errors.js';
 import type { HttpResponse } from './http-client.js';
 
@@ -46,7 +47,13 @@ export class SalesforceAuthError extends TandemError {
 export class SalesforceSchemaError extends TandemError {
   constructor(
     message: string,
-    context: { stream: string; entity: string; field?: string; available?: readonly string[] },
+    context: {
+      stream: string;
+      entity: string;
+      field?: string;
+      available?: readonly string[];
+      problems?: readonly SchemaProblem[];
+    },
   ) {
     super(message, { code: 'SALESFORCE_SCHEMA_MISMATCH', context, exitCode: EXIT.usage });
   }

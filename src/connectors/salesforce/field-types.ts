@@ -6,6 +6,15 @@ export interface SObjectField {
   readonly name: string;
   /** Describe type: `string`, `boolean`, `int`, `double`, `currency`, `percent`, `date`, `datetime`, `id`, `reference`... */
   readonly type: string;
+  /** The describe attributes below are read when present (describe always sends them; tests may leave them out). */
+  readonly label?: string;
+  readonly createable?: boolean;
+  readonly updateable?: boolean;
+  readonly nillable?: boolean;
+  readonly externalId?: boolean;
+  readonly unique?: boolean;
+  readonly calculated?: boolean;
+  readonly defaultedOnCreate?: boolean;
 }
 
 const NUMERIC = new Set(['int', 'double', 'currency', 'percent', 'long']);

@@ -4,6 +4,9 @@ import type { Logger } from '../../util/logger.js';
 import { silentLogger } from '../../util/logger.js';
 import { ApiLimits } from './api-limits.js';
 import { BulkClient, type PollOptions } from './bulk-client.js';
+import type { EntityCatalog, Introspection, IntrospectOptions } from '../entity-catalog.js';
+import { introspectObjects } from './introspect-objects.js';
+import { closestNames, type SchemaProblem } from '../schema-problem.js';
 import { SalesforceApiError, SalesforceSchemaError } from './errors.js';
 import type { SObjectField } from './field-types.js';
 import { createUndiciHttpClient, type HttpClient } from './http-client.js';
@@ -41,7 +44,7 @@ export interface SalesforceConnectorDeps {
  * await crm.close()
  * ```
  */
-export class SalesforceConnector implements Connector {
+export class SalesforceConnector implements Connector, Introspection {
   readonly system = 'crm' as const;
   readonly capabilities: ConnectorCapabilities = Object.freeze({
     supportsKeyListing: true,
@@ -120,15 +123,53 @@ export class SalesforceConnector implements Connector {
         }
         throw error;
       }
+      // Every problem of the stream at once: missing fields (with the closest names), types that cannot hold the
+      // mapped values, read-only fields tandem would write.
+      const available = [...types.values()].map((f) => f.name).sort();
+      const problems: SchemaProblem[] = [];
+      const written = new Set(stream.writtenFields ?? stream.fields);
       for (const field of [stream.keyField, ...stream.fields]) {
-        if (!types.has(field.toLowerCase())) {
-          const available = [...types.values()].map((f) => f.name).sort();
-          throw new SalesforceSchemaError(
-            `stream '${stream.name}': ${stream.entity} has no field '${field}'. Fields that exist: ${available.join(', ')}. ` +
-              'Use the field API name (custom fields end in __c).',
-            { stream: stream.name, entity: stream.entity, field, available },
-          );
+        const described = types.get(field.toLowerCase());
+        if (described === undefined) {
+          const closest = closestNames(field, available);
+          problems.push({
+            kind: 'missing-field',
+            field,
+            closest,
+            message: `${stream.entity} has no field '${field}'; closest: ${closest.join(', ')}. Fields that exist: ${available.join(', ')}. Use the field API name (custom fields end in __c).`,
+          });
+          continue;
         }
+        const type = stream.fieldTypes?.[field];
+        if (type !== undefined && !salesforceTypeFits(type, described.type))
+          problems.push({
+            kind: 'type-mismatch',
+            field,
+            message: `${stream.entity}.${field} is a ${described.type} field, which cannot hold the mapping's type: ${type} values. Fix the field's type: in tandem.yaml, or map another field.`,
+          });
+        if (
+          (field === stream.keyField || written.has(field)) &&
+          described.createable === false &&
+          described.updateable === false
+        )
+          problems.push({
+            kind: 'read-only',
+            field,
+            message: `${stream.entity}.${field} is read-only, and tandem writes it. Fix: set direction: crm-to-erp on that field in tandem.yaml, or map a writable field.`,
+          });
+      }
+      const first = problems[0];
+      if (first !== undefined) {
+        throw new SalesforceSchemaError(
+          `stream '${stream.name}': ${problems.map((p) => p.message).join('\n  also: ')}`,
+          {
+            stream: stream.name,
+            entity: stream.entity,
+            ...(first.field ? { field: first.field } : {}),
+            available,
+            problems,
+          },
+        );
       }
       for (const field of SYSTEM_FIELDS) {
         if (!types.has(field.toLowerCase())) {
@@ -139,6 +180,12 @@ export class SalesforceConnector implements Connector {
         }
       }
     }
+  }
+
+  /** The org's mappable objects and their fields (describeGlobal, then describe), for `tandem init`. */
+  async introspect(options: IntrospectOptions = {}): Promise<EntityCatalog> {
+    await this.tokens.getToken(options.signal);
+    return introspectObjects(this.bulk, options);
   }
 
   createSource(): Source {
@@ -178,5 +225,23 @@ export class SalesforceConnector implements Connector {
       this.#fieldTypes.set(entity, pending);
     }
     return pending;
+  }
+}
+
+/** Whether a Salesforce field of this describe type can hold a mapped field's canonical values. */
+function salesforceTypeFits(canonical: string, type: string): boolean {
+  switch (canonical) {
+    case 'number':
+    case 'integer':
+      return ['int', 'double', 'currency', 'percent', 'long', 'string', 'textarea'].includes(type);
+    case 'boolean':
+      return type === 'boolean' || type === 'string';
+    case 'date':
+      return type === 'date' || type === 'datetime' || type === 'string';
+    case 'datetime':
+      return type === 'datetime' || type === 'string';
+    default:
+      // Text travels to any field as its CSV value.
+      return true;
   }
 }

@@ -38,5 +38,39 @@ export const salesforceConnector: ConnectorDescriptor<SalesforceSettings> = {
   pollTimeoutMs: 600000          # how long one Bulk API job may take before the run moves on. Default: 600000
   maxUploadBytes: 100000000      # largest CSV per Bulk API job (Salesforce: 100 MB). Default: 100000000
 `,
+  connection: {
+    urlEnv: 'SF_LOGIN_URL',
+    env: ['SF_CLIENT_ID', 'SF_CLIENT_SECRET'],
+    section: (url) =>
+      `  loginUrl: ${url}   # the My Domain URL\n  auth:\n    flow: client_credentials\n` +
+      '    clientId: ${SF_CLIENT_ID}\n    clientSecret: ${SF_CLIENT_SECRET}\n',
+  },
+  exampleObjects: {
+    account: {
+      object: 'Account',
+      externalId: 'External_Id__c',
+      fields: {
+        name: 'Name',
+        phone: 'Phone',
+        website: 'Website',
+        industry: 'Industry',
+        city: 'BillingCity',
+        country: 'BillingCountry',
+        annual_revenue: 'AnnualRevenue',
+        employees: 'NumberOfEmployees',
+        status: 'Type',
+      },
+      statusValues: { Customer: 'Customer - Direct', Prospect: 'Prospect', Partner: 'Channel Partner / Reseller' },
+    },
+    contact: {
+      object: 'Contact',
+      externalId: 'External_Id__c',
+      fields: { first_name: 'FirstName', last_name: 'LastName', email: 'Email', phone: 'Phone', title: 'Title' },
+    },
+    notes: [
+      'External_Id__c: a text field marked External ID and Unique on each object, holding the ERP key',
+      '(create it in Setup > Object Manager; `tandem emulator salesforce` has it already).',
+    ],
+  },
   open: (settings, deps) => Promise.resolve(new SalesforceConnector(settings, { logger: deps.logger })),
 };

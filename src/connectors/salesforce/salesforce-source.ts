@@ -6,7 +6,7 @@ import { laterWatermark, type Watermark } from '../../model/watermark.js';
 import type { BulkClient, PollOptions } from './bulk-client.js';
 import { fromCsvValue, type SObjectField } from './field-types.js';
 import { parseSalesforceStreamOptions } from './salesforce-connector-config.js';
-import { buildChangesQuery, buildKeysQuery } from './soql.js';
+import { buildChangesQuery, buildKeysQuery, buildRecordsByKeyQuery } from './soql.js';
 import { TandemError } from '../../util/errors.js';
 
 export interface SalesforceSourceSettings {
@@ -79,6 +79,21 @@ export class SalesforceSource implements Source {
       }
     }
     if (records.length > 0 && watermark) yield Object.freeze({ records: Object.freeze(records), watermark });
+  }
+
+  /** The live records whose external ID is one of `keys`, read now by a Bulk API query. */
+  async readKeys(stream: StreamRef, keys: readonly string[], options: CallOptions = {}): Promise<NativeRecord[]> {
+    if (keys.length === 0) return [];
+    const types = await this.#settings.fieldTypes(stream.entity, options.signal);
+    const rows = this.#bulk.query(buildRecordsByKeyQuery(stream.entity, stream.keyField, stream.fields, keys), {
+      operation: 'query',
+      pageSize: this.#settings.queryPageSize,
+      poll: { ...this.#settings.poll, ...(options.signal ? { signal: options.signal } : {}) },
+      object: stream.entity,
+    });
+    const records: NativeRecord[] = [];
+    for await (const row of rows) records.push(toNativeRecord(stream, row, types, false));
+    return records;
   }
 
   async *listKeys(stream: StreamRef, options: CallOptions): AsyncGenerator<readonly KeyEntry[]> {

@@ -97,6 +97,17 @@ export function buildKeyLookupQuery(entity: string, keyField: string, keys: read
   return `SELECT Id, ${soqlIdentifier(keyField)} FROM ${soqlIdentifier(entity)} WHERE ${soqlIdentifier(keyField)} IN (${keys.map(soqlString).join(', ')})`;
 }
 
+/** The mapped fields of the records whose key field is one of `keys` (`tandem policy explain`). */
+export function buildRecordsByKeyQuery(
+  entity: string,
+  keyField: string,
+  fields: readonly string[],
+  keys: readonly string[],
+): string {
+  const select = uniqueNames(['Id', 'SystemModstamp', 'IsDeleted', keyField, ...fields]);
+  return `SELECT ${select.map(soqlIdentifier).join(', ')} FROM ${soqlIdentifier(entity)} WHERE ${soqlIdentifier(keyField)} IN (${keys.map(soqlString).join(', ')})`;
+}
+
 function uniqueNames(names: readonly string[]): string[] {
   const seen = new Set<string>();
   const out: string[] = [];

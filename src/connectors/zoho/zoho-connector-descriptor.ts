@@ -35,5 +35,32 @@ export const zohoConnector: ConnectorDescriptor<ZohoSettings> = {
   pollIntervalMs: 2000           # first wait between polls of a bulk job; later ones 1.5x longer. Default: 2000
   pollTimeoutMs: 900000          # how long one run waits for a bulk job before resuming it next run. Default: 900000
 `,
+  exampleObjects: {
+    account: {
+      object: 'Accounts',
+      externalId: 'ERP_Account_No',
+      fields: {
+        name: 'Account_Name',
+        phone: 'Phone',
+        website: 'Website',
+        industry: 'Industry',
+        city: 'Billing_City',
+        country: 'Billing_Country',
+        annual_revenue: 'Annual_Revenue',
+        employees: 'Employees',
+        status: 'Account_Type',
+      },
+      statusValues: { Customer: 'Customer', Prospect: 'Prospect', Partner: 'Partner' },
+    },
+    contact: {
+      object: 'Contacts',
+      externalId: 'ERP_Contact_No',
+      fields: { first_name: 'First_Name', last_name: 'Last_Name', email: 'Email', phone: 'Phone', title: 'Title' },
+    },
+    notes: [
+      'ERP_Account_No / ERP_Contact_No: single-line fields marked "Do not allow duplicate values" (an external',
+      'ID for upserts) on Accounts and Contacts, holding the ERP key.',
+    ],
+  },
   open: (settings, deps) => Promise.resolve(new ZohoConnector(settings, { logger: deps.logger })),
 };

@@ -122,11 +122,26 @@ describe('tandem policy', () => {
     expect(bad.out).toContain("bad.yaml: error: object 'acount' is not mapped");
   });
   it('explain renders the record with the mapping policy; 2 when the record is unknown or the object is wrong', async () => {
-    const ok = await run(['explain', '--object', 'account', '--key', 'A1'], {
-      explain: async (_o, k) => (k === 'A1' ? input : undefined),
-    });
+    const asked: boolean[] = [];
+    const explain = async (_o: string, k: string, { stored }: { stored: boolean }) => {
+      asked.push(stored);
+      return k === 'A1'
+        ? stored
+          ? { input, source: 'stored' as const }
+          : { input, source: 'systems' as const, sides: { erp: 'found' as const, crm: 'absent' as const } }
+        : undefined;
+    };
+    const ok = await run(['explain', '--object', 'account', '--key', 'A1'], { explain });
     expect(ok.code).toBe(0);
     expect(ok.out).toContain('account "A1": conflict');
+    expect(ok.out).toMatch(/^read from both systems now \(erp: read now; crm: no record with this key now\)/);
+    const stored = await run(['explain', '--object', 'account', '--key', 'A1', '--stored'], { explain });
+    expect(stored.out).toMatch(
+      /^from the stored state \(what tandem last saw of each side, not read from the systems now/,
+    );
+    expect(asked).toEqual([false, true]);
+    const json = await run(['explain', '--object', 'account', '--key', 'A1', '--stored', '--json'], { explain });
+    expect(JSON.parse(json.out)).toMatchObject({ source: 'stored' });
     expect(
       (await run(['explain', '--object', 'account', '--key', 'B2'], { explain: async () => undefined })).code,
     ).toBe(2);

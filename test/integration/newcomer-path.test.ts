@@ -1,0 +1,110 @@
+import { PGlite } from '@electric-sql/pglite';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSalesforceEmulator, type RunningSalesforceEmulator } from '../../src/emulator/salesforce/index.js';
+import { repoRoot, runTandem } from '../support/run-tandem-cli.js';
+import { scaled } from '../support/timeouts.js';
+
+const serverUrl = process.env['TANDEM_TEST_DATABASE_URL'];
+
+/**
+ * The newcomer's path (issue 15), every step a CLI process in a fresh folder: a database made from
+ * examples/erp-schema.sql (embedded, or a scratch database on the real server when TANDEM_TEST_DATABASE_URL is set),
+ * the Salesforce emulator, `tandem init` against both, `sync --dry-run` passing on the first try, `sync`, `status`.
+ */
+describe('a newcomer: init against the systems, then dry run, sync and status', () => {
+  let dir: string;
+  let emulator: RunningSalesforceEmulator;
+  let erpUrl: string;
+  let dropDatabase: (() => Promise<void>) | undefined;
+  const env = (): Record<string, string> => ({
+    SF_CLIENT_ID: emulator.clientId,
+    SF_CLIENT_SECRET: emulator.clientSecret,
+    ERP_DATABASE_URL: '',
+    SF_LOGIN_URL: '',
+  });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tandem-newcomer-'));
+    const schema = await readFile(join(repoRoot, 'examples', 'erp-schema.sql'), 'utf8');
+    const rows = `
+      insert into public.customers (customer_no, name, phone, city, country, annual_revenue, employees, status)
+        values ('C0001', 'Acme Tools', '+1 415 555 0100', 'Paris', 'France', 1200000, 40, 'Customer'),
+               ('C0002', 'Globex', null, 'Berlin', 'Germany', null, 12, 'Prospect');
+      insert into public.contacts (contact_no, first_name, last_name, email, customer_no)
+        values ('P0001', 'Ada', 'Lovelace', 'ada@example.com', 'C0001');`;
+    if (serverUrl) {
+      const name = `tandem_newcomer_${process.pid}_${Date.now()}`;
+      const admin = new pg.Client({ connectionString: serverUrl });
+      await admin.connect();
+      await admin.query(`create database ${name}`);
+      await admin.end();
+      const url = new URL(serverUrl);
+      url.pathname = `/${name}`;
+      erpUrl = url.toString();
+      const client = new pg.Client({ connectionString: erpUrl });
+      await client.connect();
+      await client.query(schema + rows);
+      await client.end();
+      dropDatabase = async () => {
+        const again = new pg.Client({ connectionString: serverUrl });
+        await again.connect();
+        await again.query(`drop database if exists ${name} with (force)`);
+        await again.end();
+      };
+    } else {
+      erpUrl = join(dir, 'erp');
+      const erp = new PGlite(erpUrl);
+      await erp.exec(schema + rows);
+      await erp.close();
+    }
+    emulator = await startSalesforceEmulator({ port: 0 });
+  }, scaled(120_000));
+
+  afterAll(async () => {
+    await emulator?.close();
+    await dropDatabase?.();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it(
+    'init proposes the mappings, and the first dry run, the sync and status pass',
+    async () => {
+      const init = await runTandem(['init', '--erp-url', erpUrl, '--crm-url', emulator.url, '--json'], env(), dir);
+      expect(init.stderr).toBe('');
+      expect(init.code).toBe(0);
+      const written = JSON.parse(init.stdout) as { proposed: boolean; objects: { table: string; object: string }[] };
+      expect(written.proposed).toBe(true);
+      expect(written.objects.map((o) => `${o.table}->${o.object}`).sort()).toEqual([
+        'public.contacts->Contact',
+        'public.customers->Account',
+      ]);
+      const text = await readFile(join(dir, 'tandem.yaml'), 'utf8');
+      expect(text).not.toContain(emulator.clientSecret);
+      expect(text).toContain('city:');
+
+      const dryRun = await runTandem(['sync', '--dry-run', '--json'], env(), dir);
+      expect(dryRun.stderr).toBe('');
+      expect(dryRun.code).toBe(0);
+      expect(dryRun.stdout).toContain('C0001');
+
+      const sync = await runTandem(['sync', '--json'], env(), dir);
+      expect(sync.code).toBe(0);
+      const accounts = emulator.store.list('Account');
+      expect(accounts.find((a) => a['External_Id__c'] === 'C0001')).toMatchObject({
+        Name: 'Acme Tools',
+        BillingCity: 'Paris',
+        NumberOfEmployees: 40,
+      });
+      expect(emulator.store.list('Contact').map((c) => c['External_Id__c'])).toEqual(['P0001']);
+
+      const status = await runTandem(['status', '--json'], env(), dir);
+      expect(status.code).toBe(0);
+      expect(status.stdout).toContain('"status"');
+    },
+    scaled(600_000),
+  );
+});
