@@ -126,7 +126,9 @@ describe('Bulk API 2.0 query', () => {
   });
 
   it('aborts, refuses results before completion and deletes only terminal jobs', async () => {
-    sf.setFaults({ jobDelayMs: 300 });
+    // Long enough that the job cannot finish before the abort even on a loaded machine (300 ms did not, at load 30);
+    // the abort ends it at once, so the test does not wait for this delay.
+    sf.setFaults({ jobDelayMs: 120_000 });
     const res = await call('/jobs/query', {
       method: 'POST',
       json: { operation: 'query', query: 'SELECT Id FROM Contact' },

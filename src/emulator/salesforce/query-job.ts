@@ -22,8 +22,9 @@ export async function runQueryJob(job: QueryJob, delayMs: () => number): Promise
   if (job.state !== 'UploadComplete') return;
   job.state = 'InProgress';
   job.systemModstamp = Date.now();
-  const delay = delayMs();
-  if (delay > 0) await sleep(delay);
+  // The configured delay is slept in short steps so an abort ends the job (and its timer) at once.
+  const until = Date.now() + delayMs();
+  while (job.state === 'InProgress' && Date.now() < until) await sleep(Math.min(50, until - Date.now()));
   if ((job.state as string) !== 'InProgress') return;
   job.rows = executeQuery(job.plan, job.operation === 'queryAll');
   job.numberRecordsProcessed = job.rows.length;
