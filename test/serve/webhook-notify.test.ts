@@ -184,7 +184,10 @@ for (const backend of testBackends()) {
       expect(outcome).toEqual(
         expect.objectContaining({ status: 'failed', attempts: 2, lastError: 'no answer within 300 ms' }),
       );
-      expect(r.received).toHaveLength(2);
+      // Both attempts were made (attempts: 2 above); whether the receiver saw the second request before the sender
+      // gave up at 300 ms depends on how busy the machine is, so only the first is certain to have arrived.
+      expect(r.received.length).toBeGreaterThanOrEqual(1);
+      expect(r.received.length).toBeLessThanOrEqual(2);
       // The next run is not held up either.
       h.erp.insert('customers', 'K3', { name: 'Next', phone: '333', city: 'Oslo' });
       const next = await executor.execute({ objects: ['account'], full: false, trigger: 'api', jobId: null });
