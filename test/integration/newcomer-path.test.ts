@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -106,5 +106,39 @@ describe('a newcomer: init against the systems, then dry run, sync and status', 
       expect(status.stdout).toContain('"status"');
     },
     scaled(600_000),
+  );
+
+  it(
+    'a mapping with several mistakes reports them all in one run, each at its tandem.yaml line with the closest names',
+    async () => {
+      const good = await readFile(join(dir, 'tandem.yaml'), 'utf8');
+      // Three mistakes in two mappings: a misspelt ERP column, a misspelt CRM field, another misspelt ERP column.
+      const broken = good
+        .replace(/erp: city\b/, 'erp: cty')
+        .replace(/crm: Phone\b/, 'crm: Phnoe')
+        .replace(/erp: email\b/, 'erp: emial');
+      for (const typo of ['erp: cty', 'crm: Phnoe', 'erp: emial']) expect(broken).toContain(typo);
+      await writeFile(join(dir, 'broken.yaml'), broken, 'utf8');
+      const lineOf = (needle: string): number => broken.split('\n').findIndex((l) => l.includes(needle)) + 1;
+
+      const dryRun = await runTandem(['sync', '--dry-run', '--config', 'broken.yaml', '--json'], env(), dir);
+      expect(dryRun.code).toBe(2);
+      const error = (JSON.parse(dryRun.stdout || dryRun.stderr) as { error: { code: string; message: string } }).error;
+      expect(error.code).toBe('MAPPING_SHAPE_MISMATCH');
+      expect(error.message).toMatch(/^3 problems/);
+      const reported = error.message.split('\n');
+      for (const [needle, closest] of [
+        ['erp: cty', 'city'],
+        ['crm: Phnoe', 'Phone'],
+        ['erp: emial', 'email'],
+      ] as const) {
+        const at = `broken.yaml:${lineOf(needle)}:`;
+        expect(
+          reported.some((l) => l.includes(at) && l.includes(closest)),
+          `a problem at ${at} naming ${closest}:\n${error.message}`,
+        ).toBe(true);
+      }
+    },
+    scaled(300_000),
   );
 });
