@@ -9,6 +9,7 @@ import {
   type PropertyInput,
   type PropertyValueError,
 } from './property-definition.js';
+import { UniqueValueIndex } from './unique-value-index.js';
 
 /** A custom object as given in emulator options (`/crm/v3/schemas` in HubSpot). */
 export interface CustomObjectInput {
@@ -67,6 +68,8 @@ export type Checked =
  */
 export class HubSpotStore {
   readonly #types = new Map<string, ObjectTypeState>();
+  /** Live records by unique value, per object type (kept on every write, archive, purge and load). */
+  readonly #indexes = new Map<ObjectTypeState, UniqueValueIndex<StoredRecord>>();
   #lastTime = 0;
   /** Bumped on every change (persistence saves when it moved). */
   version = 0;
@@ -203,15 +206,26 @@ export class HubSpotStore {
     return errors.length > 0 ? { ok: false, errors } : { ok: true, values };
   }
 
-  /** The live record holding `value` in the unique property `name` (emails compared lower-case). */
+  /**
+   * The live record holding `value` in the unique property `name` (emails compared lower-case), from an index: the
+   * first such record in `type.records` order, as a scan would find.
+   */
   findByUnique(type: ObjectTypeState, name: string, value: string): StoredRecord | undefined {
     const wanted = type.name === 'contacts' && name === 'email' ? value.trim().toLowerCase() : value;
     if (name === 'hs_object_id') {
       const r = type.records.get(wanted);
       return r && !r.archived ? r : undefined;
     }
-    for (const r of type.records.values()) if (!r.archived && r.properties[name] === wanted) return r;
-    return undefined;
+    return this.#index(type).find(name, wanted);
+  }
+
+  #index(type: ObjectTypeState): UniqueValueIndex<StoredRecord> {
+    let index = this.#indexes.get(type);
+    if (!index) {
+      index = new UniqueValueIndex(type.records);
+      this.#indexes.set(type, index);
+    }
+    return index;
   }
 
   /** A unique-value conflict the values would cause for record `selfId`, as the owning record. */
@@ -250,6 +264,7 @@ export class HubSpotStore {
     };
     this.#remember(record, at);
     type.records.set(id, record);
+    this.#index(type).add(record);
     this.version++;
     return record;
   }
@@ -263,7 +278,10 @@ export class HubSpotStore {
       else properties[k] = v;
     }
     properties[type.modifiedProperty] = new Date(at).toISOString();
+    const index = this.#index(type);
+    index.remove(record);
     record.properties = properties;
+    index.add(record);
     record.updatedAt = at;
     this.#remember(record, at);
     this.version++;
@@ -273,6 +291,7 @@ export class HubSpotStore {
   archive(record: StoredRecord): void {
     if (record.archived) return;
     const at = this.now();
+    for (const index of this.#indexes.values()) index.remove(record);
     record.archived = true;
     record.archivedAt = at;
     record.updatedAt = at;
@@ -358,7 +377,9 @@ export class HubSpotStore {
 
   /** Removes every record of a type for good (tests start empty). */
   purge(typeName: string): void {
-    this.#userType(typeName).records.clear();
+    const type = this.#userType(typeName);
+    type.records.clear();
+    this.#indexes.get(type)?.reset();
     this.version++;
   }
 
@@ -427,6 +448,7 @@ export class HubSpotStore {
     }[]) {
       const type = this.type(raw.name);
       if (!type) continue;
+      this.#indexes.get(type)?.reset();
       for (const p of raw.customProperties) type.properties.set(p.name, p);
       type.nextId = Math.max(type.nextId, raw.nextId);
       for (const r of raw.records) {
