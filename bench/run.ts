@@ -3,7 +3,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { readBenchSettings, scaled } from './harness/bench-settings.js';
 import { summarizeCpuProfile } from './harness/cpu-profile.js';
-import { createCustomerTable, customerTable, dropErpSchema } from './harness/erp-fixture.js';
+import { createCustomerTable, customerTable, dropCustomerTable, dropErpSchema } from './harness/erp-fixture.js';
 import { machineInfo } from './harness/machine.js';
 import type { StatementTiming } from './harness/pg-statement-timing.js';
 import type { ScenarioReport } from './harness/scenario-report.js';
@@ -256,6 +256,8 @@ try {
   for (const kind of ['hubspot', 'zoho'] as const) {
     await scenario(kind, async () => {
       const rows = settings.crmRows;
+      // Each CRM scenario from the fixture's values: the previous one wrote its CRM edits into the shared table.
+      await dropCustomerTable(settings.databaseUrl, rows);
       const t = await createCustomerTable(settings.databaseUrl, rows);
       if (t.created)
         setup[`ERP table of ${rows.toLocaleString('en-US')} rows (generate_series, indexes, analyze)`] = t.ms;

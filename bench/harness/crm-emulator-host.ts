@@ -17,6 +17,19 @@ const send = (message: unknown): void => {
   process.send!(message);
 };
 
+/**
+ * A bench edit that would set a value the record already holds: no change, so tandem rightly captures nothing and the
+ * round would report zero CRM changes as if they were lost. Thrown instead, so the bench never measures a no-op.
+ */
+class NoOpEditError extends Error {
+  constructor(what: string, key: string, value: string) {
+    super(
+      `bench edit of ${what} ${key}: it already holds phone ${JSON.stringify(value)}, so the edit would change nothing. The ERP table the CRM was loaded from already held the edited values (a table reused from an earlier scenario or run); start the scenario from a fresh table (bench/harness/erp-fixture.ts: dropCustomerTable).`,
+    );
+    this.name = 'NoOpEditError';
+  }
+}
+
 async function start(): Promise<{
   info: CrmEmulatorInfo;
   stats: () => CrmEmulatorStats;
@@ -51,6 +64,7 @@ async function start(): Promise<{
         for (const key of keys) {
           const record = hs.store.findByUnique(contacts, 'erp_customer_no', key);
           if (!record) throw new Error(`no HubSpot contact with erp_customer_no ${key}`);
+          if (record.properties['phone'] === value) throw new NoOpEditError('HubSpot contact', key, value);
           hs.store.patch('contacts', record.id, { phone: value });
         }
       },
@@ -90,6 +104,8 @@ async function start(): Promise<{
       for (const key of keys) {
         const record = zoho.store.findBy(table, 'ERP_No', key);
         if (!record) throw new Error(`no Zoho ${table.definition.api_name} record with ERP_No ${key}`);
+        if (record.values.get('Phone') === value)
+          throw new NoOpEditError(`Zoho ${table.definition.api_name} record`, key, value);
         zoho.store.update(table.definition.api_name, record.id, { Phone: value });
       }
     },

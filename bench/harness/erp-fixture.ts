@@ -69,6 +69,22 @@ export async function createCustomerTable(
   }
 }
 
+/**
+ * Drops `customers_<rows>` if it exists. A scenario that writes to the ERP table (the CRM scenarios write the CRM's
+ * edits back) and whose edits must differ from what the table holds starts from a fresh table: a table left by the
+ * previous CRM scenario of this run (or by a killed run of the same pid) already holds the values its edits set, so
+ * those edits would change nothing and the scenario would measure (and report) zero CRM changes.
+ */
+export async function dropCustomerTable(databaseUrl: string, rows: number): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`drop table if exists ${customerTable(rows)}`);
+  } finally {
+    await client.end();
+  }
+}
+
 export async function dropErpSchema(databaseUrl: string): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
