@@ -135,7 +135,8 @@ describe('the tandem CLI', () => {
       expect(failed.stdout).toContain('REQUIRED_FIELD_MISSING');
 
       const explain = await tandem(
-        ['policy', 'explain', '--config', config, '--object', 'account', '--key', 'C0000001'],
+        // The demo's emulator is gone once the demo has ended: explain from the state store (--stored).
+        ['policy', 'explain', '--config', config, '--object', 'account', '--key', 'C0000001', '--stored'],
         env,
       );
       expect(explain.code).toBe(0);

@@ -67,12 +67,13 @@ describe('a CRM daily budget that runs out mid-sync, through the CLI', () => {
         const env = { HS_TOKEN: hs.privateAppToken };
         // Each write is applied, then answered late: once the first batch has landed, the day's limit is reached.
         hs.setFaults({ writeResponseDelayMs: 400 });
+        const pollEveryMs = 5; // how often to look, not a time budget
         const watch = setInterval(() => {
           if (hs.store.list('contacts').length > 0) {
             hs.setFaults({ dailyLimitExhausted: true });
             clearInterval(watch);
           }
-        }, 5);
+        }, pollEveryMs);
         const stopped = await runTandem(['sync', '--config', config], env).finally(() => clearInterval(watch));
         expect(stopped.code, stopped.stderr).toBe(3);
         expect(stopped.stderr).toContain("HubSpot's daily API limit is reached (429 DAILY");

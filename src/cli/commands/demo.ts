@@ -25,6 +25,7 @@ export function demoCommand(): Command {
     .action(
       action(
         async (options: {
+          crm: string;
           data: string;
           customers: number;
           json?: boolean;
@@ -45,6 +46,7 @@ export function demoCommand(): Command {
           progress.begin('tandem demo');
           try {
             const report = await runDemo({
+              crm: options.crm,
               dataDir: options.data,
               customers: options.customers,
               logger,
