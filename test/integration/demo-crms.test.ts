@@ -39,7 +39,9 @@ describe('tandem demo --crm <type>: the same story against each CRM emulator, an
       `${crm}: syncs both ways, then the printed status command exits 0 after the emulator is gone, and no secret is printed`,
       async () => {
         const data = join(dir, crm);
-        const demo = await runTandem(['demo', '--crm', crm, '--data', data, '--customers', '60']);
+        // 110 customers: the story's CRM-only edits (websites of C61..C90, deletes of C101..C103) then exist, so the
+        // increment writes to the ERP whatever latest-wins decides for the names edited on both sides.
+        const demo = await runTandem(['demo', '--crm', crm, '--data', data, '--customers', '110']);
         expect(demo.code, demo.stderr).toBe(0);
         expect(demo.stdout).toMatch(/emulator at http:\/\/127\.0\.0\.1:\d+/);
         expect(demo.stdout).toMatch(/contact: \d+ in the ERP, \d+ in the CRM, identical on every mapped field/);
