@@ -15,6 +15,8 @@ export interface PruneReport {
   readonly resolvedConflicts: number;
   /** Runs older than retention.runs, deleted (the last run of the sync is kept), with their serve and delivery logs. */
   readonly runs: number;
+  /** Operator actions (`tandem failed retry|skip|discard`) older than retention.runs, deleted with the entries they took. */
+  readonly operatorActions: number;
   /** Failed-record payloads older than retention.failed, cleared (the failed entry and its reason stay). */
   readonly failedPayloads: number;
   /** Records deleted on both sides whose base values are older than retention.staged, cleared (key and ids stay). */
@@ -77,6 +79,11 @@ export async function pruneState(
   await sql`delete from ${t('notify_delivery')} where sync_name = ${sync} and created_at < ${at.runs}`.execute(
     database.db,
   );
+  // operator_action_record rows go with their action (on delete cascade).
+  const operatorActions = await count(
+    database,
+    sql`delete from ${t('operator_action')} where sync_name = ${sync} and created_at < ${at.runs}`,
+  );
   const failedPayloads = await count(
     database,
     sql`update ${t('failed_record')} set payload = null
@@ -102,6 +109,7 @@ export async function pruneState(
     decisions,
     resolvedConflicts,
     runs,
+    operatorActions,
     failedPayloads,
     deletedRecordValues,
   };

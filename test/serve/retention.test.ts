@@ -113,9 +113,19 @@ for (const backend of testBackends()) {
       const t = (name: string) => sql.id(db.schema, name);
       const runsBefore = (await h.store.runs.listRuns(h.ctx.sync, 100)).length;
 
+      // An operator retries the failed record: an audit entry naming it, with the reason it failed.
+      const action = await h.store.failed.actOnFailed(h.ctx.sync, 'retry', { key: 'BAD' }, 'test', new Date());
+      expect(action?.affected).toBe(1);
+
       const days = { staged: 30, planned: 30, decisions: 30, runs: 30, failed: 30 };
       const nothing = await pruneState(db, h.ctx.sync, days);
-      expect([nothing.runs, nothing.failedPayloads, nothing.deletedRecordValues, nothing.staged]).toEqual([0, 0, 0, 0]);
+      expect([
+        nothing.runs,
+        nothing.operatorActions,
+        nothing.failedPayloads,
+        nothing.deletedRecordValues,
+        nothing.staged,
+      ]).toEqual([0, 0, 0, 0, 0]);
 
       // Age everything by 40 days, then add one fresh staged change.
       const old = sql`now() - interval '40 days'`;
@@ -123,6 +133,7 @@ for (const backend of testBackends()) {
       await sql`update ${t('failed_record')} set last_failed_at = ${old}`.execute(db.db);
       await sql`update ${t('record_state')} set updated_at = ${old}`.execute(db.db);
       await sql`update ${t('decision')} set created_at = ${old}`.execute(db.db);
+      await sql`update ${t('operator_action')} set created_at = ${old}`.execute(db.db);
       await sql`insert into ${t('inbox')} (sync_name, object, system, key, native_id, fields, modified_at, deleted)
                 values (${h.ctx.sync}, 'account', 'erp', 'OLD', 'E9', '{"name":"Old Staged"}', '2020-01-01T00:00:00Z', false),
                        (${h.ctx.sync}, 'account', 'erp', 'NEW', 'E10', '{"name":"New Staged"}', '2020-01-01T00:00:00Z', false)`.execute(
@@ -140,6 +151,7 @@ for (const backend of testBackends()) {
       expect(report.staged).toBe(1);
       expect(report.runs).toBe(runsBefore - 1);
       expect(report.failedPayloads).toBe(1);
+      expect(report.operatorActions).toBe(1);
       expect(report.deletedRecordValues).toBe(Number(deadWithValues.rows[0]!.n));
 
       const dump = await dumpSchema(db);
@@ -150,6 +162,8 @@ for (const backend of testBackends()) {
       expect(tablesContaining(dump, 'Live Co')).toContain('record_state');
       expect((await h.store.failed.listFailed(h.ctx.sync)).map((f) => f.key)).toEqual(['BAD']);
       expect(tablesContaining(dump, 'Bad Co')).not.toContain('failed_record');
+      expect(dump.get('operator_action')).toEqual([]);
+      expect(dump.get('operator_action_record')).toEqual([]);
       // The deleted record's key and existence stay: it is not re-created.
       await sql`delete from ${t('inbox')}`.execute(db.db);
       const next = await runSync(h.ctx);

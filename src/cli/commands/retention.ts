@@ -29,6 +29,7 @@ export function pruneCommand(): Command {
               `  decisions deleted:                ${report.decisions}   (older than ${report.cutoffs.decisions})`,
               `  resolved conflicts deleted:       ${report.resolvedConflicts}`,
               `  run details deleted:              ${report.runs}   (older than ${report.cutoffs.runs})`,
+              `  operator actions deleted:         ${report.operatorActions}   (older than ${report.cutoffs.runs})`,
               `  failed-record payloads cleared:   ${report.failedPayloads}   (older than ${report.cutoffs.failed})`,
               `  deleted records' values cleared:  ${report.deletedRecordValues}`,
             ].join('\n'),
