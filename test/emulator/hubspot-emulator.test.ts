@@ -58,6 +58,11 @@ describe('HubSpot emulator protocol', () => {
       { 'x-emulator-admin-token': 'wrong' },
     );
     expect(put.status).toBe(403);
+    // The CRM API's own token is not the admin token; the admin token as a bearer token is (as on the other emulators).
+    expect((await call(hs, 'GET', '/__emulator/stats')).status).toBe(403);
+    expect(
+      (await call(hs, 'GET', '/__emulator/stats', undefined, { authorization: `Bearer ${hs.adminToken}` })).status,
+    ).toBe(200);
     expect((await call(hs, 'GET', '/crm/v3/objects/contacts')).status).toBe(200);
     const ok = await call(
       hs,

@@ -261,7 +261,7 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
     .option('--token <token>', 'the private app access token the API accepts', 'pat-na1-tandem-emulator')
     .option(
       '--admin-token <token>',
-      'token of the admin API (X-Emulator-Admin-Token); default TANDEM_EMULATOR_ADMIN_TOKEN, else a random one, printed',
+      'token of the admin API (Authorization: Bearer, or X-Emulator-Admin-Token); default TANDEM_EMULATOR_ADMIN_TOKEN, else a random one, printed',
     )
     .option('--properties <file>', 'JSON file of properties to add per object, e.g. examples/hubspot-properties.json')
     .option('--client-id <id>', 'OAuth client id', 'tandem-emulator-client')
@@ -320,7 +320,7 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
       );
       stdout.write(`  OAuth token endpoint: ${running.url}/oauth/v3/token (client id ${running.clientId})\n`);
       stdout.write(
-        `  admin API: ${running.url}/__emulator/stats with X-Emulator-Admin-Token: ${adminToken === undefined ? running.adminToken : '(as given with --admin-token or TANDEM_EMULATOR_ADMIN_TOKEN)'}\n`,
+        `  admin API: ${running.url}/__emulator/stats with Authorization: Bearer ${adminToken === undefined ? running.adminToken : '(as given with --admin-token or TANDEM_EMULATOR_ADMIN_TOKEN)'}\n`,
       );
       await serveUntilStopped(running, deps.waitForHubSpotStop, stdout, 'HubSpot emulator stopped');
     });

@@ -266,14 +266,19 @@ export class HubSpotEmulatorServer {
     });
   }
 
-  /** Admin routes need the emulator's admin token in `X-Emulator-Admin-Token` (401 without, 403 when wrong). */
+  /**
+   * Admin routes need the emulator's admin token, as `Authorization: Bearer <admin token>` like the Salesforce and Zoho
+   * emulators, or in `X-Emulator-Admin-Token` (401 without, 403 when wrong).
+   */
   #adminGate(req: FastifyRequest): void {
-    const given = req.headers['x-emulator-admin-token'];
-    if (typeof given !== 'string' || given === '') {
+    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
+    const header = req.headers['x-emulator-admin-token'];
+    const given = bearer ?? (typeof header === 'string' ? header : undefined);
+    if (given === undefined || given === '') {
       throw new HubSpotApiError(
         401,
         'INVALID_AUTHENTICATION',
-        'The admin API needs the emulator admin token in the X-Emulator-Admin-Token header.',
+        'The admin API needs the emulator admin token: Authorization: Bearer <admin token> (or X-Emulator-Admin-Token).',
       );
     }
     const a = Buffer.from(given);
@@ -282,7 +287,7 @@ export class HubSpotEmulatorServer {
       throw new HubSpotApiError(
         403,
         'INVALID_AUTHENTICATION',
-        'The X-Emulator-Admin-Token header does not match the emulator admin token.',
+        'The admin token given does not match the emulator admin token.',
       );
     }
   }
