@@ -28,6 +28,7 @@ export function mappingUsesFile(mapping: PolicyMapping, file: string): boolean {
  * Checks policy files against the mappings that use them, without loading anything into the engine: everything
  * `loadPolicyFile` rejects (as errors) plus what it tolerates (as warnings), for every file at once.
  * A file is checked against each mapping whose `policy` names it, or against the mapping its `object:` names.
+ * `mappings` null (no tandem.yaml): each file's structure and strategies only, no field or object against mappings.
  *
  * @example
  * ```ts
@@ -37,7 +38,7 @@ export function mappingUsesFile(mapping: PolicyMapping, file: string): boolean {
  */
 export async function checkPolicyFiles(
   files: readonly string[],
-  mappings: readonly PolicyMapping[],
+  mappings: readonly PolicyMapping[] | null,
   options: { readonly registry?: ResolverRegistry } = {},
 ): Promise<PolicyCheckReport> {
   const errors: ConfigIssue[] = [];
@@ -62,10 +63,12 @@ export async function checkPolicyFiles(
       checked.push({ file, version: undefined, objects: [] });
       continue;
     }
-    const users = mappings.filter((m) => mappingUsesFile(m, file));
+    const users = (mappings ?? []).filter((m) => mappingUsesFile(m, file));
     const probe = analyzePolicy(text, { file, mapping: null, registry: options.registry });
     let targets = users;
-    if (users.length === 0 && probe.object !== undefined) {
+    if (mappings === null) {
+      // Without mappings there is nothing to check the file's object and fields against.
+    } else if (users.length === 0 && probe.object !== undefined) {
       const named = mappings.find((m) => m.object === probe.object);
       if (!named) {
         errors.push({
