@@ -1,9 +1,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
-import { openConnector, openEngine, openStateStore, policyMappingOf, streamsOf } from '../engine/open-engine.js';
-import { explainFromSystems, policyContextFor } from '../engine/policy-context.js';
-import { loadStrategyModule } from '../engine/strategy-module.js';
+import { openConnector, streamsOf } from '../engine/open-engine.js';
 import { silentLogger } from '../util/logger.js';
 import { conflictsCommand } from './commands/conflicts.js';
 import { failedCommand } from './commands/failed.js';
@@ -13,6 +11,7 @@ import { erpCommand } from './commands/erp.js';
 import { initCommand } from './commands/init.js';
 import { migrateCommand } from './commands/migrate.js';
 import { policyCommand } from './commands/policy.js';
+import { loadPolicyCliContext } from './policy-cli-context.js';
 import { statusCommand } from './commands/status.js';
 import { forgetCommand, pruneCommand } from './commands/retention.js';
 import { serveCommand } from './commands/serve.js';
@@ -44,39 +43,7 @@ export function buildProgram(): Command {
   program.addCommand(conflictsCommand());
   program.addCommand(failedCommand());
   program.addCommand(
-    policyCommand(async (configPath) => {
-      const config = await loadConfig(resolve(configPath), process.env);
-      const registry = await loadStrategyModule(config);
-      // check and test need only the files; explain and diff open the state store when they ask, and close it.
-      const withStore = async <T>(fn: (context: ReturnType<typeof policyContextFor>) => Promise<T>): Promise<T> => {
-        const store = await openStateStore(config);
-        try {
-          return await fn(policyContextFor(config, store));
-        } finally {
-          await store.close();
-        }
-      };
-      return {
-        mappings: config.objects.map(policyMappingOf),
-        policiesDir: config.policies.dir,
-        ...(registry ? { registry } : {}),
-        explain: async (object: string, key: string, { stored }: { stored: boolean }) => {
-          if (stored) {
-            const input = await withStore((c) => c.explain(object, key));
-            return input && { input, source: 'stored' as const };
-          }
-          // Both systems read now: the connectors are opened (and checked) as for a sync.
-          const engine = await openEngine(config, { logger: silentLogger(), ...(registry ? { registry } : {}) });
-          try {
-            const now = await explainFromSystems(engine.context, object, key);
-            return now && { input: now.input, source: 'systems' as const, sides: now.sides };
-          } finally {
-            await engine.close();
-          }
-        },
-        recentConflicts: (object: string, limit: number) => withStore((c) => c.recentConflicts(object, limit)),
-      };
-    }),
+    policyCommand((configPath, options) => loadPolicyCliContext(configPath, options, process.env, process.stderr)),
   );
   program.addCommand(
     erpCommand(async (configPath) => {

@@ -22,9 +22,15 @@ const REFERENCE = /\$\$\{|\$\{([^}]*)\}/g;
 const INNER = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s;
 const BARE_REFERENCE = /^\s*\$\{[A-Za-z_][A-Za-z0-9_]*\}\s*$/;
 
+/** How `resolveEnvReferences` treats `${VAR}`: substitute it from `env`, or leave it as written (see `referenced`). */
+export type EnvReferenceMode = 'resolve' | 'leave';
+
 /**
  * Substitutes `${VAR}` (and `${VAR:-default}`) in every string value from `env`, and checks that secrets are only
  * references. `$${` writes a literal `${`. Never stops at the first problem, and never puts a value in a message.
+ * With mode `leave`, nothing is substituted and `env` is not read: every string keeps its references as written, and
+ * `referenced` lists where they are (for checks that need the file's structure but no connection settings or
+ * secrets). Malformed references and literal secrets are issues in both modes.
  *
  * @example
  * ```ts
@@ -35,8 +41,10 @@ const BARE_REFERENCE = /^\s*\$\{[A-Za-z_][A-Za-z0-9_]*\}\s*$/;
 export function resolveEnvReferences(
   value: unknown,
   env: Readonly<Record<string, string | undefined>>,
-): { value: unknown; issues: PathIssue[] } {
+  mode: EnvReferenceMode = 'resolve',
+): { value: unknown; issues: PathIssue[]; referenced: (readonly PathSegment[])[] } {
   const issues: PathIssue[] = [];
+  const referenced: (readonly PathSegment[])[] = [];
   const walk = (node: unknown, path: PathSegment[]): unknown => {
     if (Array.isArray(node)) return node.map((item, index) => walk(item, [...path, index]));
     if (node !== null && typeof node === 'object') {
@@ -45,8 +53,9 @@ export function resolveEnvReferences(
     if (typeof node !== 'string') return node;
     const key = path[path.length - 1];
     if (typeof key === 'string') issues.push(...secretIssues(key, node, path));
-    return node.replace(REFERENCE, (match, inner: string | undefined) => {
-      if (inner === undefined) return '${';
+    let references = 0;
+    const substituted = node.replace(REFERENCE, (match, inner: string | undefined) => {
+      if (inner === undefined) return mode === 'leave' ? match : '${';
       const parsed = INNER.exec(inner);
       if (parsed === null) {
         issues.push({
@@ -55,6 +64,8 @@ export function resolveEnvReferences(
         });
         return match;
       }
+      references += 1;
+      if (mode === 'leave') return match;
       const [, name = '', fallback] = parsed;
       const set = env[name];
       if (set !== undefined) return set;
@@ -67,8 +78,10 @@ export function resolveEnvReferences(
       });
       return '';
     });
+    if (references > 0) referenced.push(path);
+    return substituted;
   };
-  return { value: walk(value, []), issues };
+  return { value: walk(value, []), issues, referenced };
 }
 
 function secretIssues(key: string, raw: string, path: readonly PathSegment[]): PathIssue[] {

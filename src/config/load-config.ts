@@ -12,6 +12,7 @@ import type { TandemConfig } from './tandem-config.js';
  * Reads, validates and freezes a tandem.yaml. `${VAR}` references see `env`, then the variables of a `.env` file
  * beside the config (see env-file.ts), so a folder can carry what its tandem.yaml needs. Throws a ConfigError listing every issue: a missing file, YAML syntax,
  * unknown keys, unset environment variables, literal secrets, bad mappings, and policy files that do not exist.
+ * With `references: 'leave'` (see ParseConfigOptions) the environment is not read: for checks that connect to nothing.
  *
  * @example
  * ```ts
@@ -40,7 +41,9 @@ export async function loadConfig(
     throw configErrorOf(file, [{ file, path: '', message: tooLargeMessage(read.tooLarge, 'configuration file') }]);
   }
   const text = read.text;
-  const { config, issues, source } = checkConfig(text, file, withEnvFile(env, await readEnvFileBeside(file)), options);
+  // Leaving references unresolved reads no environment, so not the .env file either.
+  const environment = options.references === 'leave' ? {} : withEnvFile(env, await readEnvFileBeside(file));
+  const { config, issues, source } = checkConfig(text, file, environment, options);
   if (config === undefined) throw configErrorOf(file, issues);
 
   const missing: ConfigIssue[] = [];

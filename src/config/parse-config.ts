@@ -8,7 +8,7 @@ import { configErrorOf } from './config-issues.js';
 import { tandemYamlSchemaFor, type ChosenConnectors, type ObjectYaml, type TandemYaml } from './config-schema.js';
 import { deepFreeze } from './deep-freeze.js';
 import { notifyFromYaml, retentionFromYaml, scheduleFromYaml, serveFromYaml } from './service-config.js';
-import { resolveEnvReferences, type PathIssue } from './env-references.js';
+import { resolveEnvReferences, type EnvReferenceMode, type PathIssue } from './env-references.js';
 import { checkObjectMapping } from './object-checks.js';
 import type { FieldMapping, ObjectMapping, TandemConfig } from './tandem-config.js';
 import { transformFromYaml } from './transform-from-yaml.js';
@@ -19,6 +19,14 @@ import { fromZodIssues } from './zod-issues.js';
 export interface ParseConfigOptions {
   /** The connectors `erp.type` / `crm.type` may name. Default: the built-in ones plus any `registerConnector` added. */
   readonly connectors?: ConnectorRegistry;
+  /**
+   * `resolve` (default): substitute `${VAR}` references from `env`; an unset variable is an issue. `leave`: for checks
+   * that connect to nothing (`tandem policy check|test|diff`, the console's policy editor): references stay as
+   * written, `env` (and a `.env` beside the file) is not read, and what only a value could make valid (a referenced
+   * URL, a connector's settings holding references) is not an issue. Structure, mappings and literal secrets are still
+   * checked. The config returned holds the references as written: never open a connector or the state store with it.
+   */
+  readonly references?: EnvReferenceMode;
 }
 
 /** What `checkConfig` found: the config when there are no issues. */
@@ -75,21 +83,22 @@ export function checkConfig(
     return { config: undefined, issues, source };
   }
 
-  const substituted = resolveEnvReferences(source.value, env);
+  const leave = options.references === 'leave';
+  const substituted = resolveEnvReferences(source.value, env, options.references);
   issues.push(...substituted.issues.map(at));
   // An unset variable already explains why its value (or a check of the map holding it) fails: report it once.
-  const envPaths = substituted.issues.map((i) => formatPath(i.path));
+  // Left unresolved, a reference explains it the same way: only its value could say whether it is valid.
+  const envPaths = (leave ? substituted.referenced : substituted.issues.map((i) => i.path)).map(formatPath);
   const explainedByEnv = (path: string) =>
     envPaths.some((p) => p === path || (path !== '' && (p.startsWith(`${path}.`) || p.startsWith(`${path}[`))));
   const chosen = chooseConnectors(substituted.value, options.connectors ?? defaultConnectorRegistry);
   issues.push(...chosen.issues.map(at));
-  const parsed = tandemYamlSchemaFor(chosen.connectors).safeParse(substituted.value);
+  let parsed = tandemYamlSchemaFor(chosen.connectors).safeParse(substituted.value);
   if (!parsed.success) {
-    issues.push(
-      ...fromZodIssues(parsed.error.issues, substituted.value)
-        .filter((i) => !explainedByEnv(formatPath(i.path)))
-        .map(at),
-    );
+    const found = fromZodIssues(parsed.error.issues, substituted.value);
+    const unexplained = found.filter((i) => !explainedByEnv(formatPath(i.path)));
+    issues.push(...unexplained.map(at));
+    if (leave && unexplained.length === 0) parsed = parseAroundReferences(substituted.value, chosen.connectors, found);
   }
   // Cross-field checks run on every field that is valid on its own, even when another part of the file is broken.
   for (const [name, raw] of Object.entries(objectsOf(substituted.value))) {
@@ -97,6 +106,28 @@ export function checkConfig(
   }
   if (!parsed.success || issues.length > 0) return { config: undefined, issues, source };
   return { config: buildConfig(parsed.data, resolve(file), source), issues, source };
+}
+
+/**
+ * With references left unresolved, a file whose only failures are values holding a reference still yields a config
+ * for checks: a connector section whose settings failed keeps them unchecked (as written), and another top-level
+ * section that failed (e.g. a `notify:` URL that is a reference) is left out.
+ */
+function parseAroundReferences(
+  value: unknown,
+  connectors: ChosenConnectors,
+  explained: readonly { readonly path: readonly PathSegment[] }[],
+) {
+  const sections = new Set(explained.map((i) => i.path[0]).filter((s) => typeof s === 'string'));
+  const kept = Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).filter(
+      ([key]) => key === 'erp' || key === 'crm' || !sections.has(key),
+    ),
+  );
+  return tandemYamlSchemaFor({
+    erp: sections.has('erp') ? undefined : connectors.erp,
+    crm: sections.has('crm') ? undefined : connectors.crm,
+  }).safeParse(kept);
 }
 
 /**

@@ -135,21 +135,47 @@ export async function buildSyncObjects(config: TandemConfig, given?: ResolverReg
   const objects: SyncObject[] = [];
   for (const mapping of config.objects) {
     const mapper = createObjectMapper(mapping);
-    const policyMapping = policyMappingOf(mapping);
-    let resolver;
-    let policyVersion: string;
-    if (/\.ya?ml$/i.test(mapping.policy)) {
-      const path = isAbsolute(mapping.policy) ? mapping.policy : join(config.policies.dir, mapping.policy);
-      const loaded = await loadPolicyFile(path, { mapping: policyMapping, ...(registry ? { registry } : {}) });
-      resolver = loaded.resolver;
-      policyVersion = `${mapping.policy}@${loaded.version}`;
-    } else {
-      resolver = await resolverForMapping(mapping.policy, config.policies.dir, policyMapping, registry);
-      policyVersion = `builtin:${mapping.policy}`;
-    }
+    const { resolver, policyVersion } = await policyOf(config, mapping, registry);
     objects.push({ name: mapping.name, streams: streamsOf(mapping), mapper, resolver, policyVersion });
   }
   return objects;
+}
+
+/** A mapping's conflict policy: from its file as it is now, or a built-in. */
+async function policyOf(
+  config: TandemConfig,
+  mapping: ObjectMapping,
+  registry: ResolverRegistry | undefined,
+): Promise<Pick<SyncObject, 'resolver' | 'policyVersion'>> {
+  const policyMapping = policyMappingOf(mapping);
+  if (/\.ya?ml$/i.test(mapping.policy)) {
+    const path = isAbsolute(mapping.policy) ? mapping.policy : join(config.policies.dir, mapping.policy);
+    const loaded = await loadPolicyFile(path, { mapping: policyMapping, ...(registry ? { registry } : {}) });
+    return { resolver: loaded.resolver, policyVersion: `${mapping.policy}@${loaded.version}` };
+  }
+  return {
+    resolver: await resolverForMapping(mapping.policy, config.policies.dir, policyMapping, registry),
+    policyVersion: `builtin:${mapping.policy}`,
+  };
+}
+
+/**
+ * Re-reads the policy files of `objects` and, where a file changed (a new content hash, so a new version), puts the
+ * new policy in its place: a run decides with the files as they are when it starts (an edit saved in the console,
+ * or by hand, is seen by the next run of a long-lived `tandem serve` without a restart). An invalid file throws the
+ * ConfigError listing its problems, as at start; the objects keep their policy then.
+ */
+export async function reloadPolicies(
+  config: TandemConfig,
+  objects: SyncObject[],
+  registry: ResolverRegistry | undefined,
+): Promise<void> {
+  for (const [index, object] of objects.entries()) {
+    const mapping = config.objects.find((m) => m.name === object.name);
+    if (!mapping || !/\.ya?ml$/i.test(mapping.policy)) continue;
+    const now = await policyOf(config, mapping, registry);
+    if (now.policyVersion !== object.policyVersion) objects[index] = { ...object, ...now };
+  }
 }
 
 /** Adds the mapping's place in tandem.yaml to a connector's schema error, so the message points at the line to fix. */
@@ -229,7 +255,8 @@ async function checkMappedShapes(
  * mistake in the mapping fails here, with the line in tandem.yaml, before anything is read or written.
  */
 export async function openEngine(config: TandemConfig, options: OpenEngineOptions): Promise<Engine> {
-  const objects = await buildSyncObjects(config, options.registry);
+  const registry = options.registry ?? (await loadStrategyModule(config));
+  const objects = await buildSyncObjects(config, registry);
   const store = await openStateStore(config);
   const opened: { close(): Promise<void> }[] = [store];
   try {
@@ -244,6 +271,7 @@ export async function openEngine(config: TandemConfig, options: OpenEngineOption
       connectors: { erp, crm },
       objects,
       logger: options.logger,
+      refreshPolicies: () => reloadPolicies(config, objects, registry),
     };
     return {
       config,

@@ -71,6 +71,7 @@ export function selectObjects(ctx: SyncContext, names: readonly string[] | undef
  */
 export async function runSync(ctx: SyncContext, options: SyncOptions = {}): Promise<SyncRunResult> {
   const started = Date.now();
+  await ctx.refreshPolicies?.();
   const objects = selectObjects(ctx, options.objects);
   const policyVersions = Object.fromEntries(objects.map((o) => [o.name, o.policyVersion]));
   const unlock = await lockObjects(ctx, objects);

@@ -93,6 +93,11 @@ export interface SyncContext {
   readonly connectors: { readonly erp: Connector; readonly crm: Connector };
   readonly objects: readonly SyncObject[];
   readonly logger: Logger;
+  /**
+   * Brings `objects`' policies up to date with their files (openEngine's re-reads them; see reloadPolicies): called as
+   * a run starts, so the run's decisions carry the policy version of the file as it is then.
+   */
+  readonly refreshPolicies?: () => Promise<void>;
   /** The clock used for retry schedules (not for conflict decisions, which use each side's own clock). */
   readonly now?: () => Date;
 }

@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { ConsoleContext } from '../console/console-context.js';
+import { registerConsole } from '../console/console-plugin.js';
 import { coerceError } from '../util/errors.js';
 import type { RunKind } from './run-scheduler.js';
 import type { ServeRunRow } from './serve-run-log.js';
@@ -33,6 +35,8 @@ export interface HttpApiOptions {
   serveRuns(runIds: readonly string[]): Promise<ReadonlyMap<string, ServeRunRow>>;
   /** False once the process is shutting down (readyz answers 503 then). */
   accepting(): boolean;
+  /** The admin console under /ui (its own sign-in with the same token); none when absent. */
+  readonly console?: ConsoleContext;
 }
 
 export interface RunningHttpApi {
@@ -42,9 +46,12 @@ export interface RunningHttpApi {
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
+/** Whether a path is the console's (/ui and below): the console checks its session or the bearer header itself. */
+const consolePath = (url: string) => url === '/ui' || url.startsWith('/ui/') || url.startsWith('/ui?');
+
 /**
  * The HTTP endpoint of `tandem serve` (fastify): /healthz (no token), /readyz, /metrics, POST /runs, GET /runs,
- * GET /runs/:id. Binds to 127.0.0.1 unless told otherwise.
+ * GET /runs/:id, and the console under /ui. Binds to 127.0.0.1 unless told otherwise.
  */
 export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttpApi> {
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 64 * 1024 });
@@ -57,6 +64,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
   };
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.url === '/healthz') return;
+    if (options.console && consolePath(request.url)) return;
     if (!authorized(request)) {
       await reply.code(401).header('www-authenticate', 'Bearer').send({
         error: 'unauthorized',
@@ -144,6 +152,8 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
     const served = await options.serveRuns([run.id]);
     return { ...run, serve: served.get(run.id) ?? null };
   });
+
+  if (options.console) await registerConsole(app, { token: options.token, context: options.console });
 
   const address = await app.listen({ host: options.host, port: options.port });
   return {

@@ -39,6 +39,11 @@ export interface PolicyCliContext {
   readonly mappings: readonly PolicyMapping[];
   /** Where policy files live (`conflict-rules/`). */
   readonly policiesDir: string;
+  /**
+   * Set when there is no configuration (no tandem.yaml and no --config): says so. `mappings` is then empty, `check`
+   * checks structure and strategies only, and `test` and `diff` (which need a mapping's fields) stop with this.
+   */
+  readonly withoutConfig?: string;
   /** Custom strategies policy files may name. */
   readonly registry?: ResolverRegistry;
   /**
@@ -138,7 +143,7 @@ function findMapping(context: PolicyCliContext, object: string): PolicyMapping {
  * or invalid configuration.
  */
 export function policyCommand(
-  loadContext: (configPath: string) => Promise<PolicyCliContext>,
+  loadContext: (configPath: string, options: { readonly explicit: boolean }) => Promise<PolicyCliContext>,
   io: PolicyCliIo = {},
 ): Command {
   const cliIo: CliIo = { ...processIo, ...io };
@@ -155,7 +160,8 @@ export function policyCommand(
       action(async (...inner: A) => {
         const command = inner[inner.length - 1] as Command;
         const opts = command.optsWithGlobals<{ config: string; json?: boolean }>();
-        return fn(await loadContext(opts.config), opts.json === true, ...inner);
+        const explicit = policy.getOptionValueSource('config') !== 'default';
+        return fn(await loadContext(opts.config, { explicit }), opts.json === true, ...inner);
       }, cliIo)(...args);
 
   policy
@@ -173,11 +179,16 @@ export function policyCommand(
         const list = files.length > 0 ? files.map((f) => locateFile(context, f)) : defaultFiles(context);
         const report = await checkPolicyFiles(
           list,
-          context.mappings,
+          context.withoutConfig !== undefined ? null : context.mappings,
           context.registry ? { registry: context.registry } : {},
         );
-        if (json) stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        const note =
+          context.withoutConfig !== undefined
+            ? `${context.withoutConfig}: checked each file's structure and strategies; mappings skipped (its object and fields are not checked against tandem.yaml; pass --config to check them)`
+            : undefined;
+        if (json) stdout.write(`${JSON.stringify(note !== undefined ? { ...report, note } : report, null, 2)}\n`);
         else {
+          if (note !== undefined) stdout.write(`note: ${note}\n`);
           const where = (i: { file: string; line?: number }): string =>
             `${i.file}${i.line !== undefined ? `:${i.line}` : ''}`;
           for (const f of report.files) {
@@ -214,6 +225,10 @@ export function policyCommand(
           const builtin = isBuiltinPolicy(entry);
           const file = builtin ? entry : locateFile(context, entry);
           const targets = builtin ? context.mappings : mappingsFor(context, file);
+          if (targets.length === 0 && context.withoutConfig !== undefined)
+            throw new UsageError(
+              `${context.withoutConfig}; policy test generates records from a mapping's fields. Fix: pass --config <tandem.yaml>`,
+            );
           if (targets.length === 0)
             throw new UsageError(
               `${file}: no mapping uses this policy and it names no mapped object, so there are no fields to test it with; set object: or policy:`,
@@ -311,6 +326,10 @@ export function policyCommand(
           newPolicy: string,
           opts: { object?: string; sample: number; seed?: number },
         ) => {
+          if (context.withoutConfig !== undefined)
+            throw new UsageError(
+              `${context.withoutConfig}; policy diff compares decisions on a mapping's fields. Fix: pass --config <tandem.yaml>`,
+            );
           let object = opts.object;
           for (const p of [oldPolicy, newPolicy]) {
             if (object || isBuiltinPolicy(p)) continue;

@@ -64,17 +64,24 @@ export async function loadPolicyFile(path: string, options: LoadPolicyOptions): 
     const issue: ConfigIssue = { file: path, path: '', message: tooLargeMessage(read.tooLarge, 'policy file') };
     throw new ConfigError(formatIssues(path, [issue]), [issue]);
   }
-  const text = read.text;
-  const analysis = analyzePolicy(text, { file: path, mapping: options.mapping, registry: options.registry });
+  return policyFromText(read.text, path, options);
+}
+
+/**
+ * `loadPolicyFile` for text not (yet) in a file: what the console's editor compiles to test or compare before it
+ * saves. `file` names the file in messages and rule references. Throws the same ConfigError.
+ */
+export function policyFromText(text: string, file: string, options: LoadPolicyOptions): LoadedPolicy {
+  const analysis = analyzePolicy(text, { file, mapping: options.mapping, registry: options.registry });
   if (analysis.issues.length > 0 || !analysis.policy)
-    throw new ConfigError(formatIssues(path, analysis.issues), analysis.issues);
+    throw new ConfigError(formatIssues(file, analysis.issues), analysis.issues);
   const again = (): ConflictResolver => {
-    const policy = analyzePolicy(text, { file: path, mapping: options.mapping, registry: options.registry }).policy;
-    if (!policy) throw new ConfigError(formatIssues(path, analysis.issues), analysis.issues);
+    const policy = analyzePolicy(text, { file, mapping: options.mapping, registry: options.registry }).policy;
+    if (!policy) throw new ConfigError(formatIssues(file, analysis.issues), analysis.issues);
     return policyResolver(policy);
   };
   return {
-    file: path,
+    file,
     version: analysis.version,
     resolver: policyResolver(analysis.policy),
     warnings: analysis.warnings,

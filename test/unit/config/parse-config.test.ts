@@ -431,3 +431,50 @@ describe('loadConfig', () => {
     expect(dirname(config.policies.dir)).toBe(dir);
   });
 });
+
+describe("parseConfig with references: 'leave' (checks that connect to nothing)", () => {
+  const referenced = VALID.replace('loginUrl: https://acme.my.salesforce.com/', 'loginUrl: ${SF_LOGIN_URL}').replace(
+    'sync: acme\n',
+    'sync: acme\nstate:\n  url: ${TANDEM_STATE_URL}\n',
+  );
+  const withHook = `${referenced}notify:\n  - url: \${HOOK_URL}\n    secret: \${HOOK_SECRET}\n    events: [run.failed]\n`;
+
+  it('needs no environment: references stay as written and the mappings are built', () => {
+    expect(issuesOf(withHook, {}).map((i) => i.message)).toEqual(
+      expect.arrayContaining([expect.stringContaining("'SF_CLIENT_SECRET' is not set")]),
+    );
+    const config = parseConfig(withHook, 'tandem.yaml', {}, { references: 'leave' });
+    expect(config.state.url).toBe('${TANDEM_STATE_URL}');
+    expect(config.crm.settings).toMatchObject({
+      loginUrl: '${SF_LOGIN_URL}',
+      auth: { clientSecret: '${SF_CLIENT_SECRET}' },
+    });
+    expect(config.objects.map((o) => [o.name, o.policy, o.fields.map((f) => f.name)])).toEqual([
+      ['account', 'account.yaml', ['name', 'phone', 'status', 'credit', 'contact']],
+    ]);
+  });
+
+  it('does not read the environment even when it is set', () => {
+    const config = parseConfig(referenced, 'tandem.yaml', ENV, { references: 'leave' });
+    expect(config.erp.settings).toMatchObject({ url: '${ERP_DATABASE_URL}' });
+  });
+
+  it('still reports structure, mappings and literal secrets', () => {
+    const broken = referenced
+      .replace('crm: { object: Account', 'crm: { objekt: Account')
+      .replace('clientSecret: "${SF_CLIENT_SECRET}"', 'clientSecret: "hunter2-literal"');
+    const issues = (() => {
+      try {
+        parseConfig(broken, 'tandem.yaml', {}, { references: 'leave' });
+      } catch (error) {
+        return (error as ConfigError).issues;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    const messages = issues.map((i) => `${i.path}: ${i.message}`).join('\n');
+    expect(messages).toContain('objekt');
+    expect(messages).toContain('clientSecret must be an environment reference');
+    expect(messages).not.toContain('is not set');
+    expect(messages).not.toContain('hunter2');
+  });
+});

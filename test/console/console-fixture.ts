@@ -1,0 +1,98 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load-config.js';
+import type { TandemConfig } from '../../src/config/tandem-config.js';
+import { openEngine } from '../../src/engine/open-engine.js';
+import { runSync } from '../../src/pipeline/run-sync.js';
+import { startServe, type RunningServe } from '../../src/serve/serve-service.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { API_TOKEN, createServeFixture, type ServeFixture } from '../support/serve-fixture.js';
+
+/** The customer whose city both sides change: its conflict waits in the inbox (city is `manual`). */
+export const CONFLICT_KEY = 'C000003';
+/** The customer Salesforce rejects (an empty Name): a failed record. */
+export const REJECTED_KEY = 'C000900';
+export const POLICY_VERSION = 'console-test v1';
+
+const POLICY = `object: account
+version: "${POLICY_VERSION}"
+default: latest-wins
+tie: erp
+deletes: keep
+fields:
+  city: manual
+`;
+
+export interface ConsoleFixture {
+  readonly serve: ServeFixture;
+  readonly config: TandemConfig;
+  readonly service: RunningServe;
+  /** The console's origin, e.g. http://127.0.0.1:41234. */
+  readonly origin: string;
+  /** The Account in the emulator with this external id. */
+  crmAccount(key: string): Readonly<Record<string, unknown>> | undefined;
+  /** The customer row in the ERP, read through the running service's ERP connector. */
+  erpCustomer(key: string): Promise<Readonly<Record<string, unknown>> | undefined>;
+  close(): Promise<void>;
+}
+
+/**
+ * A running `tandem serve` with real state for the console: two runs done (the second queued a conflict on
+ * CONFLICT_KEY's city, both runs left REJECTED_KEY failed: Salesforce requires a Name), an account policy file.
+ */
+export async function createConsoleFixture(): Promise<ConsoleFixture> {
+  const serve = await createServeFixture({ customers: 8 });
+  try {
+    const yaml = await readFile(serve.configFile, 'utf8');
+    await writeFile(
+      serve.configFile,
+      yaml.replace(
+        '    crm: { object: Account, externalId: External_Id__c }\n',
+        '    crm: { object: Account, externalId: External_Id__c }\n    policy: account.yaml\n',
+      ),
+    );
+    await mkdir(join(serve.dir, 'conflict-rules'));
+    await writeFile(join(serve.dir, 'conflict-rules', 'account.yaml'), POLICY);
+    await serve.erpQuery(`insert into public.customers (customer_no, name, city) values ($1, '', 'Nowhere')`, [
+      REJECTED_KEY,
+    ]);
+    const config = await loadConfig(serve.configFile, serve.env);
+    const runOnce = async () => {
+      const engine = await openEngine(config, { logger: silentLogger() });
+      try {
+        return await runSync(engine.context);
+      } finally {
+        await engine.close();
+      }
+    };
+    await runOnce();
+    await serve.erpQuery(`update public.customers set city = 'ERP City' where customer_no = $1`, [CONFLICT_KEY]);
+    const account = serve.emulator.store.list('Account').find((a) => a['External_Id__c'] === CONFLICT_KEY);
+    if (!account) throw new Error(`the first run did not create ${CONFLICT_KEY} in the CRM`);
+    serve.emulator.store.update('Account', String(account['Id']), { BillingCity: 'CRM City' });
+    const second = await runOnce();
+    if (second.counts['account']?.conflicts.queued !== 1)
+      throw new Error(`expected one queued conflict, got ${JSON.stringify(second.counts['account'])}`);
+    const service = await startServe({ config, logger: silentLogger(), token: API_TOKEN, port: 0 });
+    const stream = service.engine.context.objects.find((o) => o.name === 'account')!.streams.erp;
+    return {
+      serve,
+      config,
+      service,
+      origin: service.url,
+      crmAccount: (key) => serve.emulator.store.list('Account').find((a) => a['External_Id__c'] === key),
+      async erpCustomer(key) {
+        const source = service.engine.erp.createSource();
+        const [row] = await source.readKeys!(stream, [key], {});
+        return row?.fields;
+      },
+      async close() {
+        await service.stop();
+        await serve.close();
+      },
+    };
+  } catch (error) {
+    await serve.close();
+    throw error;
+  }
+}
