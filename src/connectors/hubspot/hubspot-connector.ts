@@ -81,7 +81,9 @@ export class HubSpotConnector implements Connector {
 
   /**
    * Checks every stream through the properties API: the object exists, the key property exists, is unique and
-   * writable, every mapped property exists (else the closest names), and the stream options are valid.
+   * writable, every mapped property exists (else the three closest names), can hold the mapped type and, when tandem
+   * writes it, is writable; and the stream options are valid. All of a stream's problems come in one
+   * HubSpotSchemaError (`context.problems`).
    */
   async init(streams: readonly StreamRef[], options: CallOptions = {}): Promise<void> {
     for (const stream of streams) {
@@ -99,20 +101,21 @@ export class HubSpotConnector implements Connector {
         if (error instanceof HubSpotApiError && (error.status === 400 || error.status === 404)) {
           throw new HubSpotSchemaError(
             `stream '${stream.name}': HubSpot has no object '${stream.entity}' (${error.status} ${error.category}). Use contacts, companies, deals, or a custom object's name or 2-… id.`,
-            { stream: stream.name, entity: stream.entity },
+            {
+              stream: stream.name,
+              entity: stream.entity,
+              problems: [
+                {
+                  kind: 'missing-entity',
+                  message: `HubSpot has no object '${stream.entity}'. Use contacts, companies, deals, or a custom object's name or 2-… id.`,
+                },
+              ],
+            },
           );
         }
         throw error;
       }
       checkStreamSchema(stream, properties);
-      if (!properties.has(modifiedPropertyOf(stream.entity, properties))) {
-        throw new HubSpotSchemaError(
-          `stream '${stream.name}': ${stream.entity} has no last-modified property, which incremental reads need.`,
-          {
-            stream: stream.name,
-          },
-        );
-      }
     }
   }
 

@@ -92,7 +92,16 @@ export class ZohoConnector implements Connector {
         if (error instanceof ZohoApiError && error.status === 400) {
           throw new ZohoSchemaError(
             `stream '${stream.name}': Zoho has no module '${stream.entity}' (fields metadata answered ${error.zohoCode}). Use the module API name (Contacts, Accounts, or a custom module's).`,
-            { stream: stream.name, module: stream.entity },
+            {
+              stream: stream.name,
+              module: stream.entity,
+              problems: [
+                {
+                  kind: 'missing-entity',
+                  message: `Zoho has no module '${stream.entity}'. Use the module API name (Contacts, Accounts, or a custom module's).`,
+                },
+              ],
+            },
           );
         }
         throw error;
