@@ -25,7 +25,8 @@ async function problemsOf(init: Promise<void>): Promise<{ error: TandemError; pr
   return { error: tandemError, problems: schemaProblemsOf(tandemError) };
 }
 
-const brief = (problems: readonly SchemaProblem[]) =>
+type Brief = Pick<SchemaProblem, 'kind' | 'field' | 'closest'>;
+const brief = (problems: readonly Brief[]) =>
   problems
     .map((p) => ({ kind: p.kind, field: p.field, closest: p.closest }))
     .sort((a, b) => `${a.kind}${a.field}`.localeCompare(`${b.kind}${b.field}`));
@@ -58,7 +59,7 @@ describe('CRM start-up schema checks report every problem of a stream at once (a
         { kind: 'not-unique', field: 'name' },
         { kind: 'read-only', field: 'hs_object_id' },
         { kind: 'type-mismatch', field: 'numberofemployees' },
-      ] as SchemaProblem[]),
+      ]),
     );
     for (const p of problems) expect(error.message).toContain(p.message);
     expect(error.code).toBe('HUBSPOT_SCHEMA_MISMATCH');
@@ -99,7 +100,7 @@ describe('CRM start-up schema checks report every problem of a stream at once (a
         { kind: 'not-unique', field: 'Email' },
         { kind: 'read-only', field: 'Full_Name' },
         { kind: 'type-mismatch', field: 'Date_of_Birth' },
-      ] as SchemaProblem[]),
+      ]),
     );
     for (const p of problems) expect(error.message).toContain(p.message);
     expect(error.code).toBe('ZOHO_SCHEMA_MISMATCH');

@@ -7,6 +7,8 @@ import { textOf } from '../../util/text-of.js';
 /** What tandem needs of one HubSpot property definition. */
 export interface PropertyInfo {
   readonly name: string;
+  /** The label in HubSpot's UI (`Number of Employees`); the name when absent. */
+  readonly label: string;
   readonly type: string;
   readonly fieldType: string;
   readonly hasUniqueValue: boolean;
@@ -18,6 +20,7 @@ export function propertyInfo(raw: Record<string, unknown>): PropertyInfo {
   const meta = (raw['modificationMetadata'] ?? {}) as Record<string, unknown>;
   return {
     name: String(raw['name']),
+    label: typeof raw['label'] === 'string' && raw['label'] !== '' ? raw['label'] : String(raw['name']),
     type: textOf(raw['type'] ?? 'string'),
     fieldType: textOf(raw['fieldType'] ?? 'text'),
     hasUniqueValue: raw['hasUniqueValue'] === true,
@@ -55,7 +58,10 @@ export function hubspotTypeFits(canonical: string, type: string): boolean {
  * values or read-only; each mapped property missing (with the three closest names), of a type that cannot hold the
  * mapped values, or read-only while tandem writes it; no last-modified property. Empty when it fits.
  */
-export function streamSchemaProblems(stream: StreamRef, properties: ReadonlyMap<string, PropertyInfo>): SchemaProblem[] {
+export function streamSchemaProblems(
+  stream: StreamRef,
+  properties: ReadonlyMap<string, PropertyInfo>,
+): SchemaProblem[] {
   const names = [...properties.keys()].sort();
   const problems: SchemaProblem[] = [];
   const missing = (name: string, role: string, fix: string): void => {
@@ -75,8 +81,7 @@ export function streamSchemaProblems(stream: StreamRef, properties: ReadonlyMap<
       'Fix: create a property with unique values (hasUniqueValue: true, set only at creation) or name an existing one.',
     );
   } else {
-    const isContactEmail =
-      key.name === 'email' && modifiedPropertyOf(stream.entity, properties) === 'lastmodifieddate';
+    const isContactEmail = key.name === 'email' && modifiedPropertyOf(stream.entity, properties) === 'lastmodifieddate';
     if (!key.hasUniqueValue && !isContactEmail) {
       const unique = [...properties.values()].filter((p) => p.hasUniqueValue).map((p) => p.name);
       problems.push({

@@ -1,4 +1,5 @@
 import type { CallOptions, Connector, ConnectorCapabilities, Sink, Source } from '../connector.js';
+import type { EntityCatalog, Introspection, IntrospectOptions } from '../entity-catalog.js';
 import type { StreamRef } from '../../model/stream.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
 import { ZohoApi } from './zoho-api.js';
@@ -13,6 +14,7 @@ import { ZohoCreditBudget } from './zoho-credit-budget.js';
 import { ZohoApiError, ZohoSchemaError } from './zoho-errors.js';
 import { checkStreamFields, parseFieldsMetadata, type ZohoField } from './zoho-fields.js';
 import { ZohoHttp } from './zoho-http.js';
+import { introspectZohoModules } from './zoho-introspect.js';
 import type { PollSettings } from './zoho-polling.js';
 import { ZohoSink } from './zoho-sink.js';
 import { ZohoSource } from './zoho-source.js';
@@ -37,7 +39,7 @@ export interface ZohoConnectorDeps {
  * await crm.init([stream])
  * ```
  */
-export class ZohoConnector implements Connector {
+export class ZohoConnector implements Connector, Introspection {
   readonly system = 'crm' as const;
   readonly capabilities: ConnectorCapabilities = Object.freeze({
     supportsKeyListing: true,
@@ -108,6 +110,15 @@ export class ZohoConnector implements Connector {
       }
       checkStreamFields(stream, [...fields.values()]);
     }
+  }
+
+  /** The org's record modules and their fields (modules list, then fields metadata), for `tandem init`. */
+  async introspect(options: IntrospectOptions = {}): Promise<EntityCatalog> {
+    await this.tokens.getToken(options.signal);
+    return introspectZohoModules(
+      { modules: (signal) => this.api.modules(signal), fields: (m, signal) => this.#moduleFields(m, signal) },
+      options,
+    );
   }
 
   createSource(): Source {

@@ -8,6 +8,8 @@ import { textOf } from '../../util/text-of.js';
 /** A field as Zoho's fields metadata reports it (the part tandem uses). */
 export interface ZohoField {
   readonly apiName: string;
+  /** The field's label in Zoho's UI (`Billing City`); the API name when the metadata has none. */
+  readonly label: string;
   readonly dataType: string;
   readonly readOnly: boolean;
   readonly unique: boolean;
@@ -25,6 +27,7 @@ export function parseFieldsMetadata(body: unknown): ZohoField[] {
     return [
       {
         apiName: f['api_name'],
+        label: typeof f['field_label'] === 'string' ? f['field_label'] : f['api_name'],
         dataType: typeof f['data_type'] === 'string' ? f['data_type'] : 'text',
         readOnly: f['read_only'] === true || f['field_read_only'] === true,
         unique: unique !== null && typeof unique === 'object' && Object.keys(unique).length > 0,
