@@ -1,11 +1,10 @@
-import { PGlite } from '@electric-sql/pglite';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceEmulator, type RunningSalesforceEmulator } from '../../src/emulator/salesforce/index.js';
-import { repoRoot, runTandem } from '../support/run-tandem-cli.js';
+import { createExampleErp } from '../support/example-erp.js';
+import { runTandem } from '../support/run-tandem-cli.js';
 import { scaled } from '../support/timeouts.js';
 
 const serverUrl = process.env['TANDEM_TEST_DATABASE_URL'];
@@ -29,38 +28,9 @@ describe('a newcomer: init against the systems, then dry run, sync and status', 
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tandem-newcomer-'));
-    const schema = await readFile(join(repoRoot, 'examples', 'erp-schema.sql'), 'utf8');
-    const rows = `
-      insert into public.customers (customer_no, name, phone, city, country, annual_revenue, employees, status)
-        values ('C0001', 'Acme Tools', '+1 415 555 0100', 'Paris', 'France', 1200000, 40, 'Customer'),
-               ('C0002', 'Globex', null, 'Berlin', 'Germany', null, 12, 'Prospect');
-      insert into public.contacts (contact_no, first_name, last_name, email, customer_no)
-        values ('P0001', 'Ada', 'Lovelace', 'ada@example.com', 'C0001');`;
-    if (serverUrl) {
-      const name = `tandem_newcomer_${process.pid}_${Date.now()}`;
-      const admin = new pg.Client({ connectionString: serverUrl });
-      await admin.connect();
-      await admin.query(`create database ${name}`);
-      await admin.end();
-      const url = new URL(serverUrl);
-      url.pathname = `/${name}`;
-      erpUrl = url.toString();
-      const client = new pg.Client({ connectionString: erpUrl });
-      await client.connect();
-      await client.query(schema + rows);
-      await client.end();
-      dropDatabase = async () => {
-        const again = new pg.Client({ connectionString: serverUrl });
-        await again.connect();
-        await again.query(`drop database if exists ${name} with (force)`);
-        await again.end();
-      };
-    } else {
-      erpUrl = join(dir, 'erp');
-      const erp = new PGlite(erpUrl);
-      await erp.exec(schema + rows);
-      await erp.close();
-    }
+    const erp = await createExampleErp(dir, serverUrl, 'newcomer');
+    erpUrl = erp.url;
+    dropDatabase = () => erp.drop();
     emulator = await startSalesforceEmulator({ port: 0 });
   }, scaled(120_000));
 

@@ -1,8 +1,10 @@
 import type { CallOptions, Connector, ConnectorCapabilities, Sink, Source } from '../connector.js';
+import type { EntityCatalog, Introspection, IntrospectOptions } from '../entity-catalog.js';
+import { introspectHubSpotObjects } from './introspect-hubspot.js';
 import type { StreamRef } from '../../model/stream.js';
 import { ConfigError, type ConfigIssue } from '../../util/errors.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
-import { HubSpotApiError, HubSpotSchemaError } from './hubspot-errors.js';
+import { HubSpotApiError, HubSpotAuthError, HubSpotSchemaError } from './hubspot-errors.js';
 import { HubSpotHttp } from './hubspot-http.js';
 import {
   effectiveBudgets,
@@ -33,7 +35,7 @@ export interface HubSpotConnectorDeps {
  * await crm.init([{ name: 'contact', entity: 'contacts', keyField: 'erp_id', fields: ['firstname'], options: {} }])
  * ```
  */
-export class HubSpotConnector implements Connector {
+export class HubSpotConnector implements Connector, Introspection {
   readonly system = 'crm' as const;
   readonly capabilities: ConnectorCapabilities;
   readonly settings: HubSpotSettings;
@@ -81,7 +83,9 @@ export class HubSpotConnector implements Connector {
 
   /**
    * Checks every stream through the properties API: the object exists, the key property exists, is unique and
-   * writable, every mapped property exists (else the closest names), and the stream options are valid.
+   * writable, every mapped property exists (else the three closest names), can hold the mapped type and, when tandem
+   * writes it, is writable; and the stream options are valid. All of a stream's problems come in one
+   * HubSpotSchemaError (`context.problems`).
    */
   async init(streams: readonly StreamRef[], options: CallOptions = {}): Promise<void> {
     for (const stream of streams) {
@@ -99,20 +103,21 @@ export class HubSpotConnector implements Connector {
         if (error instanceof HubSpotApiError && (error.status === 400 || error.status === 404)) {
           throw new HubSpotSchemaError(
             `stream '${stream.name}': HubSpot has no object '${stream.entity}' (${error.status} ${error.category}). Use contacts, companies, deals, or a custom object's name or 2-… id.`,
-            { stream: stream.name, entity: stream.entity },
+            {
+              stream: stream.name,
+              entity: stream.entity,
+              problems: [
+                {
+                  kind: 'missing-entity',
+                  message: `HubSpot has no object '${stream.entity}'. Use contacts, companies, deals, or a custom object's name or 2-… id.`,
+                },
+              ],
+            },
           );
         }
         throw error;
       }
       checkStreamSchema(stream, properties);
-      if (!properties.has(modifiedPropertyOf(stream.entity, properties))) {
-        throw new HubSpotSchemaError(
-          `stream '${stream.name}': ${stream.entity} has no last-modified property, which incremental reads need.`,
-          {
-            stream: stream.name,
-          },
-        );
-      }
     }
   }
 
@@ -146,6 +151,43 @@ export class HubSpotConnector implements Connector {
       this.#properties.set(entity, pending);
     }
     return pending;
+  }
+
+  /** The account's objects (standard and custom) and their properties, for `tandem init`. */
+  async introspect(options: IntrospectOptions = {}): Promise<EntityCatalog> {
+    return introspectHubSpotObjects(
+      {
+        customObjects: (signal) => this.#customObjects(signal),
+        properties: (entity, signal) => this.properties(entity, signal),
+      },
+      options,
+    );
+  }
+
+  /** Custom objects from the schemas API; none when it is not answered (no custom objects scope, an emulator). */
+  async #customObjects(signal?: AbortSignal): Promise<{ name: string; label: string }[]> {
+    let res;
+    try {
+      res = await this.http.call('GET', '/crm/v3/schemas', undefined, signal ? { signal } : {});
+    } catch (error) {
+      // A token without the custom-objects scope gets 403 here; a bad token fails the properties calls next.
+      if (error instanceof HubSpotAuthError) return [];
+      throw error;
+    }
+    if (res.status !== 200) {
+      this.#logger.debug(
+        { status: res.status },
+        'the schemas API did not list custom objects; reading the standard objects only',
+      );
+      return [];
+    }
+    const list = Array.isArray(res.body['results']) ? (res.body['results'] as Record<string, unknown>[]) : [];
+    return list.flatMap((o) => {
+      const name = o['name'];
+      if (typeof name !== 'string' || o['archived'] === true) return [];
+      const labels = (o['labels'] ?? {}) as Record<string, unknown>;
+      return [{ name, label: typeof labels['plural'] === 'string' ? labels['plural'] : name }];
+    });
   }
 
   createSource(): Source {

@@ -37,6 +37,13 @@ export const hubspotConnector: ConnectorDescriptor<HubSpotSettings> = {
   # Objects: crm.object is contacts | companies | deals | a custom object; crm.externalId is the idProperty, a
   # property with unique values (email on contacts, or a custom one created with hasUniqueValue, e.g. erp_id).
 `,
+  connection: {
+    urlEnv: 'HUBSPOT_BASE_URL',
+    env: ['HUBSPOT_TOKEN'],
+    section: (url) =>
+      `  baseUrl: ${url}   # the API origin (https://api.hubapi.com; the emulator prints its own)\n` +
+      '  auth:\n    kind: private-app\n    accessToken: ${HUBSPOT_TOKEN}\n',
+  },
   exampleObjects: {
     account: {
       object: 'companies',

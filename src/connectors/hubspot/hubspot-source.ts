@@ -175,7 +175,7 @@ export class HubSpotSource implements Source {
   ): NativeRecord {
     const stamp = deleted ? (o.archivedAt ?? o.updatedAt) : (o.properties[modified] ?? o.updatedAt);
     const modifiedAt = fromWire(
-      { name: modified, type: 'datetime', fieldType: 'date', hasUniqueValue: false, readOnly: true },
+      { name: modified, label: modified, type: 'datetime', fieldType: 'date', hasUniqueValue: false, readOnly: true },
       stamp,
     );
     return Object.freeze({

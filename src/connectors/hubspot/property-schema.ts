@@ -1,4 +1,4 @@
-import { closestMatch, editDistance } from '../../util/closest-match.js';
+import { closestNames, type SchemaProblem } from '../schema-problem.js';
 import type { FieldValue, Fields } from '../../model/record.js';
 import type { StreamRef } from '../../model/stream.js';
 import { HubSpotSchemaError } from './hubspot-errors.js';
@@ -7,6 +7,8 @@ import { textOf } from '../../util/text-of.js';
 /** What tandem needs of one HubSpot property definition. */
 export interface PropertyInfo {
   readonly name: string;
+  /** The label in HubSpot's UI (`Number of Employees`); the name when absent. */
+  readonly label: string;
   readonly type: string;
   readonly fieldType: string;
   readonly hasUniqueValue: boolean;
@@ -18,6 +20,7 @@ export function propertyInfo(raw: Record<string, unknown>): PropertyInfo {
   const meta = (raw['modificationMetadata'] ?? {}) as Record<string, unknown>;
   return {
     name: String(raw['name']),
+    label: typeof raw['label'] === 'string' && raw['label'] !== '' ? raw['label'] : String(raw['name']),
     type: textOf(raw['type'] ?? 'string'),
     fieldType: textOf(raw['fieldType'] ?? 'text'),
     hasUniqueValue: raw['hasUniqueValue'] === true,
@@ -32,61 +35,118 @@ export function modifiedPropertyOf(entity: string, properties: ReadonlyMap<strin
   return properties.has('hs_lastmodifieddate') ? 'hs_lastmodifieddate' : 'lastmodifieddate';
 }
 
-/** Up to five existing names closest to `name` (typos first, then shared prefixes). */
-export function closestNames(name: string, available: readonly string[]): string[] {
-  const best = closestMatch(name, available);
-  const ranked = [...available].sort((a, b) => editDistance(name, a) - editDistance(name, b)).slice(0, 5);
-  return best === undefined ? ranked : [best, ...ranked.filter((n) => n !== best)].slice(0, 5);
+/** Whether a HubSpot property of this type can hold a mapped field's canonical values (strings hold anything). */
+export function hubspotTypeFits(canonical: string, type: string): boolean {
+  switch (canonical) {
+    case 'number':
+    case 'integer':
+      return type === 'number' || type === 'string';
+    case 'boolean':
+      return type === 'bool' || type === 'enumeration' || type === 'string';
+    case 'date':
+      return type === 'date' || type === 'datetime' || type === 'string';
+    case 'datetime':
+      return type === 'datetime' || type === 'string';
+    default:
+      // Text travels to any property as its wire string; HubSpot refuses a bad one per record.
+      return true;
+  }
 }
 
 /**
- * Checks one stream against the object's properties: the key property exists, holds unique values and can be
- * written; every mapped property exists (an unknown one is refused with the closest names). Throws
- * HubSpotSchemaError (exit 2) naming the stream and the fix.
+ * Every way one stream does not fit the object's properties, at once: the key property missing, without unique
+ * values or read-only; each mapped property missing (with the three closest names), of a type that cannot hold the
+ * mapped values, or read-only while tandem writes it; no last-modified property. Empty when it fits.
  */
-export function checkStreamSchema(stream: StreamRef, properties: ReadonlyMap<string, PropertyInfo>): void {
+export function streamSchemaProblems(
+  stream: StreamRef,
+  properties: ReadonlyMap<string, PropertyInfo>,
+): SchemaProblem[] {
   const names = [...properties.keys()].sort();
-  const where = `stream '${stream.name}' (HubSpot object '${stream.entity}')`;
+  const problems: SchemaProblem[] = [];
+  const missing = (name: string, role: string, fix: string): void => {
+    const closest = closestNames(name, names);
+    problems.push({
+      kind: 'missing-field',
+      field: name,
+      closest,
+      message: `${stream.entity} has no property '${name}' (${role}); closest: ${closest.join(', ')}. ${fix}`,
+    });
+  };
   const key = properties.get(stream.keyField);
   if (!key) {
-    throw new HubSpotSchemaError(
-      `${where}: the key property (idProperty) '${stream.keyField}' does not exist. Closest: ${closestNames(stream.keyField, names).join(', ')}. ` +
-        'Fix: create a property with unique values (hasUniqueValue: true, set only at creation) or name an existing one.',
-      {
-        stream: stream.name,
-        entity: stream.entity,
-        property: stream.keyField,
-        closest: closestNames(stream.keyField, names),
-      },
+    missing(
+      stream.keyField,
+      'the key property, idProperty',
+      'Fix: create a property with unique values (hasUniqueValue: true, set only at creation) or name an existing one.',
     );
+  } else {
+    const isContactEmail = key.name === 'email' && modifiedPropertyOf(stream.entity, properties) === 'lastmodifieddate';
+    if (!key.hasUniqueValue && !isContactEmail) {
+      const unique = [...properties.values()].filter((p) => p.hasUniqueValue).map((p) => p.name);
+      problems.push({
+        kind: 'not-unique',
+        field: key.name,
+        message:
+          `the key property '${key.name}' does not have unique values, so HubSpot cannot upsert by it. ` +
+          `Unique properties of this object: ${unique.length > 0 ? unique.join(', ') : '(none)'}. Fix: create one with hasUniqueValue: true (e.g. erp_id).`,
+      });
+    }
+    if (key.readOnly)
+      problems.push({
+        kind: 'read-only',
+        field: key.name,
+        message: `the key property '${key.name}' is read-only in HubSpot; tandem must write the key. Fix: name a writable unique property.`,
+      });
   }
-  const isContactEmail = key.name === 'email' && modifiedPropertyOf(stream.entity, properties) === 'lastmodifieddate';
-  if (!key.hasUniqueValue && !isContactEmail) {
-    const unique = [...properties.values()].filter((p) => p.hasUniqueValue).map((p) => p.name);
-    throw new HubSpotSchemaError(
-      `${where}: the key property '${key.name}' does not have unique values, so HubSpot cannot upsert by it. ` +
-        `Unique properties of this object: ${unique.length > 0 ? unique.join(', ') : '(none)'}. Fix: create one with hasUniqueValue: true (e.g. erp_id).`,
-      { stream: stream.name, entity: stream.entity, property: key.name, unique },
-    );
+  const written = new Set(stream.writtenFields ?? stream.fields);
+  for (const field of stream.fields) {
+    if (field === stream.keyField) continue;
+    const property = properties.get(field);
+    if (!property) {
+      missing(field, 'mapped', "Fix: use the property's internal name (lower case, as in Settings > Properties).");
+      continue;
+    }
+    const type = stream.fieldTypes?.[field];
+    if (type !== undefined && !hubspotTypeFits(type, property.type))
+      problems.push({
+        kind: 'type-mismatch',
+        field,
+        message: `${stream.entity}.${field} is a ${property.type} property, which cannot hold the mapping's type: ${type} values. Fix the field's type: in tandem.yaml, or map another property.`,
+      });
+    if (written.has(field) && property.readOnly)
+      problems.push({
+        kind: 'read-only',
+        field,
+        message: `${stream.entity}.${field} is read-only in HubSpot, and tandem writes it. Fix: set direction: crm-to-erp on that field in tandem.yaml, or map a writable property.`,
+      });
   }
-  if (key.readOnly) {
-    throw new HubSpotSchemaError(
-      `${where}: the key property '${key.name}' is read-only in HubSpot; tandem must write the key.`,
-      {
-        stream: stream.name,
-        entity: stream.entity,
-        property: key.name,
-      },
-    );
-  }
-  const unknown = stream.fields.filter((f) => !properties.has(f));
-  if (unknown.length > 0) {
-    const hints = unknown.map((f) => `'${f}' (closest: ${closestNames(f, names).join(', ')})`);
-    throw new HubSpotSchemaError(
-      `${where}: unknown properties ${hints.join('; ')}. Fix: use the property's internal name (lower case, as in Settings > Properties).`,
-      { stream: stream.name, entity: stream.entity, unknown, available: names },
-    );
-  }
+  if (!properties.has(modifiedPropertyOf(stream.entity, properties)))
+    problems.push({
+      kind: 'other',
+      message: `${stream.entity} has no last-modified property (${modifiedPropertyOf(stream.entity, properties)}), which incremental reads need.`,
+    });
+  return problems;
+}
+
+/**
+ * Checks one stream against the object's properties (streamSchemaProblems) and throws HubSpotSchemaError (exit 2)
+ * carrying every problem in `context.problems`, the first one's property in `context.property`.
+ */
+export function checkStreamSchema(stream: StreamRef, properties: ReadonlyMap<string, PropertyInfo>): void {
+  const problems = streamSchemaProblems(stream, properties);
+  const first = problems[0];
+  if (first === undefined) return;
+  throw new HubSpotSchemaError(
+    `stream '${stream.name}' (HubSpot object '${stream.entity}'): ${problems.map((p) => p.message).join('\n  also: ')}`,
+    {
+      stream: stream.name,
+      entity: stream.entity,
+      ...(first.field === undefined ? {} : { property: first.field }),
+      ...(first.closest === undefined ? {} : { closest: first.closest }),
+      problems,
+    },
+  );
 }
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;

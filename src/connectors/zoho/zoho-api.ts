@@ -59,6 +59,18 @@ export class ZohoApi {
     return textOf(org.zgid);
   }
 
+  /** `GET /crm/{v}/settings/modules`: the org's modules (`{"modules":[{"api_name","plural_label","api_supported"…}]}`). */
+  async modules(signal?: AbortSignal): Promise<unknown> {
+    const res = await this.#http.call({
+      method: 'GET',
+      url: `/crm/${this.#version}/settings/modules`,
+      credits: 1,
+      what: 'the modules list',
+      signal,
+    });
+    return res.json();
+  }
+
   async fields(module: string, signal?: AbortSignal): Promise<unknown> {
     const res = await this.#http.call({
       method: 'GET',

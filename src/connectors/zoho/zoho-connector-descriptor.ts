@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ConnectorDescriptor } from '../connector-descriptor.js';
 import { zohoSettingsSchema, zohoStreamOptionsSchema, type ZohoSettings } from './zoho-connector-config.js';
 import { ZohoConnector } from './zoho-connector.js';
+import { ZOHO_DATA_CENTERS, ZOHO_HOSTS } from './zoho-data-centers.js';
 
 /**
  * Chooses Zoho CRM by `crm.type: zoho` in tandem.yaml.
@@ -35,6 +36,19 @@ export const zohoConnector: ConnectorDescriptor<ZohoSettings> = {
   pollIntervalMs: 2000           # first wait between polls of a bulk job; later ones 1.5x longer. Default: 2000
   pollTimeoutMs: 900000          # how long one run waits for a bulk job before resuming it next run. Default: 900000
 `,
+  connection: {
+    urlEnv: 'ZOHO_API_DOMAIN',
+    env: ['ZOHO_CLIENT_ID', 'ZOHO_CLIENT_SECRET', 'ZOHO_REFRESH_TOKEN'],
+    section: (url) => {
+      const auth =
+        '  auth:\n    clientId: ${ZOHO_CLIENT_ID}\n    clientSecret: ${ZOHO_CLIENT_SECRET}\n    refreshToken: ${ZOHO_REFRESH_TOKEN}\n';
+      // A data centre's API domain names the data centre (its accounts and upload hosts follow); any other URL (a
+      // sandbox, the emulator) serves all three.
+      const dataCenter = ZOHO_DATA_CENTERS.find((dc) => ZOHO_HOSTS[dc].apiDomain === url.replace(/\/+$/, ''));
+      if (dataCenter !== undefined) return `  dataCenter: ${dataCenter}\n${auth}`;
+      return `  accountsUrl: ${url}\n  apiDomain: ${url}   # the API domain given to tandem init\n  uploadUrl: ${url}\n${auth}`;
+    },
+  },
   exampleObjects: {
     account: {
       object: 'Accounts',

@@ -1,4 +1,5 @@
 import type { CallOptions, Connector, ConnectorCapabilities, Sink, Source } from '../connector.js';
+import type { EntityCatalog, Introspection, IntrospectOptions } from '../entity-catalog.js';
 import type { StreamRef } from '../../model/stream.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
 import { ZohoApi } from './zoho-api.js';
@@ -13,6 +14,7 @@ import { ZohoCreditBudget } from './zoho-credit-budget.js';
 import { ZohoApiError, ZohoSchemaError } from './zoho-errors.js';
 import { checkStreamFields, parseFieldsMetadata, type ZohoField } from './zoho-fields.js';
 import { ZohoHttp } from './zoho-http.js';
+import { introspectZohoModules } from './zoho-introspect.js';
 import type { PollSettings } from './zoho-polling.js';
 import { ZohoSink } from './zoho-sink.js';
 import { ZohoSource } from './zoho-source.js';
@@ -37,7 +39,7 @@ export interface ZohoConnectorDeps {
  * await crm.init([stream])
  * ```
  */
-export class ZohoConnector implements Connector {
+export class ZohoConnector implements Connector, Introspection {
   readonly system = 'crm' as const;
   readonly capabilities: ConnectorCapabilities = Object.freeze({
     supportsKeyListing: true,
@@ -92,13 +94,31 @@ export class ZohoConnector implements Connector {
         if (error instanceof ZohoApiError && error.status === 400) {
           throw new ZohoSchemaError(
             `stream '${stream.name}': Zoho has no module '${stream.entity}' (fields metadata answered ${error.zohoCode}). Use the module API name (Contacts, Accounts, or a custom module's).`,
-            { stream: stream.name, module: stream.entity },
+            {
+              stream: stream.name,
+              module: stream.entity,
+              problems: [
+                {
+                  kind: 'missing-entity',
+                  message: `Zoho has no module '${stream.entity}'. Use the module API name (Contacts, Accounts, or a custom module's).`,
+                },
+              ],
+            },
           );
         }
         throw error;
       }
       checkStreamFields(stream, [...fields.values()]);
     }
+  }
+
+  /** The org's record modules and their fields (modules list, then fields metadata), for `tandem init`. */
+  async introspect(options: IntrospectOptions = {}): Promise<EntityCatalog> {
+    await this.tokens.getToken(options.signal);
+    return introspectZohoModules(
+      { modules: (signal) => this.api.modules(signal), fields: (m, signal) => this.#moduleFields(m, signal) },
+      options,
+    );
   }
 
   createSource(): Source {

@@ -1,4 +1,4 @@
-import { closestMatch } from '../../util/closest-match.js';
+import { closestNames, type SchemaProblem } from '../schema-problem.js';
 import { normalizeInstant } from '../../model/instant.js';
 import type { FieldValue } from '../../model/record.js';
 import type { StreamRef } from '../../model/stream.js';
@@ -8,6 +8,8 @@ import { textOf } from '../../util/text-of.js';
 /** A field as Zoho's fields metadata reports it (the part tandem uses). */
 export interface ZohoField {
   readonly apiName: string;
+  /** The field's label in Zoho's UI (`Billing City`); the API name when the metadata has none. */
+  readonly label: string;
   readonly dataType: string;
   readonly readOnly: boolean;
   readonly unique: boolean;
@@ -25,6 +27,7 @@ export function parseFieldsMetadata(body: unknown): ZohoField[] {
     return [
       {
         apiName: f['api_name'],
+        label: typeof f['field_label'] === 'string' ? f['field_label'] : f['api_name'],
         dataType: typeof f['data_type'] === 'string' ? f['data_type'] : 'text',
         readOnly: f['read_only'] === true || f['field_read_only'] === true,
         unique: unique !== null && typeof unique === 'object' && Object.keys(unique).length > 0,
@@ -35,50 +38,100 @@ export function parseFieldsMetadata(body: unknown): ZohoField[] {
   });
 }
 
+const NUMERIC_TYPES = ['integer', 'bigint', 'double', 'currency', 'decimal', 'percent', 'long'];
+const TEXT_TYPES = ['text', 'textarea', 'email', 'phone', 'website', 'picklist', 'autonumber'];
+
+/** Whether a Zoho field of this data type can hold a mapped field's canonical values. */
+export function zohoTypeFits(canonical: string, dataType: string): boolean {
+  switch (canonical) {
+    case 'number':
+    case 'integer':
+      return NUMERIC_TYPES.includes(dataType) || TEXT_TYPES.includes(dataType);
+    case 'boolean':
+      return dataType === 'boolean' || TEXT_TYPES.includes(dataType);
+    case 'date':
+      return dataType === 'date' || dataType === 'datetime' || TEXT_TYPES.includes(dataType);
+    case 'datetime':
+      return dataType === 'datetime' || TEXT_TYPES.includes(dataType);
+    default:
+      // Text travels to any field as its value; Zoho refuses a bad one per record.
+      return true;
+  }
+}
+
 /**
- * Checks a stream against the module's fields: every field exists (else the closest names are suggested), the key
- * field is unique (Zoho's `find_by` and `duplicate_check_fields` take only unique fields), no field is read-only,
- * and the module has Modified_Time. Returns the fields by API name.
+ * Every way a stream does not fit the module's fields, at once: each missing field (with the three closest API
+ * names), a key field that is not unique (Zoho's `find_by` and `duplicate_check_fields` take only unique fields), a
+ * type that cannot hold the mapped values, a read-only field tandem writes (the key included), no Modified_Time.
+ */
+export function streamFieldProblems(stream: StreamRef, fields: readonly ZohoField[]): SchemaProblem[] {
+  const byName = new Map(fields.map((f) => [f.apiName, f]));
+  const names = fields.map((f) => f.apiName).sort();
+  const problems: SchemaProblem[] = [];
+  const written = new Set([stream.keyField, ...(stream.writtenFields ?? stream.fields)]);
+  for (const name of new Set([stream.keyField, ...stream.fields])) {
+    const field = byName.get(name);
+    if (field === undefined) {
+      const closest = closestNames(name, names);
+      problems.push({
+        kind: 'missing-field',
+        field: name,
+        closest,
+        message:
+          `Zoho module ${stream.entity} has no field '${name}'${name === stream.keyField ? ' (the key field)' : ''}; closest: ${closest.join(', ')}. ` +
+          'Use the field API name (Setup > Developer Hub > APIs > API names).',
+      });
+      continue;
+    }
+    if (name === stream.keyField && !field.unique) {
+      const uniques = fields.filter((f) => f.unique).map((f) => f.apiName);
+      problems.push({
+        kind: 'not-unique',
+        field: name,
+        message:
+          `the key field ${stream.entity}.${name} is not unique in Zoho; Bulk Write's find_by and REST upsert's duplicate_check_fields need a field marked "Do not allow duplicate values". ` +
+          `Unique fields: ${uniques.length > 0 ? uniques.join(', ') : '(none)'}.`,
+      });
+    }
+    const type = stream.fieldTypes?.[name];
+    if (type !== undefined && !zohoTypeFits(type, field.dataType))
+      problems.push({
+        kind: 'type-mismatch',
+        field: name,
+        message: `${stream.entity}.${name} is a ${field.dataType} field, which cannot hold the mapping's type: ${type} values. Fix the field's type: in tandem.yaml, or map another field.`,
+      });
+    if (written.has(name) && field.readOnly)
+      problems.push({
+        kind: 'read-only',
+        field: name,
+        message: `${stream.entity}.${name} is read-only in Zoho, and tandem writes it. Fix: set direction: crm-to-erp on that field in tandem.yaml, or map a writable field.`,
+      });
+  }
+  if (!byName.has('Modified_Time'))
+    problems.push({
+      kind: 'other',
+      message: `${stream.entity} has no Modified_Time field, which incremental reads need.`,
+    });
+  return problems;
+}
+
+/**
+ * Checks a stream against the module's fields (streamFieldProblems) and throws ZohoSchemaError (exit 2) carrying
+ * every problem in `context.problems`. Returns the fields by API name.
  */
 export function checkStreamFields(stream: StreamRef, fields: readonly ZohoField[]): ReadonlyMap<string, ZohoField> {
-  const byName = new Map(fields.map((f) => [f.apiName, f]));
-  const names = fields.map((f) => f.apiName);
-  for (const name of [stream.keyField, ...stream.fields]) {
-    if (byName.has(name)) continue;
-    const close = closestMatch(name, names);
-    throw new ZohoSchemaError(
-      `stream '${stream.name}': Zoho module ${stream.entity} has no field '${name}'.${close ? ` Did you mean '${close}'?` : ''} ` +
-        `Fields: ${[...names].sort().join(', ')}. Use the field API name (Setup > Developer Hub > APIs > API names).`,
-      { stream: stream.name, module: stream.entity, field: name, ...(close ? { closest: close } : {}) },
-    );
+  const problems = streamFieldProblems(stream, fields);
+  const first = problems[0];
+  if (first !== undefined) {
+    throw new ZohoSchemaError(`stream '${stream.name}': ${problems.map((p) => p.message).join('\n  also: ')}`, {
+      stream: stream.name,
+      module: stream.entity,
+      ...(first.field === undefined ? {} : { field: first.field }),
+      ...(first.closest === undefined ? {} : { closest: first.closest }),
+      problems,
+    });
   }
-  const key = byName.get(stream.keyField)!;
-  if (!key.unique) {
-    const uniques = fields.filter((f) => f.unique).map((f) => f.apiName);
-    throw new ZohoSchemaError(
-      `stream '${stream.name}': the key field ${stream.entity}.${stream.keyField} is not unique in Zoho; Bulk Write's find_by and REST upsert's duplicate_check_fields need a field marked "Do not allow duplicate values". ` +
-        `Unique fields: ${uniques.length > 0 ? uniques.join(', ') : '(none)'}.`,
-      { stream: stream.name, module: stream.entity, field: stream.keyField, uniqueFields: uniques },
-    );
-  }
-  const readOnly = [stream.keyField, ...stream.fields].filter((n) => byName.get(n)?.readOnly);
-  if (readOnly.length > 0) {
-    throw new ZohoSchemaError(
-      `stream '${stream.name}': ${stream.entity} field(s) ${readOnly.join(', ')} are read-only in Zoho and cannot be written. ` +
-        "Map them one way ('crm-to-erp') or pick writable fields.",
-      { stream: stream.name, module: stream.entity, fields: readOnly },
-    );
-  }
-  if (!byName.has('Modified_Time')) {
-    throw new ZohoSchemaError(
-      `stream '${stream.name}': ${stream.entity} has no Modified_Time field, which incremental reads need.`,
-      {
-        stream: stream.name,
-        module: stream.entity,
-      },
-    );
-  }
-  return byName;
+  return new Map(fields.map((f) => [f.apiName, f]));
 }
 
 const NUMERIC = new Set(['integer', 'bigint', 'double', 'currency', 'decimal', 'percent', 'long']);

@@ -256,6 +256,20 @@ export class ZohoEmulatorServer {
       }),
     );
     this.#api('GET', '/crm/:version/settings/fields', { cost: () => 1 }, (req, reply) => this.#fields(req, reply));
+    // The org's modules, as Zoho lists them (what `tandem init` reads before each module's fields).
+    this.#api('GET', '/crm/:version/settings/modules', { cost: () => 1 }, (_req, reply) =>
+      reply.send({
+        modules: this.store.moduleNames().map((name, i) => ({
+          api_name: name,
+          module_name: name,
+          plural_label: name.replace(/_/g, ' '),
+          singular_label: name.replace(/_/g, ' ').replace(/s$/, ''),
+          id: `36523970000000${String(20_000 + i)}`,
+          api_supported: true,
+          generated_type: ['Contacts', 'Accounts', 'Leads', 'Deals'].includes(name) ? 'default' : 'custom',
+        })),
+      }),
+    );
     // REST records
     this.#api(
       'GET',

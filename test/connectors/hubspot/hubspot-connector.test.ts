@@ -228,12 +228,17 @@ describe('HubSpot connector against the emulator', () => {
   it('the schema check refuses unknown properties with the closest names, a non-unique key, and read-only writes', async () => {
     const { crm } = await setup();
     await expect(crm.init([{ ...COMPANY, fields: ['nmae'] }])).rejects.toThrow(
-      /unknown properties 'nmae' \(closest: name/,
+      /has no property 'nmae' \(mapped\); closest: name/,
     );
     await expect(crm.init([{ ...COMPANY, keyField: 'name' }])).rejects.toThrow(/does not have unique values/);
     await expect(crm.init([{ ...COMPANY, entity: 'widgets' }])).rejects.toThrow(/HubSpot has no object 'widgets'/);
-    const stream = { ...COMPANY, fields: ['name', 'hs_object_id'] };
+    // A read-only property tandem writes is refused at start; mapped one way (never written) it passes...
+    await expect(crm.init([{ ...COMPANY, fields: ['name', 'hs_object_id'] }])).rejects.toThrow(
+      /hs_object_id is read-only in HubSpot, and tandem writes it/,
+    );
+    const stream = { ...COMPANY, fields: ['name', 'hs_object_id'], writtenFields: ['name'] };
     await crm.init([stream]);
+    // ...and the sink still refuses a write to it per record.
     const sink = crm.createSink();
     const out: WriteResult[] = [];
     async function* one(): AsyncGenerator<readonly OutboundRecord[]> {
