@@ -10,15 +10,16 @@ import { openConnector } from '../../src/engine/open-engine.js';
 import { openStateDatabase } from '../../src/state/state-database.js';
 import { DEFAULT_LOCK_STALE_MS, DirectoryLockedError, lockDirectory } from '../../src/util/directory-lock.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { tandemNodeArgs } from '../support/tandem-command.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
 const ENV = { TANDEM_DEMO_SF_URL: 'http://127.0.0.1:9', TANDEM_DEMO_CLIENT_ID: 'x', TANDEM_DEMO_CLIENT_SECRET: 'y' };
 
-/** Runs the CLI from source in its own process; returns stderr and the exit code. */
+/** Runs the CLI in its own process (tandemNodeArgs); returns stderr and the exit code. */
 async function tandem(args: readonly string[]): Promise<{ stderr: string; code: number }> {
   try {
-    const { stderr } = await run(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
+    const { stderr } = await run(process.execPath, [...tandemNodeArgs(), ...args], {
       cwd: root,
       env: { ...process.env, TANDEM_LOG_LEVEL: 'error', ...ENV },
     });
