@@ -4,21 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tandemNodeArgs } from '../support/tandem-command.js';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
 
-/** Runs the CLI from source as a user would. */
+/** Runs the CLI as a user would (tandemNodeArgs). */
 async function tandem(args: readonly string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args],
-      {
-        cwd: root,
-        env: { ...process.env, TANDEM_LOG_LEVEL: 'error', TANDEM_CONFIG: '' },
-      },
-    );
+    const { stdout, stderr } = await run(process.execPath, [...tandemNodeArgs(), ...args], {
+      cwd: root,
+      env: { ...process.env, TANDEM_LOG_LEVEL: 'error', TANDEM_CONFIG: '' },
+    });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const e = error as { stdout: string; stderr: string; code: number };

@@ -1,5 +1,5 @@
 /**
- * `tandem sync` progress and schedules through the real CLI (node + tsx), against an embedded ERP created from
+ * `tandem sync` progress and schedules through the real CLI, against an embedded ERP created from
  * examples/erp-schema.sql and a Salesforce emulator over a real socket.
  */
 import { spawn } from 'node:child_process';
@@ -12,6 +12,7 @@ import type { ProgressJsonLine } from '../../src/cli/progress/json-progress.js';
 import { startSalesforceEmulator, type RunningSalesforceEmulator } from '../../src/emulator/index.js';
 import { repoRoot, runTandem } from '../support/run-tandem-cli.js';
 import { scaled } from '../support/timeouts.js';
+import { tandemNodeArgs } from '../support/tandem-command.js';
 
 const SLOW = scaled(100_000);
 
@@ -96,18 +97,7 @@ describe('tandem sync: progress and schedules from the command line', () => {
       const file = await configFile('schedule');
       const child = spawn(
         process.execPath,
-        [
-          '--import',
-          'tsx',
-          join(repoRoot, 'src/cli/main.ts'),
-          'sync',
-          '--schedule',
-          '0 0 1 1 *',
-          '--progress',
-          'plain',
-          '--config',
-          file,
-        ],
+        [...tandemNodeArgs(), 'sync', '--schedule', '0 0 1 1 *', '--progress', 'plain', '--config', file],
         { cwd: repoRoot, env: { ...process.env, ...env(), TANDEM_LOG_LEVEL: 'info' } },
       );
       let stdout = '';

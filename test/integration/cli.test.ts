@@ -5,25 +5,22 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scaled } from '../support/timeouts.js';
+import { tandemNodeArgs } from '../support/tandem-command.js';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
 
-/** Runs the CLI from source as a user would, returning stdout, stderr and the exit code. */
+/** Runs the CLI as a user would (tandemNodeArgs), returning stdout, stderr and the exit code. */
 async function tandem(
   args: readonly string[],
   env: Record<string, string> = {},
 ): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args],
-      {
-        cwd: root,
-        env: { ...process.env, TANDEM_LOG_LEVEL: 'error', ...env },
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    );
+    const { stdout, stderr } = await run(process.execPath, [...tandemNodeArgs(), ...args], {
+      cwd: root,
+      env: { ...process.env, TANDEM_LOG_LEVEL: 'error', ...env },
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const e = error as { stdout: string; stderr: string; code: number };

@@ -1,5 +1,5 @@
 /**
- * Every exit code of README's table, each on a path that really produces it: the CLI runs from source against an
+ * Every exit code of README's table, each on a path that really produces it: the CLI runs as a user runs it against an
  * embedded ERP created from examples/erp-schema.sql and a Salesforce emulator over a real socket.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import { startSalesforceEmulator, type RunningSalesforceEmulator } from '../../s
 import { realDatabaseUrl } from '../support/test-databases.js';
 import { repoRoot, runTandem } from '../support/run-tandem-cli.js';
 
-// Generous: each case starts the CLI from source (tsx) and an embedded Postgres, on a possibly loaded machine.
+// Generous: each case starts the CLI and an embedded Postgres, on a possibly loaded machine.
 const SLOW = 400_000;
 
 describe("exit codes as README's table says", () => {

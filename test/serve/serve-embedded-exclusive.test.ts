@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_TOKEN, createServeFixture, eventually, type ServeFixture } from '../support/serve-fixture.js';
+import { tandemNodeArgs } from '../support/tandem-command.js';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
@@ -18,15 +19,11 @@ describe('a second process on the same embedded data directory is refused', () =
   const env = () => ({ ...process.env, ...fixture.env, TANDEM_API_TOKEN: API_TOKEN, TANDEM_LOG_LEVEL: 'error' });
   const tandem = async (args: string[]) => {
     try {
-      const { stdout, stderr } = await run(
-        process.execPath,
-        ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args],
-        {
-          cwd: root,
-          env: env(),
-          timeout: 120_000,
-        },
-      );
+      const { stdout, stderr } = await run(process.execPath, [...tandemNodeArgs(), ...args], {
+        cwd: root,
+        env: env(),
+        timeout: 120_000,
+      });
       return { code: 0, stdout, stderr };
     } catch (error) {
       const e = error as { code: number; stdout: string; stderr: string };
@@ -36,11 +33,11 @@ describe('a second process on the same embedded data directory is refused', () =
 
   beforeAll(async () => {
     fixture = await createServeFixture({ customers: 5 });
-    first = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'serve', '--config', fixture.configFile, '--port', '0'],
-      { cwd: root, env: env(), stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    first = spawn(process.execPath, [...tandemNodeArgs(), 'serve', '--config', fixture.configFile, '--port', '0'], {
+      cwd: root,
+      env: env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     first.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
     await eventually(

@@ -5,11 +5,12 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { realDatabaseUrl } from '../support/test-databases.js';
 import { API_TOKEN, createServeFixture, eventually, type ServeFixture } from '../support/serve-fixture.js';
+import { tandemNodeArgs } from '../support/tandem-command.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const url = realDatabaseUrl();
 
-/** One `tandem serve` process, started from source as a user would, with its log lines collected. */
+/** One `tandem serve` process, started as a user would (tandemNodeArgs), with its log lines collected. */
 interface ServeProcess {
   readonly name: string;
   readonly child: ChildProcess;
@@ -21,18 +22,7 @@ interface ServeProcess {
 function startServeProcess(fixture: ServeFixture, name: string): ServeProcess {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(root, 'src/cli/main.ts'),
-      'serve',
-      '--config',
-      fixture.configFile,
-      '--port',
-      '0',
-      '--replica',
-      name,
-    ],
+    [...tandemNodeArgs(), 'serve', '--config', fixture.configFile, '--port', '0', '--replica', name],
     {
       cwd: root,
       env: { ...process.env, ...fixture.env, TANDEM_API_TOKEN: API_TOKEN, TANDEM_LOG_LEVEL: 'info' },

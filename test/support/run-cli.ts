@@ -1,25 +1,12 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { repoRoot, runTandem } from './run-tandem-cli.js';
 
-const run = promisify(execFile);
-export const repoRoot = join(import.meta.dirname, '..', '..');
+export { repoRoot };
 
-/** Runs the CLI from source as a user would, returning stdout, stderr and the exit code. */
-export async function tandemCli(
+/** Runs the CLI as a user would, returning stdout, stderr and the exit code (runTandem, under its older name). */
+export function tandemCli(
   args: readonly string[],
   env: Record<string, string> = {},
   cwd = repoRoot,
 ): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args],
-      { cwd, env: { ...process.env, TANDEM_LOG_LEVEL: 'error', ...env }, maxBuffer: 16 * 1024 * 1024 },
-    );
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
+  return runTandem(args, env, cwd);
 }
