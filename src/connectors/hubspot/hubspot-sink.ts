@@ -63,11 +63,26 @@ export class HubSpotSink implements Sink {
   ): AsyncIterable<readonly WriteResult[]> {
     const properties = await this.#api.properties(stream.entity, options.signal);
     const context: WriteContext = { stream, properties, ...(options.signal ? { signal: options.signal } : {}) };
+    yield* pool(this.#requests(context, batches), this.#concurrency);
+  }
+
+  /**
+   * The requests the batches make, in order, each with the (normalized) keys it writes: read-only refusals first
+   * (no request), then per batch its rounds (the n-th write of a key in a batch goes in round n, so no request
+   * carries a key twice), each round's upserts, adoptions (update by native id) and deletes, 100 a request.
+   */
+  async *#requests(
+    context: WriteContext,
+    batches: AsyncIterable<readonly OutboundRecord[]>,
+  ): AsyncIterable<Request<WriteResult>> {
+    const stream = context.stream;
+    const keysOf = (records: readonly OutboundRecord[]) => records.map((r) => this.#normalizedKey(stream, r.key));
     for await (const batch of batches) {
       const early: WriteResult[] = [];
       const writable: OutboundRecord[] = [];
       for (const r of batch) {
-        const readOnly = r.op === 'upsert' ? Object.keys(r.fields).filter((f) => properties.get(f)?.readOnly) : [];
+        const readOnly =
+          r.op === 'upsert' ? Object.keys(r.fields).filter((f) => context.properties.get(f)?.readOnly) : [];
         if (readOnly.length > 0) {
           early.push({
             key: r.key,
@@ -76,17 +91,17 @@ export class HubSpotSink implements Sink {
           });
         } else writable.push(r);
       }
-      if (early.length > 0) yield early;
-      // Rounds: the n-th write of a key in this batch goes in round n, so no request carries a key twice.
+      if (early.length > 0) yield { keys: [], run: () => Promise.resolve(early) };
       for (const round of rounds(writable, (r) => this.#normalizedKey(stream, r.key))) {
-        const tasks: (() => Promise<WriteResult[]>)[] = [];
         const upserts = round.filter((r) => r.op === 'upsert' && r.nativeId === undefined);
         const adopts = round.filter((r) => r.op === 'upsert' && r.nativeId !== undefined);
         const deletes = round.filter((r) => r.op === 'delete');
-        for (const chunk of chunks(upserts, BATCH_LIMIT)) tasks.push(() => this.#upsert(context, chunk, 'upsert', 0));
-        for (const chunk of chunks(adopts, BATCH_LIMIT)) tasks.push(() => this.#upsert(context, chunk, 'update', 0));
-        for (const chunk of chunks(deletes, BATCH_LIMIT)) tasks.push(() => this.#archive(context, chunk));
-        yield* pool(tasks, this.#concurrency);
+        for (const chunk of chunks(upserts, BATCH_LIMIT))
+          yield { keys: keysOf(chunk), run: () => this.#upsert(context, chunk, 'upsert', 0) };
+        for (const chunk of chunks(adopts, BATCH_LIMIT))
+          yield { keys: keysOf(chunk), run: () => this.#upsert(context, chunk, 'update', 0) };
+        for (const chunk of chunks(deletes, BATCH_LIMIT))
+          yield { keys: keysOf(chunk), run: () => this.#archive(context, chunk) };
       }
     }
   }
@@ -359,27 +374,77 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** Runs tasks with at most `concurrency` in flight and yields each one's results as it finishes. */
-async function* pool<T>(tasks: readonly (() => Promise<T>)[], concurrency: number): AsyncIterable<T> {
-  const running = new Map<number, Promise<{ index: number; value: T }>>();
-  let next = 0;
-  const start = (): void => {
-    const index = next++;
+/** One request to make: the keys it writes and the call that makes it (and resolves its results). */
+interface Request<T> {
+  readonly keys: readonly string[];
+  readonly run: () => Promise<T[]>;
+}
+
+/**
+ * Makes the requests in order with at most `concurrency` in flight, across batches: the next batch's first requests
+ * start while the last ones of the previous batch are still answered, so the rate budget, not the batch boundaries,
+ * sets the pace. A request that writes a key an unanswered request also writes waits for that one (a key is never
+ * written by two requests at once, and its writes land in order). Each yield holds the results of every request
+ * answered since the last one, so the consumer applies them in one go while the next requests are in flight.
+ */
+async function* pool<T>(requests: AsyncIterable<Request<T>>, concurrency: number): AsyncIterable<T[]> {
+  const iterator = requests[Symbol.asyncIterator]();
+  const running = new Map<number, Promise<void>>();
+  const answered = new Map<number, T[]>();
+  const busy = new Map<string, number>();
+  let waiting: Request<T> | undefined;
+  let exhausted = false;
+  let started = 0;
+  const blocked = (r: Request<T>) => r.keys.some((k) => busy.has(k));
+  const start = (r: Request<T>): void => {
+    const id = started++;
+    for (const k of r.keys) busy.set(k, (busy.get(k) ?? 0) + 1);
+    const release = (): void => {
+      for (const k of r.keys) {
+        const n = busy.get(k)! - 1;
+        if (n === 0) busy.delete(k);
+        else busy.set(k, n);
+      }
+    };
     running.set(
-      index,
-      tasks[index]!().then((value) => ({ index, value })),
+      id,
+      r.run().then(
+        (value) => {
+          release();
+          answered.set(id, value);
+        },
+        (error: unknown) => {
+          release();
+          throw error;
+        },
+      ),
     );
   };
-  while (next < tasks.length && running.size < concurrency) start();
   try {
-    while (running.size > 0) {
-      const { index, value } = await Promise.race(running.values());
-      running.delete(index);
-      if (next < tasks.length) start();
-      yield value;
+    for (;;) {
+      while (running.size < concurrency) {
+        if (waiting === undefined && !exhausted) {
+          const next = await iterator.next();
+          if (next.done) exhausted = true;
+          else waiting = next.value;
+        }
+        if (waiting === undefined || blocked(waiting)) break;
+        start(waiting);
+        waiting = undefined;
+      }
+      if (running.size === 0) return;
+      await Promise.race(running.values());
+      const out: T[] = [];
+      for (const [id, value] of answered) {
+        running.delete(id);
+        out.push(...value);
+      }
+      answered.clear();
+      if (out.length > 0) yield out;
     }
   } finally {
     // A consumer that stops early (or a failure) leaves no promise rejecting unobserved.
     for (const p of running.values()) p.catch(() => undefined);
+    await iterator.return?.();
   }
 }
