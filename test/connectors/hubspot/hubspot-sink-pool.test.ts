@@ -12,6 +12,7 @@ const CONTACTS: StreamRef = { name: 'customer', entity: 'contacts', keyField: 'e
 
 const property = (name: string): PropertyInfo => ({
   name,
+  label: name,
   type: 'string',
   fieldType: 'text',
   hasUniqueValue: name === 'erp_id',
