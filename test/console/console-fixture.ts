@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { TandemConfig } from '../../src/config/tandem-config.js';
-import { openEngine } from '../../src/engine/open-engine.js';
+import { openEngine, openStateStore } from '../../src/engine/open-engine.js';
 import { runSync } from '../../src/pipeline/run-sync.js';
 import { startServe, type RunningServe } from '../../src/serve/serve-service.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -38,7 +38,8 @@ export interface ConsoleFixture {
 
 /**
  * A running `tandem serve` with real state for the console: two runs done (the second queued a conflict on
- * CONFLICT_KEY's city, both runs left REJECTED_KEY failed: Salesforce requires a Name), an account policy file.
+ * CONFLICT_KEY's city; the first left REJECTED_KEY failed, as Salesforce requires a Name, and it is skipped), an
+ * account policy file.
  */
 export async function createConsoleFixture(): Promise<ConsoleFixture> {
   const serve = await createServeFixture({ customers: 8 });
@@ -73,6 +74,19 @@ export async function createConsoleFixture(): Promise<ConsoleFixture> {
     const second = await runOnce();
     if (second.counts['account']?.conflicts.queued !== 1)
       throw new Error(`expected one queued conflict, got ${JSON.stringify(second.counts['account'])}`);
+    // Set aside, so that only a retry (not the end of its backoff) makes the next run write it again.
+    const store = await openStateStore(config);
+    try {
+      await store.failed.actOnFailed(
+        config.sync,
+        'skip',
+        { object: 'account', key: REJECTED_KEY },
+        'fixture',
+        new Date(),
+      );
+    } finally {
+      await store.close();
+    }
     const service = await startServe({ config, logger: silentLogger(), token: API_TOKEN, port: 0 });
     const stream = service.engine.context.objects.find((o) => o.name === 'account')!.streams.erp;
     return {
