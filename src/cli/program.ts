@@ -7,6 +7,7 @@ import { loadStrategyModule } from '../engine/strategy-module.js';
 import { silentLogger } from '../util/logger.js';
 import { conflictsCommand } from './commands/conflicts.js';
 import { failedCommand } from './commands/failed.js';
+import { historyCommand } from './commands/history.js';
 import { demoCommand } from './commands/demo.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { erpCommand } from './commands/erp.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   program.addCommand(pruneCommand());
   program.addCommand(forgetCommand());
   program.addCommand(statusCommand());
+  program.addCommand(historyCommand());
   program.addCommand(conflictsCommand());
   program.addCommand(failedCommand());
   program.addCommand(
