@@ -163,18 +163,32 @@ describe.runIf(browserTestsEnabled('test/console/console-browser.test.ts'))(
       expect(await page.locator('tbody.conflict').count()).toBe(0);
     });
 
-    it("record timeline: found by key, the record's events in order", async () => {
+    it("record timeline: found by key and by the CRM's native id, its events in order", async () => {
       await page.goto(`${f.origin}/ui/timeline`);
       await page.getByLabel('Key or native id').fill(CONFLICT_KEY);
       await page.getByRole('button', { name: 'Find' }).click();
       await page.waitForURL(/\/ui\/timeline\?q=/);
       const section = page.getByRole('region', { name: `account ${CONFLICT_KEY}` });
-      const kinds = await section.locator('li .kind').allTextContents();
-      expect(kinds).toContain('conflict queued');
-      expect(kinds.indexOf('conflict queued')).toBeLessThan(kinds.indexOf('conflict answered'));
-      const times = await section.locator('li .at').allTextContents();
+      const kinds = await section.locator('tr.event .kind').allTextContents();
+      const first = (kind: string) => kinds.indexOf(kind);
+      expect(first('captured')).toBeGreaterThanOrEqual(0);
+      expect(first('conflict-queued')).toBeGreaterThan(first('captured'));
+      expect(first('conflict-resolved')).toBeGreaterThan(first('conflict-queued'));
+      // The answer written to both sides after the conflict was resolved.
+      expect(kinds.slice(first('conflict-queued'))).toEqual(expect.arrayContaining(['planned', 'written']));
+      const queued = section.locator('tr.event[data-kind="conflict-queued"] .summary').first();
+      expect(await queued.textContent()).toContain(POLICY_VERSION);
+      const times = await section.locator('tr.event .at').allTextContents();
       expect([...times].sort()).toEqual(times);
       await shot('timeline');
+
+      const crmId = String(f.crmAccount(CONFLICT_KEY)!['Id']);
+      await page.getByLabel('Key or native id').fill(crmId);
+      await page.getByRole('button', { name: 'Find' }).click();
+      await page.waitForURL(new RegExp(`q=${crmId}`));
+      expect(await page.getByRole('heading', { level: 2 }).allTextContents()).toEqual([`account ${CONFLICT_KEY}`]);
+      expect(await page.locator('.ids').textContent()).toContain(crmId);
+
       await page.getByLabel('Key or native id').fill('NO-SUCH-KEY');
       await page.getByRole('button', { name: 'Find' }).click();
       await expect.poll(() => page.locator('main').textContent()).toContain('No record found for NO-SUCH-KEY');
