@@ -10,6 +10,7 @@ import {
   CONFLICT_KEY,
   POLICY_VERSION,
   REJECTED_KEY,
+  SELECTED_KEY,
   createConsoleFixture,
   type ConsoleFixture,
 } from './console-fixture.js';
@@ -39,8 +40,8 @@ describe.runIf(browserTestsEnabled('test/console/console-browser.test.ts'))(
 
     beforeAll(async () => {
       await mkdir(SCREENSHOTS, { recursive: true });
-      f = await createConsoleFixture();
       browser = await launchChromium();
+      f = await createConsoleFixture();
       page = browser.context.pages()[0] ?? (await browser.context.newPage());
       page.setDefaultTimeout(scaled(10_000));
     }, scaled(180_000));
@@ -73,7 +74,7 @@ describe.runIf(browserTestsEnabled('test/console/console-browser.test.ts'))(
       expect(cells[2]).toContain(POLICY_VERSION);
       expect(cells[3]).toMatch(/ago$/);
       expect(cells[5]).toBe('0 / 0');
-      expect(cells[6]).toBe('1'); // the open conflict
+      expect(cells[6]).toBe('2'); // the open conflicts
       expect(cells[7]).toContain('1'); // the failed record
       await page.locator('#chart-written canvas').waitFor();
       await page.locator('#chart-seconds canvas').waitFor();
@@ -125,7 +126,7 @@ describe.runIf(browserTestsEnabled('test/console/console-browser.test.ts'))(
       expect(again).toMatchObject({ key: REJECTED_KEY, attempts: 2, skippedAt: null });
     });
 
-    it('conflicts inbox: set a value for the conflict, run now, and the value is on both sides', async () => {
+    it('conflicts inbox: set a value for one, take the CRM for a selection, run now: the values are on both sides', async () => {
       await page.goto(`${f.origin}/ui/conflicts?object=account&field=city`);
       const conflict = page.locator(`tbody.conflict[data-key="${CONFLICT_KEY}"]`);
       const city = conflict.locator('tr[data-field="city"]');
@@ -145,6 +146,14 @@ describe.runIf(browserTestsEnabled('test/console/console-browser.test.ts'))(
       expect(answered?.resolution).toEqual({ set: { city: 'Agreed City' }, by: 'console' });
       expect(await conflict.locator('.answered').textContent()).toContain('set city = "Agreed City"');
 
+      await page.getByLabel(`select account ${SELECTED_KEY}`).check();
+      await page.getByRole('button', { name: 'Take CRM for selected' }).click();
+      await expect
+        .poll(() => page.getByRole('status').textContent())
+        .toContain('answered 1 of 1 selected conflict(s) with crm');
+      const selected = await f.service.engine.store.conflicts.getConflict(sync(), 'account', SELECTED_KEY);
+      expect(selected?.resolution).toEqual({ take: 'crm', by: 'console' });
+
       const before = await newestRunId();
       await page.getByRole('button', { name: 'Run now' }).click();
       await runAfter(before);
@@ -153,12 +162,19 @@ describe.runIf(browserTestsEnabled('test/console/console-browser.test.ts'))(
         async () => {
           const erp = await f.erpCustomer(CONFLICT_KEY);
           const crm = f.crmAccount(CONFLICT_KEY);
-          return erp?.['city'] === 'Agreed City' && crm?.['BillingCity'] === 'Agreed City' ? true : undefined;
+          const erp2 = await f.erpCustomer(SELECTED_KEY);
+          const crm2 = f.crmAccount(SELECTED_KEY);
+          return erp?.['city'] === 'Agreed City' &&
+            crm?.['BillingCity'] === 'Agreed City' &&
+            erp2?.['city'] === 'CRM City' &&
+            crm2?.['BillingCity'] === 'CRM City'
+            ? true
+            : undefined;
         },
         scaled(10_000),
       );
-      const resolved = await f.service.engine.store.conflicts.getConflict(sync(), 'account', CONFLICT_KEY);
-      expect(resolved?.status).toBe('resolved');
+      for (const key of [CONFLICT_KEY, SELECTED_KEY])
+        expect((await f.service.engine.store.conflicts.getConflict(sync(), 'account', key))?.status).toBe('resolved');
       await page.goto(`${f.origin}/ui/conflicts`);
       expect(await page.locator('tbody.conflict').count()).toBe(0);
     });
