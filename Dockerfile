@@ -7,6 +7,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
 COPY schema ./schema
+COPY assets ./assets
 COPY conflict-rules ./conflict-rules
 COPY examples ./examples
 COPY docker ./docker

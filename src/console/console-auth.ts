@@ -46,7 +46,8 @@ function safeNext(next: unknown): string {
  */
 export function sameOrigin(request: FastifyRequest): boolean {
   const origin = request.headers.origin;
-  if (typeof origin === 'string') return origin === `${request.protocol}://${request.host}`;
+  // The host, not the scheme: behind a proxy that ends TLS the browser's origin is https and the request http.
+  if (typeof origin === 'string') return URL.canParse(origin) && new URL(origin).host === request.host;
   const site = request.headers['sec-fetch-site'];
   if (typeof site === 'string') return site === 'same-origin' || site === 'none';
   return true;

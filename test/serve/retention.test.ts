@@ -117,7 +117,7 @@ for (const backend of testBackends()) {
       const action = await h.store.failed.actOnFailed(h.ctx.sync, 'retry', { key: 'BAD' }, 'test', new Date());
       expect(action?.affected).toBe(1);
 
-      const days = { staged: 30, planned: 30, decisions: 30, runs: 30, failed: 30 };
+      const days = { staged: 30, planned: 30, decisions: 30, runs: 30, failed: 30, history: 30 };
       const nothing = await pruneState(db, h.ctx.sync, days);
       expect([
         nothing.runs,
