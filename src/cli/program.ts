@@ -5,6 +5,7 @@ import { openConnector, streamsOf } from '../engine/open-engine.js';
 import { silentLogger } from '../util/logger.js';
 import { conflictsCommand } from './commands/conflicts.js';
 import { failedCommand } from './commands/failed.js';
+import { historyCommand } from './commands/history.js';
 import { demoCommand } from './commands/demo.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { erpCommand } from './commands/erp.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   program.addCommand(pruneCommand());
   program.addCommand(forgetCommand());
   program.addCommand(statusCommand());
+  program.addCommand(historyCommand());
   program.addCommand(conflictsCommand());
   program.addCommand(failedCommand());
   program.addCommand(

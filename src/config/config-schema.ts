@@ -7,6 +7,7 @@ import { BUILTIN_POLICIES, isBuiltinPolicy } from '../resolve/policy/builtin-pol
 import { unknownKeysMessage } from '../util/closest-match.js';
 import {
   notifyTargetSchema,
+  historySectionSchema,
   retentionSectionSchema,
   scheduleSectionSchema,
   serveSectionSchema,
@@ -315,6 +316,7 @@ function tandemYamlShape<E extends z.ZodType, C extends z.ZodType, O extends z.Z
       .nullish()
       .describe('Webhooks told about runs, quota stops, queued conflicts and rejections.'),
     retention: retentionSectionSchema.nullish(),
+    history: historySectionSchema.nullish(),
     objects: z
       .record(z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'an object name must match [a-z][a-z0-9_]*' }), object)
       .refine((objects) => Object.keys(objects).length > 0, { error: 'objects: needs at least one mapping' })

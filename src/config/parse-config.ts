@@ -7,7 +7,13 @@ import type { ConfigIssue } from '../util/errors.js';
 import { configErrorOf } from './config-issues.js';
 import { tandemYamlSchemaFor, type ChosenConnectors, type ObjectYaml, type TandemYaml } from './config-schema.js';
 import { deepFreeze } from './deep-freeze.js';
-import { notifyFromYaml, retentionFromYaml, scheduleFromYaml, serveFromYaml } from './service-config.js';
+import {
+  historyFromYaml,
+  notifyFromYaml,
+  retentionFromYaml,
+  scheduleFromYaml,
+  serveFromYaml,
+} from './service-config.js';
 import { resolveEnvReferences, type EnvReferenceMode, type PathIssue } from './env-references.js';
 import { checkObjectMapping } from './object-checks.js';
 import type { FieldMapping, ObjectMapping, TandemConfig } from './tandem-config.js';
@@ -185,6 +191,7 @@ function buildConfig(yaml: TandemYaml, file: string, source: YamlSource): Tandem
     serve: serveFromYaml(yaml.serve),
     notify: notifyFromYaml(yaml.notify),
     retention: retentionFromYaml(yaml.retention),
+    history: historyFromYaml(yaml.history),
     objects: Object.entries(yaml.objects).map(([name, object]) => buildObject(name, object, source)),
   };
   return deepFreeze(config);

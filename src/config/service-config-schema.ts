@@ -160,6 +160,15 @@ export const notifyTargetSchema = strictObject({
 const days = (what: string) =>
   z.number().min(0).max(3650).optional().describe(`Days ${what} are kept (default: retention.days).`);
 
+export const historySectionSchema = strictObject({
+  recordEvents: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Keep each record's timeline (captures, decisions, planned writes, results) in record_event for `tandem history`.",
+    ),
+}).describe("What tandem keeps of each record's history.");
+
 export const retentionSectionSchema = strictObject({
   days: z
     .number()
@@ -172,4 +181,5 @@ export const retentionSectionSchema = strictObject({
   decisions: days("decisions' stored values"),
   runs: days('run details'),
   failed: days('failed-record payloads'),
+  history: days("records' timeline events (record_event)"),
 }).describe('How long tandem keeps copies of record values in its state store (`serve` prunes daily).');

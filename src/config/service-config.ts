@@ -3,6 +3,7 @@ import {
   SERVICE_DEFAULTS,
   type NotifyEvent,
   type notifyTargetSchema,
+  type historySectionSchema,
   type retentionSectionSchema,
   type scheduleSectionSchema,
   type serveSectionSchema,
@@ -47,6 +48,14 @@ export interface RetentionConfig {
   readonly decisions: number;
   readonly runs: number;
   readonly failed: number;
+  /** Records' timeline events (`record_event`). */
+  readonly history: number;
+}
+
+/** `history:`: what tandem keeps of each record's history. */
+export interface HistoryConfig {
+  /** Append each record's timeline events to `record_event` (default true). */
+  readonly recordEvents: boolean;
 }
 
 export const DEFAULT_SERVE: ServeConfig = {
@@ -105,7 +114,12 @@ export function retentionFromYaml(yaml: z.output<typeof retentionSectionSchema> 
     decisions: yaml?.decisions ?? all,
     runs: yaml?.runs ?? all,
     failed: yaml?.failed ?? all,
+    history: yaml?.history ?? all,
   };
+}
+
+export function historyFromYaml(yaml: z.output<typeof historySectionSchema> | null | undefined): HistoryConfig {
+  return { recordEvents: yaml?.recordEvents ?? true };
 }
 
 /**

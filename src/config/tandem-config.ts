@@ -1,5 +1,5 @@
 import type { Direction } from '../model/direction.js';
-import type { NotifyTarget, RetentionConfig, ScheduleConfig, ServeConfig } from './service-config.js';
+import type { HistoryConfig, NotifyTarget, RetentionConfig, ScheduleConfig, ServeConfig } from './service-config.js';
 
 /**
  * The validated tandem.yaml, as the engine sees it. Built once, at the edge, by `parseConfig` / `loadConfig`
@@ -37,6 +37,8 @@ export interface TandemConfig {
   readonly notify: readonly NotifyTarget[];
   /** Days each kind of stored record values is kept. */
   readonly retention: RetentionConfig;
+  /** What tandem keeps of each record's history (`history:`; record events on by default). */
+  readonly history: HistoryConfig;
   readonly objects: readonly ObjectMapping[];
 }
 

@@ -109,6 +109,8 @@ export interface WriteResult {
   readonly status: 'created' | 'updated' | 'deleted' | 'rejected' | 'unprocessed';
   readonly nativeId?: string;
   readonly reason?: string;
+  /** The remote bulk job (its ledger id) that carried this write, when the sink used one: shown in record timelines. */
+  readonly jobId?: string;
 }
 
 export interface WriteOptions extends CallOptions {

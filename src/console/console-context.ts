@@ -2,7 +2,6 @@ import type { TandemConfig } from '../config/tandem-config.js';
 import type { RunSummary } from '../model/run-log.js';
 import type { SystemId } from '../model/system.js';
 import type { StateStore } from '../state/state-store.js';
-import type { RecordTimelineReader } from './record-timeline-reader.js';
 
 /** How a run was started, as `tandem serve` records it (serve_run). */
 export interface ConsoleServeRun {
@@ -32,6 +31,5 @@ export interface ConsoleContext {
     objects: readonly string[],
     kind: 'increment' | 'full',
   ): Promise<readonly { readonly object: string; readonly jobId: string | null }[]>;
-  readonly timeline: RecordTimelineReader;
   now(): Date;
 }

@@ -88,7 +88,7 @@ export async function openStateStore(config: TandemConfig): Promise<StateStore> 
       : { kind: 'embedded', dataDir: config.state.dataDir },
     config.state.schema,
   );
-  const store = new StateStore(database);
+  const store = new StateStore(database, { recordEvents: config.history.recordEvents });
   try {
     await store.migrate();
   } catch (error) {

@@ -34,12 +34,14 @@ export interface ChangeStaging {
   /**
    * Stages captured changes in the inbox and advances the side's watermark, in one transaction: a capture is
    * either durable together with its watermark, or neither happened. A newer capture of a key replaces an older one.
-   * Returns whether the watermark moved (it does not when `next` is not ahead of the stored one).
+   * Returns whether the watermark moved (it does not when `next` is not ahead of the stored one). The changes are
+   * `captured` events of their records' timelines, of run `runId`.
    */
   stageChanges(
     key: WatermarkKey,
     changes: readonly StagedChange[],
     next: Watermark | null,
+    runId?: string | null,
   ): Promise<{ advanced: boolean }>;
   countInbox(sync: string, object: string): Promise<number>;
   /**

@@ -2,6 +2,7 @@ import type { Fields } from './record.js';
 import type { SystemId } from './system.js';
 import type { ConflictAnswer } from './conflict.js';
 import type { NewQueuedConflict } from './queued-conflict.js';
+import type { NewRecordEvent } from './record-timeline.js';
 
 /**
  * What tandem knows of one record, as the pipeline sees it (full states resolved: a side's fields are never
@@ -54,6 +55,10 @@ export interface FailedEntry {
   readonly status: 'rejected' | 'unprocessed';
   readonly reason: string;
   readonly payload: Fields | null;
+  /** The record's id on that side, when the side named it (for the record's timeline). */
+  readonly nativeId?: string | null;
+  /** The remote bulk job the write went through, when the sink used one. */
+  readonly jobId?: string | null;
 }
 
 /** One home: model/queued-conflict.ts. */
@@ -80,6 +85,11 @@ export interface WriteSet {
   readonly conflicts?: readonly QueuedConflictRow[];
   readonly resolveConflicts?: readonly string[];
   readonly decisions?: readonly DecisionRow[];
+  /**
+   * Events for the records' timelines beyond those the parts above stand for (decisions, conflicts, planned writes
+   * and failures are recorded from them): a side's confirmations.
+   */
+  readonly events?: readonly NewRecordEvent[];
 }
 
 export interface PlanningInput {

@@ -46,7 +46,7 @@ export async function captureSide(
     const records = await keyTombstones(ctx, object.name, system, screened.records, knowsRecords, log);
     const changes = records.map((record) => toStagedChange(system, record, object.mapper));
     const fresh = knowsRecords ? await dropKnown(ctx, object.name, system, changes) : changes;
-    await ctx.store.staging.stageChanges(watermarkKey, fresh, batch.watermark);
+    await ctx.store.staging.stageChanges(watermarkKey, fresh, batch.watermark, run.id);
     counts[system].captured += fresh.length;
     pages += 1;
     await options.checkpoint?.(`captured-page:${object.name}:${system}`);

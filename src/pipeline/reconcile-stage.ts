@@ -20,6 +20,7 @@ export async function reconcileSide(
   system: SystemId,
   counts: ObjectCounts,
   options: SyncOptions,
+  runId: string | null = null,
 ): Promise<number> {
   const source = ctx.connectors[system].createSource();
   if (!ctx.connectors[system].capabilities.supportsKeyListing || !source.listKeys) return 0;
@@ -43,12 +44,12 @@ export async function reconcileSide(
         keyMissing: false,
       }));
     if (missing.length > 0) {
-      await ctx.store.staging.stageChanges({ sync: ctx.sync, object: object.name, system }, missing, null);
+      await ctx.store.staging.stageChanges({ sync: ctx.sync, object: object.name, system }, missing, null, runId);
       tombstones += missing.length;
       counts[system].captured += missing.length;
     }
   }
-  const stale = await tombstoneStaleInbox(ctx, object, system, live, detectedAt);
+  const stale = await tombstoneStaleInbox(ctx, object, system, live, detectedAt, runId);
   tombstones += stale;
   counts[system].captured += stale;
   ctx.logger.info({ object: object.name, system, live: live.size, tombstones }, 'key reconciliation finished');
@@ -63,6 +64,7 @@ async function tombstoneStaleInbox(
   system: SystemId,
   live: ReadonlySet<string>,
   detectedAt: string,
+  runId: string | null,
 ): Promise<number> {
   const PAGE = 1000;
   // Far in the future: only the inbox matters here, and nextPlanKeys also returns due failed records (harmless).
@@ -90,7 +92,7 @@ async function tombstoneStaleInbox(
         });
     }
     if (stale.length > 0) {
-      await ctx.store.staging.stageChanges({ sync: ctx.sync, object: object.name, system }, stale, null);
+      await ctx.store.staging.stageChanges({ sync: ctx.sync, object: object.name, system }, stale, null, runId);
       staged += stale.length;
     }
   }

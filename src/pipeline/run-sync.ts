@@ -127,7 +127,8 @@ async function runLocked(
       for (const system of SYSTEMS) await resumeSide(ctx, object, system, run, options);
       for (const system of SYSTEMS) await captureSide(ctx, object, system, run, options);
       if (options.full)
-        for (const system of SYSTEMS) await reconcileSide(ctx, object, system, run.counts[object.name]!, options);
+        for (const system of SYSTEMS)
+          await reconcileSide(ctx, object, system, run.counts[object.name]!, options, run.id);
       const captured = run.counts[object.name]!.erp.captured + run.counts[object.name]!.crm.captured;
       if (captured >= ANALYZE_AFTER_ROWS) await ctx.store.records.analyze(['inbox', 'record_state']);
       await planObject(ctx, object, run, options);

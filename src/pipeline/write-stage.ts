@@ -1,6 +1,7 @@
 import type { OutboundRecord, WriteResult } from '../connectors/connector.js';
 import type { SystemId } from '../model/system.js';
 import type { FailedEntry, OutboxEntry, RecordState } from '../model/record-rows.js';
+import type { NewRecordEvent } from '../model/record-timeline.js';
 import { confirmWrite, isConfirmed } from './record-transition.js';
 import { reportingLedger } from './job-progress.js';
 import { countResult, type RunHandle } from './run-counts.js';
@@ -136,6 +137,7 @@ export async function applyResults(
   const deleteOutbox: { system: SystemId; key: string }[] = [];
   const deleteFailed: { system: SystemId; key: string }[] = [];
   const failed: FailedEntry[] = [];
+  const events: NewRecordEvent[] = [];
   for (const [key, result] of unique) {
     const found = planned.get(key);
     if (!found) {
@@ -148,8 +150,17 @@ export async function applyResults(
     const { entry, state, otherOutstanding } = found;
     nextStates.push(confirmWrite(state ?? emptyState(key), entry, result, otherOutstanding));
     deleteOutbox.push({ system, key });
+    const nativeId = result.nativeId ?? entry.nativeId ?? (system === 'erp' ? state?.erpId : state?.crmId) ?? null;
     if (isConfirmed(result)) {
       if (clearFailed) deleteFailed.push({ system, key });
+      events.push({
+        key,
+        kind: 'written',
+        system,
+        nativeId,
+        jobId: result.jobId ?? null,
+        detail: { status: result.status, ...(result.reason ? { note: result.reason } : {}) },
+      });
     } else
       failed.push({
         system,
@@ -157,13 +168,15 @@ export async function applyResults(
         status: result.status === 'unprocessed' ? 'unprocessed' : 'rejected',
         reason: result.reason ?? 'no reason given',
         payload: entry.payload,
+        nativeId,
+        jobId: result.jobId ?? null,
       });
     countResult(counts, system, result);
   }
   await ctx.store.records.apply(
     ctx.sync,
     object.name,
-    { states: nextStates, deleteOutbox, deleteFailed, failed },
+    { states: nextStates, deleteOutbox, deleteFailed, failed, events },
     { id: run.id, counts: run.counts, now: ctx.now?.() ?? new Date() },
   );
 }

@@ -30,7 +30,8 @@ export class UnknownRecordError extends TandemError {
 
 /**
  * Erases every stored copy of one record's values from the state store, in one transaction: staged changes,
- * planned writes, conflicts, failed entries (with their payloads), decisions, the rejection notes of run details,
+ * planned writes, conflicts, failed entries (with their payloads), decisions, the record's timeline events, the
+ * rejection notes of run details,
  * and the base and side values of its record state. What stays is what keeps tandem from re-creating or re-syncing
  * it by mistake: the key, the native ids and whether each side holds it. The erasure is recorded in erasure_audit
  * (object, key, ids, rows removed: never a value).
@@ -57,7 +58,8 @@ export async function forgetRecord(database: StateDatabase, sync: string, target
       select (select count(*) from ${t('inbox')} where sync_name = ${sync} and object = ${target.object} and key = ${key})
            + (select count(*) from ${t('record_state')} where sync_name = ${sync} and object = ${target.object} and key = ${key})
            + (select count(*) from ${t('failed_record')} where sync_name = ${sync} and object = ${target.object} and key = ${key})
-           + (select count(*) from ${t('decision')} where sync_name = ${sync} and object = ${target.object} and key = ${key}) as n`.execute(
+           + (select count(*) from ${t('decision')} where sync_name = ${sync} and object = ${target.object} and key = ${key})
+           + (select count(*) from ${t('record_event')} where sync_name = ${sync} and object = ${target.object} and key = ${key}) as n`.execute(
       trx,
     );
     if (Number(known.rows[0]?.n ?? 0) === 0) throw new UnknownRecordError(target);
@@ -72,6 +74,8 @@ export async function forgetRecord(database: StateDatabase, sync: string, target
     await run('conflict', sql`delete from ${t('conflict')} where ${where}`);
     await run('failed_record', sql`delete from ${t('failed_record')} where ${where}`);
     await run('decision', sql`delete from ${t('decision')} where ${where}`);
+    // The record's timeline: its rejection reasons may quote values.
+    await run('record_event', sql`delete from ${t('record_event')} where ${where}`);
     // The audit of `tandem failed retry|skip|discard` keeps the key, not the failure's reason (it may quote values).
     await run(
       'operator_action_record',

@@ -19,6 +19,8 @@ export interface PruneReport {
   readonly failedPayloads: number;
   /** Records deleted on both sides whose base values are older than retention.staged, cleared (key and ids stay). */
   readonly deletedRecordValues: number;
+  /** Records' timeline events (record_event) older than retention.history, deleted. */
+  readonly recordEvents: number;
 }
 
 function cutoff(days: number, now: Date): Date {
@@ -48,6 +50,7 @@ export async function pruneState(
     decisions: cutoff(retention.decisions, now),
     runs: cutoff(retention.runs, now),
     failed: cutoff(retention.failed, now),
+    history: cutoff(retention.history, now),
   };
   const staged = await count(
     database,
@@ -89,6 +92,10 @@ export async function pruneState(
          where sync_name = ${sync} and not erp_exists and not crm_exists and updated_at < ${at.staged}
            and (base is not null or erp_fields is not null or crm_fields is not null or pending is not null)`,
   );
+  const recordEvents = await count(
+    database,
+    sql`delete from ${t('record_event')} where sync_name = ${sync} and at < ${at.history}`,
+  );
   return {
     cutoffs: {
       staged: at.staged.toISOString(),
@@ -96,6 +103,7 @@ export async function pruneState(
       decisions: at.decisions.toISOString(),
       runs: at.runs.toISOString(),
       failed: at.failed.toISOString(),
+      history: at.history.toISOString(),
     },
     staged,
     planned,
@@ -104,5 +112,6 @@ export async function pruneState(
     runs,
     failedPayloads,
     deletedRecordValues,
+    recordEvents,
   };
 }

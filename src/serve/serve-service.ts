@@ -2,7 +2,6 @@ import { hostname } from 'node:os';
 import type { TandemConfig } from '../config/tandem-config.js';
 import type { Connector } from '../connectors/connector.js';
 import { openEngine, type Engine } from '../engine/open-engine.js';
-import { stateTimelineReader } from '../console/record-timeline-reader.js';
 import { TandemError, EXIT, coerceError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { WebhookNotifier } from '../notify/webhook-notifier.js';
@@ -145,7 +144,6 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
         serveRuns: (ids) => serveRunsOf(engine.store.database, config.sync, ids),
         captureTimes: () => state.captureTimes(),
         enqueue: (names, kind) => running.enqueue(names, kind, 'api'),
-        timeline: stateTimelineReader(engine.store, config.sync, objects),
         now: () => new Date(),
       },
     });

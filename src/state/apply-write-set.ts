@@ -13,6 +13,7 @@ import type {
 } from '../model/record-rows.js';
 import type { SystemId } from '../model/system.js';
 import { toJson, toJsonOrNull } from './json.js';
+import { eventsOfWriteSet, insertRecordEvents } from './record-events.js';
 import { KEYS_PER_LIST, ROWS_PER_STATEMENT, ROWS_PER_UNNEST } from './statement-sizes.js';
 import type { StateTables } from './state-tables.js';
 
@@ -23,12 +24,15 @@ export interface ApplyScope {
   readonly object: string;
   readonly now: Date;
   readonly runId: string | null;
+  /** Append the records' timeline events (`record_event`) in the same transaction. */
+  readonly recordEvents: boolean;
 }
 
 /**
  * Applies a write set inside `at.trx`, one step per part, in this order: the new record states; the inbox, outbox
  * and failed entries the plan or the results consumed; the new planned writes; the failures (attempts counted up,
- * next retry scheduled); the conflicts queued, and those resolved; the decisions made.
+ * next retry scheduled); the conflicts queued, and those resolved; the decisions made; and, when kept, the records'
+ * timeline events (record-events.ts).
  */
 export async function applyWriteSet(at: ApplyScope, set: WriteSet): Promise<void> {
   await upsertRecordStates(at, set.states ?? []);
@@ -44,6 +48,7 @@ export async function applyWriteSet(at: ApplyScope, set: WriteSet): Promise<void
   await queueConflicts(at, set.conflicts ?? []);
   await resolveConflicts(at, set.resolveConflicts ?? []);
   await insertDecisions(at, set.decisions ?? []);
+  if (at.recordEvents) await insertRecordEvents(at, eventsOfWriteSet(set));
 }
 
 /** Upserts record states; a side equal to the base is stored as null ("same as the base"). */

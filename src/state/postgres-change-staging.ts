@@ -7,7 +7,9 @@ import type { Watermark } from '../model/watermark.js';
 import type { WatermarkKey } from '../model/watermark-store.js';
 import { asFields, toJson } from './json.js';
 import { PostgresWatermarkStore } from './postgres-watermark-store.js';
+import { insertRecordEvents } from './record-events.js';
 import { loadStates, outboxEntry } from './state-rows.js';
+import type { StateStoreOptions } from './state-store-options.js';
 import { ROWS_PER_UNNEST } from './statement-sizes.js';
 import type { StateDatabase } from './state-database.js';
 import type { StateTables } from './state-tables.js';
@@ -16,21 +18,25 @@ import type { StateTables } from './state-tables.js';
 export class PostgresChangeStaging implements ChangeStaging {
   readonly #db: Kysely<StateTables>;
   readonly #schema: string;
+  readonly #recordEvents: boolean;
 
-  constructor(database: StateDatabase) {
+  constructor(database: StateDatabase, options: StateStoreOptions = {}) {
     this.#db = database.db;
     this.#schema = database.schema;
+    this.#recordEvents = options.recordEvents ?? true;
   }
 
   /**
    * Stages captured changes in the inbox and advances the side's watermark, in one transaction: a capture is
    * either durable together with its watermark, or neither happened. A newer capture of a key replaces an older one.
-   * Returns whether the watermark moved (it does not when `next` is not ahead of the stored one).
+   * Returns whether the watermark moved (it does not when `next` is not ahead of the stored one). Each staged change
+   * is also a `captured` event of its record's timeline (one statement per chunk, same transaction).
    */
   async stageChanges(
     key: WatermarkKey,
     changes: readonly StagedChange[],
     next: Watermark | null,
+    runId: string | null = null,
   ): Promise<{ advanced: boolean }> {
     return this.#db.transaction().execute(async (trx) => {
       const unique = new Map<string, StagedChange>();
@@ -68,6 +74,21 @@ export class PostgresChangeStaging implements ChangeStaging {
           )
           .execute();
       }
+      if (this.#recordEvents && rows.length > 0)
+        await insertRecordEvents(
+          { trx, sync: key.sync, object: key.object, runId },
+          rows.map((c) => ({
+            key: c.key,
+            kind: 'captured' as const,
+            system: key.system,
+            nativeId: c.nativeId,
+            detail: {
+              modifiedAt: c.modifiedAt,
+              ...(c.deleted ? { deleted: true } : {}),
+              ...(c.keyMissing ? { keyMissing: true } : {}),
+            },
+          })),
+        );
       if (next === null) return { advanced: false };
       const store = new PostgresWatermarkStore(trx);
       const current = await store.get(key);

@@ -9,6 +9,7 @@ import type {
 import { toJson } from './json.js';
 import type { StateDatabase } from './state-database.js';
 import type { StateTables } from './state-tables.js';
+import type { StateStoreOptions } from './state-store-options.js';
 
 /** How many of an action's records its view carries (the audit table keeps them all). */
 const RECORDS_IN_VIEW = 100;
@@ -17,10 +18,12 @@ const RECORDS_IN_VIEW = 100;
 export class PostgresFailedQueue implements FailedQueue {
   readonly #db: Kysely<StateTables>;
   readonly #schema: string;
+  readonly #recordEvents: boolean;
 
-  constructor(database: StateDatabase) {
+  constructor(database: StateDatabase, options: StateStoreOptions = {}) {
     this.#db = database.db;
     this.#schema = database.schema;
+    this.#recordEvents = options.recordEvents ?? true;
   }
 
   async listFailed(
@@ -109,6 +112,15 @@ export class PostgresFailedQueue implements FailedQueue {
         return null;
       }
       await trx.updateTable('operator_action').set({ affected }).where('id', '=', inserted.id).execute();
+      // Each record's timeline: one event per record the action touched, from the audit rows just written.
+      if (this.#recordEvents)
+        await sql`
+          insert into ${sql.id(this.#schema, 'record_event')} (sync_name, object, key, kind, system, detail)
+          select sync_name, object, key, 'operator-action', system,
+                 jsonb_build_object('action', ${`failed-${action}`}::text, 'actor', ${actor}::text, 'operatorActionId', action_id)
+            from ${sql.id(this.#schema, 'operator_action_record')} where action_id = ${inserted.id}::bigint`.execute(
+          trx,
+        );
       return inserted.id;
     });
     if (id === null) return null;

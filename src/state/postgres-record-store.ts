@@ -7,15 +7,18 @@ import { updateRunCounts } from './postgres-run-log.js';
 import { loadStates, outboxEntry, stateOf, type RecordStateColumns } from './state-rows.js';
 import type { StateDatabase } from './state-database.js';
 import type { StateTables } from './state-tables.js';
+import type { StateStoreOptions } from './state-store-options.js';
 
 /** RecordStore over `record_state`; `apply` writes a whole write set in one transaction (apply-write-set.ts). */
 export class PostgresRecordStore implements RecordStore {
   readonly #db: Kysely<StateTables>;
   readonly #schema: string;
+  readonly #recordEvents: boolean;
 
-  constructor(database: StateDatabase) {
+  constructor(database: StateDatabase, options: StateStoreOptions = {}) {
     this.#db = database.db;
     this.#schema = database.schema;
+    this.#recordEvents = options.recordEvents ?? true;
   }
 
   async loadStates(sync: string, object: string, keys: readonly string[]): Promise<Map<string, RecordState>> {
@@ -133,7 +136,10 @@ export class PostgresRecordStore implements RecordStore {
   /** Applies a write set in one transaction, together with the run's counters when given. */
   async apply(sync: string, object: string, set: WriteSet, run?: RunProgress): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
-      await applyWriteSet({ trx, sync, object, now: run?.now ?? new Date(), runId: run?.id ?? null }, set);
+      await applyWriteSet(
+        { trx, sync, object, now: run?.now ?? new Date(), runId: run?.id ?? null, recordEvents: this.#recordEvents },
+        set,
+      );
       if (run) await updateRunCounts(trx, run.id, run.counts);
     });
   }

@@ -4,6 +4,7 @@ import type { FailedQueue } from '../model/failed-queue.js';
 import type { JobLedger } from '../model/job-ledger.js';
 import type { RecordStore } from '../model/record-store.js';
 import type { RunLog } from '../model/run-log.js';
+import type { RecordTimelineReader } from '../model/record-timeline.js';
 import type { StatusQueries } from '../model/status-queries.js';
 import type { WatermarkStore } from '../model/watermark-store.js';
 import { PostgresChangeStaging } from './postgres-change-staging.js';
@@ -11,10 +12,12 @@ import { PostgresConflictQueue } from './postgres-conflict-queue.js';
 import { PostgresFailedQueue } from './postgres-failed-queue.js';
 import { PostgresJobLedger } from './postgres-job-ledger.js';
 import { PostgresRecordStore } from './postgres-record-store.js';
+import { PostgresRecordTimeline } from './postgres-record-timeline.js';
 import { PostgresRunLog } from './postgres-run-log.js';
 import { PostgresStatusQueries } from './postgres-status-queries.js';
 import { PostgresWatermarkStore } from './postgres-watermark-store.js';
 import { migrateStateDatabase, type StateDatabase } from './state-database.js';
+import type { StateStoreOptions } from './state-store-options.js';
 
 /**
  * tandem's state in one Postgres database (real or embedded), as its parts: each part is a small interface of
@@ -44,16 +47,20 @@ export class StateStore {
   readonly failed: FailedQueue;
   /** Read-only views for `tandem status`, record timelines and `tandem policy diff`. */
   readonly status: StatusQueries;
+  /** Each record's history: captures, decisions, planned writes, bulk jobs and results (`tandem history`). */
+  readonly timeline: RecordTimelineReader;
 
-  constructor(database: StateDatabase) {
+  /** `options.recordEvents` false: no `record_event` rows are written (tandem.yaml `history.recordEvents`). */
+  constructor(database: StateDatabase, options: StateStoreOptions = {}) {
     this.database = database;
     this.runs = new PostgresRunLog(database);
     this.watermarks = new PostgresWatermarkStore(database.db);
-    this.staging = new PostgresChangeStaging(database);
-    this.records = new PostgresRecordStore(database);
-    this.conflicts = new PostgresConflictQueue(database);
-    this.failed = new PostgresFailedQueue(database);
+    this.staging = new PostgresChangeStaging(database, options);
+    this.records = new PostgresRecordStore(database, options);
+    this.conflicts = new PostgresConflictQueue(database, options);
+    this.failed = new PostgresFailedQueue(database, options);
     this.status = new PostgresStatusQueries(database);
+    this.timeline = new PostgresRecordTimeline(database);
   }
 
   /** The bulk-job ledger of one sync, handed to sinks. */

@@ -182,4 +182,27 @@ export interface StateTables {
     reason: string | null;
     attempts: number;
   };
+  /** The record timeline: one row per thing that happened to one record (migration 0006). */
+  record_event: {
+    id: Generated<string>;
+    sync_name: string;
+    object: string;
+    key: string;
+    kind:
+      | 'captured'
+      | 'decided'
+      | 'planned'
+      | 'written'
+      | 'rejected'
+      | 'unprocessed'
+      | 'conflict-queued'
+      | 'conflict-resolved'
+      | 'operator-action';
+    system: 'erp' | 'crm' | null;
+    native_id: string | null;
+    run_id: string | null;
+    job_id: string | null;
+    detail: ColumnType<unknown, string | null, string | null>;
+    at: Timestamp;
+  };
 }

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { TandemConfig } from '../../src/config/tandem-config.js';
-import { openEngine } from '../../src/engine/open-engine.js';
+import { openEngine, openStateStore } from '../../src/engine/open-engine.js';
 import { runSync } from '../../src/pipeline/run-sync.js';
 import { startServe, type RunningServe } from '../../src/serve/serve-service.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -10,6 +10,8 @@ import { API_TOKEN, createServeFixture, type ServeFixture } from '../support/ser
 
 /** The customer whose city both sides change: its conflict waits in the inbox (city is `manual`). */
 export const CONFLICT_KEY = 'C000003';
+/** A second conflict on city, answered in the inbox as part of a selection. */
+export const SELECTED_KEY = 'C000004';
 /** The customer Salesforce rejects (an empty Name): a failed record. */
 export const REJECTED_KEY = 'C000900';
 export const POLICY_VERSION = 'console-test v1';
@@ -37,8 +39,9 @@ export interface ConsoleFixture {
 }
 
 /**
- * A running `tandem serve` with real state for the console: two runs done (the second queued a conflict on
- * CONFLICT_KEY's city, both runs left REJECTED_KEY failed: Salesforce requires a Name), an account policy file.
+ * A running `tandem serve` with real state for the console: two runs done (the second queued conflicts on the city
+ * of CONFLICT_KEY and SELECTED_KEY; the first left REJECTED_KEY failed, as Salesforce requires a Name, and it is skipped), an
+ * account policy file.
  */
 export async function createConsoleFixture(): Promise<ConsoleFixture> {
   const serve = await createServeFixture({ customers: 8 });
@@ -66,13 +69,28 @@ export async function createConsoleFixture(): Promise<ConsoleFixture> {
       }
     };
     await runOnce();
-    await serve.erpQuery(`update public.customers set city = 'ERP City' where customer_no = $1`, [CONFLICT_KEY]);
-    const account = serve.emulator.store.list('Account').find((a) => a['External_Id__c'] === CONFLICT_KEY);
-    if (!account) throw new Error(`the first run did not create ${CONFLICT_KEY} in the CRM`);
-    serve.emulator.store.update('Account', String(account['Id']), { BillingCity: 'CRM City' });
+    for (const key of [CONFLICT_KEY, SELECTED_KEY]) {
+      await serve.erpQuery(`update public.customers set city = 'ERP City' where customer_no = $1`, [key]);
+      const account = serve.emulator.store.list('Account').find((a) => a['External_Id__c'] === key);
+      if (!account) throw new Error(`the first run did not create ${key} in the CRM`);
+      serve.emulator.store.update('Account', String(account['Id']), { BillingCity: 'CRM City' });
+    }
     const second = await runOnce();
-    if (second.counts['account']?.conflicts.queued !== 1)
-      throw new Error(`expected one queued conflict, got ${JSON.stringify(second.counts['account'])}`);
+    if (second.counts['account']?.conflicts.queued !== 2)
+      throw new Error(`expected two queued conflicts, got ${JSON.stringify(second.counts['account'])}`);
+    // Set aside, so that only a retry (not the end of its backoff) makes the next run write it again.
+    const store = await openStateStore(config);
+    try {
+      await store.failed.actOnFailed(
+        config.sync,
+        'skip',
+        { object: 'account', key: REJECTED_KEY },
+        'fixture',
+        new Date(),
+      );
+    } finally {
+      await store.close();
+    }
     const service = await startServe({ config, logger: silentLogger(), token: API_TOKEN, port: 0 });
     const stream = service.engine.context.objects.find((o) => o.name === 'account')!.streams.erp;
     return {

@@ -113,7 +113,7 @@ for (const backend of testBackends()) {
       const t = (name: string) => sql.id(db.schema, name);
       const runsBefore = (await h.store.runs.listRuns(h.ctx.sync, 100)).length;
 
-      const days = { staged: 30, planned: 30, decisions: 30, runs: 30, failed: 30 };
+      const days = { staged: 30, planned: 30, decisions: 30, runs: 30, failed: 30, history: 30 };
       const nothing = await pruneState(db, h.ctx.sync, days);
       expect([nothing.runs, nothing.failedPayloads, nothing.deletedRecordValues, nothing.staged]).toEqual([0, 0, 0, 0]);
 

@@ -82,11 +82,13 @@ export async function createHarness(
     resolver?: ConflictResolver;
     directions?: Readonly<Record<string, Direction>>;
     rejectCrm?: (key: string, fields: Fields) => string | undefined;
+    /** Keep records' timeline events (default true, as tandem.yaml's `history.recordEvents`). */
+    recordEvents?: boolean;
   } = {},
 ): Promise<Harness> {
   const schema = uniqueSchemaName('sync');
   const database = await openTestStateDatabase(backend, schema);
-  const store = new StateStore(database);
+  const store = new StateStore(database, { recordEvents: options.recordEvents ?? true });
   await store.migrate();
   const erp = new MemorySystem({ idPrefix: 'E' });
   const crm = new MemorySystem({ idPrefix: 'C', epoch: '2026-01-01T00:00:00.500Z' });

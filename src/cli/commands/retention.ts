@@ -31,6 +31,7 @@ export function pruneCommand(): Command {
               `  run details deleted:              ${report.runs}   (older than ${report.cutoffs.runs})`,
               `  failed-record payloads cleared:   ${report.failedPayloads}   (older than ${report.cutoffs.failed})`,
               `  deleted records' values cleared:  ${report.deletedRecordValues}`,
+              `  record timeline events deleted:   ${report.recordEvents}   (older than ${report.cutoffs.history})`,
             ].join('\n'),
           );
           return EXIT.ok;

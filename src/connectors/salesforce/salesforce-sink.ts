@@ -362,7 +362,7 @@ export class SalesforceSink implements Sink {
           result = { key, status: 'unprocessed', reason: unprocessedReason, ...(nativeId ? { nativeId } : {}) };
         }
         counts[result.status] += 1;
-        batch.push(Object.freeze(result));
+        batch.push(Object.freeze({ ...result, jobId }));
         if (batch.length >= RESULT_BATCH) {
           yield batch;
           batch = [];
@@ -377,6 +377,7 @@ export class SalesforceSink implements Sink {
             key,
             status: 'unprocessed',
             reason: `job ${jobId} (${outcome.state}) reported no result for this record`,
+            jobId,
             ...(kind === 'upsert' ? {} : { nativeId: match }),
           }),
         );

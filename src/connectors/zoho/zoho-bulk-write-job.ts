@@ -89,7 +89,7 @@ export function writeJobRequest(detail: BulkWriteDetail, fileId: string): unknow
  * The per-record results of a Bulk Write result zip. Rows are matched by the key the row echoes (the key is the
  * first mapped column), never by row order; `pending` (key -> true) loses every key matched, and what it still
  * holds afterwards had no row. STATUS is compared case-insensitively: added -> created, updated -> updated,
- * skipped -> rejected (ERRORS says why), unprocessed -> unprocessed.
+ * skipped -> rejected (ERRORS says why), unprocessed -> unprocessed. Each result names the job.
  */
 export function resultsFromZip(
   zip: Uint8Array,
@@ -139,5 +139,5 @@ export function resultsFromZip(
         reason: `Zoho job ${jobId} did not process this record (${status || 'no status'})`,
       });
   }
-  return out;
+  return out.map((result) => ({ ...result, jobId }));
 }

@@ -21,6 +21,14 @@ const LIST_LIMIT = 500;
 
 const show = (value: FieldValue | undefined) => (value === undefined ? '(absent)' : JSON.stringify(value));
 
+function describeAnswer(answer: ConflictAnswer): string {
+  return 'take' in answer
+    ? `take ${answer.take.toUpperCase()}`
+    : `set ${Object.entries(answer.set)
+        .map(([field, value]) => `${field} = ${JSON.stringify(value)}`)
+        .join(', ')}`;
+}
+
 /** `object:key` of a checkbox (object names have no colon; keys may). */
 function selection(value: string): { object: string; key: string } | null {
   const at = value.indexOf(':');
@@ -137,10 +145,17 @@ export const conflictsPage: ConsolePage = {
             <td colspan="6" class="row-actions">
               ${
                 c.status === 'open'
-                  ? html`<button type="submit" form="${form}" name="take" value="erp">Take ERP</button>
+                  ? html`${c.resolution ? html`<span class="answered">answered by ${c.resolution.by}: ${describeAnswer(c.resolution)}; it flows out on the next run (answer again to change it)</span> ` : ''}<button
+                        type="submit"
+                        form="${form}"
+                        name="take"
+                        value="erp"
+                      >
+                        Take ERP
+                      </button>
                       <button type="submit" form="${form}" name="take" value="crm">Take CRM</button>
                       <button type="submit" form="${form}" name="take" value="set">Set values</button>`
-                  : html`answered: ${JSON.stringify(c.resolution)}`
+                  : html`answered${c.resolution ? html` by ${c.resolution.by}: ${describeAnswer(c.resolution)}` : ''}`
               }
             </td>
           </tr>

@@ -159,9 +159,9 @@ describe('zoho sink: Bulk Write through the job ledger', () => {
     const pending = new Set(['K-1', 'K-2', 'K-3', 'K-4']);
     const results = resultsFromZip(zipSync({ 'Widgets-x.csv': strToU8(csv) }), 'Ext', 'job-1', pending);
     expect(results).toEqual([
-      { key: 'K-2', status: 'updated', nativeId: '3652397000000000002' },
-      { key: 'K-3', status: 'rejected', reason: 'Zoho: DUPLICATE_DATA-Ext' },
-      { key: 'K-1', status: 'created', nativeId: '3652397000000000001' },
+      { key: 'K-2', status: 'updated', nativeId: '3652397000000000002', jobId: 'job-1' },
+      { key: 'K-3', status: 'rejected', reason: 'Zoho: DUPLICATE_DATA-Ext', jobId: 'job-1' },
+      { key: 'K-1', status: 'created', nativeId: '3652397000000000001', jobId: 'job-1' },
     ]);
     expect([...pending]).toEqual(['K-4']);
     const noKey = stringify([
