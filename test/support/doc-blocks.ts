@@ -64,3 +64,25 @@ export function collectDocBlocks(root: string): DocBlock[] {
   }
   return blocks;
 }
+
+/** An inline code span of the prose naming a command: `tandem sync --dry-run`, `npx tandem status`. */
+export interface DocCommandSpan {
+  readonly where: string;
+  readonly span: string;
+}
+
+/** Every inline `tandem …` / `npx tandem …` code span outside the fenced blocks of README.md and docs/*.md. */
+export function collectCommandSpans(root: string): DocCommandSpan[] {
+  const spans: DocCommandSpan[] = [];
+  for (const file of docFiles(root)) {
+    const lines = readFileSync(join(root, file), 'utf8').split('\n');
+    let inBlock = false;
+    lines.forEach((line, i) => {
+      if (OPEN.test(line) || CLOSE.test(line)) inBlock = !inBlock;
+      else if (!inBlock)
+        for (const m of line.matchAll(/`((?:npx )?tandem [^`]+)`/g))
+          spans.push({ where: `${file}:${i + 1}`, span: m[1] ?? '' });
+    });
+  }
+  return spans;
+}

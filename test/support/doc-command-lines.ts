@@ -114,24 +114,72 @@ async function parseProblem(line: DocCommandLine): Promise<string | undefined> {
 
 /** A synopsis: the command path must exist, and every `--option` it names must be one of that command's. */
 function synopsisProblem(line: DocCommandLine): string | undefined {
-  let command = inertProgram();
-  const path: Command[] = [command];
+  const root = inertProgram();
+  const resolved = resolvePath(root, [root], line.args);
+  return resolved.problem ?? optionProblem(resolved.path, line.args.slice(resolved.used));
+}
+
+/** Walks subcommand names from `path`'s last command; stops at the first word that is not one. */
+function resolvePath(
+  root: Command,
+  start: readonly Command[],
+  args: readonly string[],
+): { path: Command[]; used: number; problem?: string } {
+  const path = [...start];
   let i = 0;
-  for (; i < line.args.length; i++) {
-    const name = line.args[i] ?? '';
-    if (/^[-[<]/.test(name)) break;
+  for (; i < args.length; i++) {
+    const command = path[path.length - 1] ?? root;
+    const name = args[i] ?? '';
+    if (/^[-[<(]/.test(name)) break;
     const sub = command.commands.find((c) => c.name() === name || c.aliases().includes(name));
     if (sub === undefined) {
-      if (command.commands.length > 0) return `unknown command '${name}' under '${command.name()}'`;
+      if (command.commands.length > 0)
+        return { path, used: i, problem: `unknown command '${name}' under '${command.name()}'` };
       break;
     }
-    command = sub;
     path.push(sub);
   }
+  return { path, used: i };
+}
+
+function optionProblem(path: readonly Command[], rest: readonly string[]): string | undefined {
   const known = new Set(path.flatMap((c) => c.options.map((o: Option) => o.long)).concat(['--help', '--version']));
-  const named = line.args.slice(i).flatMap((a) => [...a.matchAll(/(?:^|[[|])(--[a-z0-9-]+)/g)].map((m) => m[1] ?? ''));
+  const named = rest.flatMap((a) => [...a.matchAll(/(?:^|[[|(])(--[a-z0-9-]+)/g)].map((m) => m[1] ?? ''));
   const unknown = named.filter((o) => !known.has(o));
   return unknown.length > 0
     ? `unknown option(s) ${unknown.join(', ')} for '${path.map((c) => c.name()).join(' ')}'`
     : undefined;
+}
+
+/**
+ * What is wrong with a command named in prose, an inline code span such as `tandem sync --dry-run` or
+ * `tandem failed list \| retry \| skip` (alternatives after `|` are sibling subcommands, or more options of the
+ * command before): its command names and option names are checked, not its arguments (prose leaves some out).
+ * Undefined when it is fine or is not a command (`tandem / baseline`).
+ */
+export function commandReferenceProblem(span: string): string | undefined {
+  const words = shellWords(span.replace(/\\\|/g, '|'));
+  if (words[0] === 'npx') words.shift();
+  if (words[0] !== 'tandem' || !/^[a-z-]/.test(words[1] ?? '')) return undefined;
+  const segments: string[][] = [[]];
+  for (const word of words.slice(1)) {
+    if (word === '|') segments.push([]);
+    else segments[segments.length - 1]?.push(word);
+  }
+  const root = inertProgram();
+  let path: Command[] = [root];
+  for (const [index, segment] of segments.entries()) {
+    const first = segment[0] ?? '';
+    const parent = path.length > 1 ? path.slice(0, -1) : path;
+    const sibling = index > 0 && parent[parent.length - 1]?.commands.some((c) => c.name() === first);
+    const current = path[path.length - 1];
+    if (index > 0 && !sibling && /^[a-z]/.test(first) && !current?.commands.some((c) => c.name() === first))
+      return `unknown command '${first}' under '${parent[parent.length - 1]?.name() ?? 'tandem'}'`;
+    const resolved = resolvePath(root, sibling ? parent : path, segment);
+    if (resolved.problem !== undefined) return resolved.problem;
+    const problem = optionProblem(resolved.path, segment.slice(resolved.used));
+    if (problem !== undefined) return problem;
+    path = resolved.path;
+  }
+  return undefined;
 }

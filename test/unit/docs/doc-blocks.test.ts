@@ -6,8 +6,8 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { checkConfig } from '../../../src/config/parse-config.js';
 import { policyMappingOf } from '../../../src/engine/open-engine.js';
 import { analyzePolicy } from '../../../src/resolve/policy/analyze-policy.js';
-import { collectDocBlocks, type DocBlock } from '../../support/doc-blocks.js';
-import { commandLineProblem, tandemCommandLines } from '../../support/doc-command-lines.js';
+import { collectCommandSpans, collectDocBlocks, type DocBlock } from '../../support/doc-blocks.js';
+import { commandLineProblem, commandReferenceProblem, tandemCommandLines } from '../../support/doc-command-lines.js';
 import { scaled } from '../../support/timeouts.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -159,5 +159,25 @@ describe('the tandem commands in the shell blocks of README.md and docs/*.md', (
     expect(await wrong('tandem status --schedule "* * * * *"')).toMatch(/unknown option/);
     expect(await wrong('tandem emulator hubspot [--port N] [--propertys FILE]')).toMatch(/--propertys/);
     expect(await wrong('$ tandem sync --dry-run --json   # fine')).toBeUndefined();
+  });
+});
+
+describe('the tandem commands named in the prose of README.md and docs/*.md (inline code)', () => {
+  const spans = collectCommandSpans(root);
+
+  it('name commands and options that exist (arguments may be left out in prose)', () => {
+    expect(spans.length).toBeGreaterThanOrEqual(50);
+    const problems = spans.flatMap((s) => {
+      const problem = commandReferenceProblem(s.span);
+      return problem === undefined ? [] : [`${s.where}: ${s.span}: ${problem}`];
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('a wrong reference is caught, alternatives included', () => {
+    expect(commandReferenceProblem('tandem schedule')).toMatch(/unknown command 'schedule'/);
+    expect(commandReferenceProblem('tandem failed list \\| retry \\| redo')).toMatch(/unknown command 'redo'/);
+    expect(commandReferenceProblem('tandem conflicts resolve KEY (--take erp \\| --pick crm)')).toMatch(/--pick/);
+    expect(commandReferenceProblem('tandem / baseline')).toBeUndefined();
   });
 });
