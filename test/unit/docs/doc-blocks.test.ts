@@ -181,3 +181,19 @@ describe('the tandem commands named in the prose of README.md and docs/*.md (inl
     expect(commandReferenceProblem('tandem / baseline')).toBeUndefined();
   });
 });
+
+describe('the JSON examples of README.md and docs/*.md', () => {
+  it('are valid JSON', () => {
+    const json = blocks.filter((b) => b.language === 'json');
+    expect(json.length).toBeGreaterThanOrEqual(2);
+    const problems = json.flatMap((b) => {
+      try {
+        JSON.parse(b.code);
+        return [];
+      } catch (error) {
+        return [`${b.where}: ${(error as Error).message}`];
+      }
+    });
+    expect(problems).toEqual([]);
+  });
+});
