@@ -19,7 +19,7 @@ interface InitOptions extends CommonOptions {
 
 /**
  * `tandem init`: with both systems' URLs (flags, or the variables their connectors name: ERP_DATABASE_URL,
- * SF_LOGIN_URL...), reads the ERP's tables and the CRM's objects and writes the mappings it proposes, with what it
+ * SF_LOGIN_URL, HUBSPOT_BASE_URL, ZOHO_API_DOMAIN), reads the ERP's tables and the CRM's objects and writes the mappings it proposes, with what it
  * could not decide as comments; without them (or with --example), the commented example.
  */
 export function initCommand(): Command {
@@ -44,7 +44,7 @@ export function initCommand(): Command {
     )
     .option(
       '--crm-url <url>',
-      'the CRM to read, e.g. the Salesforce My Domain URL (default: $SF_LOGIN_URL); credentials from its variables (SF_CLIENT_ID, SF_CLIENT_SECRET)',
+      'the CRM to read: the Salesforce My Domain URL ($SF_LOGIN_URL; credentials SF_CLIENT_ID, SF_CLIENT_SECRET), the HubSpot API origin ($HUBSPOT_BASE_URL; HUBSPOT_TOKEN) or the Zoho API domain ($ZOHO_API_DOMAIN; ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN)',
     )
     .option('--example', 'write the commented example even when URLs are set')
     .action(
