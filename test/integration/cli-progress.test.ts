@@ -3,13 +3,9 @@
  * examples/erp-schema.sql and a Salesforce emulator over a real socket.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressJsonLine } from '../../src/cli/progress/json-progress.js';
-import { startSalesforceEmulator, type RunningSalesforceEmulator } from '../../src/emulator/index.js';
+import { createDemoCliFixture, type DemoCliFixture } from '../support/demo-cli-fixture.js';
 import { repoRoot, runTandem } from '../support/run-tandem-cli.js';
 import { scaled } from '../support/timeouts.js';
 import { tandemNodeArgs } from '../support/tandem-command.js';
@@ -17,40 +13,21 @@ import { tandemNodeArgs } from '../support/tandem-command.js';
 const SLOW = scaled(100_000);
 
 describe('tandem sync: progress and schedules from the command line', () => {
-  let dir: string;
-  let emulator: RunningSalesforceEmulator;
-  let example: string;
-  const env = (): Record<string, string> => ({
-    TANDEM_DEMO_CLIENT_ID: emulator.clientId,
-    TANDEM_DEMO_CLIENT_SECRET: emulator.clientSecret,
-  });
-
+  let fx: DemoCliFixture;
+  const env = (): Record<string, string> => fx.env();
   /** A tandem.yaml from examples/demo.tandem.yaml with its own state folder. */
-  async function configFile(name: string): Promise<string> {
-    const file = join(dir, `${name}.yaml`);
-    const text = example
-      .replace(/state:\n {2}dataDir: [^\n]+/, `state:\n  dataDir: ${join(dir, name, 'state')}`)
-      .replace(/dataDir: \.\.\/\.tandem\/demo\/erp/, `dataDir: ${join(dir, 'erp')}`)
-      .replace('${TANDEM_DEMO_SF_URL}', emulator.url);
-    await writeFile(file, text + `\npolicies:\n  dir: ${JSON.stringify(join(repoRoot, 'conflict-rules'))}\n`);
-    return file;
-  }
+  const configFile = (name: string): Promise<string> => fx.configFile(name);
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tandem-progress-'));
-    emulator = await startSalesforceEmulator({ port: 0 });
-    example = await readFile(join(repoRoot, 'examples', 'demo.tandem.yaml'), 'utf8');
-    const erp = new PGlite(join(dir, 'erp'));
-    await erp.exec(await readFile(join(repoRoot, 'examples', 'erp-schema.sql'), 'utf8'));
-    await erp.exec(
-      "insert into public.customers (customer_no, name, city) select 'C' || lpad(g::text, 4, '0'), 'Customer ' || g, 'Lyon' from generate_series(1, 30) g",
-    );
-    await erp.close();
+    fx = await createDemoCliFixture({
+      prefix: 'tandem-progress-',
+      erpSql:
+        "insert into public.customers (customer_no, name, city) select 'C' || lpad(g::text, 4, '0'), 'Customer ' || g, 'Lyon' from generate_series(1, 30) g",
+    });
   }, SLOW);
 
   afterAll(async () => {
-    await emulator?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await fx?.close();
   });
 
   it(

@@ -2,56 +2,35 @@
  * Every exit code of README's table, each on a path that really produces it: the CLI runs as a user runs it against an
  * embedded ERP created from examples/erp-schema.sql and a Salesforce emulator over a real socket.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSalesforceEmulator, type RunningSalesforceEmulator } from '../../src/emulator/index.js';
 import { realDatabaseUrl } from '../support/test-databases.js';
-import { repoRoot, runTandem } from '../support/run-tandem-cli.js';
+import { createDemoCliFixture, type DemoCliFixture } from '../support/demo-cli-fixture.js';
+import { runTandem } from '../support/run-tandem-cli.js';
 
 // Generous: each case starts the CLI and an embedded Postgres, on a possibly loaded machine.
 const SLOW = 400_000;
 
 describe("exit codes as README's table says", () => {
-  let dir: string;
-  let emulator: RunningSalesforceEmulator;
-  let example: string;
-  /** The credentials stay in the environment (tandem refuses literal secrets in the file). */
-  const env = (): Record<string, string> => ({
-    TANDEM_DEMO_CLIENT_ID: emulator.clientId,
-    TANDEM_DEMO_CLIENT_SECRET: emulator.clientSecret,
-  });
-
+  let fx: DemoCliFixture;
+  const env = (): Record<string, string> => fx.env();
   /** A tandem.yaml from examples/demo.tandem.yaml with its own folders, pointing at `loginUrl`. */
-  async function configFile(name: string, loginUrl: string, state = `state:\n  dataDir: ${join(dir, name, 'state')}`) {
-    const file = join(dir, `${name}.yaml`);
-    const text = example
-      .replace(/state:\n {2}dataDir: [^\n]+/, state)
-      .replace(/dataDir: \.\.\/\.tandem\/demo\/erp/, `dataDir: ${join(dir, 'erp')}`)
-      .replace('${TANDEM_DEMO_SF_URL}', loginUrl);
-    await writeFile(file, text + `\npolicies:\n  dir: ${JSON.stringify(join(repoRoot, 'conflict-rules'))}\n`);
-    return file;
-  }
+  const configFile = (name: string, loginUrl: string, state?: string) => fx.configFile(name, { loginUrl, state });
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tandem-exit-'));
-    emulator = await startSalesforceEmulator({ port: 0 });
-    example = await readFile(join(repoRoot, 'examples', 'demo.tandem.yaml'), 'utf8');
-    const erp = new PGlite(join(dir, 'erp'));
-    await erp.exec(await readFile(join(repoRoot, 'examples', 'erp-schema.sql'), 'utf8'));
     // A customer whose name is blank once trimmed: Salesforce rejects it (REQUIRED_FIELD_MISSING), the run is partial.
-    await erp.exec(
-      "insert into public.customers (customer_no, name, city) values ('C1', 'Acme', 'Lyon'), ('C2', '   ', 'Oslo')",
-    );
-    await erp.close();
+    fx = await createDemoCliFixture({
+      prefix: 'tandem-exit-',
+      erpSql:
+        "insert into public.customers (customer_no, name, city) values ('C1', 'Acme', 'Lyon'), ('C2', '   ', 'Oslo')",
+    });
   }, SLOW);
 
   afterAll(async () => {
-    await emulator?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await fx?.close();
   });
 
   it(
@@ -66,7 +45,7 @@ describe("exit codes as README's table says", () => {
   it(
     '0: status of a fresh state',
     async () => {
-      const status = await runTandem(['status', '--config', await configFile('fresh', emulator.url)], env());
+      const status = await runTandem(['status', '--config', await configFile('fresh', fx.emulator.url)], env());
       expect(status.stderr).toBe('');
       expect(status.code).toBe(0);
     },
@@ -77,7 +56,7 @@ describe("exit codes as README's table says", () => {
     '1: a sync in which Salesforce rejects a record',
     async () => {
       const { stdout, stderr, code } = await runTandem(
-        ['sync', '--json', '--config', await configFile('partial', emulator.url)],
+        ['sync', '--json', '--config', await configFile('partial', fx.emulator.url)],
         env(),
       );
       expect(stderr).not.toContain('a bug');
@@ -98,7 +77,7 @@ describe("exit codes as README's table says", () => {
       expect(unknownCommand.stderr).toContain("unknown command 'schedule'");
       const missingArgument = await runTandem(['init', '--crm']);
       expect(missingArgument.code).toBe(2);
-      const badConfig = join(dir, 'bad.yaml');
+      const badConfig = join(fx.dir, 'bad.yaml');
       await writeFile(badConfig, 'sync: x\nobjects: 3\n');
       expect((await runTandem(['status', '--config', badConfig], env())).code).toBe(2);
     },
@@ -108,13 +87,16 @@ describe("exit codes as README's table says", () => {
   it(
     '3: a Salesforce org whose API quota is exhausted',
     async () => {
-      emulator.setFaults({ quotaExhausted: true });
+      fx.emulator.setFaults({ quotaExhausted: true });
       try {
-        const { stderr, code } = await runTandem(['sync', '--config', await configFile('quota', emulator.url)], env());
+        const { stderr, code } = await runTandem(
+          ['sync', '--config', await configFile('quota', fx.emulator.url)],
+          env(),
+        );
         expect(stderr).not.toContain('a bug');
         expect(code).toBe(3);
       } finally {
-        emulator.setFaults({});
+        fx.emulator.setFaults({});
       }
     },
     SLOW,
@@ -123,7 +105,7 @@ describe("exit codes as README's table says", () => {
   it(
     '4: https spoken to the plain-http emulator (a TLS mismatch), with a plain message',
     async () => {
-      const https = emulator.url.replace('http://', 'https://');
+      const https = fx.emulator.url.replace('http://', 'https://');
       const { stderr, code } = await runTandem(['sync', '--config', await configFile('tls', https)], env());
       expect(stderr).not.toContain('a bug');
       expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -156,7 +138,7 @@ describe("exit codes as README's table says", () => {
     async () => {
       const url = new URL(realDatabaseUrl()!);
       url.pathname = '/tandem_no_such_database';
-      const file = await configFile('missingdb', emulator.url, `state:\n  url: ${url.toString()}`);
+      const file = await configFile('missingdb', fx.emulator.url, `state:\n  url: ${url.toString()}`);
       const { stderr, code } = await runTandem(['status', '--config', file], env());
       expect(code).toBe(4);
       expect(stderr).toContain('does not exist');
@@ -168,7 +150,7 @@ describe("exit codes as README's table says", () => {
   it(
     '5: any other failure (a state store migrated by an unknown, newer tandem)',
     async () => {
-      const stateDir = join(dir, 'future', 'state');
+      const stateDir = join(fx.dir, 'future', 'state');
       await mkdir(stateDir, { recursive: true });
       const state = new PGlite(stateDir);
       await state.exec(
@@ -176,7 +158,10 @@ describe("exit codes as README's table says", () => {
           "insert into tandem.kysely_migration values ('9999_from_a_newer_tandem', '2099-01-01T00:00:00.000Z');",
       );
       await state.close();
-      const { stderr, code } = await runTandem(['status', '--config', await configFile('future', emulator.url)], env());
+      const { stderr, code } = await runTandem(
+        ['status', '--config', await configFile('future', fx.emulator.url)],
+        env(),
+      );
       expect(stderr).toContain('9999_from_a_newer_tandem');
       expect(code).toBe(5);
     },

@@ -4,16 +4,15 @@
  * including a run killed with kill -9.
  */
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSalesforceEmulator, type RunningSalesforceEmulator } from '../../src/emulator/index.js';
+import { startSalesforceEmulator } from '../../src/emulator/index.js';
 import { openStateDatabase } from '../../src/state/state-database.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { realDatabaseUrl, uniqueSchemaName } from '../support/test-databases.js';
+import { createDemoCliFixture, type DemoCliFixture } from '../support/demo-cli-fixture.js';
 import { repoRoot, runTandem } from '../support/run-tandem-cli.js';
 import { scaled } from '../support/timeouts.js';
 import { tandemNodeArgs } from '../support/tandem-command.js';
@@ -31,48 +30,26 @@ interface StatusJson {
 }
 
 describe('operator commands through the CLI', () => {
-  let dir: string;
-  let emulator: RunningSalesforceEmulator;
-  let example: string;
-  const env = (): Record<string, string> => ({
-    TANDEM_DEMO_CLIENT_ID: emulator.clientId,
-    TANDEM_DEMO_CLIENT_SECRET: emulator.clientSecret,
-  });
+  let fx: DemoCliFixture;
+  const env = (): Record<string, string> => fx.env();
 
   /** A tandem.yaml from examples/demo.tandem.yaml (objects account and contact) with its own state. */
-  async function configFile(
-    name: string,
-    state = `state:\n  dataDir: ${join(dir, name, 'state')}`,
-    url = emulator.url,
-    erpDir = join(dir, 'erp'),
-  ) {
-    const file = join(dir, `${name}.yaml`);
-    const text = example
-      .replace(/state:\n {2}dataDir: [^\n]+/, state)
-      .replace(/dataDir: \.\.\/\.tandem\/demo\/erp/, `dataDir: ${erpDir}`)
-      .replace('${TANDEM_DEMO_SF_URL}', url);
-    await writeFile(file, text + `\npolicies:\n  dir: ${JSON.stringify(join(repoRoot, 'conflict-rules'))}\n`);
-    return file;
-  }
+  const configFile = (name: string, state?: string, loginUrl?: string, erpDir?: string) =>
+    fx.configFile(name, { state, loginUrl, erpDir });
 
   const json = <T>(stdout: string): T => JSON.parse(stdout) as T;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tandem-operator-'));
-    emulator = await startSalesforceEmulator({ port: 0 });
-    example = await readFile(join(repoRoot, 'examples', 'demo.tandem.yaml'), 'utf8');
-    const erp = new PGlite(join(dir, 'erp'));
-    await erp.exec(await readFile(join(repoRoot, 'examples', 'erp-schema.sql'), 'utf8'));
     // C2's name is blank once trimmed: Salesforce rejects it (REQUIRED_FIELD_MISSING), a failed record.
-    await erp.exec(
-      "insert into public.customers (customer_no, name, city) values ('C1', 'Acme', 'Lyon'), ('C2', '   ', 'Oslo')",
-    );
-    await erp.close();
+    fx = await createDemoCliFixture({
+      prefix: 'tandem-operator-',
+      erpSql:
+        "insert into public.customers (customer_no, name, city) values ('C1', 'Acme', 'Lyon'), ('C2', '   ', 'Oslo')",
+    });
   }, SLOW);
 
   afterAll(async () => {
-    await emulator?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await fx?.close();
   });
 
   it(
@@ -165,7 +142,7 @@ describe('operator commands through the CLI', () => {
       expect((await runTandem(['sync', '--config', config], env())).code).toBe(1);
       // Queue conflicts directly in the state store: A1 in account only, X1 in both objects.
       const store = new StateStore(
-        await openStateDatabase({ kind: 'embedded', dataDir: join(dir, 'conflicts', 'state') }),
+        await openStateDatabase({ kind: 'embedded', dataDir: join(fx.dir, 'conflicts', 'state') }),
       );
       try {
         const conflict = (key: string) => ({
@@ -283,8 +260,8 @@ describe('operator commands through the CLI', () => {
         // Its own emulator, slow enough that the run is still capturing when it is killed.
         const slow = await startSalesforceEmulator({
           port: 0,
-          clientId: emulator.clientId,
-          clientSecret: emulator.clientSecret,
+          clientId: fx.emulator.clientId,
+          clientSecret: fx.emulator.clientSecret,
         });
         try {
           slow.setFaults({ jobDelayMs: 60_000 });
@@ -293,8 +270,8 @@ describe('operator commands through the CLI', () => {
               ? `state:\n  url: ${realDatabaseUrl()!}\n  schema: ${uniqueSchemaName('killed')}`
               : undefined;
           // Its own copy of the ERP: the killed process leaves the ERP's data directory locked too.
-          const erpDir = join(dir, `erp-${backend}`);
-          await cp(join(dir, 'erp'), erpDir, { recursive: true });
+          const erpDir = join(fx.dir, `erp-${backend}`);
+          await cp(fx.erpDir, erpDir, { recursive: true });
           const config = await configFile(`killed-${backend}`, state, slow.url, erpDir);
           await killMidRun(config, slow.url);
           // The killed holder's lock of the embedded store's data directory is left behind, fresh, but it dies with
