@@ -27,24 +27,82 @@ export function hubspotRateLimitFloorSeconds(
 
 const floorOf = (r: CrmSyncRun) => hubspotRateLimitFloorSeconds(r.emulator.limitedRequests, r.emulator.searchRequests);
 const n = (x: number) => x.toLocaleString('en-US');
-const pick = (runs: readonly CrmSyncRun[], f: (r: CrmSyncRun) => number) => runs.map(f);
+type Runs = readonly CrmSyncRun[];
+const pick = (runs: Runs, f: (r: CrmSyncRun) => number) => runs.map(f);
 
-function loadRange(runs: readonly CrmSyncRun[]): string {
+function loadRange(runs: Runs): string {
   const all = runs.map((r) => r.loadAverage);
   return all.length === 0 ? 'n/a' : `${Math.min(...all).toFixed(1)}–${Math.max(...all).toFixed(1)}`;
 }
 
-function commonRows(runs: readonly CrmSyncRun[]): FigureRow[] {
-  return [
-    { name: 'process wall time incl. engine open', unit: 's', values: pick(runs, (r) => r.wallMs / 1000) },
-    { name: 'peak RSS of the tandem process', unit: 'MB', values: pick(runs, (r) => r.maxRssMb) },
-  ];
+/** A figure of every run, with an optional baseline series and target. */
+function row(
+  name: string,
+  unit: string,
+  runs: Runs,
+  value: (r: CrmSyncRun) => number,
+  extra: Pick<FigureRow, 'baseline' | 'target'> = {},
+): FigureRow {
+  return { name, unit, values: pick(runs, value), ...extra };
 }
 
-function stagesOf(runs: readonly CrmSyncRun[]): Record<string, number[]> {
+/** One row builder per measure, shared by both CRMs' reports (`unit` where HubSpot says requests and Zoho calls). */
+const measure = {
+  wall: (runs: Runs, baseline?: readonly number[]) =>
+    row('runSync wall time', 's', runs, (r) => r.syncMs / 1000, baseline ? { baseline } : {}),
+  http: (runs: Runs, unit: 'requests' | 'calls', baseline?: readonly number[]) =>
+    row('HTTP ' + unit + ' (emulator count)', unit, runs, (r) => r.emulator.httpRequests, baseline ? { baseline } : {}),
+  searches: (runs: Runs) => row('search requests', 'requests', runs, (r) => r.emulator.searchRequests),
+  batches: (runs: Runs) => row('batch requests', 'requests', runs, (r) => r.emulator.batchRequests),
+  rateLimited: (runs: Runs) => row('429 answers', '', runs, (r) => r.emulator.rateLimited),
+  recordsPerSecond: (runs: Runs, records: number) =>
+    row('records per second', '/s', runs, (r) => records / (r.syncMs / 1000)),
+  credits: (runs: Runs, baseline?: readonly number[]) =>
+    row('credits spent (emulator count)', 'credits', runs, (r) => r.emulator.credits, baseline ? { baseline } : {}),
+  jobs: (runs: Runs, target?: FigureRow['target']) =>
+    row('Bulk Write jobs', 'jobs', runs, (r) => r.emulator.writeJobs, target ? { target } : {}),
+  restUpserts: (runs: Runs) => row('REST upsert calls', 'calls', runs, (r) => r.emulator.restUpsertCalls),
+  writes: (runs: Runs) => row('records written', '', runs, (r) => r.writes, { target: { op: '=', value: 0 } }),
+  /** Every report ends with these two. */
+  process: (runs: Runs): FigureRow[] => [
+    row('process wall time incl. engine open', 's', runs, (r) => r.wallMs / 1000),
+    row('peak RSS of the tandem process', 'MB', runs, (r) => r.maxRssMb),
+  ],
+};
+
+function stagesOf(runs: Runs): Record<string, number[]> {
   return Object.fromEntries(
     Object.keys(runs[0]?.stages ?? {}).map((s) => [s, runs.map((r) => r.stages[s] ?? 0)] as const),
   );
+}
+
+const LOAD_FACT = '1-min load average at the start of each run';
+
+/** The records captured on each side in the last incremental round, as a fact. */
+function capturedFact(runs: Runs): string {
+  return `${runs.at(-1)?.captured.erp}/${runs.at(-1)?.captured.crm}`;
+}
+
+/**
+ * The quiet re-runs' report of either CRM, against the incremental rounds: wall time, writes (must be 0), then the
+ * CRM's own measures (`extra`: HTTP count and searches for HubSpot, credits and HTTP count for Zoho).
+ */
+function quietReport(id: string, title: string, b: CrmBenchRuns, extra: readonly FigureRow[]): ScenarioReport {
+  return {
+    id,
+    title,
+    baselineLabel: 'the incremental run with 2,000 changes on the same state',
+    rows: [
+      measure.wall(
+        b.quiet,
+        pick(b.increments, (r) => r.syncMs / 1000),
+      ),
+      measure.writes(b.quiet),
+      ...extra,
+      ...measure.process(b.quiet),
+    ],
+    facts: { [LOAD_FACT]: loadRange(b.quiet) },
+  };
 }
 
 /** The HubSpot scenario's three reports: initial load, incremental rounds, quiet re-runs. */
@@ -59,22 +117,16 @@ export function hubspotReports(b: CrmBenchRuns): ScenarioReport[] {
       title: `HubSpot: initial load of ${n(b.rows)} contacts ERP -> HubSpot emulator`,
       baselineLabel: `for time, ${floorLabel}; for requests, ${n(batchFloor)} (${n(b.rows)} / 100 per batch upsert)`,
       rows: [
-        {
-          name: 'runSync wall time',
-          unit: 's',
-          values: pick(b.loads, (r) => r.syncMs / 1000),
-          baseline: pick(b.loads, floorOf),
-        },
-        {
-          name: 'HTTP requests (emulator count)',
-          unit: 'requests',
-          values: pick(b.loads, (r) => r.emulator.httpRequests),
-          baseline: b.loads.map(() => batchFloor),
-        },
-        { name: 'batch requests', unit: 'requests', values: pick(b.loads, (r) => r.emulator.batchRequests) },
-        { name: '429 answers', unit: '', values: pick(b.loads, (r) => r.emulator.rateLimited) },
-        { name: 'records per second', unit: '/s', values: pick(b.loads, (r) => b.rows / (r.syncMs / 1000)) },
-        ...commonRows(b.loads),
+        measure.wall(b.loads, pick(b.loads, floorOf)),
+        measure.http(
+          b.loads,
+          'requests',
+          b.loads.map(() => batchFloor),
+        ),
+        measure.batches(b.loads),
+        measure.rateLimited(b.loads),
+        measure.recordsPerSecond(b.loads, b.rows),
+        ...measure.process(b.loads),
       ],
       stages: stagesOf(b.loads),
       facts: {
@@ -82,7 +134,7 @@ export function hubspotReports(b: CrmBenchRuns): ScenarioReport[] {
         'requests counted against the 10-second budget / searches, per run': b.loads
           .map((r) => `${r.emulator.limitedRequests}/${r.emulator.searchRequests}`)
           .join(', '),
-        '1-min load average at the start of each run': loadRange(b.loads),
+        [LOAD_FACT]: loadRange(b.loads),
       },
     });
   }
@@ -92,53 +144,33 @@ export function hubspotReports(b: CrmBenchRuns): ScenarioReport[] {
       title: `HubSpot: incremental sync, ${n(CRM_CHANGES_PER_SIDE)} changes per side, on ${n(b.rows)} synced contacts`,
       baselineLabel: floorLabel,
       rows: [
-        {
-          name: 'runSync wall time',
-          unit: 's',
-          values: pick(b.increments, (r) => r.syncMs / 1000),
-          baseline: pick(b.increments, floorOf),
-        },
-        {
-          name: 'HTTP requests (emulator count)',
-          unit: 'requests',
-          values: pick(b.increments, (r) => r.emulator.httpRequests),
-        },
-        { name: 'search requests', unit: 'requests', values: pick(b.increments, (r) => r.emulator.searchRequests) },
-        { name: 'batch requests', unit: 'requests', values: pick(b.increments, (r) => r.emulator.batchRequests) },
-        { name: '429 answers', unit: '', values: pick(b.increments, (r) => r.emulator.rateLimited) },
-        ...commonRows(b.increments),
+        measure.wall(b.increments, pick(b.increments, floorOf)),
+        measure.http(b.increments, 'requests'),
+        measure.searches(b.increments),
+        measure.batches(b.increments),
+        measure.rateLimited(b.increments),
+        ...measure.process(b.increments),
       ],
       stages: stagesOf(b.increments),
       facts: {
-        'records captured per run (erp/crm, incl. echoes and the 30 s search lookback), last run': `${b.increments.at(-1)?.captured.erp}/${b.increments.at(-1)?.captured.crm}`,
-        '1-min load average at the start of each run': loadRange(b.increments),
+        'records captured per run (erp/crm, incl. echoes and the 30 s search lookback), last run': capturedFact(
+          b.increments,
+        ),
+        [LOAD_FACT]: loadRange(b.increments),
       },
     });
   }
   if (b.quiet.length > 0) {
-    reports.push({
-      id: 'hubspot-quiet',
-      title: `HubSpot: quiet re-run (nothing changed) on ${n(b.rows)} synced contacts`,
-      baselineLabel: 'the incremental run with 2,000 changes on the same state',
-      rows: [
-        {
-          name: 'runSync wall time',
-          unit: 's',
-          values: pick(b.quiet, (r) => r.syncMs / 1000),
-          baseline: pick(b.increments, (r) => r.syncMs / 1000),
-        },
-        { name: 'records written', unit: '', values: pick(b.quiet, (r) => r.writes), target: { op: '=', value: 0 } },
-        {
-          name: 'HTTP requests (emulator count)',
-          unit: 'requests',
-          values: pick(b.quiet, (r) => r.emulator.httpRequests),
-          baseline: pick(b.increments, (r) => r.emulator.httpRequests),
-        },
-        { name: 'search requests', unit: 'requests', values: pick(b.quiet, (r) => r.emulator.searchRequests) },
-        ...commonRows(b.quiet),
-      ],
-      facts: { '1-min load average at the start of each run': loadRange(b.quiet) },
-    });
+    reports.push(
+      quietReport('hubspot-quiet', `HubSpot: quiet re-run (nothing changed) on ${n(b.rows)} synced contacts`, b, [
+        measure.http(
+          b.quiet,
+          'requests',
+          pick(b.increments, (r) => r.emulator.httpRequests),
+        ),
+        measure.searches(b.quiet),
+      ]),
+    );
   }
   return reports;
 }
@@ -163,29 +195,26 @@ export function zohoReports(b: CrmBenchRuns): ScenarioReport[] {
       title: `Zoho: initial load of ${n(b.rows)} records ERP -> Zoho emulator through Bulk Write`,
       baselineLabel: `the same ${n(b.rows)} records over REST upsert (computed: ${n(Math.ceil(b.rows / ZOHO_RECORDS_PER_REST_CALL))} calls of 100, 1 credit per 10 records)`,
       rows: [
-        { name: 'runSync wall time', unit: 's', values: pick(b.loads, (r) => r.syncMs / 1000) },
-        { name: 'Bulk Write jobs', unit: 'jobs', values: pick(b.loads, (r) => r.emulator.writeJobs) },
-        {
-          name: 'HTTP calls (emulator count)',
-          unit: 'calls',
-          values: pick(b.loads, (r) => r.emulator.httpRequests),
-          baseline: b.loads.map(() => Math.ceil(b.rows / ZOHO_RECORDS_PER_REST_CALL)),
-        },
-        {
-          name: 'credits spent (emulator count)',
-          unit: 'credits',
-          values: pick(b.loads, (r) => r.emulator.credits),
-          baseline: b.loads.map(() => restCredits(b.rows)),
-        },
-        { name: 'records per second', unit: '/s', values: pick(b.loads, (r) => b.rows / (r.syncMs / 1000)) },
-        ...commonRows(b.loads),
+        measure.wall(b.loads),
+        measure.jobs(b.loads),
+        measure.http(
+          b.loads,
+          'calls',
+          b.loads.map(() => Math.ceil(b.rows / ZOHO_RECORDS_PER_REST_CALL)),
+        ),
+        measure.credits(
+          b.loads,
+          b.loads.map(() => restCredits(b.rows)),
+        ),
+        measure.recordsPerSecond(b.loads, b.rows),
+        ...measure.process(b.loads),
       ],
       stages: stagesOf(b.loads),
       facts: {
         'uploads / REST upsert calls per run': b.loads
           .map((r) => `${r.emulator.uploads}/${r.emulator.restUpsertCalls}`)
           .join(', '),
-        '1-min load average at the start of each run': loadRange(b.loads),
+        [LOAD_FACT]: loadRange(b.loads),
       },
     });
   }
@@ -198,66 +227,40 @@ export function zohoReports(b: CrmBenchRuns): ScenarioReport[] {
         `(computed: the run's credits − ${restCredits(CRM_CHANGES_PER_SIDE)} for the REST upserts + ${ZOHO_BULK_JOB_CREDITS} for the job + 10 status polls, ` +
         "the connector's own estimate)",
       rows: [
-        { name: 'runSync wall time', unit: 's', values: pick(b.increments, (r) => r.syncMs / 1000) },
-        {
-          name: 'credits spent (emulator count)',
-          unit: 'credits',
-          values: pick(b.increments, (r) => r.emulator.credits),
-          baseline: pick(
+        measure.wall(b.increments),
+        measure.credits(
+          b.increments,
+          pick(
             b.increments,
             (r) => r.emulator.credits - restCredits(r.written.crm) + bulkAlternativeCredits(r.written.crm, 10),
           ),
-        },
-        { name: 'REST upsert calls', unit: 'calls', values: pick(b.increments, (r) => r.emulator.restUpsertCalls) },
-        {
-          name: 'Bulk Write jobs',
-          unit: 'jobs',
-          values: pick(b.increments, (r) => r.emulator.writeJobs),
-          target: { op: '=', value: 0 },
-        },
-        {
-          name: 'HTTP calls (emulator count)',
-          unit: 'calls',
-          values: pick(b.increments, (r) => r.emulator.httpRequests),
-        },
-        ...commonRows(b.increments),
+        ),
+        measure.restUpserts(b.increments),
+        measure.jobs(b.increments, { op: '=', value: 0 }),
+        measure.http(b.increments, 'calls'),
+        ...measure.process(b.increments),
       ],
       stages: stagesOf(b.increments),
       facts: {
-        'records captured per run (erp/crm, incl. echoes), last run': `${b.increments.at(-1)?.captured.erp}/${b.increments.at(-1)?.captured.crm}`,
-        '1-min load average at the start of each run': loadRange(b.increments),
+        'records captured per run (erp/crm, incl. echoes), last run': capturedFact(b.increments),
+        [LOAD_FACT]: loadRange(b.increments),
       },
     });
   }
   if (b.quiet.length > 0) {
-    reports.push({
-      id: 'zoho-quiet',
-      title: `Zoho: quiet re-run (nothing changed) on ${n(b.rows)} synced records`,
-      baselineLabel: 'the incremental run with 2,000 changes on the same state',
-      rows: [
-        {
-          name: 'runSync wall time',
-          unit: 's',
-          values: pick(b.quiet, (r) => r.syncMs / 1000),
-          baseline: pick(b.increments, (r) => r.syncMs / 1000),
-        },
-        { name: 'records written', unit: '', values: pick(b.quiet, (r) => r.writes), target: { op: '=', value: 0 } },
-        {
-          name: 'credits spent (emulator count)',
-          unit: 'credits',
-          values: pick(b.quiet, (r) => r.emulator.credits),
-          baseline: pick(b.increments, (r) => r.emulator.credits),
-        },
-        {
-          name: 'HTTP calls (emulator count)',
-          unit: 'calls',
-          values: pick(b.quiet, (r) => r.emulator.httpRequests),
-          baseline: pick(b.increments, (r) => r.emulator.httpRequests),
-        },
-        ...commonRows(b.quiet),
-      ],
-      facts: { '1-min load average at the start of each run': loadRange(b.quiet) },
-    });
+    reports.push(
+      quietReport('zoho-quiet', `Zoho: quiet re-run (nothing changed) on ${n(b.rows)} synced records`, b, [
+        measure.credits(
+          b.quiet,
+          pick(b.increments, (r) => r.emulator.credits),
+        ),
+        measure.http(
+          b.quiet,
+          'calls',
+          pick(b.increments, (r) => r.emulator.httpRequests),
+        ),
+      ]),
+    );
   }
   return reports;
 }
