@@ -75,6 +75,10 @@ notify: []
 retention:
   days: 30                       # Default: 30
 
+# Each record's timeline (captures, decisions, planned writes, results) for \`tandem history KEY\`.
+history:
+  recordEvents: true             # Default: true
+
 # Mapping name -> one ERP table <-> CRM object. Names: [a-z][a-z0-9_]*
 # The tables are those of examples/erp-schema.sql (customers, contacts); \`tandem init --erp-url ... --crm-url ...\`
 # writes mappings for your own tables instead, from what both systems report.
