@@ -1,9 +1,12 @@
 // What the record timeline (record_event) costs a sync: the same initial load and increment between two in-memory
 // systems, with `history.recordEvents` on and off, alternating, on the embedded store and (with
 // TANDEM_BENCH_DATABASE_URL) a real Postgres. In-memory systems make the state store nearly all of a run's time, so
-// the ratio is an upper bound of the overhead a real CRM sees.
+// the ratio is an upper bound of the overhead a real CRM sees. Besides wall time it reports the process's CPU time,
+// which on the embedded store includes Postgres itself and is far steadier than wall time on a shared machine, and
+// the size of record_event after the load.
 // Usage: npx tsx bench/record-events-overhead.ts [rows=10000] [trials=3]
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { MemoryConnector } from '../src/connectors/memory/memory-connector.js';
 import { MemorySystem } from '../src/connectors/memory/memory-system.js';
 import type { Fields } from '../src/model/record.js';
@@ -30,10 +33,7 @@ function identity(): FieldMapper {
   };
 }
 
-async function once(
-  open: (schema: string) => Promise<StateDatabase>,
-  recordEvents: boolean,
-): Promise<{ loadMs: number; incrementMs: number; events: number }> {
+async function once(open: (schema: string) => Promise<StateDatabase>, recordEvents: boolean): Promise<Run> {
   const schema = `rev_${randomBytes(4).toString('hex')}`;
   const database = await open(schema);
   const store = new StateStore(database, { recordEvents });
@@ -72,20 +72,47 @@ async function once(
       revenue: i,
     });
   let started = performance.now();
+  let cpu = process.cpuUsage();
   await runSync(ctx);
   const loadMs = performance.now() - started;
+  const loadCpuMs = cpuMs(process.cpuUsage(cpu));
+  const size = await sql<{
+    bytes: string;
+  }>`select pg_total_relation_size(${`${schema}.record_event`}::regclass)::text as bytes`.execute(database.db);
   const live = erp.live('customers');
   for (let i = 0; i < changed; i += 1) erp.update('customers', live[i * 10]!.nativeId, { city: 'Bergen' });
   started = performance.now();
+  cpu = process.cpuUsage();
   await runSync(ctx);
   const incrementMs = performance.now() - started;
+  const incrementCpuMs = cpuMs(process.cpuUsage(cpu));
   const counted = await database.db
     .selectFrom('record_event')
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .executeTakeFirstOrThrow();
   await database.db.schema.dropSchema(schema).ifExists().cascade().execute();
   await store.close();
-  return { loadMs, incrementMs, events: Number(counted.n) };
+  return {
+    loadMs,
+    incrementMs,
+    loadCpuMs,
+    incrementCpuMs,
+    events: Number(counted.n),
+    eventBytes: Number(size.rows[0]?.bytes ?? 0),
+  };
+}
+
+interface Run {
+  readonly loadMs: number;
+  readonly incrementMs: number;
+  readonly loadCpuMs: number;
+  readonly incrementCpuMs: number;
+  readonly events: number;
+  readonly eventBytes: number;
+}
+
+function cpuMs(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1000;
 }
 
 function median(values: readonly number[]): number {
@@ -100,18 +127,25 @@ const url = process.env['TANDEM_BENCH_DATABASE_URL'];
 if (url) backends.push(['postgres', (schema) => openStateDatabase({ kind: 'postgres', url }, schema)]);
 
 for (const [name, open] of backends) {
-  const runs: Record<'on' | 'off', { loadMs: number; incrementMs: number; events: number }[]> = { on: [], off: [] };
+  const runs: Record<'on' | 'off', Run[]> = { on: [], off: [] };
   await once(open, true); // warm-up, not counted
   for (let t = 0; t < trials; t += 1) {
     const order: ('on' | 'off')[] = t % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
     for (const mode of order) runs[mode].push(await once(open, mode === 'on'));
   }
-  const on = { load: median(runs.on.map((r) => r.loadMs)), inc: median(runs.on.map((r) => r.incrementMs)) };
-  const off = { load: median(runs.off.map((r) => r.loadMs)), inc: median(runs.off.map((r) => r.incrementMs)) };
-  const pct = (a: number, b: number) => `${(((a - b) / b) * 100).toFixed(1)}%`;
+  const line = (what: string, pick: (r: Run) => number) => {
+    const on = median(runs.on.map(pick));
+    const off = median(runs.off.map(pick));
+    return `${what}: on ${on.toFixed(0)} ms, off ${off.toFixed(0)} ms (${(((on - off) / off) * 100).toFixed(1)}%)`;
+  };
+  const first = runs.on[0];
   console.log(
-    `${name}: ${rows} rows load: on ${on.load.toFixed(0)} ms, off ${off.load.toFixed(0)} ms (${pct(on.load, off.load)}); ` +
-      `increment of ${changed}: on ${on.inc.toFixed(0)} ms, off ${off.inc.toFixed(0)} ms (${pct(on.inc, off.inc)}); ` +
-      `events ${runs.on[0]?.events ?? 0}; medians of ${trials}; load ${runs.on.map((r) => r.loadMs.toFixed(0)).join('/')} vs ${runs.off.map((r) => r.loadMs.toFixed(0)).join('/')}`,
+    [
+      `${name}: ${rows} rows, increment of ${changed}, medians of ${trials} alternating runs each`,
+      `  ${line('load wall', (r) => r.loadMs)}; ${line('load cpu', (r) => r.loadCpuMs)}`,
+      `  ${line('increment wall', (r) => r.incrementMs)}; ${line('increment cpu', (r) => r.incrementCpuMs)}`,
+      `  record_event after the load: ${first?.events ?? 0} rows after both runs, ${((first?.eventBytes ?? 0) / 1024 / 1024).toFixed(1)} MiB after the load`,
+      `  load wall on ${runs.on.map((r) => r.loadMs.toFixed(0)).join('/')} vs off ${runs.off.map((r) => r.loadMs.toFixed(0)).join('/')}`,
+    ].join('\n'),
   );
 }

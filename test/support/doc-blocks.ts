@@ -8,6 +8,7 @@ import { join } from 'node:path';
  *     <!-- doc-check: config -->             a complete tandem.yaml, parsed as it is
  *     <!-- doc-check: config-fragment -->    part of a tandem.yaml, merged into the demo's for its CRM, then parsed
  *     <!-- doc-check: policy -->             a conflict policy file
+ *     <!-- doc-check: salesforce-emulator-definitions -->   a definitions file of `tandem emulator salesforce`
  *     <!-- doc-check: skip: <reason> -->     not checked, for the reason given (e.g. another program's file)
  */
 export interface DocBlock {

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +8,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { checkConfig } from '../../../src/config/parse-config.js';
 import { policyMappingOf } from '../../../src/engine/open-engine.js';
 import { analyzePolicy } from '../../../src/resolve/policy/analyze-policy.js';
+import { loadObjectDefinitions } from '../../../src/emulator/salesforce/object-definition.js';
 import { collectCommandSpans, collectDocBlocks, type DocBlock } from '../../support/doc-blocks.js';
 import { commandLineProblem, commandReferenceProblem, tandemCommandLines } from '../../support/doc-command-lines.js';
 import { scaled } from '../../support/timeouts.js';
@@ -88,9 +91,27 @@ describe('the YAML examples of README.md and docs/*.md', () => {
   it('each says what it is (doc-check: config, config-fragment, policy, or skip with a reason)', () => {
     expect(yamlBlocks.length).toBeGreaterThanOrEqual(14);
     const unmarked = yamlBlocks.filter(
-      (b) => b.marker === undefined || !/^(config|config-fragment|policy|skip: \S.*)$/.test(b.marker),
+      (b) =>
+        b.marker === undefined ||
+        !/^(config|config-fragment|policy|salesforce-emulator-definitions|skip: \S.*)$/.test(b.marker),
     );
     expect(unmarked.map((b) => `${b.where}: ${b.marker ?? '(no <!-- doc-check: ... --> marker)'}`)).toEqual([]);
+  });
+
+  it('Salesforce emulator definitions load with the emulator loader', async () => {
+    const definitions = yamlBlocks.filter((b) => b.marker === 'salesforce-emulator-definitions');
+    expect(definitions.length).toBeGreaterThanOrEqual(1);
+    const dir = await mkdtemp(join(tmpdir(), 'tandem-doc-defs-'));
+    try {
+      for (const [i, block] of definitions.entries()) {
+        const file = join(dir, `definitions-${i}.yaml`);
+        await writeFile(file, block.code, 'utf8');
+        const loaded = await loadObjectDefinitions(file).catch((error: unknown) => `${block.where}: ${String(error)}`);
+        expect(typeof loaded === 'string' ? loaded : '').toBe('');
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('tandem.yaml examples and fragments pass the real config parser; policies the real policy analysis', () => {
