@@ -336,8 +336,13 @@ export function spliceBenchmarksMarkdown(existing: string, results: BenchResults
   const fresh = sections(benchmarksMarkdown(results));
   const old = sections(existing);
   const m = results.machine;
+  const scenarios = [...new Set(results.reports.map((r) => r.id.split('-')[0]))];
+  const crmRows =
+    results.settings.crmRows !== undefined && scenarios.some((id) => id === 'hubspot' || id === 'zoho')
+      ? ` --rows ${results.settings.crmRows}`
+      : '';
   const note =
-    `_Measured on ${results.date.slice(0, 10)} by \`npm run bench -- --scenario ${[...new Set(results.reports.map((r) => r.id.split('-')[0]))].join(',')}\` ` +
+    `_Measured on ${results.date.slice(0, 10)} by \`npm run bench -- --scenario ${scenarios.join(',')}${crmRows} --runs ${results.settings.runs}\` ` +
     `(${results.settings.runs} runs; ${m.cpus} CPUs, 1-min load average ${fmt(m.loadAverage.start, 1)} at start, ` +
     `${fmt(m.loadAverage.end ?? Number.NaN, 1)} at end); the other sections come from earlier runs._\n\n`;
   const reportIds = new Set(results.reports.map((r) => r.id));

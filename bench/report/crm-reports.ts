@@ -76,6 +76,12 @@ function stagesOf(runs: Runs): Record<string, number[]> {
   );
 }
 
+/** The write stage's time against the rate-limit floor, e.g. `61.2 s / 50 s = 1.22x`. */
+export function writeAgainstFloor(writeMs: number, floorSeconds: number): string {
+  const ratio = floorSeconds > 0 ? `${(writeMs / 1000 / floorSeconds).toFixed(2)}x` : 'n/a';
+  return `${(writeMs / 1000).toFixed(1)} s / ${floorSeconds} s = ${ratio}`;
+}
+
 const LOAD_FACT = '1-min load average at the start of each run';
 
 /** The records captured on each side in the last incremental round, as a fact. */
@@ -131,6 +137,9 @@ export function hubspotReports(b: CrmBenchRuns): ScenarioReport[] {
       stages: stagesOf(b.loads),
       facts: {
         'rate-limit floor per run (s)': b.loads.map((r) => floorOf(r)).join(', '),
+        'write stage (until written:crm) against the floor, per run': b.loads
+          .map((r) => writeAgainstFloor(r.stages['until written:crm'] ?? 0, floorOf(r)))
+          .join(', '),
         'requests counted against the 10-second budget / searches, per run': b.loads
           .map((r) => `${r.emulator.limitedRequests}/${r.emulator.searchRequests}`)
           .join(', '),

@@ -5,12 +5,16 @@ import {
   spliceBenchmarksMarkdown,
   type BenchResults,
 } from '../../../bench/report/benchmarks-markdown.js';
-import { hubspotRateLimitFloorSeconds } from '../../../bench/report/crm-reports.js';
+import { hubspotRateLimitFloorSeconds, writeAgainstFloor } from '../../../bench/report/crm-reports.js';
 
-function results(reports: BenchResults['reports'], date = '2026-12-01T02:00:00.000Z'): BenchResults {
+function results(
+  reports: BenchResults['reports'],
+  date = '2026-12-01T02:00:00.000Z',
+  settings: BenchResults['settings'] = { scale: 1, runs: 1 },
+): BenchResults {
   return {
     date,
-    settings: { scale: 1, runs: 1 },
+    settings,
     machine: {
       cpus: 2,
       cpuModel: 'test',
@@ -47,6 +51,11 @@ describe('HubSpot rate-limit floor', () => {
     expect(hubspotRateLimitFloorSeconds(10, 51, 190)).toBe(10);
     expect(hubspotRateLimitFloorSeconds(0, 0, 190)).toBe(0);
   });
+
+  it("states the write stage's time against it, with no ratio for a run that fits in one window", () => {
+    expect(writeAgainstFloor(61_234, 50)).toBe('61.2 s / 50 s = 1.22x');
+    expect(writeAgainstFloor(6_000, 0)).toBe('6.0 s / 0 s = n/a');
+  });
 });
 
 describe('bench settings', () => {
@@ -76,14 +85,20 @@ describe('docs/benchmarks.md after a partial run', () => {
   it('replaces the sections of the scenarios it ran, keeps the others and says when and under what load', () => {
     const spliced = spliceBenchmarksMarkdown(
       full,
-      results([report('hubspot-load', 'HubSpot: load of 20 contacts', 42)], '2026-12-02T00:00:00.000Z'),
+      results([report('hubspot-load', 'HubSpot: load of 20 contacts', 42)], '2026-12-02T00:00:00.000Z', {
+        scale: 1,
+        runs: 3,
+        crmRows: 20,
+      }),
     );
     expect(spliced).toContain('## Initial load');
     expect(spliced).toContain('| wall time (s) | 187 |');
     expect(spliced).not.toContain('HubSpot: load of 10 contacts');
     expect(spliced).toContain('## HubSpot: load of 20 contacts');
     expect(spliced).toContain('| 42.00 |');
-    expect(spliced).toMatch(/Measured on 2026-12-02 .*--scenario hubspot.*load average 7\.5 at start, 8\.3 at end/);
+    expect(spliced).toMatch(
+      /Measured on 2026-12-02 by `npm run bench -- --scenario hubspot --rows 20 --runs 3`.*load average 7\.5 at start, 8\.3 at end/,
+    );
     expect(spliced.match(/^## Setup/gm)).toHaveLength(1);
   });
 
