@@ -1,4 +1,4 @@
-import { scaled } from '../support/timeouts.js';
+import { scaled, timeoutScale } from '../support/timeouts.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -55,7 +55,7 @@ function startServeProcess(fixture: ServeFixture, name: string): ServeProcess {
     name,
     child,
     logs,
-    baseUrl: () => eventually(`${name} to listen`, async () => listening, 180_000),
+    baseUrl: () => eventually(`${name} to listen`, async () => listening, scaled(180_000)),
     exited: () => exit,
   };
 }
@@ -90,8 +90,14 @@ async function expectConverged(fixture: ServeFixture, customers: number): Promis
   for (const row of erp) expect(names.get(row.customer_no)).toBe(row.name);
 }
 
+/**
+ * The lease: 15 s on a quiet machine (where timeoutScale() is 4), longer on a loaded one, so that a replica starved of
+ * CPU mid-run keeps its job instead of seeing it expire and handed to the other (the kill -9 test waits it out).
+ */
+const LEASE_SECONDS = Math.ceil((15 * timeoutScale()) / 4);
+
 const SERVE_YAML = `serve:
-  leaseSeconds: 15
+  leaseSeconds: ${LEASE_SECONDS}
   retryDelaySeconds: 1
   retryLimit: 20
   pollSeconds: 0.5
@@ -141,25 +147,35 @@ describe.skipIf(!url)('tandem serve replicas on one Postgres state database (rea
       await Promise.all([a.baseUrl(), b.baseUrl()]);
       expect((await post(a, { objects: ['account'] })).status).toBe(202);
       // Whichever replica took the job holds the run; the other waits.
-      const [holder, other] = await eventually('a replica to start the run', async () =>
-        started(a).length > 0 ? [a, b] : started(b).length > 0 ? [b, a] : undefined,
+      const [holder, other] = await eventually(
+        'a replica to start the run',
+        async () => (started(a).length > 0 ? [a, b] : started(b).length > 0 ? [b, a] : undefined),
+        scaled(120_000),
       );
-      await eventually(`${holder.name} to be mid-run`, async () => {
-        const n = fixture!.emulator.store.list('Account').length;
-        return n > 0 && n < customers ? true : undefined;
-      });
+      await eventually(
+        `${holder.name} to be mid-run`,
+        async () => {
+          const n = fixture!.emulator.store.list('Account').length;
+          return n > 0 && n < customers ? true : undefined;
+        },
+        scaled(120_000),
+      );
       expect(started(other)).toHaveLength(0);
       const killedAt = Date.now();
       holder.child.kill('SIGKILL');
       await holder.exited();
       expect(fixture.emulator.store.list('Account').length).toBeLessThan(customers);
 
-      const takeover = await eventually(`${other.name} to take the run over`, async () => started(other)[0], 240_000);
+      const takeover = await eventually(
+        `${other.name} to take the run over`,
+        async () => started(other)[0],
+        LEASE_SECONDS * 1000 + scaled(240_000),
+      );
       const seconds = (Date.now() - killedAt) / 1000;
-      // The lease (15 s) plus pg-boss's expiry check and the retry delay; generous for a loaded machine.
-      expect(seconds).toBeLessThan(15 + 120);
+      // The lease plus pg-boss's expiry check and the retry delay; generous for a loaded machine.
+      expect(seconds).toBeLessThan(LEASE_SECONDS + 120);
       expect(takeover['objects']).toEqual(['account']);
-      await eventually(`${other.name} to finish the run`, async () => finished(other)[0], 240_000);
+      await eventually(`${other.name} to finish the run`, async () => finished(other)[0], scaled(240_000));
       expect(finished(other)[0]!['status']).toBe('succeeded');
       await expectConverged(fixture, customers);
       const schema = await stateSchemaOf(fixture);
@@ -182,10 +198,14 @@ describe.skipIf(!url)('tandem serve replicas on one Postgres state database (rea
       const a = startServeProcess(fixture, 'replica-a');
       processes.push(a);
       expect((await post(a, { objects: ['account'] })).status).toBe(202);
-      await eventually('replica-a to be mid-run', async () => {
-        const n = fixture!.emulator.store.list('Account').length;
-        return n > 0 && n < customers ? true : undefined;
-      });
+      await eventually(
+        'replica-a to be mid-run',
+        async () => {
+          const n = fixture!.emulator.store.list('Account').length;
+          return n > 0 && n < customers ? true : undefined;
+        },
+        scaled(120_000),
+      );
       a.child.kill('SIGTERM');
       expect(await a.exited()).toBe(0);
       expect(finished(a)[0]!['status']).toBe('interrupted');
@@ -194,7 +214,7 @@ describe.skipIf(!url)('tandem serve replicas on one Postgres state database (rea
       const again = startServeProcess(fixture, 'replica-a2');
       processes.push(again);
       // The job the stopped process handed back is retried by the new one.
-      await eventually('the next run to finish', async () => finished(again)[0], 300_000);
+      await eventually('the next run to finish', async () => finished(again)[0], scaled(300_000));
       expect(finished(again)[0]!['status']).toBe('succeeded');
       await expectConverged(fixture, customers);
       again.child.kill('SIGTERM');
