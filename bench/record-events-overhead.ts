@@ -117,7 +117,8 @@ function cpuMs(usage: NodeJS.CpuUsage): number {
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 const backends: [string, (schema: string) => Promise<StateDatabase>][] = [
