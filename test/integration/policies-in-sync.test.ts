@@ -2,7 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { reloadPolicies } from '../../src/engine/open-engine.js';
+import type { SyncObject } from '../../src/pipeline/sync-object.js';
 import { runSync } from '../../src/pipeline/run-sync.js';
+import { ConfigError } from '../../src/util/errors.js';
 import { loadPolicyFile } from '../../src/resolve/policy/load-policy-file.js';
 import { explainRecord } from '../../src/resolve/tooling/explain-record.js';
 import { policyContextFor } from '../../src/engine/policy-context.js';
@@ -127,6 +130,54 @@ for (const backend of testBackends()) {
         v2.resolver,
       );
       expect(explanation.policyVersion).toBe(v2.version);
+    });
+
+    it('a run re-reads a changed policy file as it starts (reloadPolicies, as openEngine sets it up); a file that does not check stops the run', async () => {
+      dir = await mkdtemp(join(tmpdir(), 'tandem-policy-'));
+      const file = join(dir, 'account.yaml');
+      await writeFile(file, 'object: account\nversion: v1\ndefault: erp-wins\ndeletes: keep\n');
+      const v1 = await loadPolicyFile(file, { mapping });
+      h = await createHarness(backend, { resolver: v1.resolver });
+      const config = {
+        sync: 'test',
+        objects: [
+          {
+            name: 'account',
+            policy: 'account.yaml',
+            fields: FIELDS.map((name) => ({ name, type: 'string', direction: 'both' })),
+          },
+        ],
+        policies: { dir },
+      } as unknown as TandemConfig;
+      const objects: SyncObject[] = [{ ...h.object, policyVersion: `account.yaml@${v1.version}` }];
+      const ctx = { ...h.ctx, objects, refreshPolicies: () => reloadPolicies(config, objects, undefined) };
+      const row = h.erp.insert('customers', 'K', { name: 'A', phone: '1', city: 'X' });
+      await runSync(ctx);
+      const conflictOn = async (erpValue: string, crmValue: string) => {
+        h.erp.update('customers', row.nativeId, { name: erpValue });
+        h.crm.update('Account', h.crm.findByKey('Account', 'K')!.nativeId, { name: crmValue });
+        return runSync(ctx);
+      };
+      const first = await conflictOn('erp-1', 'crm-1');
+      expect(h.crm.findByKey('Account', 'K')!.fields['name']).toBe('erp-1');
+
+      // Edited on disk while the engine stays open: the next run decides with the new version.
+      await writeFile(file, 'object: account\nversion: v2\ndefault: crm-wins\ndeletes: keep\n');
+      const second = await conflictOn('erp-2', 'crm-2');
+      expect(h.erp.findByKey('customers', 'K')!.fields['name']).toBe('crm-2');
+      const runs = await h.store.runs.listRuns('test');
+      expect(runs.find((r) => r.id === first.runId)?.policyVersions['account']).toMatch(/^account\.yaml@v1@/);
+      expect(runs.find((r) => r.id === second.runId)?.policyVersions['account']).toMatch(/^account\.yaml@v2@/);
+      const decisions = await h.store.status.decisionsFor('test', 'account', 'K');
+      expect(decisions.map((d) => d.policyVersion?.split('@')[0])).toEqual(['v2', 'v1']);
+
+      // A file that does not check: the run does not start, and the objects keep the last good policy.
+      await writeFile(file, 'object: account\ndefault: crm-winz\n');
+      const broken = await runSync(ctx).catch((error: unknown) => error);
+      expect(broken).toBeInstanceOf(ConfigError);
+      expect((broken as ConfigError).message).toContain('crm-winz');
+      expect(objects[0]?.policyVersion).toMatch(/^account\.yaml@v2@/);
+      expect((await h.store.runs.listRuns('test')).length).toBe(runs.length);
     });
   });
 }
