@@ -6,7 +6,7 @@ import type { RecordTimeline, TimelineEntry } from '../../src/model/record-timel
 import { runSync } from '../../src/pipeline/run-sync.js';
 import { forgetRecord } from '../../src/retention/forget-record.js';
 import { pruneState } from '../../src/retention/prune-state.js';
-import { formatTimeline } from '../../src/cli/timeline-report.js';
+import { formatTimeline } from '../../src/report/timeline-report.js';
 import { createHarness, testLatestWins, type Harness } from '../support/sync-harness.js';
 import { testBackends } from '../support/test-databases.js';
 

@@ -46,4 +46,10 @@ export const LAYER_RULES: readonly LayerRule[] = [
     from: under('resolve/policy'),
     mayImport: [pureResolve, under('model'), under('util')],
   },
+  {
+    // The CLI starts `tandem serve`, which serves the console: neither may lean on the CLI's modules.
+    name: 'serve/ and console/ import nothing of cli/',
+    from: (module) => under('serve')(module) || under('console')(module),
+    mayImport: [(module) => !under('cli')(module)],
+  },
 ];

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { openStateStore } from '../../engine/open-engine.js';
+import { parseFieldValueText } from '../../model/field-value-text.js';
 import type { FieldValue } from '../../model/record.js';
 import type { ConflictAnswer } from '../../model/conflict.js';
 import type { QueuedConflict } from '../../model/queued-conflict.js';
@@ -26,16 +27,7 @@ function show(c: QueuedConflict): string {
 export function parseAssignment(text: string): [string, FieldValue] {
   const at = text.indexOf('=');
   if (at <= 0) throw new UsageError(`--set takes field=value, got '${text}'`);
-  const field = text.slice(0, at);
-  const raw = text.slice(at + 1);
-  try {
-    const parsed: unknown = JSON.parse(raw);
-    if (parsed === null || typeof parsed === 'number' || typeof parsed === 'boolean' || typeof parsed === 'string')
-      return [field, parsed];
-  } catch {
-    // not JSON: plain text
-  }
-  return [field, raw];
+  return [text.slice(0, at), parseFieldValueText(text.slice(at + 1))];
 }
 
 export function conflictsCommand(): Command {

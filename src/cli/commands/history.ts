@@ -3,7 +3,7 @@ import { openStateStore } from '../../engine/open-engine.js';
 import { UsageError } from '../cli-errors.js';
 import { action, loadCommandConfig, output, withCommonOptions, type CommonOptions } from '../cli-io.js';
 import { mappedObject } from '../object-for-key.js';
-import { formatTimelines } from '../timeline-report.js';
+import { formatTimelines } from '../../report/timeline-report.js';
 import { EXIT } from '../../util/errors.js';
 
 interface HistoryOptions extends CommonOptions {

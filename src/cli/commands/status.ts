@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { openStateStore } from '../../engine/open-engine.js';
 import type { RunLog, RunSummary } from '../../model/run-log.js';
 import { action, loadCommandConfig, output, withCommonOptions, type CommonOptions } from '../cli-io.js';
-import { formatStatus, lastRunByObject, type RunStatusView, type StatusReport } from '../status-report.js';
+import { lastRunByObject, type RunStatusView, type StatusReport } from '../../report/status-report.js';
+import { formatStatus } from '../status-report.js';
 
 /** Runs of which to take the last counts per object (a run of one object may be older than the runs shown). */
 const RUNS_FOR_COUNTS = 50;

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { parseAssignment } from '../../cli/commands/conflicts.js';
 import type { ConflictAnswer } from '../../model/conflict.js';
+import { parseFieldValueText } from '../../model/field-value-text.js';
 import type { FieldValue } from '../../model/record.js';
 import type { ConsolePage } from '../console-page.js';
 import {
@@ -48,8 +48,7 @@ function answerOf(body: Record<string, unknown>): ConflictAnswer | string {
   const set: Record<string, FieldValue> = {};
   for (const [name, value] of Object.entries(body))
     if (name.startsWith('set.') && typeof value === 'string' && value !== '') {
-      const [field, parsed] = parseAssignment(`${name.slice(4)}=${value}`);
-      set[field] = parsed;
+      set[name.slice(4)] = parseFieldValueText(value);
     }
   return Object.keys(set).length ? { set, by: ACTOR } : 'type a value in at least one field to set it';
 }

@@ -1,4 +1,4 @@
-import { formatAge, lastRunByObject } from '../../cli/status-report.js';
+import { formatAge, lastRunByObject } from '../../report/status-report.js';
 import type { ConsolePage } from '../console-page.js';
 import { noticeOf, renderPage, stamp } from '../console-page.js';
 import { html, jsonForScript } from '../html.js';

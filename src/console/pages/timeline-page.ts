@@ -1,4 +1,4 @@
-import { entrySummary } from '../../cli/timeline-report.js';
+import { entrySummary } from '../../report/timeline-report.js';
 import type { RecordTimeline } from '../../model/record-timeline.js';
 import type { ConsolePage } from '../console-page.js';
 import { noticeOf, objectSelect, queryText, renderPage, stamp } from '../console-page.js';

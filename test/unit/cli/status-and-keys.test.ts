@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TandemConfig } from '../../../src/config/tandem-config.js';
 import { UsageError } from '../../../src/cli/cli-errors.js';
 import { objectForKey } from '../../../src/cli/object-for-key.js';
-import { formatAge, formatInstant } from '../../../src/cli/status-report.js';
+import { formatAge, formatInstant } from '../../../src/report/status-report.js';
 
 describe('status times', () => {
   const now = new Date('2026-12-01T01:05:03.000Z');
