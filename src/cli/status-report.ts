@@ -1,11 +1,5 @@
 import Table from 'cli-table3';
-import {
-  formatAge,
-  formatInstant,
-  isObjectCounts,
-  type RunStatusView,
-  type StatusReport,
-} from '../report/status-report.js';
+import { formatInstant, type RunStatusView, type StatusReport } from '../report/status-report.js';
 import type { WatermarkView } from '../model/status-queries.js';
 
 /** A borderless table with a plain header row (no colours: it goes to files and logs too). */
