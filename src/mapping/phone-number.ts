@@ -47,6 +47,10 @@ export function toE164(text: string, defaultCountry: string): string | null {
   if (!isPhoneCountry(defaultCountry) || !PLAIN_NUMBER.test(trimmed)) return null;
   const parsed = parsePhoneNumberFromString(trimmed, defaultCountry);
   if (parsed === undefined || !parsed.isPossible()) return null;
+  // Only a number that reads back as itself: `00000000000` in GB gives +440000000000, which reads as +44000000000
+  // (a national prefix inside the international form); such a value is left as typed, so formatting stays idempotent.
+  const again = parsePhoneNumberFromString(parsed.number);
+  if (again === undefined || again.number !== parsed.number) return null;
   return parsed.number;
 }
 

@@ -199,8 +199,9 @@ export async function migrateStateDatabase(database: StateDatabase): Promise<Mig
   // Kysely's Migrator looks for its table by introspecting every schema of the database; another session dropping
   // a schema at that moment makes the lookup fail with "schema ... does not exist" (3F000) or an undefined table
   // (42P01). Nothing was applied then, so trying again is safe.
-  for (let attempt = 1; attempt < 4 && result.error && isConcurrentDrop(result.error); attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+  // Test suites and busy databases drop schemas in bursts: up to 10 tries over about 5 s.
+  for (let attempt = 1; attempt < 10 && result.error && isConcurrentDrop(result.error); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
     result = await migrator.migrateToLatest();
   }
   if (result.error) {
