@@ -116,8 +116,10 @@ describe.runIf(browserTestsEnabled('test/console/console-browser.test.ts'))(
       const before = await newestRunId();
       await row.getByRole('button', { name: `Retry account ${REJECTED_KEY} now` }).click();
       await expect.poll(() => page.getByRole('status').textContent()).toContain('due now: 1 failed entry');
-      const [failed] = await f.service.engine.store.failed.listFailed(sync());
-      expect(failed).toMatchObject({ key: REJECTED_KEY, skippedAt: null, attempts: 1 });
+      // Read until the action is visible in the store (the page's status line may come first on a loaded machine).
+      await expect
+        .poll(async () => (await f.service.engine.store.failed.listFailed(sync()))[0], { timeout: scaled(10_000) })
+        .toMatchObject({ key: REJECTED_KEY, skippedAt: null, attempts: 1 });
       await page.getByRole('button', { name: 'Run now' }).click();
       await expect.poll(() => page.getByRole('status').textContent()).toContain('queued a run of account');
       const run = await runAfter(before);
