@@ -22,6 +22,8 @@ export default defineConfig({
     // Budgets guard against hangs; they scale with TANDEM_TEST_TIMEOUT_SCALE or the machine's load (test/support/timeouts.ts).
     testTimeout: scaled(60_000),
     hookTimeout: scaled(60_000),
+    // expect.poll waits 1 s by default: too short beside another test run; it scales like the budgets above.
+    expect: { poll: { timeout: scaled(2_500) } },
     pool: 'forks',
     // Two cores: more workers only fight over them (PGlite is CPU-bound WASM).
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },

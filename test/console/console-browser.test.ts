@@ -118,7 +118,7 @@ describe.runIf(browserTestsEnabled('test/console/console-browser.test.ts'))(
       await expect.poll(() => page.getByRole('status').textContent()).toContain('due now: 1 failed entry');
       // Read until the action is visible in the store (the page's status line may come first on a loaded machine).
       await expect
-        .poll(async () => (await f.service.engine.store.failed.listFailed(sync()))[0], { timeout: scaled(10_000) })
+        .poll(async () => (await f.service.engine.store.failed.listFailed(sync()))[0])
         .toMatchObject({ key: REJECTED_KEY, skippedAt: null, attempts: 1 });
       await page.getByRole('button', { name: 'Run now' }).click();
       await expect.poll(() => page.getByRole('status').textContent()).toContain('queued a run of account');
