@@ -60,6 +60,17 @@ function checkField(field: FieldYaml, path: readonly (string | number)[]): PathI
       message: 'only one split transform per field. Fix: remove the others',
     });
   }
+  // Two phone transforms (say GB then US) are not idempotent together: the second re-reads the first's output in
+  // another country, so a value would change again on every read. A number has one country and one format.
+  const phones = field.transforms.flatMap((t, i) =>
+    t === 'phone' || (typeof t === 'object' && 'phone' in t) ? [i] : [],
+  );
+  if (phones.length > 1) {
+    issues.push({
+      path: [...path, 'transforms', phones[1] ?? 0],
+      message: 'only one phone transform per field (a number has one format and one default country). Fix: keep one',
+    });
+  }
   if (splits.length > 0) {
     if (!((erp === 1 && crm >= 2) || (crm === 1 && erp >= 2))) {
       issues.push({

@@ -313,6 +313,25 @@ describe('parseConfig: every problem at once, with file, line and the fix', () =
     expect(issuesOf(keyCase).map((i) => i.message)).toEqual([expect.stringContaining("enum key 'A' can never match")]);
   });
 
+  it('allows one phone transform per field: two in a row are not idempotent (GB then US re-reads the GB form)', () => {
+    // Found by the object-mapper round-trip property: '-1100000000.00' became '(000) 000-0000' and then '+44000000000'.
+    const text = VALID.replace(
+      'transforms: [{ phone: { format: e164, defaultCountry: US } }]',
+      'transforms: [{ phone: { format: e164, defaultCountry: GB } }, trim, { phone: { format: us-national } }]',
+    );
+    expect(issuesOf(text).map((i) => `${i.path}: ${i.message}`)).toEqual([
+      expect.stringMatching(/^objects\.account\.fields\.phone\.transforms\[2\]: only one phone transform per field/),
+    ]);
+    const one = VALID.replace(
+      'transforms: [{ phone: { format: e164, defaultCountry: US } }]',
+      'transforms: [trim, phone]',
+    );
+    expect(parseConfig(one, 'tandem.yaml', ENV).objects[0]?.fields[1]?.transforms.map((t) => t.kind)).toEqual([
+      'trim',
+      'phone',
+    ]);
+  });
+
   it('requires exactly one of erp.url and erp.dataDir, and validates cron and ranges', () => {
     const text = VALID.replace('  url: ${ERP_DATABASE_URL}\n', '')
       .replace('objects:', 'schedule: { cron: "every day" }\nobjects:')

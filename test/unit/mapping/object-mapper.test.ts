@@ -52,8 +52,13 @@ const field = (props: Omit<FieldMapping, 'name' | 'line' | 'direction'>): FieldM
   };
 };
 
+/** Normalisers as config validation allows them: at most one phone transform (two are not idempotent together). */
+const atMostOnePhone = (transforms: readonly Transform[]): boolean =>
+  transforms.filter((t) => t.kind === 'phone').length <= 1;
+
 const stringField = fc
   .oneof(fc.array(normalizer, { maxLength: 3 }), enumTransforms)
+  .filter(atMostOnePhone)
   .map((transforms) => field({ erp: ['col'], crm: ['Fld'], type: 'string', transforms }));
 const splitField = fc
   .tuple(
