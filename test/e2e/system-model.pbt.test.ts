@@ -175,6 +175,13 @@ interface ModelRun {
   readonly createdOn: Map<string, Set<Side>>;
   /** Rows an ERP user deleted (watermark capture sees those only in a full sync). */
   erpDeletes: number;
+  /**
+   * `key@side` of records tandem created on a side in a sync that then failed: the result of that create may never
+   * have been recorded, and a user may have edited the record since (see "Known gaps" in docs/spec.md).
+   */
+  readonly unrecordedCreates: Set<string>;
+  /** `key.field` cleared by a user on a record of `unrecordedCreates` before a sync succeeded. */
+  readonly clearedUnrecorded: Set<string>;
   readonly log: string[];
 }
 
@@ -223,6 +230,7 @@ async function userWrite(
   const canonical = run.mapper.toCanonical(s, native);
   for (const f of Object.keys(fields) as E2eField[]) {
     const value = canonical[f] ?? null;
+    if (value === null && m.unrecordedCreates.has(`${finalKey}@${s}`)) m.clearedUnrecorded.add(`${finalKey}.${f}`);
     // Creating a record with an empty field is no edit of it: against an empty base, the other side's value stands.
     if (nativeId === null && value === null) m.history.seed(finalKey, f, null);
     // Writing the value a field already holds changes nothing a state-based sync could see.
@@ -340,7 +348,17 @@ async function applyCommand(m: ModelRun, c: Command): Promise<void> {
       return;
     }
     case 'sync': {
+      const before = new Map<Side, Set<string>>();
+      for (const s of ['erp', 'crm'] as const) before.set(s, new Set((await liveRecords(run, s)).map((r) => r.key)));
       const result = await runCommandSync(m, c);
+      if (result.status === 'succeeded') m.unrecordedCreates.clear();
+      else {
+        for (const s of ['erp', 'crm'] as const) {
+          for (const r of await liveRecords(run, s)) {
+            if (!before.get(s)!.has(r.key)) m.unrecordedCreates.add(`${r.key}@${s}`);
+          }
+        }
+      }
       m.log.push(
         `sync${c.full ? ' full' : ''}${c.crash ? ` crash=${JSON.stringify(c.crash)}` : ''}${c.fault ? ` fault=${JSON.stringify(c.fault)}` : ''} -> ${result.status}${brief(result)}${result.error ? ` (${result.error.message.split('\n')[0]})` : ''}`,
       );
@@ -438,7 +456,10 @@ async function checkEndState(m: ModelRun, final: SyncRunResult, quiet: SyncRunRe
       // Created on both sides independently, the record merges against an empty base: a cleared field there reads
       // as "never set" and the other side's value fills it (documented both-created semantics, not a lost edit).
       const clearedInBothCreated = last?.value === null && m.createdOn.get(key)?.size === 2;
-      if (last && final !== last.value && !clearedInBothCreated) {
+      // A user cleared a field of a record tandem had just created, in a sync that failed before recording that
+      // create: tandem cannot tell its create from a user's, so the same both-created merge applies (Known gaps).
+      const clearedUnrecorded = last?.value === null && m.clearedUnrecorded.has(`${key}.${f}`);
+      if (last && final !== last.value && !clearedInBothCreated && !clearedUnrecorded) {
         expect(
           decided.get(key)?.has(f) ?? false,
           `${key}.${f} = ${JSON.stringify(final)}, but the last edit (${last.side}) wrote ${JSON.stringify(last.value)} and no decision explains it\n${why}`,
@@ -499,6 +520,8 @@ for (const [crmName, startCrm] of Object.entries(E2E_CRMS)) {
                   history: new EditHistory(),
                   counter: 0,
                   erpDeletes: 0,
+                  unrecordedCreates: new Set(),
+                  clearedUnrecorded: new Set(),
                   createdOn: new Map(),
                   log: [`capture: ${capture}`],
                 };
