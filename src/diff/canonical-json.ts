@@ -16,7 +16,12 @@ export function canonicalJson(fields: Fields): string {
 
 /** A short, stable hash of a record's canonical fields (base32-ish hex, 16 chars). */
 export function recordHash(fields: Fields): string {
-  return createHash('sha256').update(canonicalJson(fields)).digest('hex').slice(0, 16);
+  return canonicalJsonHash(canonicalJson(fields));
+}
+
+/** `recordHash` of the record whose `canonicalJson` is `canonical` (for a caller that already has that text). */
+export function canonicalJsonHash(canonical: string): string {
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
 /** Whether two records hold the same fields (absent = null). */

@@ -1,6 +1,6 @@
 import { storableText } from '../util/storable-text.js';
 import { sql, type Kysely } from 'kysely';
-import { recordHash, sameRecord } from '../diff/canonical-json.js';
+import { canonicalJsonHash } from '../diff/canonical-json.js';
 import { nextRetryDelayMs } from '../model/failed-queue.js';
 import type { Fields } from '../model/record.js';
 import type {
@@ -12,9 +12,10 @@ import type {
   WriteSet,
 } from '../model/record-rows.js';
 import type { SystemId } from '../model/system.js';
-import { toJson, toJsonOrNull } from './json.js';
+import { appendRows, rowSource, type CopyColumn, type CopyValue } from './copy-rows.js';
+import { recordJson, toJson, toJsonOrNull, type RecordJson } from './json.js';
 import { eventsOfWriteSet, insertRecordEvents } from './record-events.js';
-import { KEYS_PER_LIST, ROWS_PER_STATEMENT, ROWS_PER_UNNEST } from './statement-sizes.js';
+import { KEYS_PER_LIST, ROWS_PER_STATEMENT } from './statement-sizes.js';
 import type { StateTables } from './state-tables.js';
 
 /** Where a write set is applied: its transaction, the sync and object, the time, and the run (null outside a run). */
@@ -51,57 +52,95 @@ export async function applyWriteSet(at: ApplyScope, set: WriteSet): Promise<void
   if (at.recordEvents) await insertRecordEvents(at, eventsOfWriteSet(set));
 }
 
+const RECORD_STATE_COLUMNS: readonly CopyColumn[] = [
+  { name: 'key', type: 'text' },
+  { name: 'base', type: 'jsonb' },
+  { name: 'base_hash', type: 'text' },
+  { name: 'erp_fields', type: 'jsonb' },
+  { name: 'crm_fields', type: 'jsonb' },
+  { name: 'erp_exists', type: 'boolean' },
+  { name: 'crm_exists', type: 'boolean' },
+  { name: 'erp_id', type: 'text' },
+  { name: 'crm_id', type: 'text' },
+  { name: 'erp_modified_at', type: 'text' },
+  { name: 'crm_modified_at', type: 'text' },
+  { name: 'pending', type: 'jsonb' },
+  { name: 'pending_delete', type: 'boolean' },
+];
+
+/**
+ * A record state as a row of RECORD_STATE_COLUMNS. Each record is serialised once: the base's canonical JSON gives
+ * its hash, is compared with each side's, and is (most often) the jsonb text itself (json.ts, recordJson).
+ */
+function recordStateRow(s: RecordState): CopyValue[] {
+  const base = s.base === null ? null : recordJson(s.base);
+  return [
+    s.key,
+    base?.stored ?? null,
+    base === null ? null : canonicalJsonHash(base.canonical),
+    stored(s.erp, base),
+    stored(s.crm, base),
+    s.erp !== null,
+    s.crm !== null,
+    s.erpId,
+    s.crmId,
+    s.erpModifiedAt,
+    s.crmModifiedAt,
+    toJsonOrNull(s.pending),
+    s.pendingDelete,
+  ];
+}
+
+/** A side's fields as stored: null when the side holds exactly the base ("same as the base"). */
+function stored(side: Fields | null, base: RecordJson | null): string | null {
+  if (side === null) return null;
+  const json = recordJson(side);
+  return base !== null && json.canonical === base.canonical ? null : json.stored;
+}
+
 /** Upserts record states; a side equal to the base is stored as null ("same as the base"). */
 async function upsertRecordStates(at: ApplyScope, states: readonly RecordState[]): Promise<void> {
-  for (let i = 0; i < states.length; i += ROWS_PER_UNNEST) {
-    const chunk = states.slice(i, i + ROWS_PER_UNNEST);
-    await at.trx
-      .insertInto('record_state')
-      .columns([
-        'sync_name',
-        'object',
-        'key',
-        'base',
-        'base_hash',
-        'erp_fields',
-        'crm_fields',
-        'erp_exists',
-        'crm_exists',
-        'erp_id',
-        'crm_id',
-        'erp_modified_at',
-        'crm_modified_at',
-        'pending',
-        'pending_delete',
-        'updated_at',
-      ])
-      .expression(
-        sql`select ${at.sync}::text, ${at.object}::text, u.*, ${at.now}::timestamptz from unnest(
-          ${chunk.map((s) => s.key)}::text[], ${chunk.map((s) => toJsonOrNull(s.base))}::jsonb[], ${chunk.map((s) => (s.base ? recordHash(s.base) : null))}::text[],
-          ${chunk.map((s) => stored(s.erp, s.base))}::jsonb[], ${chunk.map((s) => stored(s.crm, s.base))}::jsonb[],
-          ${chunk.map((s) => s.erp !== null)}::bool[], ${chunk.map((s) => s.crm !== null)}::bool[], ${chunk.map((s) => s.erpId)}::text[], ${chunk.map((s) => s.crmId)}::text[],
-          ${chunk.map((s) => s.erpModifiedAt)}::text[], ${chunk.map((s) => s.crmModifiedAt)}::text[], ${chunk.map((s) => toJsonOrNull(s.pending))}::jsonb[],
-          ${chunk.map((s) => s.pendingDelete)}::bool[]) as u`,
-      )
-      .onConflict((oc) =>
-        oc.columns(['sync_name', 'object', 'key']).doUpdateSet((eb) => ({
-          base: eb.ref('excluded.base'),
-          base_hash: eb.ref('excluded.base_hash'),
-          erp_fields: eb.ref('excluded.erp_fields'),
-          crm_fields: eb.ref('excluded.crm_fields'),
-          erp_exists: eb.ref('excluded.erp_exists'),
-          crm_exists: eb.ref('excluded.crm_exists'),
-          erp_id: eb.ref('excluded.erp_id'),
-          crm_id: eb.ref('excluded.crm_id'),
-          erp_modified_at: eb.ref('excluded.erp_modified_at'),
-          crm_modified_at: eb.ref('excluded.crm_modified_at'),
-          pending: eb.ref('excluded.pending'),
-          pending_delete: eb.ref('excluded.pending_delete'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .execute();
-  }
+  if (states.length === 0) return;
+  const source = await rowSource(at.trx, RECORD_STATE_COLUMNS, states.map(recordStateRow));
+  await at.trx
+    .insertInto('record_state')
+    .columns([
+      'sync_name',
+      'object',
+      'key',
+      'base',
+      'base_hash',
+      'erp_fields',
+      'crm_fields',
+      'erp_exists',
+      'crm_exists',
+      'erp_id',
+      'crm_id',
+      'erp_modified_at',
+      'crm_modified_at',
+      'pending',
+      'pending_delete',
+      'updated_at',
+    ])
+    .expression(sql`select ${at.sync}::text, ${at.object}::text, u.*, ${at.now}::timestamptz from ${source}`)
+    .onConflict((oc) =>
+      oc.columns(['sync_name', 'object', 'key']).doUpdateSet((eb) => ({
+        base: eb.ref('excluded.base'),
+        base_hash: eb.ref('excluded.base_hash'),
+        erp_fields: eb.ref('excluded.erp_fields'),
+        crm_fields: eb.ref('excluded.crm_fields'),
+        erp_exists: eb.ref('excluded.erp_exists'),
+        crm_exists: eb.ref('excluded.crm_exists'),
+        erp_id: eb.ref('excluded.erp_id'),
+        crm_id: eb.ref('excluded.crm_id'),
+        erp_modified_at: eb.ref('excluded.erp_modified_at'),
+        crm_modified_at: eb.ref('excluded.crm_modified_at'),
+        pending: eb.ref('excluded.pending'),
+        pending_delete: eb.ref('excluded.pending_delete'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
+    .execute();
 }
 
 /** Deletes the entries of `table` for these keys (per side when a side is given). */
@@ -130,45 +169,56 @@ async function deleteConsumed(
   }
 }
 
+const OUTBOX_COLUMNS: readonly CopyColumn[] = [
+  { name: 'system', type: 'text' },
+  { name: 'key', type: 'text' },
+  { name: 'op', type: 'text' },
+  { name: 'payload', type: 'jsonb' },
+  { name: 'after', type: 'jsonb' },
+  { name: 'native_id', type: 'text' },
+  { name: 'set_key', type: 'boolean' },
+];
+
 /** Upserts planned writes (a newer plan of a key replaces the older one, and frees it from any remote job). */
 async function upsertOutbox(at: ApplyScope, outbox: readonly OutboxEntry[]): Promise<void> {
-  for (let i = 0; i < outbox.length; i += ROWS_PER_UNNEST) {
-    const chunk = outbox.slice(i, i + ROWS_PER_UNNEST);
-    await at.trx
-      .insertInto('outbox')
-      .columns([
-        'sync_name',
-        'object',
-        'system',
-        'key',
-        'op',
-        'payload',
-        'after',
-        'native_id',
-        'set_key',
-        'run_id',
-        'job_id',
-        'planned_at',
-      ])
-      .expression(
-        sql`select ${at.sync}::text, ${at.object}::text, u.*, ${at.runId}::bigint, null::text, ${at.now}::timestamptz from unnest(
-          ${chunk.map((o) => o.system)}::text[], ${chunk.map((o) => o.key)}::text[], ${chunk.map((o) => o.op)}::text[], ${chunk.map((o) => toJson(o.payload))}::jsonb[],
-          ${chunk.map((o) => toJsonOrNull(o.after))}::jsonb[], ${chunk.map((o) => o.nativeId)}::text[], ${chunk.map((o) => o.setKey)}::bool[]) as u`,
-      )
-      .onConflict((oc) =>
-        oc.columns(['sync_name', 'object', 'system', 'key']).doUpdateSet((eb) => ({
-          op: eb.ref('excluded.op'),
-          payload: eb.ref('excluded.payload'),
-          after: eb.ref('excluded.after'),
-          native_id: eb.ref('excluded.native_id'),
-          set_key: eb.ref('excluded.set_key'),
-          run_id: eb.ref('excluded.run_id'),
-          job_id: null,
-          planned_at: eb.ref('excluded.planned_at'),
-        })),
-      )
-      .execute();
-  }
+  if (outbox.length === 0) return;
+  const source = await rowSource(
+    at.trx,
+    OUTBOX_COLUMNS,
+    outbox.map((o) => [o.system, o.key, o.op, toJson(o.payload), toJsonOrNull(o.after), o.nativeId, o.setKey]),
+  );
+  await at.trx
+    .insertInto('outbox')
+    .columns([
+      'sync_name',
+      'object',
+      'system',
+      'key',
+      'op',
+      'payload',
+      'after',
+      'native_id',
+      'set_key',
+      'run_id',
+      'job_id',
+      'planned_at',
+    ])
+    .expression(
+      sql`select ${at.sync}::text, ${at.object}::text, u.*, ${at.runId}::bigint, null::text, ${at.now}::timestamptz from ${source}`,
+    )
+    .onConflict((oc) =>
+      oc.columns(['sync_name', 'object', 'system', 'key']).doUpdateSet((eb) => ({
+        op: eb.ref('excluded.op'),
+        payload: eb.ref('excluded.payload'),
+        after: eb.ref('excluded.after'),
+        native_id: eb.ref('excluded.native_id'),
+        set_key: eb.ref('excluded.set_key'),
+        run_id: eb.ref('excluded.run_id'),
+        job_id: null,
+        planned_at: eb.ref('excluded.planned_at'),
+      })),
+    )
+    .execute();
 }
 
 /** Records failures, counting attempts on from the stored ones and scheduling the next retry. */
@@ -279,26 +329,22 @@ async function resolveConflicts(at: ApplyScope, keys: readonly string[]): Promis
   }
 }
 
-async function insertDecisions(at: ApplyScope, decisions: readonly DecisionRow[]): Promise<void> {
-  for (let i = 0; i < decisions.length; i += ROWS_PER_STATEMENT) {
-    await at.trx
-      .insertInto('decision')
-      .values(
-        decisions.slice(i, i + ROWS_PER_STATEMENT).map((d) => ({
-          sync_name: at.sync,
-          object: at.object,
-          key: d.key,
-          run_id: at.runId,
-          kind: d.kind,
-          decisions: toJson(d.decisions),
-          policy_version: d.policyVersion,
-        })),
-      )
-      .execute();
-  }
-}
+const DECISION_COLUMNS: readonly CopyColumn[] = [
+  { name: 'sync_name', type: 'text' },
+  { name: 'object', type: 'text' },
+  { name: 'key', type: 'text' },
+  { name: 'run_id', type: 'bigint' },
+  { name: 'kind', type: 'text' },
+  { name: 'decisions', type: 'jsonb' },
+  { name: 'policy_version', type: 'text' },
+];
 
-function stored(side: Fields | null, base: Fields | null): string | null {
-  if (side === null) return null;
-  return base !== null && sameRecord(side, base) ? null : toJson(side);
+/** Appends the decisions (COPY when many: decision has no conflict to handle). */
+async function insertDecisions(at: ApplyScope, decisions: readonly DecisionRow[]): Promise<void> {
+  await appendRows(
+    at.trx,
+    'decision',
+    DECISION_COLUMNS,
+    decisions.map((d) => [at.sync, at.object, d.key, at.runId, d.kind, toJson(d.decisions), d.policyVersion]),
+  );
 }

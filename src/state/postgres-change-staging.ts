@@ -5,14 +5,23 @@ import type { OutboxEntry, PlanningInput, RecordState, StagedChange } from '../m
 import type { SystemId } from '../model/system.js';
 import type { Watermark } from '../model/watermark.js';
 import type { WatermarkKey } from '../model/watermark-store.js';
+import { rowSource, type CopyColumn } from './copy-rows.js';
 import { asFields, toJson } from './json.js';
 import { PostgresWatermarkStore } from './postgres-watermark-store.js';
 import { insertRecordEvents } from './record-events.js';
 import { loadStates, outboxEntry } from './state-rows.js';
 import type { StateStoreOptions } from './state-store-options.js';
-import { ROWS_PER_UNNEST } from './statement-sizes.js';
 import type { StateDatabase } from './state-database.js';
 import type { StateTables } from './state-tables.js';
+
+const INBOX_COLUMNS: readonly CopyColumn[] = [
+  { name: 'key', type: 'text' },
+  { name: 'native_id', type: 'text' },
+  { name: 'fields', type: 'jsonb' },
+  { name: 'modified_at', type: 'text' },
+  { name: 'deleted', type: 'boolean' },
+  { name: 'key_missing', type: 'boolean' },
+];
 
 /** ChangeStaging over the `inbox` and `outbox` tables (and what planning reads with them). */
 export class PostgresChangeStaging implements ChangeStaging {
@@ -30,7 +39,8 @@ export class PostgresChangeStaging implements ChangeStaging {
    * Stages captured changes in the inbox and advances the side's watermark, in one transaction: a capture is
    * either durable together with its watermark, or neither happened. A newer capture of a key replaces an older one.
    * Returns whether the watermark moved (it does not when `next` is not ahead of the stored one). Each staged change
-   * is also a `captured` event of its record's timeline (one statement per chunk, same transaction).
+   * is also a `captured` event of its record's timeline, in the same transaction. Many changes go through COPY
+   * (copy-rows.ts) into a temporary table, then one `insert ... select ... on conflict`.
    */
   async stageChanges(
     key: WatermarkKey,
@@ -42,8 +52,12 @@ export class PostgresChangeStaging implements ChangeStaging {
       const unique = new Map<string, StagedChange>();
       for (const change of changes) unique.set(change.key, change);
       const rows = [...unique.values()];
-      for (let i = 0; i < rows.length; i += ROWS_PER_UNNEST) {
-        const chunk = rows.slice(i, i + ROWS_PER_UNNEST);
+      if (rows.length > 0) {
+        const source = await rowSource(
+          trx,
+          INBOX_COLUMNS,
+          rows.map((c) => [c.key, c.nativeId, toJson(c.fields), c.modifiedAt, c.deleted, c.keyMissing]),
+        );
         await trx
           .insertInto('inbox')
           .columns([
@@ -57,11 +71,7 @@ export class PostgresChangeStaging implements ChangeStaging {
             'deleted',
             'key_missing',
           ])
-          .expression(
-            sql`select ${key.sync}::text, ${key.object}::text, ${key.system}::text, u.* from unnest(
-              ${chunk.map((c) => c.key)}::text[], ${chunk.map((c) => c.nativeId)}::text[], ${chunk.map((c) => toJson(c.fields))}::jsonb[],
-              ${chunk.map((c) => c.modifiedAt)}::text[], ${chunk.map((c) => c.deleted)}::bool[], ${chunk.map((c) => c.keyMissing)}::bool[]) as u`,
-          )
+          .expression(sql`select ${key.sync}::text, ${key.object}::text, ${key.system}::text, u.* from ${source}`)
           .onConflict((oc) =>
             oc.columns(['sync_name', 'object', 'key', 'system']).doUpdateSet((eb) => ({
               native_id: eb.ref('excluded.native_id'),

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { NewRecordEvent } from '../model/record-timeline.js';
 import type {
   DecisionRow,
@@ -8,8 +8,8 @@ import type {
   RecordState,
   WriteSet,
 } from '../model/record-rows.js';
+import { appendRows, type CopyColumn } from './copy-rows.js';
 import { toJsonOrNull } from './json.js';
-import { ROWS_PER_UNNEST } from './statement-sizes.js';
 import type { StateTables } from './state-tables.js';
 
 /** Longest reason kept in an event's detail (the failed-record entry keeps the whole one). */
@@ -23,24 +23,39 @@ export interface EventScope {
   readonly runId: string | null;
 }
 
+const RECORD_EVENT_COLUMNS: readonly CopyColumn[] = [
+  { name: 'sync_name', type: 'text' },
+  { name: 'object', type: 'text' },
+  { name: 'run_id', type: 'bigint' },
+  { name: 'key', type: 'text' },
+  { name: 'kind', type: 'text' },
+  { name: 'system', type: 'text' },
+  { name: 'native_id', type: 'text' },
+  { name: 'job_id', type: 'text' },
+  { name: 'detail', type: 'jsonb' },
+];
+
 /**
- * Appends events to `record_event`: one `insert ... select from unnest(arrays)` per 5,000 events, inside the caller's
- * transaction (never a statement per record).
+ * Appends events to `record_event` inside the caller's transaction, never a statement per record: one COPY when they
+ * are many, one `insert ... select from unnest(arrays)` when they are few (copy-rows.ts).
  */
 export async function insertRecordEvents(at: EventScope, events: readonly NewRecordEvent[]): Promise<void> {
-  for (let i = 0; i < events.length; i += ROWS_PER_UNNEST) {
-    const chunk = events.slice(i, i + ROWS_PER_UNNEST);
-    await at.trx
-      .insertInto('record_event')
-      .columns(['sync_name', 'object', 'run_id', 'key', 'kind', 'system', 'native_id', 'job_id', 'detail'])
-      .expression(
-        sql`select ${at.sync}::text, ${at.object}::text, ${at.runId}::bigint, u.* from unnest(
-          ${chunk.map((e) => e.key)}::text[], ${chunk.map((e) => e.kind)}::text[], ${chunk.map((e) => e.system ?? null)}::text[],
-          ${chunk.map((e) => e.nativeId || null)}::text[], ${chunk.map((e) => e.jobId ?? null)}::text[],
-          ${chunk.map((e) => toJsonOrNull(e.detail ?? null))}::jsonb[]) as u`,
-      )
-      .execute();
-  }
+  await appendRows(
+    at.trx,
+    'record_event',
+    RECORD_EVENT_COLUMNS,
+    events.map((e) => [
+      at.sync,
+      at.object,
+      at.runId,
+      e.key,
+      e.kind,
+      e.system ?? null,
+      e.nativeId || null,
+      e.jobId ?? null,
+      toJsonOrNull(e.detail ?? null),
+    ]),
+  );
 }
 
 /**

@@ -4,6 +4,7 @@ import { Kysely, Migrator, PostgresDialect, type Dialect, type MigrationResultSe
 import pg from 'pg';
 import { lockDirectory } from '../util/directory-lock.js';
 import { TandemError, UnavailableError, EXIT } from '../util/errors.js';
+import { copyingPglite, copyingPool } from './copy-connections.js';
 import { packageRoot } from './package-root.js';
 import { SqlFileMigrationProvider } from './sql-file-migration-provider.js';
 import type { StateTables } from './state-tables.js';
@@ -93,7 +94,8 @@ export async function openStateDatabase(target: StateTarget, schema = 'tandem'):
         error,
       );
     }
-    dialect = new PostgresDialect({ pool });
+    // Through copyingPool / copyingPglite, a COPY can run inside a Kysely transaction (copy-rows.ts).
+    dialect = new PostgresDialect({ pool: copyingPool(pool) });
     tryLock = async (name) => {
       const client = await pool.connect();
       try {
@@ -151,7 +153,7 @@ export async function openStateDatabase(target: StateTarget, schema = 'tandem'):
       await unlockDir();
       throw error;
     }
-    dialect = new PGliteDialect(pglite);
+    dialect = new PGliteDialect(copyingPglite(pglite));
     const scope = `pglite:${target.dataDir ?? Math.random()}:${schema}`;
     tryLock = inProcessLock(scope);
     isLocked = inProcessLocked(scope);

@@ -7,3 +7,8 @@ export const ROWS_PER_STATEMENT = 1000;
 export const ROWS_PER_UNNEST = 5000;
 /** Keys per `where key in (...)` list of a delete or an update. */
 export const KEYS_PER_LIST = 5000;
+/**
+ * Rows from which a write goes through COPY (copy-rows.ts) instead of one `insert ... select from unnest(arrays)`:
+ * below it, COPY's fixed cost (a temporary table, a second statement) is higher than parsing the arrays.
+ */
+export const ROWS_FOR_COPY = 200;
