@@ -19,6 +19,12 @@ export interface RunProgress {
 /** The per-record tables the planner's statistics matter for (see `RecordStore.analyze`). */
 export type RecordTable = 'record_state' | 'inbox' | 'outbox';
 
+/** What `RecordStore.reclaim` did to one table. */
+export interface ReclaimedTable {
+  readonly table: RecordTable;
+  readonly action: 'truncated' | 'vacuumed';
+}
+
 /** What tandem knows of each record (base, both sides, native ids, pending target), and the one way to change it. */
 export interface RecordStore {
   loadStates(sync: string, object: string, keys: readonly string[]): Promise<Map<string, RecordState>>;
@@ -61,4 +67,11 @@ export interface RecordStore {
    * join that takes 100 ms takes minutes. ANALYZE samples, so it costs about the same on any table size.
    */
   analyze(tables: readonly RecordTable[]): Promise<void>;
+  /**
+   * Gives back the space of the rows a big run deleted from the staging tables (every captured change passes through
+   * the inbox, every planned write through the outbox): until autovacuum comes by, the next run would scan them all.
+   * A staging table empty for every sync is truncated when no other transaction uses it; otherwise (and for
+   * `record_state`) VACUUM (ANALYZE), which runs beside other syncs' writers. Not inside a transaction.
+   */
+  reclaim(tables: readonly RecordTable[]): Promise<readonly ReclaimedTable[]>;
 }

@@ -9,6 +9,8 @@ import { resumeSide, writeSide } from './write-stage.js';
 
 /** A stage that changed at least this many rows refreshes the planner's statistics before the next one. */
 const ANALYZE_AFTER_ROWS = 20_000;
+/** A run that passed at least this many rows through the inbox or the outbox reclaims their space at its end. */
+const RECLAIM_AFTER_ROWS = 20_000;
 
 export interface SyncRunResult {
   readonly runId: string;
@@ -136,6 +138,7 @@ async function runLocked(
       for (const system of SYSTEMS) await writeSide(ctx, object, system, run, options);
       log.info({ object: object.name, counts: summarize(run.counts[object.name]!) }, 'object synced');
     }
+    await reclaimStaging(ctx, run.counts, log);
   } catch (thrown) {
     const error = coerceError(thrown);
     // A quota stop or a shutdown (the signal) ends the run at a safe point: the next run resumes from there.
@@ -171,6 +174,39 @@ async function runLocked(
   await ctx.store.runs.finishRun(runId, status, run.counts);
   log.info({ status, writes: totalWrites(run.counts), ms: Date.now() - started }, 'sync finished');
   return { runId, status, counts: run.counts, writes: totalWrites(run.counts), durationMs: Date.now() - started };
+}
+
+/**
+ * After a big run (a first load passes a million rows through the inbox and the outbox, and deletes them all again),
+ * reclaims the staging tables outside any transaction, so the next increment does not scan the dead rows until
+ * autovacuum comes by. A failure here costs only speed: it is logged, the run's outcome stands.
+ */
+async function reclaimStaging(
+  ctx: SyncContext,
+  counts: Readonly<Record<string, ObjectCounts>>,
+  log: SyncContext['logger'],
+): Promise<void> {
+  const all = Object.values(counts);
+  const inbox = all.reduce((n, c) => n + c.erp.captured + c.crm.captured, 0);
+  const outbox = all.reduce((n, c) => n + outboxRowsOf(c), 0);
+  const tables = [
+    ...(inbox >= RECLAIM_AFTER_ROWS ? (['inbox'] as const) : []),
+    ...(outbox >= RECLAIM_AFTER_ROWS ? (['outbox'] as const) : []),
+  ];
+  if (tables.length === 0) return;
+  const started = Date.now();
+  try {
+    const reclaimed = await ctx.store.records.reclaim(tables);
+    log.debug({ inbox, outbox, reclaimed, ms: Date.now() - started }, 'staging tables reclaimed');
+  } catch (error) {
+    log.warn({ err: coerceError(error), tables }, 'could not reclaim the staging tables; autovacuum will');
+  }
+}
+
+/** Planned writes a run consumed from the outbox: every outcome, written or not. */
+function outboxRowsOf(c: ObjectCounts): number {
+  const side = (s: ObjectCounts['erp']) => s.created + s.updated + s.deleted + s.rejected + s.unprocessed;
+  return side(c.erp) + side(c.crm);
 }
 
 function totalWrites(counts: Readonly<Record<string, ObjectCounts>>): number {

@@ -1,8 +1,9 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { RecordState, WriteSet } from '../model/record-rows.js';
-import type { PlannedWriteView, RecordStore, RecordTable, RunProgress } from '../model/record-store.js';
+import type { PlannedWriteView, ReclaimedTable, RecordStore, RecordTable, RunProgress } from '../model/record-store.js';
 import type { SystemId } from '../model/system.js';
 import { applyWriteSet } from './apply-write-set.js';
+import { reclaimTables } from './reclaim-tables.js';
 import { updateRunCounts } from './postgres-run-log.js';
 import { loadStates, outboxEntry, stateOf, type RecordStateColumns } from './state-rows.js';
 import type { StateDatabase } from './state-database.js';
@@ -130,6 +131,11 @@ export class PostgresRecordStore implements RecordStore {
    */
   async analyze(tables: readonly RecordTable[]): Promise<void> {
     for (const table of tables) await sql`analyze ${sql.id(this.#schema, table)}`.execute(this.#db);
+  }
+
+  /** Truncates the empty staging tables nobody else uses, vacuums the others (reclaim-tables.ts). */
+  async reclaim(tables: readonly RecordTable[]): Promise<readonly ReclaimedTable[]> {
+    return reclaimTables(this.#db, this.#schema, tables);
   }
 }
 
