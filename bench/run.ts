@@ -7,7 +7,9 @@ import { createCustomerTable, customerTable, dropCustomerTable, dropErpSchema } 
 import { machineInfo } from './harness/machine.js';
 import type { StatementTiming } from './harness/pg-statement-timing.js';
 import type { ScenarioReport } from './harness/scenario-report.js';
+import { summarize } from './harness/summary.js';
 import { prepareSyncedState } from './harness/synced-state.js';
+import { fmt } from './harness/table.js';
 import {
   benchmarksMarkdown,
   printReports,
@@ -17,8 +19,11 @@ import {
 import { hubspotReports, zohoReports } from './report/crm-reports.js';
 import { benchCrmSync } from './scenarios/crm-sync.js';
 import { benchIncremental } from './scenarios/incremental-sync.js';
-import { benchInitialLoad, initialLoadOnce } from './scenarios/initial-load.js';
-import { benchJsforceLoad } from './scenarios/jsforce-load-baseline.js';
+import { ownWorkRatio } from './harness/floor-ratio.js';
+import { realLoadState } from './scenarios/after-real-load.js';
+import { initialLoadOnce, type InitialLoadRun } from './scenarios/initial-load.js';
+import { jsforceLoadOnce, type JsforceLoadRun } from './scenarios/jsforce-load-baseline.js';
+import { FLOOR_STEPS, loadFloorOnce, type FloorStep, type LoadFloorResult } from './scenarios/load-floor.js';
 import { benchPlanRecord } from './scenarios/plan-record.js';
 import { benchQuietRerun } from './scenarios/quiet-rerun.js';
 import { benchSalesforceClientScenario } from './scenarios/salesforce-client.js';
@@ -60,7 +65,7 @@ try {
   console.error(
     `tandem bench: scale ${settings.scale} (load ${loadRows.toLocaleString('en-US')} rows, big table ${bigRows.toLocaleString('en-US')}, HubSpot/Zoho ${settings.crmRows.toLocaleString('en-US')} records), ${settings.runs} runs${settings.only ? `, scenarios ${[...settings.only].join(',')}` : ''}`,
   );
-  if (wanted('initial-load') || wanted('incremental')) {
+  if (wanted('initial-load') || wanted('incremental') || wanted('after-load')) {
     const t1 = await createCustomerTable(settings.databaseUrl, loadRows);
     setup[`ERP table of ${loadRows.toLocaleString('en-US')} rows (generate_series, indexes, analyze)`] = t1.ms;
   }
@@ -85,59 +90,102 @@ try {
   });
 
   await scenario('salesforce-client', async () => {
-    reports.push(await benchSalesforceClientScenario(settings, loadRows));
+    // jsforce fails at 1,000,000 records (the child exits 13, an unsettled promise): the pairs run at 100,000.
+    reports.push(await benchSalesforceClientScenario(settings, loadRows, Math.min(loadRows, 100_000)));
   });
 
   await scenario('initial-load', async () => {
     const table = customerTable(loadRows);
-    const tandem = await benchInitialLoad(settings, table, loadRows);
-    const baseline = await benchJsforceLoad(settings, table, loadRows);
+    // Interleaved: tandem, the jsforce script, the floor, then again, so that a change of load on the machine hits
+    // every one of them alike.
+    const tandem: InitialLoadRun[] = [];
+    const baseline: JsforceLoadRun[] = [];
+    const floor: LoadFloorResult[] = [];
+    for (let i = 0; i < settings.runs; i += 1) {
+      tandem.push(await initialLoadOnce(settings, table, loadRows, `load${i}`));
+      baseline.push(await jsforceLoadOnce(settings, table, loadRows, `jsforce${i}`));
+      floor.push(await loadFloorOnce(settings, table, loadRows, `floor${i}`));
+    }
     if (settings.profile) {
       // An extra, unmeasured run with a CPU profile and per-statement Postgres times: where the time goes.
       await mkdir(profileDir, { recursive: true });
       const pgTimingFile = `${profileDir}/pg-statements.json`;
-      const profiled = await initialLoadOnce(settings, table, loadRows, 'profile', { dir: profileDir, pgTimingFile });
+      const profiled = await initialLoadOnce(settings, table, loadRows, 'profile', {
+        profile: { dir: profileDir, pgTimingFile },
+      });
       profileStages = profiled.stages;
       statements = JSON.parse(await readFile(pgTimingFile, 'utf8')) as StatementTiming[];
       const cpu = (await readdir(profileDir)).filter((f) => f.endsWith('.cpuprofile'));
       const summaries = await Promise.all(cpu.map((f) => summarizeCpuProfile(`${profileDir}/${f}`)));
       profile = summaries.sort((a, b) => b.totalMs - a.totalMs)[0];
     }
-    const stageNames = Object.keys(tandem[0]?.stages ?? {});
-    reports.push({
-      id: 'initial-load',
-      title: `Initial load ERP -> CRM of ${loadRows.toLocaleString('en-US')} records through the whole engine`,
-      baselineLabel: 'scenario 3: COPY TO STDOUT CSV piped into jsforce 3.10.16 bulk2.loadAndWaitForResults',
-      rows: [
-        {
-          name: 'wall time (runSync / baseline script)',
-          unit: 's',
-          values: series(tandem, (r) => r.syncMs / 1000),
-          baseline: series(baseline, (r) => r.loadMs / 1000),
-          target: { op: '<', value: 30 },
+    reports.push(initialLoadReport(loadRows, tandem, baseline, floor));
+  });
+
+  await scenario('after-load', async () => {
+    const state = await realLoadState(settings, customerTable(loadRows), loadRows, crmRows, 'afterload');
+    try {
+      setup[`real first load of ${loadRows.toLocaleString('en-US')} rows for the increments after it`] = state.setupMs;
+      const increments = await benchIncremental(state, settings.runs);
+      const quiet = await benchQuietRerun(state, settings.runs);
+      reports.push({
+        id: 'after-load',
+        title: `Increment and quiet re-run on ${loadRows.toLocaleString('en-US')} rows after a real first load`,
+        baselineLabel: 'none (the same figures on state seeded in SQL are in the incremental and quiet sections)',
+        rows: [
+          {
+            name: 'increment (1,000 a side): runSync wall time',
+            unit: 's',
+            values: series(increments, (r) => r.syncMs / 1000),
+            target: { op: '<=', value: 1 },
+          },
+          {
+            name: 'increment: process wall time incl. engine open',
+            unit: 's',
+            values: series(increments, (r) => r.wallMs / 1000),
+          },
+          { name: 'increment: HTTP calls', unit: 'calls', values: series(increments, (r) => r.httpCalls) },
+          {
+            name: 'quiet re-run: runSync wall time',
+            unit: 's',
+            values: series(quiet, (r) => r.syncMs / 1000),
+            target: { op: '<=', value: 0.3 },
+          },
+          {
+            name: 'quiet re-run: records written',
+            unit: '',
+            values: series(quiet, (r) => r.writes),
+            target: { op: '=', value: 0 },
+          },
+          {
+            name: 'quiet re-run: HTTP calls (whole process)',
+            unit: 'calls',
+            values: series(quiet, (r) => r.httpCalls),
+            target: { op: '<=', value: 6 },
+          },
+          {
+            name: 'quiet re-run: process wall time incl. engine open',
+            unit: 's',
+            values: series(quiet, (r) => r.wallMs / 1000),
+          },
+        ],
+        stages: Object.fromEntries(
+          Object.keys(increments[0]?.stages ?? {}).map((n) => [
+            `increment: ${n}`,
+            increments.map((r) => r.stages[n] ?? 0),
+          ]),
+        ),
+        facts: {
+          'the first load (engine open + runSync, process wall time)': `${(
+            (state.load.openMs + state.load.syncMs) /
+            1000
+          ).toFixed(1)} s, ${(state.load.wallMs / 1000).toFixed(1)} s`,
+          'records captured per increment (erp/crm, incl. echoes), last run': `${increments.at(-1)?.captured.erp}/${increments.at(-1)?.captured.crm}`,
         },
-        {
-          name: 'records per second',
-          unit: '/s',
-          values: series(tandem, (r) => loadRows / (r.syncMs / 1000)),
-          baseline: series(baseline, (r) => loadRows / (r.loadMs / 1000)),
-        },
-        {
-          name: 'peak RSS of the process',
-          unit: 'MB',
-          values: series(tandem, (r) => r.maxRssMb),
-          baseline: series(baseline, (r) => r.maxRssMb),
-          target: { op: '<', value: 400 },
-        },
-        {
-          name: 'HTTP calls',
-          unit: 'calls',
-          values: series(tandem, (r) => r.httpCalls),
-          baseline: series(baseline, (r) => r.httpCalls),
-        },
-      ],
-      stages: Object.fromEntries(stageNames.map((n) => [n, tandem.map((r) => r.stages[n] ?? 0)])),
-    });
+      });
+    } finally {
+      await state.close();
+    }
   });
 
   await scenario('incremental', async () => {
@@ -180,7 +228,6 @@ try {
             name: `runSync wall time, ${loadRows.toLocaleString('en-US')} rows`,
             unit: 's',
             values: s(smallRuns, (r) => r.syncMs / 1000),
-            target: { op: '<', value: 2 },
           },
           {
             name: `runSync wall time, ${bigRows.toLocaleString('en-US')} rows`,
@@ -192,7 +239,7 @@ try {
             name: `time ratio ${bigRows.toLocaleString('en-US')} / ${loadRows.toLocaleString('en-US')} (per run)`,
             unit: 'x',
             values: bigRuns.map((r, i) => r.syncMs / (smallRuns[i]?.syncMs ?? Number.NaN)),
-            target: { op: '<=', value: 1.3 },
+            target: { op: '<=', value: 1.2 },
           },
           {
             name: `process wall time incl. engine open, ${bigRows.toLocaleString('en-US')} rows`,
@@ -234,7 +281,6 @@ try {
               unit: 's',
               values: s(quiet, (r) => r.syncMs / 1000),
               baseline: s(smallRuns, (r) => r.syncMs / 1000),
-              target: { op: '<', value: 0.5 },
             },
             { name: 'records written', unit: '', values: s(quiet, (r) => r.writes), target: { op: '=', value: 0 } },
             {
@@ -296,3 +342,92 @@ console.error(
   `\nraw results: ${jsonFile}\ndocs/benchmarks.md ${existing === undefined ? 'written' : 'updated'} (${Math.round((Date.now() - started) / 1000)} s in all)`,
 );
 if (Object.keys(errors).length > 0) process.exitCode = 1;
+
+/** The initial-load section: tandem against the jsforce script and the floor, run by run (interleaved). */
+function initialLoadReport(
+  rows: number,
+  tandem: readonly InitialLoadRun[],
+  baseline: readonly JsforceLoadRun[],
+  floor: readonly LoadFloorResult[],
+): ScenarioReport {
+  const tandemMs = (r: InitialLoadRun) => r.openMs + r.syncMs;
+  const stageNames = Object.keys(tandem[0]?.stages ?? {});
+  const cpu = (name: string, pick: (c: InitialLoadRun['cpuMs']) => number) => ({
+    name: `CPU time: ${name}`,
+    unit: 's',
+    values: series(tandem, (r) => pick(r.cpuMs) / 1000),
+    baseline: series(baseline, (r) => pick(r.cpuMs) / 1000),
+  });
+  return {
+    id: 'initial-load',
+    title: `Initial load ERP -> CRM of ${rows.toLocaleString('en-US')} records through the whole engine`,
+    baselineLabel:
+      'scenario 3: COPY TO STDOUT CSV piped into jsforce 3.10.16 bulk2.loadAndWaitForResults, run in turn with tandem',
+    rows: [
+      {
+        name: 'process wall time ratio tandem / script (per pair)',
+        unit: 'x',
+        values: tandem.map((r, i) => r.wallMs / (baseline[i]?.wallMs ?? Number.NaN)),
+        target: { op: '<=', value: 1.3 },
+      },
+      {
+        name: 'process wall time (spawn to exit)',
+        unit: 's',
+        values: series(tandem, (r) => r.wallMs / 1000),
+        baseline: series(baseline, (r) => r.wallMs / 1000),
+      },
+      {
+        name: 'engine open + runSync / script (connect to last result)',
+        unit: 's',
+        values: series(tandem, (r) => tandemMs(r) / 1000),
+        baseline: series(baseline, (r) => r.loadMs / 1000),
+      },
+      { name: 'runSync alone', unit: 's', values: series(tandem, (r) => r.syncMs / 1000) },
+      {
+        name: 'records per second (engine open + runSync / script)',
+        unit: '/s',
+        values: series(tandem, (r) => rows / (tandemMs(r) / 1000)),
+        baseline: series(baseline, (r) => rows / (r.loadMs / 1000)),
+      },
+      {
+        name: 'peak RSS of the process',
+        unit: 'MB',
+        values: series(tandem, (r) => r.maxRssMb),
+        baseline: series(baseline, (r) => r.maxRssMb),
+        target: { op: '<=', value: 200 },
+      },
+      cpu('the tandem / script process', (c) => c.client),
+      cpu('its Postgres backends', (c) => c.postgres),
+      cpu('the emulator', (c) => c.emulator),
+      {
+        name: "the emulator's processing of the jobs (totalProcessingTime)",
+        unit: 's',
+        values: series(tandem, (r) => r.remoteMs / 1000),
+        baseline: series(baseline, (r) => r.remoteMs / 1000),
+      },
+      {
+        name: "own work / the floor's (both without the emulator's processing)",
+        unit: 'x',
+        values: tandem.map((r, i) => (floor[i] ? ownWorkRatio(tandemMs(r), r.remoteMs, floor[i].steps) : Number.NaN)),
+        baseline: baseline.map((r, i) => (floor[i] ? ownWorkRatio(r.loadMs, r.remoteMs, floor[i].steps) : Number.NaN)),
+        target: { op: '<=', value: 1.5 },
+      },
+      {
+        name: 'HTTP calls',
+        unit: 'calls',
+        values: series(tandem, (r) => r.httpCalls),
+        baseline: series(baseline, (r) => r.httpCalls),
+      },
+    ],
+    stages: Object.fromEntries(stageNames.map((n) => [n, tandem.map((r) => r.stages[n] ?? 0)])),
+    floor: Object.fromEntries(
+      (Object.keys(FLOOR_STEPS) as FloorStep[]).map((step) => [FLOOR_STEPS[step], floor.map((f) => f.steps[step])]),
+    ),
+    facts: {
+      'engine open (config, state migration, token, describe), median': `${fmt(
+        summarize(tandem.map((r) => r.openMs)).median / 1000,
+        2,
+      )} s`,
+    },
+  };
+}

@@ -6,6 +6,13 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { openEngine, type Engine } from '../../src/engine/open-engine.js';
 import { createLogger } from '../../src/util/logger.js';
 import { CUSTOMER_FIELDS } from './erp-fixture.js';
+import { withApplicationName } from './pg-backend-cpu.js';
+
+/**
+ * How often both the engine and the jsforce baseline poll a Bulk API job, ms: the same fixed interval for both
+ * (tandem's backoff is capped at it), so neither waits longer for the same job.
+ */
+export const BENCH_POLL_INTERVAL_MS = 200;
 
 export interface BenchEngineOptions {
   readonly databaseUrl: string;
@@ -16,6 +23,8 @@ export interface BenchEngineOptions {
   readonly emulatorUrl: string;
   readonly clientId: string;
   readonly clientSecret: string;
+  /** Postgres `application_name` of every connection the engine opens, to find its backends (pg-backend-cpu.ts). */
+  readonly applicationName?: string;
 }
 
 /**
@@ -52,7 +61,8 @@ export async function openBenchEngine(o: BenchEngineOptions): Promise<Engine> {
     '    flow: client_credentials',
     '    clientId: ${BENCH_SF_CLIENT_ID}',
     '    clientSecret: ${BENCH_SF_CLIENT_SECRET}',
-    '  pollIntervalMs: 200',
+    `  pollIntervalMs: ${BENCH_POLL_INTERVAL_MS}`,
+    `  pollMaxIntervalMs: ${BENCH_POLL_INTERVAL_MS}`,
     '  apiReserveShare: 0',
     'objects:',
     '  account:',
@@ -67,7 +77,7 @@ export async function openBenchEngine(o: BenchEngineOptions): Promise<Engine> {
   await writeFile(file, yaml, 'utf8');
   try {
     const config = await loadConfig(file, {
-      BENCH_DB_URL: o.databaseUrl,
+      BENCH_DB_URL: o.applicationName ? withApplicationName(o.databaseUrl, o.applicationName) : o.databaseUrl,
       BENCH_SF_URL: o.emulatorUrl,
       BENCH_SF_CLIENT_ID: o.clientId,
       BENCH_SF_CLIENT_SECRET: o.clientSecret,

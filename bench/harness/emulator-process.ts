@@ -3,12 +3,21 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { processCpuMs } from './proc-stat.js';
 
 /** A Salesforce emulator in its own process (so its memory never counts as tandem's). */
 export interface EmulatorProcess {
   readonly url: string;
   readonly clientId: string;
   readonly clientSecret: string;
+  readonly pid: number;
+  /** CPU time (user + system) of the emulator process so far, ms (from /proc/<pid>/stat; NaN where unreadable). */
+  cpuMs(): number;
+  /**
+   * The emulator's own processing time of every Bulk API ingest job it ran (`totalProcessingTime`, from InProgress to
+   * the end), summed, ms. Makes HTTP calls (a token, the job list, one per job): read `httpRequests` first.
+   */
+  ingestProcessingMs(): Promise<number>;
   /** Total HTTP requests the emulator answered so far (the admin call that reads it included). */
   httpRequests(): Promise<number>;
   /** Inserts (no Id) or updates (with Id) records through the admin API, as a CRM user would edit them. */
@@ -80,10 +89,32 @@ export async function startEmulatorProcess(
       throw new Error(`emulator admin ${method} ${path}: ${res.statusCode} ${JSON.stringify(parsed).slice(0, 500)}`);
     return parsed;
   };
+  const clientId = 'tandem-emulator';
+  const clientSecret = 'tandem-emulator-secret';
   return {
     url,
-    clientId: 'tandem-emulator',
-    clientSecret: 'tandem-emulator-secret',
+    clientId,
+    clientSecret,
+    pid: child.pid ?? -1,
+    cpuMs() {
+      return processCpuMs(child.pid ?? -1) ?? Number.NaN;
+    },
+    async ingestProcessingMs() {
+      const token = await bulkToken(url, clientId, clientSecret);
+      const api = async (path: string): Promise<Record<string, unknown>> => {
+        const res = await request(`${url}/services/data/v62.0${path}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        const body = (await res.body.json()) as Record<string, unknown>;
+        if (res.statusCode !== 200) throw new Error(`emulator GET ${path}: ${res.statusCode}`);
+        return body;
+      };
+      const list = (await api('/jobs/ingest')) as { records: { id: string }[] };
+      let total = 0;
+      for (const job of list.records)
+        total += Number((await api(`/jobs/ingest/${job.id}`))['totalProcessingTime'] ?? 0);
+      return total;
+    },
     async httpRequests() {
       return ((await admin('GET', '/stats')) as { httpRequests: number }).httpRequests;
     },
@@ -107,4 +138,20 @@ export async function startEmulatorProcess(
       await exited;
     },
   };
+}
+
+/** An access token of the emulator's client-credentials flow (the harness's own calls to the Bulk API). */
+export async function bulkToken(url: string, clientId: string, clientSecret: string): Promise<string> {
+  const res = await request(`${url}/services/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+    }).toString(),
+  });
+  const body = (await res.body.json()) as { access_token?: string };
+  if (res.statusCode !== 200 || !body.access_token) throw new Error(`emulator token: ${res.statusCode}`);
+  return body.access_token;
 }

@@ -24,6 +24,11 @@ export interface ScenarioReport {
   readonly rows: readonly FigureRow[];
   /** Time per pipeline stage per run (ms), where the scenario measured it. */
   readonly stages?: Readonly<Record<string, readonly number[]>>;
+  /**
+   * The floor of the scenario's work measured in the same bench run: ms per step per run (the initial load's four
+   * steps, bench/scenarios/load-floor.ts).
+   */
+  readonly floor?: Readonly<Record<string, readonly number[]>>;
   /** Measured facts worth a sentence (setup time, sizes...), as label -> value. */
   readonly facts?: Readonly<Record<string, string>>;
 }

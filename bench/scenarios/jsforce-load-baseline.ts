@@ -1,9 +1,12 @@
 import jsforce from 'jsforce';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import { BENCH_POLL_INTERVAL_MS } from '../harness/bench-engine.js';
 import { runInChild } from '../harness/child-process.js';
 import { startEmulatorProcess } from '../harness/emulator-process.js';
 import type { BenchSettings } from '../harness/bench-settings.js';
+import { measureRun, runApplicationName, type RunCpu } from '../harness/measured-run.js';
+import { withApplicationName } from '../harness/pg-backend-cpu.js';
 
 export interface JsforceLoadInput {
   readonly databaseUrl: string;
@@ -11,9 +14,11 @@ export interface JsforceLoadInput {
   readonly emulatorUrl: string;
   readonly clientId: string;
   readonly clientSecret: string;
+  readonly applicationName: string;
 }
 
 export interface JsforceLoadResult {
+  /** From before the Postgres connect to the last result row: the script's whole work (its start-up of a sort). */
   readonly loadMs: number;
   readonly successful: number;
   readonly failed: number;
@@ -29,10 +34,10 @@ export async function jsforceLoadChild(input: JsforceLoadInput): Promise<Jsforce
     oauth2: { loginUrl: input.emulatorUrl, clientId: input.clientId, clientSecret: input.clientSecret },
     version: '62.0',
   });
-  const client = new pg.Client({ connectionString: input.databaseUrl });
+  const started = performance.now();
+  const client = new pg.Client({ connectionString: withApplicationName(input.databaseUrl, input.applicationName) });
   await client.connect();
   try {
-    const started = performance.now();
     await conn.authorize({ grant_type: 'client_credentials' });
     const csv = client.query(
       copyTo(`COPY (
@@ -45,7 +50,7 @@ export async function jsforceLoadChild(input: JsforceLoadInput): Promise<Jsforce
       operation: 'upsert',
       externalIdFieldName: 'External_Id__c',
       input: csv,
-      pollInterval: 1000,
+      pollInterval: BENCH_POLL_INTERVAL_MS,
       pollTimeout: 1_800_000,
     });
     return {
@@ -61,37 +66,48 @@ export async function jsforceLoadChild(input: JsforceLoadInput): Promise<Jsforce
 export interface JsforceLoadRun extends JsforceLoadResult {
   readonly maxRssMb: number;
   readonly httpCalls: number;
+  /** The child process from spawn to exit. */
+  readonly wallMs: number;
+  readonly cpuMs: RunCpu;
+  /** The emulator's own processing time of the job, ms. */
+  readonly remoteMs: number;
 }
 
-export async function benchJsforceLoad(
+/** One run of the baseline script in a child process, against a fresh emulator. */
+export async function jsforceLoadOnce(
   settings: BenchSettings,
   table: string,
   rows: number,
-): Promise<JsforceLoadRun[]> {
-  const runs: JsforceLoadRun[] = [];
-  for (let i = 0; i < settings.runs; i += 1) {
-    const sf = await startEmulatorProcess();
-    try {
-      const before = await sf.httpRequests();
-      const child = await runInChild<JsforceLoadResult>(new URL(import.meta.url), 'jsforceLoadChild', {
+  tag: string,
+): Promise<JsforceLoadRun> {
+  const sf = await startEmulatorProcess();
+  try {
+    const applicationName = runApplicationName(tag);
+    const run = await measureRun(sf, settings.databaseUrl, applicationName, () =>
+      runInChild<JsforceLoadResult>(new URL(import.meta.url), 'jsforceLoadChild', {
         databaseUrl: settings.databaseUrl,
         table,
         emulatorUrl: sf.url,
         clientId: sf.clientId,
         clientSecret: sf.clientSecret,
-      } satisfies JsforceLoadInput);
-      const httpCalls = (await sf.httpRequests()) - before - 1;
-      if (child.result.successful !== rows)
-        throw new Error(
-          `jsforce baseline loaded ${child.result.successful} of ${rows} (${child.result.failed} failed)`,
-        );
-      runs.push({ ...child.result, maxRssMb: child.maxRssMb, httpCalls });
-      console.error(
-        `  jsforce load run ${i + 1}: ${(child.result.loadMs / 1000).toFixed(1)} s, ${child.maxRssMb} MB, ${httpCalls} HTTP calls`,
-      );
-    } finally {
-      await sf.close();
-    }
+        applicationName,
+      } satisfies JsforceLoadInput),
+    );
+    const child = run.child;
+    if (child.result.successful !== rows)
+      throw new Error(`jsforce baseline loaded ${child.result.successful} of ${rows} (${child.result.failed} failed)`);
+    console.error(
+      `  jsforce load ${tag}: script ${(child.result.loadMs / 1000).toFixed(1)} s, process ${(child.wallMs / 1000).toFixed(1)} s, ${child.maxRssMb} MB, ${run.httpCalls} HTTP calls, CPU s script ${(run.cpuMs.client / 1000).toFixed(1)} postgres ${(run.cpuMs.postgres / 1000).toFixed(1)} emulator ${(run.cpuMs.emulator / 1000).toFixed(1)}`,
+    );
+    return {
+      ...child.result,
+      maxRssMb: child.maxRssMb,
+      httpCalls: run.httpCalls,
+      wallMs: child.wallMs,
+      cpuMs: run.cpuMs,
+      remoteMs: run.remoteMs,
+    };
+  } finally {
+    await sf.close();
   }
-  return runs;
 }
