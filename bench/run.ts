@@ -146,6 +146,21 @@ try {
           },
           { name: 'increment: HTTP calls', unit: 'calls', values: series(increments, (r) => r.httpCalls) },
           {
+            name: 'increment: CPU time of the tandem process',
+            unit: 's',
+            values: series(increments, (r) => r.cpuMs.client / 1000),
+          },
+          {
+            name: 'increment: CPU time of its Postgres backends',
+            unit: 's',
+            values: series(increments, (r) => r.cpuMs.postgres / 1000),
+          },
+          {
+            name: 'increment: CPU time of the emulator',
+            unit: 's',
+            values: series(increments, (r) => r.cpuMs.emulator / 1000),
+          },
+          {
             name: 'quiet re-run: runSync wall time',
             unit: 's',
             values: series(quiet, (r) => r.syncMs / 1000),
@@ -167,6 +182,16 @@ try {
             name: 'quiet re-run: process wall time incl. engine open',
             unit: 's',
             values: series(quiet, (r) => r.wallMs / 1000),
+          },
+          {
+            name: 'quiet re-run: CPU time of the tandem process',
+            unit: 's',
+            values: series(quiet, (r) => r.cpuMs.client / 1000),
+          },
+          {
+            name: 'quiet re-run: CPU time of its Postgres backends',
+            unit: 's',
+            values: series(quiet, (r) => r.cpuMs.postgres / 1000),
           },
         ],
         stages: Object.fromEntries(

@@ -17,7 +17,7 @@ export interface MeasuredRun<T> {
   readonly cpuMs: RunCpu;
   /** HTTP requests the emulator answered during the run (the counter reads themselves subtracted). */
   readonly httpCalls: number;
-  /** The emulator's own processing time of the run's ingest jobs (`totalProcessingTime`, summed), ms. */
+  /** The emulator's own processing time of the run's ingest jobs (`totalProcessingTime`, summed), ms; NaN with `remote: false`. */
   readonly remoteMs: number;
 }
 
@@ -39,6 +39,7 @@ export async function measureRun<T>(
   databaseUrl: string,
   applicationName: string,
   start: () => Promise<ChildRun<T>>,
+  options: { readonly remote?: boolean } = {},
 ): Promise<MeasuredRun<T>> {
   const before = await emulator.httpRequests();
   const emulatorCpu = emulator.cpuMs();
@@ -53,7 +54,8 @@ export async function measureRun<T>(
   const backends = await sampler.stop();
   const emulatorCpuMs = emulator.cpuMs() - emulatorCpu;
   const httpCalls = (await emulator.httpRequests()) - before - 1;
-  const remoteMs = await emulator.ingestProcessingMs();
+  // The jobs' processing times are summed over the emulator's life: only for an emulator fresh for this run.
+  const remoteMs = options.remote === false ? Number.NaN : await emulator.ingestProcessingMs();
   return {
     child,
     cpuMs: { client: child.cpuMs, postgres: backends.cpuMs, emulator: emulatorCpuMs },

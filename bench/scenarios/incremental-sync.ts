@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { runInChild } from '../harness/child-process.js';
 import { customerKey } from '../harness/erp-fixture.js';
+import { measureRun, runApplicationName, type RunCpu } from '../harness/measured-run.js';
 import type { SyncedState } from '../harness/synced-state.js';
 import type { SyncOnceResult } from './sync-once-child.js';
 
@@ -11,19 +12,35 @@ export interface SyncRun extends SyncOnceResult {
   readonly maxRssMb: number;
   readonly httpCalls: number;
   readonly wallMs: number;
+  readonly cpuMs: RunCpu;
 }
 
-/** One `tandem sync` process against the synced state, with its HTTP calls counted at the emulator. */
+/**
+ * One `tandem sync` process against the synced state, with its HTTP calls counted at the emulator and the CPU time of
+ * the process, its Postgres backends and the emulator measured beside it.
+ */
 export async function syncInChild(state: SyncedState): Promise<SyncRun> {
-  const before = await state.emulator.httpRequests();
-  const child = await runInChild<SyncOnceResult>(
-    new URL('./sync-once-child.ts', import.meta.url),
-    'syncOnceChild',
-    state.engine,
+  const applicationName = runApplicationName('sync');
+  const run = await measureRun(
+    state.emulator,
+    state.engine.databaseUrl,
+    applicationName,
+    () =>
+      runInChild<SyncOnceResult>(new URL('./sync-once-child.ts', import.meta.url), 'syncOnceChild', {
+        ...state.engine,
+        applicationName,
+      }),
+    { remote: false },
   );
-  const httpCalls = (await state.emulator.httpRequests()) - before - 1;
+  const child = run.child;
   if (child.result.status !== 'succeeded') throw new Error(`sync ended ${child.result.status}`);
-  return { ...child.result, maxRssMb: child.maxRssMb, httpCalls, wallMs: child.wallMs };
+  return {
+    ...child.result,
+    maxRssMb: child.maxRssMb,
+    httpCalls: run.httpCalls,
+    wallMs: child.wallMs,
+    cpuMs: run.cpuMs,
+  };
 }
 
 /**
