@@ -20,6 +20,16 @@ async function relationBytes(store: StateStore, table: RecordTable): Promise<num
   return Number(result.rows[0]!.bytes);
 }
 
+/** VACUUMs of the table so far (autovacuum is off on it), from the server's statistics. */
+async function vacuumCount(store: StateStore, table: RecordTable): Promise<number> {
+  const result = await sql<{
+    n: string | number;
+  }>`select vacuum_count as n from pg_stat_user_tables where relid = ${`${store.database.schema}.${table}`}::regclass`.execute(
+    store.database.db,
+  );
+  return Number(result.rows[0]!.n);
+}
+
 /** Keeps autovacuum off the staging tables, so only tandem's own reclaiming can free their pages. */
 async function noAutovacuum(store: StateStore, url: string | undefined): Promise<void> {
   if (!url) return; // PGlite runs no autovacuum
@@ -97,15 +107,23 @@ for (const backend of testBackends()) {
         await noAutovacuum(store, backend.url);
         await fillOutbox(store, 'other', 1); // another sync's planned write: the table is never empty
         const sizes: number[] = [];
+        const vacuums: number[] = [];
         for (let round = 0; round < 3; round += 1) {
           await fillOutbox(store, 'big', 5000);
           await drainOutbox(store, 'big');
           expect(await store.records.reclaim(['outbox'])).toEqual([{ table: 'outbox', action: 'vacuumed' }]);
           sizes.push(await relationBytes(store, 'outbox'));
+          if (backend.url) vacuums.push(await vacuumCount(store, 'outbox'));
         }
-        // Without VACUUM every round would add its 5,000 rows' pages to the dead ones of the rounds before.
-        expect(sizes[0]!).toBeGreaterThan(0);
-        expect(sizes[2]!).toBeLessThanOrEqual(sizes[0]!);
+        if (backend.url) {
+          // On a shared server another session's open transaction may hold back what VACUUM can remove (its
+          // pages then stay, whoever vacuums): what tandem controls is that it vacuumed, once per round.
+          expect(vacuums).toEqual([1, 2, 3]);
+        } else {
+          // Without VACUUM every round would add its 5,000 rows' pages to the dead ones of the rounds before.
+          expect(sizes[0]!).toBeGreaterThan(0);
+          expect(sizes[2]!).toBeLessThanOrEqual(sizes[0]!);
+        }
         const left = await sql<{
           n: string | number;
         }>`select count(*) as n from ${sql.id(store.database.schema, 'outbox')}`.execute(store.database.db);
