@@ -12,7 +12,8 @@ import { derivedKey } from './staged-change.js';
  *
  * "Believes exists" covers both what is recorded in `record_state` and changes still waiting in the inbox: a record
  * captured by an earlier, interrupted run and deleted before it was planned must not be planned as existing (it
- * would be created on the other side from a row that is gone).
+ * would be created on the other side from a row that is gone). A delete the side's capture already staged keeps the
+ * side's own time (see capturedDeletes).
  */
 export async function reconcileSide(
   ctx: SyncContext,
@@ -33,8 +34,15 @@ export async function reconcileSide(
   const detectedAt = normalizeInstant((ctx.now?.() ?? new Date()).toISOString());
   let tombstones = 0;
   for await (const page of ctx.store.records.knownKeys(ctx.sync, object.name, system)) {
-    const missing: StagedChange[] = page
-      .filter((known) => !live.has(known.key))
+    const absent = page.filter((known) => !live.has(known.key));
+    const alreadyDeleted = await capturedDeletes(
+      ctx,
+      object,
+      system,
+      absent.map((known) => known.key),
+    );
+    const missing: StagedChange[] = absent
+      .filter((known) => !alreadyDeleted.has(known.key))
       .map((known) => ({
         key: known.key,
         nativeId: known.nativeId ?? '',
@@ -55,6 +63,22 @@ export async function reconcileSide(
   ctx.logger.info({ object: object.name, system, live: live.size, tombstones }, 'key reconciliation finished');
   options.onProgress?.({ object: object.name, stage: 'reconcile', system, phase: 'finished', done: live.size });
   return tombstones;
+}
+
+/**
+ * Keys whose inbox entry of `system` is already a delete: the side's own capture reported it, with the time the
+ * side stamped on it. A tombstone from the listing would replace that time with the time of detection (later than
+ * the delete itself), and latest-wins would then take the delete over an edit the other side made after it.
+ */
+async function capturedDeletes(
+  ctx: SyncContext,
+  object: SyncObject,
+  system: SystemId,
+  keys: readonly string[],
+): Promise<ReadonlySet<string>> {
+  if (keys.length === 0) return new Set();
+  const { inbox } = await ctx.store.staging.loadForPlanning(ctx.sync, object.name, keys);
+  return new Set(keys.filter((key) => inbox.get(key)?.[system]?.deleted === true));
 }
 
 /** Stages tombstones over inbox entries of `system` that say a record exists which the complete listing did not return. */

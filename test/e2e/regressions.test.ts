@@ -119,6 +119,27 @@ for (const backend of testBackends()) {
       expect((await runSync(r.ctx, { batchSize: 3 })).writes).toBe(0);
     });
 
+    it('a full sync weighs a CRM delete by its own time, not the time reconciliation noticed it', async () => {
+      // Bug (system model, seed 741216058): the CRM capture staged the delete with its SystemModstamp, then key
+      // reconciliation replaced it with a tombstone stamped "now". Latest-wins took that delete over the ERP edit
+      // made after it and deleted the ERP row; the next incremental run read the real time, kept the record and
+      // recreated it in the CRM, leaving the two sides apart.
+      const r = await open();
+      await r.erp.query(`insert into ${r.table} (customer_no, name) values ('K3', 'Before')`);
+      expect((await runSync(r.ctx, { batchSize: 3 })).error).toBeUndefined();
+      const id = String(r.crmSide.emulator.store.list('Account').find((a) => a['External_Id__c'] === 'K3')?.['Id']);
+      r.crmSide.emulator.store.delete('Account', id);
+      await sleep(5);
+      await r.erp.query(`update ${r.table} set name = 'Edited after the delete' where customer_no = 'K3'`);
+
+      const full = await runSync(r.ctx, { full: true, batchSize: 3 });
+      expect(full.error).toBeUndefined();
+      expect((await erpSnapshot(r)).records.get('K3')?.name).toBe('Edited after the delete');
+      await expectAligned(r);
+      expect((await runSync(r.ctx, { batchSize: 3 })).writes).toBe(0);
+      await expectAligned(r);
+    });
+
     it('a keyless ERP row tandem knows but has not keyed yet survives a full sync', async () => {
       // Bug: the Postgres source listed only rows with a key, so reconciliation took the keyless row tandem had
       // planned (under its derived key) for deleted and dropped it: the ERP kept the row, the CRM never got it.

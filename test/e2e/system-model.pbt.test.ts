@@ -46,7 +46,8 @@ import { openErpDatabase, type ErpDatabase } from './support/erp-database.js';
  * both sides independently (merged against an empty base, a cleared field reads as never set).
  *
  * PBT_NUM_RUNS (default 10) widens the search; PBT_SEED (and PBT_PATH, both printed on failure) replay one.
- * E2E_TRACE=1 prints every run's commands and sync outcomes.
+ * E2E_TRACE=1 prints every run's commands and sync outcomes; E2E_TIMELINE=1 also each record's timeline (what was
+ * captured with which time, decided, planned and written, per run).
  */
 const NUM_RUNS = Number(process.env['PBT_NUM_RUNS'] ?? 10);
 const SEED =
@@ -541,6 +542,12 @@ for (const [crmName, startCrm] of Object.entries(E2E_CRMS)) {
                   const quiet = await runSync(run.ctx, { batchSize: BATCH });
                   m.log.push(`quiet sync -> ${quiet.status}${brief(quiet)}`);
                   if (process.env['E2E_TRACE']) console.log(m.log.join('\n') + '\n---');
+                  if (process.env['E2E_TIMELINE']) {
+                    for (const key of m.history.keys())
+                      for (const t of await run.store.timeline.timeline({ sync: run.sync, key }))
+                        for (const e of t.entries)
+                          console.log(key, JSON.stringify([e.seq, e.kind, e.system, e.runId, e.detail]));
+                  }
                   await checkEndState(m, final, quiet);
                 } finally {
                   await run.close();

@@ -13,7 +13,6 @@ import {
   zipCsv,
   type BulkWriteDetail,
 } from './zoho-bulk-write-job.js';
-import { ZohoApiError } from './zoho-errors.js';
 import { toZohoJson, type ZohoField } from './zoho-fields.js';
 import { pollUntil, type PollSettings } from './zoho-polling.js';
 
@@ -52,7 +51,9 @@ export interface WritePlan {
  * an id are found by search first).
  *
  * Each Bulk Write job is recorded in the ledger before its file is uploaded and moved through `uploaded` and
- * `created`; `resume` finishes what a dead process left: a file already uploaded is never uploaded again.
+ * `created`; `resume` finishes what a dead process left: a created job is polled and its results read (never
+ * created again); an entry whose job was never created is abandoned, since Zoho wrote nothing, and the engine sends
+ * those records again from a fresh plan (see resume).
  *
  * @example
  * ```ts
@@ -125,24 +126,14 @@ export class ZohoSink implements Sink {
         { stream: stream.name, ledgerId: entry.jobId, phase: detail.phase, zohoJobId: detail.zohoJobId },
         'resuming zoho bulk write job',
       );
-      if (detail.phase === 'uploading' || detail.fileId === undefined) {
-        // The upload may not have reached Zoho and no job exists: nothing was written; the engine sends these again.
+      if (detail.phase === 'uploading' || detail.phase === 'uploaded' || detail.zohoJobId === undefined) {
+        // No job was created, so Zoho processed nothing: the engine sends these records again from a fresh plan.
+        // Creating the job now from the file uploaded earlier would write values planned before the stop (a quota
+        // stop can last a day) over edits CRM users made since, which the next capture reads and the plan weighs.
         await options.ledger.finish(entry.jobId, 'abandoned');
         continue;
       }
-      let current = detail;
-      if (current.phase === 'uploaded') {
-        try {
-          current = await this.#createJob(entry.jobId, current, current.fileId!, options.ledger, options.signal);
-        } catch (error) {
-          if (error instanceof ZohoApiError && error.status === 400 && error.zohoCode === 'INVALID_FILE_ID') {
-            await options.ledger.finish(entry.jobId, 'abandoned');
-            continue;
-          }
-          throw error;
-        }
-      }
-      yield* this.#finish(stream, entry.jobId, current, options.ledger, undefined, options.signal);
+      yield* this.#finish(stream, entry.jobId, detail, options.ledger, undefined, options.signal);
     }
   }
 
