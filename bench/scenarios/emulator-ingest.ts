@@ -22,6 +22,8 @@ export interface EmulatorIngestFigures {
   /** Peak resident memory of the emulator process (VmHWM), and its resident memory at the start and the end. */
   readonly peakRssMb: number;
   readonly startRssMb: number;
+  /** Peak resident memory up to JobComplete (before any result download). */
+  readonly peakRssAtCompleteMb: number;
   readonly endRssMb: number;
   readonly loadAverage: readonly number[];
 }
@@ -134,6 +136,7 @@ export async function benchEmulatorIngest(rows: number): Promise<EmulatorIngestF
       await new Promise((r) => setTimeout(r, 200));
     }
     if (info.state !== 'JobComplete') throw new Error(`job ended ${info.state}: ${info.errorMessage ?? ''}`);
+    const peakAtComplete = await vmKb(pid, 'VmHWM');
 
     let resultBytes = 0;
     const resultStart = performance.now();
@@ -155,6 +158,7 @@ export async function benchEmulatorIngest(rows: number): Promise<EmulatorIngestF
       resultSeconds,
       peakRssMb: (await vmKb(pid, 'VmHWM')) / 1024,
       startRssMb: startRss / 1024,
+      peakRssAtCompleteMb: peakAtComplete / 1024,
       endRssMb: (await vmKb(pid, 'VmRSS')) / 1024,
       loadAverage: loadavg(),
     };
@@ -173,7 +177,7 @@ export function describeEmulatorIngest(f: EmulatorIngestFigures): string {
     `upload ${f.uploadSeconds.toFixed(1)} s`,
     `processing ${f.processingSeconds.toFixed(1)} s = ${Math.round(f.recordsPerSecond).toLocaleString('en-US')} records/s`,
     `results ${(f.resultBytes / 1e6).toFixed(1)} MB in ${f.resultSeconds.toFixed(1)} s`,
-    `emulator RSS peak ${f.peakRssMb.toFixed(0)} MB (start ${f.startRssMb.toFixed(0)} MB, end ${f.endRssMb.toFixed(0)} MB)`,
+    `emulator RSS peak ${f.peakRssMb.toFixed(0)} MB (start ${f.startRssMb.toFixed(0)} MB, at JobComplete ${f.peakRssAtCompleteMb.toFixed(0)} MB, end ${f.endRssMb.toFixed(0)} MB)`,
     `load ${f.loadAverage.map((l) => l.toFixed(1)).join(' ')}`,
   ].join('; ');
 }

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { pipeline as pipeStreams } from 'node:stream';
 import { createGzip, gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -11,6 +12,7 @@ import { type FaultConfig, FaultInjector, type FaultKind, parseFaultConfig } fro
 import {
   COLUMN_DELIMITERS,
   type ColumnDelimiter,
+  discardUpload,
   INGEST_OPERATIONS,
   type IngestJob,
   type IngestOperation,
@@ -24,6 +26,7 @@ import type { FieldDefinition, ObjectDefinition } from './object-definition.js';
 import { decodeLocator, encodeLocator, type QueryJob, resultPageChunks, runQueryJob } from './query-job.js';
 import { SalesforceIdGenerator } from './salesforce-id.js';
 import { compileSoql } from './soql-query-plan.js';
+import { UploadSpool } from './upload-spool.js';
 import { textOf } from '../../util/text-of.js';
 import { clientStatusOf, createEmulatorApp, HTTP_METHODS, type HttpMethod, isBodyTooLarge } from '../emulator-http.js';
 
@@ -93,6 +96,8 @@ type Handler = (req: FastifyRequest, reply: FastifyReply) => unknown;
 interface Resource {
   readonly methods: Partial<Record<HttpMethod, Handler>>;
   readonly beforeBody?: () => void;
+  /** The body goes to this stream (a temp file) instead of memory; the handler finds it with #spools. */
+  readonly spool?: () => UploadSpool;
 }
 
 /**
@@ -111,6 +116,7 @@ export class EmulatorServer {
   readonly #jobIds = new SalesforceIdGenerator('750');
   readonly #running = new Set<Promise<void>>();
   readonly #resolved = new WeakMap<FastifyRequest, Resource>();
+  readonly #spools = new WeakMap<FastifyRequest, UploadSpool>();
   readonly #stats: Mutable<EmulatorStats> = {
     httpRequests: 0,
     apiRequests: 0,
@@ -166,6 +172,8 @@ export class EmulatorServer {
   abortAll(): void {
     for (const job of this.#jobs.values()) {
       if (job.state === 'UploadComplete' || job.state === 'InProgress' || job.state === 'Open') job.state = 'Aborted';
+      // A running job took its upload over and removes it when it stops; the others' go now.
+      if (job.kind === 'ingest' && job.state === 'Aborted') discardUpload(job);
     }
   }
 
@@ -242,6 +250,7 @@ export class EmulatorServer {
       this.#resource(api, '/services/data/:v/jobs/:kind/:jobId/:sub', (req) => this.#jobPart(req), {
         bodyLimit: MAX_UPLOAD_BYTES,
         errorHandler: (error, req, reply) => {
+          this.#spools.get(req)?.discard();
           const job = this.#jobs.get(paramOf(req, 'jobId') ?? '');
           if (!isBodyTooLarge(error) || job?.kind !== 'ingest') return this.#fail(error, req, reply);
           job.uploaded = false;
@@ -334,7 +343,12 @@ export class EmulatorServer {
         allow(req.method, Object.keys(resource.methods));
         resource.beforeBody?.();
         this.#resolved.set(req, resource);
-        return payload;
+        if (!resource.spool) return payload;
+        const spool = resource.spool();
+        this.#spools.set(req, spool);
+        // An aborted request destroys the spool, which removes its file.
+        pipeStreams(payload, spool, () => undefined);
+        return spool;
       },
       handler: async (req, reply) => {
         const handle = this.#resolved.get(req)?.methods[req.method as HttpMethod];
@@ -492,6 +506,7 @@ export class EmulatorServer {
         return {
           methods: { PUT: (r, reply) => this.#upload(r, reply, job) },
           beforeBody: () => this.#startUpload(job),
+          spool: () => new UploadSpool(MAX_UPLOAD_BYTES),
         };
       }
       if (sub === 'successfulresults' || sub === 'failedresults' || sub === 'unprocessedrecords') {
@@ -693,6 +708,7 @@ export class EmulatorServer {
       ...format,
       state: 'Open',
       upload: [],
+      uploadFile: undefined,
       uploadBytes: 0,
       uploaded: false,
       numberRecordsProcessed: 0,
@@ -876,7 +892,7 @@ export class EmulatorServer {
       }
       job.state = 'Aborted';
       job.systemModstamp = Date.now();
-      if (job.kind === 'ingest') job.upload = [];
+      if (job.kind === 'ingest') discardUpload(job);
       this.#json(res, 200, this.#jobInfo(job, 'create'));
       return;
     }
@@ -899,7 +915,8 @@ export class EmulatorServer {
         'Error encountered when deleting the job because the job is not terminated',
       );
     }
-    if (job.state === 'UploadComplete') job.state = 'Aborted'; // stops its background run
+    if (job.state === 'UploadComplete') job.state = 'Aborted'; // stops its background run before it starts
+    if (job.kind === 'ingest') discardUpload(job);
     this.#jobs.delete(job.id);
     this.#send(res, 204, undefined);
   }
@@ -925,9 +942,12 @@ export class EmulatorServer {
 
   /** The upload itself; its size limit (MAX_UPLOAD_BYTES) is the route's body limit. */
   #upload(req: FastifyRequest, res: FastifyReply, job: IngestJob): void {
-    const body = bodyOf(req);
-    job.upload = body.length === 0 ? [] : [body];
-    job.uploadBytes = body.length;
+    const spool = this.#spools.get(req);
+    discardUpload(job);
+    job.uploadBytes = spool?.bytes ?? 0;
+    // Aborted or deleted while the body came in: nothing will read the file.
+    if (spool && spool.bytes > 0 && job.state === 'Open' && this.#jobs.has(job.id)) job.uploadFile = spool.keep();
+    else spool?.discard();
     this.#send(res, 201, undefined);
   }
 

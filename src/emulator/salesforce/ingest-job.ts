@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
@@ -5,6 +6,7 @@ import type { Logger } from 'pino';
 import { formatFieldValue, parseFieldValue, RowError, type StoredValue } from './field-codec.js';
 import { type EmulatorStore, ID, type ObjectTable } from './emulator-store.js';
 import { normaliseSalesforceId } from './salesforce-id.js';
+import { removeFile } from './upload-spool.js';
 
 export const INGEST_OPERATIONS = ['insert', 'update', 'upsert', 'delete', 'hardDelete'] as const;
 export type IngestOperation = (typeof INGEST_OPERATIONS)[number];
@@ -40,7 +42,10 @@ export interface IngestJob extends JobBase {
   readonly kind: 'ingest';
   readonly operation: IngestOperation;
   readonly externalIdFieldName: string | undefined;
+  /** A small upload (multipart create) kept in memory... */
   upload: Buffer[];
+  /** ...or a PUT upload spooled to a temp file (see UploadSpool); removed once the job has read it. */
+  uploadFile: string | undefined;
   uploadBytes: number;
   uploaded: boolean;
   numberRecordsProcessed: number;
@@ -84,6 +89,13 @@ export type Column =
       readonly parentField: number;
     }
   | { readonly kind: 'ignored' };
+
+/** Drops a job's upload (memory or temp file); the job can no longer be processed. */
+export function discardUpload(job: IngestJob): void {
+  job.upload = [];
+  if (job.uploadFile !== undefined) removeFile(job.uploadFile);
+  job.uploadFile = undefined;
+}
 
 /** The whole job fails (Salesforce: `InvalidBatch : ...`), e.g. on an unknown header column. */
 class JobFailure extends Error {}
@@ -205,11 +217,18 @@ export async function runIngestJob(job: IngestJob, ctx: IngestContext): Promise<
   const csv = (rows: string[][]) =>
     stringify(rows, { delimiter, record_delimiter: recordDelimiter, quoted: true, quoted_empty: true });
   await yieldToEventLoop();
-  if (job.state !== 'UploadComplete') return;
+  if (job.state !== 'UploadComplete') {
+    discardUpload(job);
+    return;
+  }
   job.state = 'InProgress';
   job.systemModstamp = Date.now();
-  const upload = job.upload;
+  // The job takes its upload over: read from the temp file in 1 MiB chunks, parsed as they come.
+  const uploadFile = job.uploadFile;
+  const upload: AsyncIterable<Buffer> | Iterable<Buffer> =
+    uploadFile === undefined ? job.upload : createReadStream(uploadFile, { highWaterMark: 1 << 20 });
   job.upload = [];
+  job.uploadFile = undefined;
   // The parser is driven by hand (write a chunk, read its records synchronously): a for-await over the stream
   // costs a promise per record, a third of the parse time at 1M records.
   const parser = parse({ delimiter, record_delimiter: recordDelimiter, bom: true, skip_empty_lines: true });
@@ -288,7 +307,7 @@ export async function runIngestJob(job: IngestJob, ctx: IngestContext): Promise<
   };
 
   try {
-    for (const chunk of upload) {
+    for await (const chunk of upload) {
       if ((job.state as JobState) === 'Aborted') break;
       parser.write(chunk);
       take();
@@ -319,6 +338,7 @@ export async function runIngestJob(job: IngestJob, ctx: IngestContext): Promise<
     ctx.logger.debug({ jobId: job.id, err: error }, 'ingest job failed');
   } finally {
     parser.destroy();
+    if (uploadFile !== undefined) removeFile(uploadFile);
   }
   job.totalProcessingTime = Date.now() - started;
   job.systemModstamp = Date.now();
