@@ -18,6 +18,7 @@ import {
 } from './report/benchmarks-markdown.js';
 import { hubspotReports, zohoReports } from './report/crm-reports.js';
 import { benchCrmSync } from './scenarios/crm-sync.js';
+import { benchEmulatorIngestScenario } from './scenarios/emulator-ingest.js';
 import { benchIncremental } from './scenarios/incremental-sync.js';
 import { ownWorkRatio } from './harness/floor-ratio.js';
 import { realLoadState } from './scenarios/after-real-load.js';
@@ -93,6 +94,11 @@ try {
     // jsforce fails at 1,000,000 records (the child exits 13, an unsettled promise): the pairs run at 100,000.
     reports.push(await benchSalesforceClientScenario(settings, loadRows, Math.min(loadRows, 100_000)));
   });
+
+  await scenario(
+    'emulator-ingest',
+    async () => void reports.push(await benchEmulatorIngestScenario(settings, loadRows)),
+  );
 
   await scenario('initial-load', async () => {
     const table = customerTable(loadRows);

@@ -6,6 +6,8 @@ import { loadavg } from 'node:os';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import type { BenchSettings } from '../harness/bench-settings.js';
+import type { ScenarioReport } from '../harness/scenario-report.js';
 
 /** What one emulator ingest run measured (the emulator's own process, not the client's). */
 export interface EmulatorIngestFigures {
@@ -205,4 +207,29 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(
     describeEmulatorIngest(await benchEmulatorIngest(rows, { nodeArgs, onStdout: (t) => process.stderr.write(t) })),
   );
+}
+
+/**
+ * The bench scenario: `settings.runs` runs of one `rows`-record upsert job in a fresh emulator process each; the
+ * emulator's peak RSS (target: 1M rows within 400 MB) and its processing rate.
+ */
+export async function benchEmulatorIngestScenario(settings: BenchSettings, rows: number): Promise<ScenarioReport> {
+  const runs: EmulatorIngestFigures[] = [];
+  for (let i = 0; i < settings.runs; i++) runs.push(await benchEmulatorIngest(rows));
+  return {
+    id: 'emulator-ingest',
+    title: `Salesforce emulator: one upsert job of ${rows.toLocaleString('en-US')} Accounts (7 columns), in its own process`,
+    baselineLabel: 'none',
+    rows: [
+      {
+        name: 'emulator peak RSS',
+        unit: 'MB',
+        values: runs.map((r) => r.peakRssMb),
+        ...(rows >= 1_000_000 ? { target: { op: '<=', value: 400 } as const } : {}),
+      },
+      { name: 'records processed per second', unit: '/s', values: runs.map((r) => r.recordsPerSecond) },
+      { name: 'result files downloaded', unit: 's', values: runs.map((r) => r.resultSeconds) },
+    ],
+    facts: { 'last run': runs.length > 0 ? describeEmulatorIngest(runs[runs.length - 1]!) : '' },
+  };
 }
