@@ -9,6 +9,9 @@ import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';
  * Plans every key waiting in the inbox (plus failed records due for retry and answered conflicts), in key order and
  * in chunks: three-way diff, resolution, and the writes per side go to the outbox. Each chunk is one transaction:
  * the inbox entries it consumed, the new record states, the outbox, queued conflicts and decisions.
+ *
+ * First, when the store can (`store.bulkPlan`), the records tandem has never seen that exist on one side only are
+ * planned set-based in SQL (planOneSided); the keys left in the inbox then go through the planner one by one.
  */
 export async function planObject(
   ctx: SyncContext,
@@ -22,8 +25,9 @@ export async function planObject(
   let after: string | null = null;
   let done = 0;
   // Tables with nothing for this object need no lookup per key (a first load has no state, conflicts or outbox).
-  const presence = await ctx.store.staging.presence(ctx.sync, object.name);
   options.onProgress?.({ object: object.name, stage: 'plan', phase: 'started', done: 0 });
+  done = await planOneSided(ctx, object, run, options, now);
+  const presence = await ctx.store.staging.presence(ctx.sync, object.name);
   for (;;) {
     const keys = await ctx.store.staging.nextPlanKeys(ctx.sync, object.name, after, chunkSize, now);
     if (keys.length === 0) break;
@@ -83,6 +87,53 @@ export async function planObject(
   await options.checkpoint?.(`planned:${object.name}`);
 }
 
-function bump(counts: ObjectCounts, kind: RecordChangeKind): void {
-  counts.plan[kind] = (counts.plan[kind] ?? 0) + 1;
+/** Keys per transaction of set-based planning: ten normal planning chunks (50,000 by default). */
+const ONE_SIDED_CHUNKS = 10;
+
+/**
+ * Plans the one-sided records tandem has never seen set-based, a key range per transaction (each with the run's
+ * counters), and returns how many it planned. Their plan is always a create on the other side; the store writes
+ * exactly what planKey + applyWriteSet would (postgres-bulk-plan.ts), and counts them as the normal loop does.
+ */
+async function planOneSided(
+  ctx: SyncContext,
+  object: SyncObject,
+  run: RunHandle,
+  options: SyncOptions,
+  now: Date,
+): Promise<number> {
+  const planner = ctx.store.bulkPlan;
+  if (!planner) return 0;
+  const counts = run.counts[object.name]!;
+  const limit = (options.batchSize ?? 5000) * ONE_SIDED_CHUNKS;
+  let afterKey: string | null = null;
+  let done = 0;
+  for (;;) {
+    const chunk = await planner.planOneSidedChunk(
+      ctx.sync,
+      object.name,
+      { fields: object.mapper.fieldNames, afterKey, limit },
+      {
+        id: run.id,
+        now,
+        counts: (planned) => {
+          bump(counts, 'erp-created', planned.erp);
+          bump(counts, 'crm-created', planned.crm);
+          return run.counts;
+        },
+      },
+    );
+    if (chunk === null) break;
+    afterKey = chunk.lastKey;
+    const planned = chunk.planned.erp + chunk.planned.crm;
+    if (planned === 0) continue;
+    done += planned;
+    options.onProgress?.({ object: object.name, stage: 'plan', done });
+    await options.checkpoint?.(`bulk-planned-chunk:${object.name}`);
+  }
+  return done;
+}
+
+function bump(counts: ObjectCounts, kind: RecordChangeKind, n = 1): void {
+  if (n > 0) counts.plan[kind] = (counts.plan[kind] ?? 0) + n;
 }

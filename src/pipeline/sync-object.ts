@@ -4,6 +4,7 @@ import type { StreamRef } from '../model/stream.js';
 import type { SystemId } from '../model/system.js';
 import type { Direction } from '../model/direction.js';
 import type { ConflictResolver } from '../model/conflict-resolver.js';
+import type { BulkPlanner } from '../model/bulk-plan.js';
 import type { ChangeStaging } from '../model/change-staging.js';
 import type { JobLedger } from '../model/job-ledger.js';
 import type { RecordStore } from '../model/record-store.js';
@@ -47,7 +48,8 @@ export interface SyncOptions {
   readonly onProgress?: (event: ProgressEvent) => void;
   /**
    * Test hook: called between steps with the step's name; throwing from it simulates a crash at that point.
-   * Steps: `captured-page:<object>:<side>`, `captured:<object>:<side>`, `planned:<object>`, `before-apply:<object>:<side>`
+   * Steps: `captured-page:<object>:<side>`, `captured:<object>:<side>`, `bulk-planned-chunk:<object>` (a chunk of
+   * one-sided new records planned set-based, see plan-stage.ts), `planned:<object>`, `before-apply:<object>:<side>`
    * (the side confirmed writes that are not yet recorded), `write-batch:<object>:<side>`, `written:<object>:<side>`.
    */
   readonly checkpoint?: (step: string) => void | Promise<void>;
@@ -82,6 +84,8 @@ export interface SyncStores {
   readonly runs: RunLog;
   readonly watermarks: WatermarkStore;
   readonly staging: ChangeStaging;
+  /** Set-based planning of one-sided new records; without it every record goes through the normal planner. */
+  readonly bulkPlan?: BulkPlanner | undefined;
   readonly records: RecordStore;
   /** The bulk-job ledger of a sync, handed to sinks. */
   ledger(sync: string): JobLedger;

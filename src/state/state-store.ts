@@ -1,3 +1,4 @@
+import type { BulkPlanner } from '../model/bulk-plan.js';
 import type { ChangeStaging } from '../model/change-staging.js';
 import type { ConflictQueue } from '../model/conflict-queue.js';
 import type { FailedQueue } from '../model/failed-queue.js';
@@ -7,6 +8,7 @@ import type { RunLog } from '../model/run-log.js';
 import type { RecordTimelineReader } from '../model/record-timeline.js';
 import type { StatusQueries } from '../model/status-queries.js';
 import type { WatermarkStore } from '../model/watermark-store.js';
+import { PostgresBulkPlanner } from './postgres-bulk-plan.js';
 import { PostgresChangeStaging } from './postgres-change-staging.js';
 import { PostgresConflictQueue } from './postgres-conflict-queue.js';
 import { PostgresFailedQueue } from './postgres-failed-queue.js';
@@ -39,6 +41,11 @@ export class StateStore {
   readonly watermarks: WatermarkStore;
   /** Captured changes waiting to be planned (inbox) and planned writes waiting for their side (outbox). */
   readonly staging: ChangeStaging;
+  /**
+   * Set-based planning of one-sided records tandem has never seen (postgres-bulk-plan.ts); undefined when
+   * `options.bulkPlan` is false.
+   */
+  readonly bulkPlan: BulkPlanner | undefined;
   /** Per-record state, and `apply`, the one transaction that changes it. */
   readonly records: RecordStore;
   /** Records waiting for a person. */
@@ -56,6 +63,7 @@ export class StateStore {
     this.runs = new PostgresRunLog(database);
     this.watermarks = new PostgresWatermarkStore(database.db);
     this.staging = new PostgresChangeStaging(database, options);
+    this.bulkPlan = options.bulkPlan === false ? undefined : new PostgresBulkPlanner(database, options);
     this.records = new PostgresRecordStore(database, options);
     this.conflicts = new PostgresConflictQueue(database, options);
     this.failed = new PostgresFailedQueue(database, options);

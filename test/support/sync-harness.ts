@@ -84,11 +84,16 @@ export async function createHarness(
     rejectCrm?: (key: string, fields: Fields) => string | undefined;
     /** Keep records' timeline events (default true, as tandem.yaml's `history.recordEvents`). */
     recordEvents?: boolean;
+    /** Plan one-sided new records set-based (default true, as the StateStore's `bulkPlan`). */
+    bulkPlan?: boolean;
   } = {},
 ): Promise<Harness> {
   const schema = uniqueSchemaName('sync');
   const database = await openTestStateDatabase(backend, schema);
-  const store = new StateStore(database, { recordEvents: options.recordEvents ?? true });
+  const store = new StateStore(database, {
+    recordEvents: options.recordEvents ?? true,
+    bulkPlan: options.bulkPlan ?? true,
+  });
   await store.migrate();
   const erp = new MemorySystem({ idPrefix: 'E' });
   const crm = new MemorySystem({ idPrefix: 'C', epoch: '2026-01-01T00:00:00.500Z' });
