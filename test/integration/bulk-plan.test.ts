@@ -5,9 +5,10 @@ import type { FieldValue, Fields } from '../../src/model/record.js';
 import type { StagedChange } from '../../src/model/record-rows.js';
 import type { SystemId } from '../../src/model/system.js';
 import { planObject } from '../../src/pipeline/plan-stage.js';
+import { runSync } from '../../src/pipeline/run-sync.js';
 import { emptyObjectCounts, type RunHandle } from '../../src/pipeline/run-counts.js';
 import type { SyncObject } from '../../src/pipeline/sync-object.js';
-import { createHarness, identityMapper, testLatestWins, type Harness } from '../support/sync-harness.js';
+import { createHarness, identityMapper, snapshot, testLatestWins, type Harness } from '../support/sync-harness.js';
 import { testBackends } from '../support/test-databases.js';
 import { scaled } from '../support/timeouts.js';
 
@@ -305,5 +306,59 @@ for (const backend of testBackends()) {
         await loud.close();
       }
     });
+
+    for (const crashAfter of [1, 2]) {
+      it(`a crash after fast-path chunk ${crashAfter} loses and duplicates nothing: the next run finishes the load`, async () => {
+        const h = await createHarness(backend);
+        try {
+          for (let i = 0; i < 25; i++)
+            h.erp.insert('customers', `E${String(i).padStart(2, '0')}`, { name: ` erp ${i} ` });
+          for (let i = 0; i < 20; i++)
+            h.crm.insert('Account', `C${String(i).padStart(2, '0')}`, { city: `Ørsta ${i}` });
+          // Held on both sides: the normal path, a conflict the policy decides.
+          h.erp.insert('customers', 'D00', { name: 'both', phone: '1' });
+          h.crm.insert('Account', 'D00', { name: 'BOTH', city: 'x' });
+          let chunks = 0;
+          const crashed = await runSync(h.ctx, {
+            batchSize: 1,
+            checkpoint: (step) => {
+              if (step.startsWith('bulk-planned-chunk:') && ++chunks === crashAfter)
+                throw new Error(`simulated crash at ${step}`);
+            },
+          });
+          expect(crashed.status).toBe('failed');
+          // What the crashed run planned is durable before anything was uploaded.
+          const outbox =
+            (await h.store.staging.countOutbox('test', 'account', 'crm')) +
+            (await h.store.staging.countOutbox('test', 'account', 'erp'));
+          const inbox = await h.store.staging.countInbox('test', 'account');
+          expect(outbox).toBe(10 * crashAfter);
+          // Each captured record is either planned (one write) or still waiting in the inbox (D00 twice).
+          expect(outbox + inbox).toBe(47);
+          expect(h.crm.live('Account').length).toBe(21);
+
+          const resumed = await runSync(h.ctx, { batchSize: 1 });
+          expect(resumed.error).toBeUndefined();
+          expect(resumed.status).toBe('succeeded');
+          for (const [system, entity] of [
+            [h.erp, 'customers'],
+            [h.crm, 'Account'],
+          ] as const) {
+            const keys = system.live(entity).map((r) => r.key);
+            expect(keys.length).toBe(46);
+            expect(new Set(keys).size).toBe(46);
+          }
+          expect(Object.fromEntries(snapshot(h.crm, 'Account'))).toEqual(
+            Object.fromEntries(snapshot(h.erp, 'customers')),
+          );
+          expect(snapshot(h.crm, 'Account').get('E03')).toEqual({ name: ' erp 3 ' });
+          expect(snapshot(h.erp, 'customers').get('C07')).toEqual({ city: 'Ørsta 7' });
+          expect(await h.store.staging.countInbox('test', 'account')).toBe(0);
+          expect((await runSync(h.ctx, { batchSize: 1 })).writes).toBe(0);
+        } finally {
+          await h.close();
+        }
+      });
+    }
   });
 }

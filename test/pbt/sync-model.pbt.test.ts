@@ -20,7 +20,7 @@ const NUM_RUNS = Number(process.env['PBT_NUM_RUNS'] ?? 15);
 const SEED = process.env['PBT_SEED'] === undefined ? {} : { seed: Number(process.env['PBT_SEED']) };
 const KEYS = ['K0', 'K1', 'K2', 'K3'];
 const FIELDS = ['a', 'b', 'c'];
-const STEPS = ['captured-page', 'captured', 'planned', 'before-apply', 'write-batch', 'written'];
+const STEPS = ['captured-page', 'captured', 'bulk-planned-chunk', 'planned', 'before-apply', 'write-batch', 'written'];
 
 type Side = 'erp' | 'crm';
 type Command =
