@@ -23,10 +23,9 @@ export async function planObject(
   const chunkSize = options.batchSize ?? 5000;
   const now = ctx.now?.() ?? new Date();
   let after: string | null = null;
-  let done = 0;
-  // Tables with nothing for this object need no lookup per key (a first load has no state, conflicts or outbox).
   options.onProgress?.({ object: object.name, stage: 'plan', phase: 'started', done: 0 });
-  done = await planOneSided(ctx, object, run, options, now);
+  let done = await planOneSided(ctx, object, run, options, now);
+  // Tables with nothing for this object need no lookup per key (a first load has no state, conflicts or outbox).
   const presence = await ctx.store.staging.presence(ctx.sync, object.name);
   for (;;) {
     const keys = await ctx.store.staging.nextPlanKeys(ctx.sync, object.name, after, chunkSize, now);

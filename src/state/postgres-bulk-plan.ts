@@ -42,7 +42,7 @@ export class PostgresBulkPlanner implements BulkPlanner {
     range: { readonly fields: readonly string[]; readonly afterKey: string | null; readonly limit: number },
     run?: OneSidedRun,
   ): Promise<OneSidedChunk | null> {
-    const t = (table: keyof StateTables & string): RawBuilder<unknown> => sql.id(this.#schema, table);
+    const t = (table: keyof StateTables): RawBuilder<unknown> => sql.id(this.#schema, table);
     const after = range.afterKey ?? '';
     // `detail.fields` of a planned event lists the payload's fields sorted as JavaScript sorts them (record-events.ts).
     const names = [...range.fields].sort();

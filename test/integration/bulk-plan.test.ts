@@ -233,7 +233,7 @@ for (const backend of testBackends()) {
       return { chunks: fastRun.chunks };
     }
 
-    it('plans one-sided records exactly as the normal planner, across value kinds and key scenarios', async () => {
+    it('[I1][I13] plans one-sided records exactly as the normal planner, across value kinds and key scenarios', async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(keyCase, { maxLength: 24 }), fc.integer({ min: 1, max: 3 }), async (cases, b) => {
           const { chunks } = await compare(cases, b);
@@ -284,6 +284,25 @@ for (const backend of testBackends()) {
       expect(left.outbox.filter((r) => oneSided.includes(r.key)).length).toBe(oneSided.length);
     });
 
+    it('stores the run counters in the chunk transaction', async () => {
+      const object = `o${++objects}`;
+      await prepare(fast, object, [
+        { scenario: 'erp-only', fields: { name: 'a' }, other: {} },
+        { scenario: 'crm-only', fields: { name: 'b' }, other: {} },
+        { scenario: 'both-sides', fields: { name: 'c' }, other: { name: 'C' } },
+      ]);
+      const id = await fast.store.runs.startRun('test', [object], false, {});
+      const chunk = await fast.store.bulkPlan!.planOneSidedChunk(
+        'test',
+        object,
+        { fields: FIELDS, afterKey: null, limit: 100 },
+        { id, now: NOW, counts: (planned) => ({ marker: planned }) },
+      );
+      expect(chunk).toEqual({ planned: { erp: 1, crm: 1 }, lastKey: 'K002' });
+      const [stored] = await fast.store.runs.listRuns('test', 1);
+      expect(stored?.counts).toEqual({ marker: { erp: 1, crm: 1 } });
+    });
+
     it('with history off writes no planned events, and counts the same', async () => {
       const quiet = await createHarness(backend, { bulkPlan: true, recordEvents: false });
       const loud = await createHarness(backend, { bulkPlan: false, recordEvents: false });
@@ -308,7 +327,7 @@ for (const backend of testBackends()) {
     });
 
     for (const crashAfter of [1, 2]) {
-      it(`a crash after fast-path chunk ${crashAfter} loses and duplicates nothing: the next run finishes the load`, async () => {
+      it(`[I1][I9] a crash after fast-path chunk ${crashAfter} loses and duplicates nothing: the next run finishes the load`, async () => {
         const h = await createHarness(backend);
         try {
           for (let i = 0; i < 25; i++)
