@@ -22,8 +22,16 @@ import type { StateTables } from './state-tables.js';
  *   fields are stored as they are. With history on, the write set's only event is the `planned` one of that entry.
  *
  * Only keys that nothing else speaks for take this path: one inbox entry (one side), not a tombstone, not missing
- * its key on that side, and no record state, outbox entry, failed record or conflict (of any status) for the key.
- * Everything else stays in the inbox for the normal planner.
+ * its key on that side, captured fields all among the object's fields, and no record state, outbox entry, failed
+ * record or conflict (of any status) for the key. Everything else stays in the inbox for the normal planner.
+ *
+ * In SQL: target = the object's fields, all null, overlaid with the captured ones (`template || fields`); payload =
+ * the captured fields without the null ones (`jsonb_strip_nulls`, exact because field values are scalars).
+ *
+ * outbox and failed_record are keyed (sync_name, object, system, key): each side is probed by the whole primary key.
+ * Without `system` (or with `system in (...)`, which the planner applied as a filter), every probe scanned all of the
+ * object's entries: 2.5 ms a probe once a first load had filled the outbox, 130 s for the second 50,000-key chunk
+ * of 100,000.
  */
 export class PostgresBulkPlanner implements BulkPlanner {
   readonly #db: Kysely<StateTables>;
@@ -46,6 +54,8 @@ export class PostgresBulkPlanner implements BulkPlanner {
     const after = range.afterKey ?? '';
     // `detail.fields` of a planned event lists the payload's fields sorted as JavaScript sorts them (record-events.ts).
     const names = [...range.fields].sort();
+    // Every field of the object, null: `template || fields` is the target (the fields projected on the object's).
+    const template = JSON.stringify(Object.fromEntries(names.map((n) => [n, null])));
     const now = run?.now ?? new Date();
     const runId = run?.id ?? null;
     return this.#db.transaction().execute(async (trx) => {
@@ -64,33 +74,37 @@ export class PostgresBulkPlanner implements BulkPlanner {
             returning 1)`
         : sql``;
       const result = await sql<{ system: 'erp' | 'crm'; n: string }>`
-        with candidate as materialized (
-          select i.key, i.system, i.native_id, i.fields, i.modified_at,
-                 case i.system when 'erp' then 'crm' else 'erp' end as other
+        with ranged as materialized (
+          select i.sync_name, i.object, i.key, i.system, i.native_id, i.fields, i.modified_at, i.deleted,
+                 i.key_missing, count(*) over (partition by i.key) as sides
           from ${t('inbox')} i
           where i.sync_name = ${sync} and i.object = ${object} and i.key > ${after} and i.key <= ${last}
-            and not i.deleted and not i.key_missing
-            and not exists (select 1 from ${t('inbox')} o
-                            where o.sync_name = i.sync_name and o.object = i.object and o.key = i.key and o.system <> i.system)
+        ),
+        candidate as materialized (
+          select i.key, i.system, i.native_id, i.fields, i.modified_at,
+                 case i.system when 'erp' then 'crm' else 'erp' end as other
+          from ranged i
+          where i.sides = 1 and not i.deleted and not i.key_missing
+            and jsonb_typeof(i.fields) = 'object' and (i.fields - ${names}::text[]) = '{}'::jsonb
             and not exists (select 1 from ${t('record_state')} s
                             where s.sync_name = i.sync_name and s.object = i.object and s.key = i.key)
             and not exists (select 1 from ${t('outbox')} w
-                            where w.sync_name = i.sync_name and w.object = i.object and w.key = i.key)
+                            where w.sync_name = i.sync_name and w.object = i.object and w.system = 'erp' and w.key = i.key)
+            and not exists (select 1 from ${t('outbox')} w
+                            where w.sync_name = i.sync_name and w.object = i.object and w.system = 'crm' and w.key = i.key)
             and not exists (select 1 from ${t('failed_record')} f
-                            where f.sync_name = i.sync_name and f.object = i.object and f.key = i.key)
+                            where f.sync_name = i.sync_name and f.object = i.object and f.system = 'erp' and f.key = i.key)
+            and not exists (select 1 from ${t('failed_record')} f
+                            where f.sync_name = i.sync_name and f.object = i.object and f.system = 'crm' and f.key = i.key)
             and not exists (select 1 from ${t('conflict')} c
                             where c.sync_name = i.sync_name and c.object = i.object and c.key = i.key)
         ),
         planned as materialized (
-          select c.*, p.target, p.payload, p.names
-          from candidate c cross join lateral (
-            select coalesce(jsonb_object_agg(f.name, coalesce(c.fields -> f.name, 'null'::jsonb)), '{}'::jsonb) as target,
-                   coalesce(jsonb_object_agg(f.name, c.fields -> f.name)
-                              filter (where jsonb_typeof(c.fields -> f.name) <> 'null'), '{}'::jsonb) as payload,
-                   coalesce(jsonb_agg(f.name order by f.ord)
-                              filter (where jsonb_typeof(c.fields -> f.name) <> 'null'), '[]'::jsonb) as names
-            from unnest(${names}::text[]) with ordinality as f(name, ord)
-          ) p
+          select c.*, ${template}::jsonb || c.fields as target, jsonb_strip_nulls(c.fields) as payload,
+                 (select coalesce(jsonb_agg(f.name order by f.ord), '[]'::jsonb)
+                  from unnest(${names}::text[]) with ordinality as f(name, ord)
+                  where jsonb_typeof(c.fields -> f.name) <> 'null') as names
+          from candidate c
         ),
         states as (
           insert into ${t('record_state')} (sync_name, object, key, base, base_hash, erp_fields, crm_fields,

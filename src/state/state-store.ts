@@ -43,7 +43,7 @@ export class StateStore {
   readonly staging: ChangeStaging;
   /**
    * Set-based planning of one-sided records tandem has never seen (postgres-bulk-plan.ts); undefined when
-   * `options.bulkPlan` is not true.
+   * `options.bulkPlan` is false.
    */
   readonly bulkPlan: BulkPlanner | undefined;
   /** Per-record state, and `apply`, the one transaction that changes it. */
@@ -63,7 +63,7 @@ export class StateStore {
     this.runs = new PostgresRunLog(database);
     this.watermarks = new PostgresWatermarkStore(database.db);
     this.staging = new PostgresChangeStaging(database, options);
-    this.bulkPlan = options.bulkPlan === true ? new PostgresBulkPlanner(database, options) : undefined;
+    this.bulkPlan = options.bulkPlan !== false ? new PostgresBulkPlanner(database, options) : undefined;
     this.records = new PostgresRecordStore(database, options);
     this.conflicts = new PostgresConflictQueue(database, options);
     this.failed = new PostgresFailedQueue(database, options);
