@@ -22,11 +22,12 @@ import type { StateTables } from './state-tables.js';
  *   fields are stored as they are. With history on, the write set's only event is the `planned` one of that entry.
  *
  * Only keys that nothing else speaks for take this path: one inbox entry (one side), not a tombstone, not missing
- * its key on that side, captured fields all among the object's fields, and no record state, outbox entry, failed
- * record or conflict (of any status) for the key. Everything else stays in the inbox for the normal planner.
+ * its key on that side, and no record state, outbox entry, failed record or conflict (of any status) for the key.
+ * Everything else stays in the inbox for the normal planner.
  *
- * In SQL: target = the object's fields, all null, overlaid with the captured ones (`template || fields`); payload =
- * the captured fields without the null ones (`jsonb_strip_nulls`, exact because field values are scalars).
+ * In SQL: `projected` = the captured fields that are the object's (the captured jsonb itself when it has no other);
+ * target = the object's fields, all null, overlaid with the projected ones (`template || projected`); payload = the
+ * projected fields without the null ones (`jsonb_strip_nulls`, exact because field values are scalars).
  *
  * outbox and failed_record are keyed (sync_name, object, system, key): each side is probed by the whole primary key.
  * Without `system` (or with `system in (...)`, which the planner applied as a filter), every probe scanned all of the
@@ -82,10 +83,13 @@ export class PostgresBulkPlanner implements BulkPlanner {
         ),
         candidate as materialized (
           select i.key, i.system, i.native_id, i.fields, i.modified_at,
-                 case i.system when 'erp' then 'crm' else 'erp' end as other
+                 case i.system when 'erp' then 'crm' else 'erp' end as other,
+                 case when (i.fields - ${names}::text[]) = '{}'::jsonb then i.fields
+                      else (select coalesce(jsonb_object_agg(e.name, e.value), '{}'::jsonb)
+                            from jsonb_each(i.fields) as e(name, value) where e.name = any(${names}::text[]))
+                 end as projected
           from ranged i
           where i.sides = 1 and not i.deleted and not i.key_missing
-            and jsonb_typeof(i.fields) = 'object' and (i.fields - ${names}::text[]) = '{}'::jsonb
             and not exists (select 1 from ${t('record_state')} s
                             where s.sync_name = i.sync_name and s.object = i.object and s.key = i.key)
             and not exists (select 1 from ${t('outbox')} w
@@ -100,10 +104,10 @@ export class PostgresBulkPlanner implements BulkPlanner {
                             where c.sync_name = i.sync_name and c.object = i.object and c.key = i.key)
         ),
         planned as materialized (
-          select c.*, ${template}::jsonb || c.fields as target, jsonb_strip_nulls(c.fields) as payload,
+          select c.*, ${template}::jsonb || c.projected as target, jsonb_strip_nulls(c.projected) as payload,
                  (select coalesce(jsonb_agg(f.name order by f.ord), '[]'::jsonb)
                   from unnest(${names}::text[]) with ordinality as f(name, ord)
-                  where jsonb_typeof(c.fields -> f.name) <> 'null') as names
+                  where jsonb_typeof(c.projected -> f.name) <> 'null') as names
           from candidate c
         ),
         states as (
