@@ -4,7 +4,7 @@ export interface StateStoreOptions {
   readonly recordEvents?: boolean;
   /**
    * Plan the one-sided records tandem has never seen set-based in SQL (`StateStore.bulkPlan`; default true).
-   * bench/bulk-plan.ts at 100,000 records: plan stage ~40 µs a record against ~65 through the normal planner.
+   * bench/bulk-plan.ts at 100,000 records: plan stage ~34 µs a record against ~62 through the normal planner.
    * False sends every record through the normal planner: the two store the same state
    * (test/integration/bulk-plan.test.ts).
    */
