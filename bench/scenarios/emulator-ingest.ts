@@ -63,25 +63,11 @@ async function vmKb(pid: number, key: 'VmHWM' | 'VmRSS'): Promise<number> {
  * id, uploaded as one streamed CSV as real clients do), waits for JobComplete, downloads the three result files
  * (streamed, counted, not kept) and reports the emulator's peak RSS and processing rate. Linux only (/proc).
  */
-export async function benchEmulatorIngest(
-  rows: number,
-  options: { readonly nodeArgs?: readonly string[]; readonly onStdout?: (text: string) => void } = {},
-): Promise<EmulatorIngestFigures> {
+export async function benchEmulatorIngest(rows: number): Promise<EmulatorIngestFigures> {
   const adminToken = randomBytes(24).toString('base64url');
   const child: ChildProcess = spawn(
     process.execPath,
-    [
-      ...(options.nodeArgs ?? []),
-      '--import',
-      'tsx',
-      MAIN,
-      'emulator',
-      'salesforce',
-      '--port',
-      '0',
-      '--daily-api-requests',
-      '10000000',
-    ],
+    ['--import', 'tsx', MAIN, 'emulator', 'salesforce', '--port', '0', '--daily-api-requests', '10000000'],
     {
       env: { ...process.env, TANDEM_LOG_LEVEL: 'warn', TANDEM_EMULATOR_ADMIN_TOKEN: adminToken },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,7 +80,6 @@ export async function benchEmulatorIngest(
       let out = '';
       child.stdout!.setEncoding('utf8').on('data', (d: string) => {
         out += d;
-        options.onStdout?.(d);
         const m = /listening on (http:\/\/\S+)/.exec(out);
         if (m) resolve(m[1]!);
       });
@@ -202,11 +187,7 @@ export function describeEmulatorIngest(f: EmulatorIngestFigures): string {
 // `node --import tsx bench/scenarios/emulator-ingest.ts [rows]`: one run, figures on stdout.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const rows = Number(process.argv[2] ?? '100000');
-  // Further arguments go to the emulator's node (e.g. --trace-gc, whose lines are echoed to stderr).
-  const nodeArgs = process.argv.slice(3);
-  console.log(
-    describeEmulatorIngest(await benchEmulatorIngest(rows, { nodeArgs, onStdout: (t) => process.stderr.write(t) })),
-  );
+  console.log(describeEmulatorIngest(await benchEmulatorIngest(rows)));
 }
 
 /**
