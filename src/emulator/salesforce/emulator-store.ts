@@ -1,10 +1,10 @@
 import { EmulatorRecordError } from './emulator-errors.js';
 import { coerceFieldValue, jsonFieldValue, RowError, type StoredValue } from './field-codec.js';
 import type { FieldDefinition, ObjectDefinition } from './object-definition.js';
+import { type Row, RowMap } from './row-map.js';
 import { normaliseSalesforceId, SalesforceIdGenerator } from './salesforce-id.js';
 
-/** A record as the store keeps it: values in the order of its object's `fields` (Id first). Never mutated. */
-export type Row = readonly StoredValue[];
+export type { Row } from './row-map.js';
 
 /** Positions of the system fields in every Row (see SYSTEM_FIELD_NAMES). */
 export const ID = 0,
@@ -16,9 +16,12 @@ export const ID = 0,
 /** A record as the in-process API and the admin API show it: field name -> value, datetimes as ISO strings. */
 export type EmulatorRecord = Readonly<Record<string, StoredValue>>;
 
-/** The records of one object, with an index per external ID field (live records only, case-insensitive). */
+/**
+ * The records of one object (compactly encoded, see RowMap), with an index per external ID field (live records
+ * only, case-insensitive).
+ */
 export class ObjectTable {
-  readonly rows = new Map<string, Row>();
+  readonly rows = new RowMap();
   readonly externalIndexes = new Map<number, Map<string, string>>();
   readonly idGenerator: SalesforceIdGenerator;
   readonly #fieldIndex = new Map<string, number>();
@@ -94,7 +97,7 @@ export class ObjectTable {
 export type FieldValues = ReadonlyMap<number, StoredValue>;
 
 /**
- * The emulator's records: per object a Map of id -> Row plus external ID indexes. Every write bumps
+ * The emulator's records: per object a RowMap of id -> Row plus external ID indexes. Every write bumps
  * LastModifiedDate and SystemModstamp (whole seconds, as Salesforce stores datetimes), so tandem sees CRM users'
  * edits through SOQL exactly as it would on a real org.
  *
