@@ -63,11 +63,25 @@ async function vmKb(pid: number, key: 'VmHWM' | 'VmRSS'): Promise<number> {
  * id, uploaded as one streamed CSV as real clients do), waits for JobComplete, downloads the three result files
  * (streamed, counted, not kept) and reports the emulator's peak RSS and processing rate. Linux only (/proc).
  */
-export async function benchEmulatorIngest(rows: number): Promise<EmulatorIngestFigures> {
+export async function benchEmulatorIngest(
+  rows: number,
+  options: { readonly nodeArgs?: readonly string[]; readonly onStdout?: (text: string) => void } = {},
+): Promise<EmulatorIngestFigures> {
   const adminToken = randomBytes(24).toString('base64url');
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', MAIN, 'emulator', 'salesforce', '--port', '0', '--daily-api-requests', '10000000'],
+    [
+      ...(options.nodeArgs ?? []),
+      '--import',
+      'tsx',
+      MAIN,
+      'emulator',
+      'salesforce',
+      '--port',
+      '0',
+      '--daily-api-requests',
+      '10000000',
+    ],
     {
       env: { ...process.env, TANDEM_LOG_LEVEL: 'warn', TANDEM_EMULATOR_ADMIN_TOKEN: adminToken },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -80,6 +94,7 @@ export async function benchEmulatorIngest(rows: number): Promise<EmulatorIngestF
       let out = '';
       child.stdout!.setEncoding('utf8').on('data', (d: string) => {
         out += d;
+        options.onStdout?.(d);
         const m = /listening on (http:\/\/\S+)/.exec(out);
         if (m) resolve(m[1]!);
       });
@@ -187,7 +202,11 @@ export function describeEmulatorIngest(f: EmulatorIngestFigures): string {
 // `node --import tsx bench/scenarios/emulator-ingest.ts [rows]`: one run, figures on stdout.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const rows = Number(process.argv[2] ?? '100000');
-  console.log(describeEmulatorIngest(await benchEmulatorIngest(rows)));
+  // Further arguments go to the emulator's node (e.g. --trace-gc, whose lines are echoed to stderr).
+  const nodeArgs = process.argv.slice(3);
+  console.log(
+    describeEmulatorIngest(await benchEmulatorIngest(rows, { nodeArgs, onStdout: (t) => process.stderr.write(t) })),
+  );
 }
 
 /**

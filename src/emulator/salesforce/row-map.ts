@@ -12,7 +12,8 @@ function encodeValue(v: StoredValue): string {
   if (v === false) return 'F';
   if (typeof v === 'number') {
     // Datetimes (epoch ms) and counts in base 36: 8 characters instead of 13 for a datetime.
-    return Number.isSafeInteger(v) && !Object.is(v, -0) ? `I${v.toString(36)}` : `N${String(v)}`;
+    if (Object.is(v, -0)) return 'N-0'; // String(-0) is '0'
+    return Number.isSafeInteger(v) ? `I${v.toString(36)}` : `N${String(v)}`;
   }
   return v.includes(SEP) ? `J${JSON.stringify(v)}` : `S${v}`;
 }
@@ -35,10 +36,18 @@ function decodeValue(part: string): StoredValue {
   }
 }
 
-/** One row (without its Id) as one flat string: about a third of the memory of an array of values. */
+/** A value encoded like the one before it (CreatedDate, LastModifiedDate and SystemModstamp mostly are). */
+const SAME = '=';
+
+/** One row (without its Id) as one flat string: about half the memory of an array of values. */
 export function encodeRow(row: Row): string {
   const parts = new Array<string>(row.length - 1);
-  for (let i = 1; i < row.length; i++) parts[i - 1] = encodeValue(row[i] ?? null);
+  let previous = '';
+  for (let i = 1; i < row.length; i++) {
+    const part = encodeValue(row[i] ?? null);
+    parts[i - 1] = part !== '' && part === previous ? SAME : part;
+    previous = part;
+  }
   return parts.join(SEP); // join builds a flat string (`+=` would keep a rope of every piece)
 }
 
@@ -46,7 +55,10 @@ export function decodeRow(id: string, encoded: string): StoredValue[] {
   const parts = encoded.split(SEP);
   const row = new Array<StoredValue>(parts.length + 1);
   row[0] = id;
-  for (let i = 0; i < parts.length; i++) row[i + 1] = decodeValue(parts[i]!);
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    row[i + 1] = part === SAME ? row[i]! : decodeValue(part);
+  }
   return row;
 }
 
