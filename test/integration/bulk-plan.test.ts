@@ -56,9 +56,7 @@ const fields: fc.Arbitrary<Fields> = fc.record(
   { city: value, flag: value, n: value, name: value, phone: value, unmapped: value },
   { requiredKeys: [] },
 );
-const scenario = fc.constantFrom<Scenario>(
-  'erp-only',
-  'crm-only',
+const SCENARIOS: readonly Scenario[] = [
   'erp-only',
   'crm-only',
   'both-sides',
@@ -68,7 +66,9 @@ const scenario = fc.constantFrom<Scenario>(
   'conflict',
   'tombstone',
   'key-missing',
-);
+];
+/** Every scenario, the two that may take the fast path twice as often. */
+const scenario = fc.constantFrom<Scenario>('erp-only', 'crm-only', ...SCENARIOS);
 const keyCase: fc.Arbitrary<KeyCase> = fc.record({ scenario, fields, other: fields });
 
 function change(key: string, system: SystemId, f: Fields, extra: Partial<StagedChange> = {}): StagedChange {
@@ -245,17 +245,7 @@ for (const backend of testBackends()) {
     });
 
     it('takes the fast path only for keys nothing else speaks for, in several key-range chunks', async () => {
-      const all: Scenario[] = [
-        'erp-only',
-        'crm-only',
-        'both-sides',
-        'stale-state',
-        'failed',
-        'planned-write',
-        'conflict',
-        'tombstone',
-        'key-missing',
-      ];
+      const all = SCENARIOS;
       const values: Fields = { name: '  Ærø Köln  ', phone: '+47 22 00 00 00', city: null, n: 12.5, flag: false };
       const cases: KeyCase[] = [];
       for (let i = 0; i < 30; i++) cases.push({ scenario: all[i % all.length]!, fields: values, other: { name: 'x' } });
