@@ -8,6 +8,7 @@ import type { BulkPlanner } from '../model/bulk-plan.js';
 import type { ChangeStaging } from '../model/change-staging.js';
 import type { JobLedger } from '../model/job-ledger.js';
 import type { RecordStore } from '../model/record-store.js';
+import type { ResultConfirmer } from '../model/result-confirmer.js';
 import type { RunLog } from '../model/run-log.js';
 import type { WatermarkStore } from '../model/watermark-store.js';
 import type { Logger } from '../util/logger.js';
@@ -50,9 +51,16 @@ export interface SyncOptions {
    * Test hook: called between steps with the step's name; throwing from it simulates a crash at that point.
    * Steps: `captured-page:<object>:<side>`, `captured:<object>:<side>`, `bulk-planned-chunk:<object>` (a chunk of
    * one-sided new records planned set-based, see plan-stage.ts), `planned:<object>`, `before-apply:<object>:<side>`
-   * (the side confirmed writes that are not yet recorded), `write-batch:<object>:<side>`, `written:<object>:<side>`.
+   * (the side confirmed writes that are not yet recorded), `bulk-confirm:<object>:<side>` (a chunk's results are
+   * staged for the set-based confirmation, inside its transaction: nothing of the chunk is recorded yet),
+   * `write-batch:<object>:<side>`, `written:<object>:<side>`.
    */
   readonly checkpoint?: (step: string) => void | Promise<void>;
+  /**
+   * Confirm plain successful writes set-based in the state store (default true; see write-stage.ts `applyResults`).
+   * False applies every result record by record; the state is the same either way.
+   */
+  readonly bulkConfirm?: boolean;
 }
 
 /** The stages a run reports progress for; `bulk-job` is a remote bulk job changing state during `write`/`resume`. */
@@ -87,6 +95,11 @@ export interface SyncStores {
   /** Set-based planning of one-sided new records; without it every record goes through the normal planner. */
   readonly bulkPlan?: BulkPlanner | undefined;
   readonly records: RecordStore;
+  /**
+   * Confirms plain successful writes set-based (write-stage.ts); without one, every result is applied record by
+   * record (`confirmWrite`), which gives the same state.
+   */
+  readonly confirmer?: ResultConfirmer;
   /** The bulk-job ledger of a sync, handed to sinks. */
   ledger(sync: string): JobLedger;
 }

@@ -2,6 +2,8 @@ import type { OutboundRecord, WriteResult } from '../connectors/connector.js';
 import type { SystemId } from '../model/system.js';
 import type { FailedEntry, OutboxEntry, RecordState } from '../model/record-rows.js';
 import type { NewRecordEvent } from '../model/record-timeline.js';
+import type { StagedWriteResult } from '../model/result-confirmer.js';
+import { hasNul } from '../util/storable-text.js';
 import { confirmWrite, isConfirmed } from './record-transition.js';
 import { reportingLedger } from './job-progress.js';
 import { countResult, type RunHandle } from './run-counts.js';
@@ -102,7 +104,7 @@ async function applyResultStream(
     for (let i = 0; i < batch.length; i += RESULT_CHUNK) {
       const chunk = batch.slice(i, i + RESULT_CHUNK);
       await options.checkpoint?.(`before-apply:${object.name}:${system}`);
-      await applyResults(ctx, object, system, run, chunk, clearFailed);
+      await applyResults(ctx, object, system, run, chunk, clearFailed, options);
       done += chunk.length;
       options.onProgress?.({
         object: object.name,
@@ -117,9 +119,18 @@ async function applyResultStream(
   return done;
 }
 
+/** What `applyResults` takes from the run's options: the fast path switch and the test hook. */
+export type ApplyOptions = Pick<SyncOptions, 'bulkConfirm' | 'checkpoint'>;
+
 /**
- * Applies one chunk of a side's results to the state store, in one transaction with the run's counters.
- * `clearFailed` says whether failed-record entries may exist for these keys (so confirmed ones must be cleared).
+ * Applies one chunk of a side's results to the state store. `clearFailed` says whether failed-record entries may exist
+ * for these keys (so confirmed ones must be cleared).
+ *
+ * Plain confirmations (a create or update of a record with no outstanding write on the other side: nearly every
+ * result of a first load) are confirmed set-based by the state store (`ResultConfirmer`), in one transaction with
+ * the run's counters; the rest, and all of them when `options.bulkConfirm` is false, record by record with
+ * `confirmWrite` in another one. Both give the same state: `confirmWrite` is the specification, the set-based path an
+ * optimisation of it (test/integration/bulk-confirm.test.ts checks they agree).
  */
 export async function applyResults(
   ctx: SyncContext,
@@ -128,9 +139,62 @@ export async function applyResults(
   run: RunHandle,
   results: readonly WriteResult[],
   clearFailed = true,
+  options: ApplyOptions = {},
 ): Promise<void> {
   const unique = new Map<string, WriteResult>();
   for (const result of results) unique.set(result.key, result);
+  const confirmer = options.bulkConfirm === false ? undefined : ctx.store.confirmer;
+  const plain = confirmer ? [...unique.values()].filter(stageable).map(stagedResult) : [];
+  if (confirmer && plain.length > 0) {
+    const counts = run.counts[object.name]!;
+    const confirmed = await confirmer.confirmPlainWrites(
+      ctx.sync,
+      object.name,
+      system,
+      plain,
+      { clearFailed, afterStaging: () => options.checkpoint?.(`bulk-confirm:${object.name}:${system}`) },
+      {
+        id: run.id,
+        now: ctx.now?.() ?? new Date(),
+        countsAfter: (keys) => {
+          for (const key of keys) countResult(counts, system, unique.get(key)!);
+          return run.counts;
+        },
+      },
+    );
+    for (const key of confirmed) unique.delete(key);
+    if (unique.size === 0) return;
+  }
+  await applyEachResult(ctx, object, system, run, unique, clearFailed);
+}
+
+/** A result the set-based path may take: a confirmed create or update whose texts Postgres can hold (no U+0000). */
+function stageable(result: WriteResult): boolean {
+  return (
+    (result.status === 'created' || result.status === 'updated') &&
+    ![result.key, result.nativeId, result.jobId, result.reason].some((text) => text !== undefined && hasNul(text))
+  );
+}
+
+function stagedResult(result: WriteResult): StagedWriteResult {
+  return {
+    key: result.key,
+    status: result.status === 'created' ? 'created' : 'updated',
+    nativeId: result.nativeId ?? null,
+    jobId: result.jobId ?? null,
+    reason: result.reason ?? null,
+  };
+}
+
+/** Applies results record by record (`confirmWrite`), in one transaction with the run's counters. */
+async function applyEachResult(
+  ctx: SyncContext,
+  object: SyncObject,
+  system: SystemId,
+  run: RunHandle,
+  unique: ReadonlyMap<string, WriteResult>,
+  clearFailed: boolean,
+): Promise<void> {
   const planned = await ctx.store.records.loadForApply(ctx.sync, object.name, system, [...unique.keys()]);
   const counts = run.counts[object.name]!;
   const nextStates: RecordState[] = [];

@@ -4,11 +4,13 @@ import type { ConflictQueue } from '../model/conflict-queue.js';
 import type { FailedQueue } from '../model/failed-queue.js';
 import type { JobLedger } from '../model/job-ledger.js';
 import type { RecordStore } from '../model/record-store.js';
+import type { ResultConfirmer } from '../model/result-confirmer.js';
 import type { RunLog } from '../model/run-log.js';
 import type { RecordTimelineReader } from '../model/record-timeline.js';
 import type { StatusQueries } from '../model/status-queries.js';
 import type { WatermarkStore } from '../model/watermark-store.js';
 import { PostgresBulkPlanner } from './postgres-bulk-plan.js';
+import { PostgresResultConfirmer } from './postgres-bulk-confirm.js';
 import { PostgresChangeStaging } from './postgres-change-staging.js';
 import { PostgresConflictQueue } from './postgres-conflict-queue.js';
 import { PostgresFailedQueue } from './postgres-failed-queue.js';
@@ -48,6 +50,8 @@ export class StateStore {
   readonly bulkPlan: BulkPlanner | undefined;
   /** Per-record state, and `apply`, the one transaction that changes it. */
   readonly records: RecordStore;
+  /** Confirms a side's plain successful writes set-based (the fast path of applying write results). */
+  readonly confirmer: ResultConfirmer;
   /** Records waiting for a person. */
   readonly conflicts: ConflictQueue;
   /** Records a side rejected or did not process. */
@@ -65,6 +69,7 @@ export class StateStore {
     this.staging = new PostgresChangeStaging(database, options);
     this.bulkPlan = options.bulkPlan !== false ? new PostgresBulkPlanner(database, options) : undefined;
     this.records = new PostgresRecordStore(database, options);
+    this.confirmer = new PostgresResultConfirmer(database, options);
     this.conflicts = new PostgresConflictQueue(database, options);
     this.failed = new PostgresFailedQueue(database, options);
     this.status = new PostgresStatusQueries(database);
