@@ -20,21 +20,26 @@ import { openTestStateDatabase } from '../support/test-state.js';
  * record states, outbox, failed records, timeline events and run counters. Applying the chunk again changes nothing,
  * and a crash between staging and confirmation leaves nothing behind.
  */
-const NUM_RUNS = Number(process.env['PBT_NUM_RUNS'] ?? 25);
+const NUM_RUNS = Number(process.env['PBT_NUM_RUNS'] ?? 30);
 const SEED = process.env['PBT_SEED'] === undefined ? {} : { seed: Number(process.env['PBT_SEED']) };
 const SYNC = 'bulk';
 const NOW = new Date('2026-03-04T05:06:07.000Z');
 
 // Field names that sort alike in UTF-8 and UTF-16, and two that do not (U+E000 and an astral character).
-const fieldName = fc.constantFrom('name', 'Name', ' city ', 'Straße', 'a"b', 'x\u{1F600}', '\uE000k');
+const fieldName = fc.constantFrom('name', 'Name', ' city ', 'Straße', 'a"b', '\u{1F600}x', '\uE000k');
 const fieldValue: fc.Arbitrary<FieldValue> = fc.oneof(
-  fc.constant(null),
-  fc.boolean(),
-  fc.constantFrom(0, -0, 1, -2, 0.1, 1.5, 12345.678, 0.1 + 0.2, 1e-7, 123456789012345680000, 2 ** 53 + 2),
-  fc.constantFrom('', ' padded ', 'MiXeD', 'Ünïcödé 名前', 'line\nbreak\ttab', 'quote" back\\', '\u001f', '\u{1F600}'),
-  fc.string({ maxLength: 5 }),
+  { weight: 1, arbitrary: fc.constant(null) },
+  { weight: 1, arbitrary: fc.boolean() },
+  { weight: 2, arbitrary: fc.constantFrom(0, -0, 1, -2, 0.1, 1.5, 12345.678, 0.1 + 0.2) },
+  // Numbers JavaScript and Postgres print differently: such records take the record-by-record path.
+  { weight: 2, arbitrary: fc.constantFrom(1e-7, 123456789012345680000, 2 ** 53 + 2, -1.5e-9) },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom('', ' padded ', 'MiXeD', 'Ünïcödé 名前', 'line\nbreak\ttab', 'quote" back\\', '\u001f'),
+  },
+  { weight: 2, arbitrary: fc.string({ maxLength: 5, unit: 'grapheme' }) },
   // Not a field value tandem makes, but a state row could hold one: it must take the record-by-record path.
-  fc.constant(['nested'] as unknown as FieldValue),
+  { weight: 1, arbitrary: fc.constant(['nested'] as unknown as FieldValue) },
 );
 const fields: fc.Arbitrary<Fields> = fc.dictionary(fieldName, fieldValue, { maxKeys: 4 });
 const nativeId = fc.option(fc.constantFrom('', 'ID-1', ' id 2 ', 'Ïd3', 'AbC4'), { nil: null });
@@ -137,7 +142,7 @@ const chunk = fc.constantFrom<SystemId>('erp', 'crm').chain((system) =>
     system: fc.constant(system),
     scenarios: fc.array(fc.oneof({ weight: 3, arbitrary: firstLoad(system) }, general), {
       minLength: 1,
-      maxLength: 12,
+      maxLength: 20,
     }),
     orphans: fc.array(result, { maxLength: 2 }),
     keyStyle: fc.constantFrom('K', ' k ', 'Kä', 'k\u{1F600}'),
@@ -159,7 +164,15 @@ async function plant(store: StateStore, object: string, c: Chunk): Promise<void>
     if (s.state) states.push({ key, ...s.state });
     if (s.entry) outbox.push({ key, system: c.system, ...s.entry });
     if (s.otherOutstanding) {
-      outbox.push({ key, system: other, op: 'upsert', payload: { name: 'o' }, after: null, nativeId: null, setKey: false });
+      outbox.push({
+        key,
+        system: other,
+        op: 'upsert',
+        payload: { name: 'o' },
+        after: null,
+        nativeId: null,
+        setKey: false,
+      });
     }
     if (s.failed && c.clearFailed) {
       failed.push({ system: c.system, key, status: 'rejected', reason: 'earlier', payload: null });
@@ -183,12 +196,14 @@ async function dump(store: StateStore, object: string): Promise<unknown> {
   const t = (name: string) => sql.id(store.database.schema, name);
   const rows = async (query: ReturnType<typeof sql>) => (await query.execute(db)).rows;
   return {
-    states: await rows(sql`select key, base::text, base_hash, erp_fields::text, crm_fields::text, erp_exists, crm_exists,
+    states:
+      await rows(sql`select key, base::text, base_hash, erp_fields::text, crm_fields::text, erp_exists, crm_exists,
       erp_id, crm_id, erp_modified_at, crm_modified_at, pending::text, pending_delete, updated_at = ${NOW}::timestamptz as touched
       from ${t('record_state')} where sync_name = ${SYNC} and object = ${object} order by key collate "C"`),
     outbox: await rows(sql`select system, key, op, payload::text, after::text, native_id, set_key, run_id, job_id
       from ${t('outbox')} where sync_name = ${SYNC} and object = ${object} order by system, key collate "C"`),
-    failed: await rows(sql`select system, key, status, reason, attempts, payload::text, last_failed_at = ${NOW}::timestamptz as failed_now,
+    failed:
+      await rows(sql`select system, key, status, reason, attempts, payload::text, last_failed_at = ${NOW}::timestamptz as failed_now,
       (next_retry_at - last_failed_at)::text as retry_in, run_id, skipped_at from ${t('failed_record')} where sync_name = ${SYNC} and object = ${object}
       order by system, key collate "C"`),
     events: await rows(sql`select key, kind, system, native_id, run_id, job_id, detail::text
@@ -221,7 +236,8 @@ for (const backend of testBackends()) {
     });
     afterAll(async () => {
       for (const store of [fast, slow]) {
-        if (backend.url) await store.database.db.schema.dropSchema(store.database.schema).ifExists().cascade().execute();
+        if (backend.url)
+          await store.database.db.schema.dropSchema(store.database.schema).ifExists().cascade().execute();
         await store.close();
       }
     });
@@ -274,6 +290,12 @@ for (const backend of testBackends()) {
           }).catch((error: unknown) => {
             if (!(error instanceof SimulatedCrash)) throw error;
           });
+          // The last result of each key decides; a created/updated one without U+0000 is staged.
+          const last = new Map(results.map((r) => [r.key, r]));
+          const stageable = [...last.values()].some(
+            (r) => (r.status === 'created' || r.status === 'updated') && !(r.reason ?? '').includes('\u0000'),
+          );
+          expect(staged).toBe(stageable);
           if (staged) {
             expect(await dump(fast, object)).toEqual(planted);
             expect(fastRun.counts).toEqual({ [object]: emptyObjectCounts() });
