@@ -55,7 +55,16 @@ const SEED =
     ? {}
     : { seed: Number(process.env['PBT_SEED']), ...(process.env['PBT_PATH'] ? { path: process.env['PBT_PATH'] } : {}) };
 const KEYS = ['K0', 'K1', 'K2', 'K3', 'K4'];
-const STEPS = ['captured-page', 'captured', 'bulk-planned-chunk', 'planned', 'before-apply', 'write-batch', 'written'];
+const STEPS = [
+  'captured-page',
+  'captured',
+  'bulk-planned-chunk',
+  'planned',
+  'before-apply',
+  'bulk-confirm',
+  'write-batch',
+  'written',
+];
 /** Records per capture page, planning chunk and sink batch: small, so every path pages. */
 const BATCH = 3;
 
