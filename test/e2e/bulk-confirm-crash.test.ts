@@ -59,7 +59,7 @@ for (const backend of testBackends()) {
       if (policiesDir) await rm(policiesDir, { recursive: true, force: true });
     });
 
-    it('is resumed by the next run: every record created once, its edits since kept, the state settled', async () => {
+    it('[I1] [I9] is resumed by the next run: every record created once, its edits since kept, the state settled', async () => {
       const r = (run = await openE2eRun({ erp, store, crmSide: emulator, run: 1, capture: 'watermark', policiesDir }));
       for (let i = 0; i < ROWS; i++) {
         await r.erp.query(`insert into ${r.table} (customer_no, name, employees) values ($1, $2, 2)`, [

@@ -261,7 +261,7 @@ for (const backend of testBackends()) {
       };
     };
 
-    it('gives the record-by-record state, is idempotent, and a crash after staging leaves nothing', async () => {
+    it('[I1] gives the record-by-record state, is idempotent, and a crash after staging leaves nothing', async () => {
       let n = 0;
       await fc.assert(
         fc.asyncProperty(chunk, async (c) => {
