@@ -261,6 +261,7 @@ for (const backend of testBackends()) {
       const crashed = await runSync(r.ctx, { batchSize: 3, checkpoint: crashAt('captured:account:erp') });
       expect(crashed.status).toBe('failed');
       await r.erp.query(`delete from ${r.table}`);
+      await r.erpSettled();
 
       const next = await runSync(r.ctx, { batchSize: 3 });
       expect(next.error).toBeUndefined();

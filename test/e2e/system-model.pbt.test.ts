@@ -286,6 +286,7 @@ async function runCommandSync(m: ModelRun, c: Extract<Command, { kind: 'sync' }>
   if (c.fault) run.crmSide.faultAtStart(c.fault);
   if (c.crash?.kind === 'ledger') run.crm.arm(c.crash.point);
   const ctx = c.fault?.kind === 'slow' ? run.withCrm(run.impatientCrm) : run.ctx;
+  await run.erpSettled();
   try {
     return await runSync(ctx, { full: c.full, batchSize: BATCH, checkpoint });
   } finally {
@@ -541,6 +542,7 @@ for (const [crmName, startCrm] of Object.entries(E2E_CRMS)) {
                   // can be (so an incremental read that skips a change shows), full when watermark capture must find an
                   // ERP hard delete by key reconciliation.
                   const full = finalFull || (capture === 'watermark' && m.erpDeletes > 0);
+                  await run.erpSettled();
                   const final = await runSync(
                     { ...run.ctx, now: () => new Date(Date.now() + 86_400_000) },
                     { full, batchSize: BATCH },

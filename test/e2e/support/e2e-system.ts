@@ -88,6 +88,8 @@ export interface E2eRun<C extends E2eCrm = E2eCrm> {
   /** The context of a normal run; `withCrm` swaps the CRM connector. */
   readonly ctx: SyncContext;
   withCrm(crm: Connector): SyncContext;
+  /** Waits until the ERP user's committed writes are readable by the next run's capture (see ErpDatabase.settled). */
+  erpSettled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -150,6 +152,7 @@ export async function openE2eRun<C extends E2eCrm>(options: {
       impatientCrm,
       ctx: withCrm(crm),
       withCrm,
+      erpSettled: async () => (options.capture === 'changelog' ? erp.settled() : undefined),
       async close() {
         for (const part of opened.reverse()) await part.close().catch(() => {});
       },

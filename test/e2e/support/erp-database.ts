@@ -22,6 +22,13 @@ export interface ErpDatabase {
   query<R extends Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
   /** What a PostgresConnector needs to reach the same database. */
   readonly connectorConfig: PostgresConnectorConfigInput;
+  /**
+   * Resolves once every transaction that had started on the server before the call has ended. Changelog capture
+   * reads only below the xid horizon `pg_snapshot_xmin(pg_current_snapshot())`, which is cluster-wide: another test
+   * file's open transaction holds it back, so an ERP user's committed write may not be readable by the next run yet
+   * (tandem is right to wait; a test that expects the write in that run must wait too). Immediate on PGlite.
+   */
+  settled(): Promise<void>;
   /** Drops the schemas (real server) and closes the connection. */
   close(): Promise<void>;
 }
@@ -41,6 +48,7 @@ export async function openErpDatabase(backend: TestBackend): Promise<ErpDatabase
       async query<R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) {
         return (await pglite.query<R>(sql, [...params])).rows;
       },
+      settled: async () => undefined,
       async close() {
         if (!pglite.closed) await pglite.close();
       },
@@ -53,6 +61,21 @@ export async function openErpDatabase(backend: TestBackend): Promise<ErpDatabase
       connectorConfig: { url: backend.url, tandemSchema, batchSize: 3 },
       async query<R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) {
         return (await pool.query<R>(sql, [...params])).rows;
+      },
+      async settled() {
+        const { rows } = await pool.query<{ next: string }>(
+          `select pg_snapshot_xmax(pg_current_snapshot())::text as next`,
+        );
+        const next = rows[0]?.next ?? '0';
+        for (let waited = 0; ; waited += 20) {
+          const passed = await pool.query<{ ok: boolean }>(
+            `select pg_snapshot_xmin(pg_current_snapshot()) >= $1::xid8 as ok`,
+            [next],
+          );
+          if (passed.rows[0]?.ok === true) return;
+          if (waited > 300_000) throw new Error(`the xid horizon stayed below ${next} for 5 minutes`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
       },
       async close() {
         await pool
