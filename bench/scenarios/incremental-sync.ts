@@ -77,8 +77,18 @@ export async function editBothSides(state: SyncedState, round: number): Promise<
  * echoes, as in steady operation), then `runs` measured rounds of edits + sync. Each must write exactly the 2000
  * edits across.
  */
-export async function benchIncremental(state: SyncedState, runs: number): Promise<SyncRun[]> {
+export async function benchIncremental(
+  state: SyncedState,
+  runs: number,
+  options: {
+    /** Called before the warm-up round's edits (e.g. to wait until a first load has left the CRM lookback window). */
+    readonly beforeWarmUp?: () => Promise<void>;
+    /** Receives the unmeasured warm-up round (the first increment after the state was set up). */
+    readonly onWarmUp?: (run: SyncRun) => void;
+  } = {},
+): Promise<SyncRun[]> {
   const out: SyncRun[] = [];
+  await options.beforeWarmUp?.();
   for (let round = 0; round <= runs; round += 1) {
     await editBothSides(state, round);
     const run = await syncInChild(state);
@@ -91,6 +101,7 @@ export async function benchIncremental(state: SyncedState, runs: number): Promis
       `  incremental ${state.rows.toLocaleString('en-US')} rows, ${round === 0 ? 'warm-up' : `run ${round}`}: sync ${(run.syncMs / 1000).toFixed(2)} s, ${run.httpCalls} HTTP calls, ${run.maxRssMb} MB`,
     );
     if (round > 0) out.push(run);
+    else options.onWarmUp?.(run);
   }
   return out;
 }
