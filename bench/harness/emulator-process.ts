@@ -39,7 +39,13 @@ const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
  * ```
  */
 export async function startEmulatorProcess(
-  options: { readonly queryPageSize?: number } = {},
+  options: {
+    readonly queryPageSize?: number;
+    /** Node flags of the emulator process; default a 16 GB heap limit (a measurement of its memory passes none). */
+    readonly nodeArgs?: readonly string[];
+    /** Sees everything the emulator prints on stdout (e.g. the lines of `--trace-gc`). */
+    readonly onStdout?: (text: string) => void;
+  } = {},
 ): Promise<EmulatorProcess> {
   const extra = options.queryPageSize ? ['--query-page-size', String(options.queryPageSize)] : [];
   // The admin API needs a token; the harness makes one and hands it to the child through its environment.
@@ -47,7 +53,7 @@ export async function startEmulatorProcess(
   const child: ChildProcess = spawn(
     process.execPath,
     [
-      '--max-old-space-size=16384',
+      ...(options.nodeArgs ?? ['--max-old-space-size=16384']),
       '--import',
       'tsx',
       MAIN,
@@ -70,6 +76,7 @@ export async function startEmulatorProcess(
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       out += d;
+      options.onStdout?.(d);
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) resolve(m[1]!);
     });

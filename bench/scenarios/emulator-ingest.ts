@@ -1,12 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import type { BenchSettings } from '../harness/bench-settings.js';
+import { bulkToken, startEmulatorProcess } from '../harness/emulator-process.js';
 import type { ScenarioReport } from '../harness/scenario-report.js';
 
 /** What one emulator ingest run measured (the emulator's own process, not the client's). */
@@ -30,7 +28,6 @@ export interface EmulatorIngestFigures {
   readonly loadAverage: readonly number[];
 }
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const API = '/services/data/v62.0';
 const INDUSTRIES = ['Agriculture', 'Banking', 'Chemicals', 'Energy', 'Retail', 'Technology'];
 const CITIES = ['Lyon', 'Zürich', 'São Paulo', 'Osaka', 'Leeds'];
@@ -67,47 +64,14 @@ export async function benchEmulatorIngest(
   rows: number,
   options: { readonly nodeArgs?: readonly string[]; readonly onStdout?: (text: string) => void } = {},
 ): Promise<EmulatorIngestFigures> {
-  const adminToken = randomBytes(24).toString('base64url');
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      ...(options.nodeArgs ?? []),
-      '--import',
-      'tsx',
-      MAIN,
-      'emulator',
-      'salesforce',
-      '--port',
-      '0',
-      '--daily-api-requests',
-      '10000000',
-    ],
-    {
-      env: { ...process.env, TANDEM_LOG_LEVEL: 'warn', TANDEM_EMULATOR_ADMIN_TOKEN: adminToken },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-8000)));
+  const emulator = await startEmulatorProcess({
+    nodeArgs: options.nodeArgs ?? [],
+    ...(options.onStdout ? { onStdout: options.onStdout } : {}),
+  });
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-        out += d;
-        options.onStdout?.(d);
-        const m = /listening on (http:\/\/\S+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`emulator exited (${code}) before listening:\n${stderr}`)));
-    });
-    const pid = child.pid!;
+    const { url, pid } = emulator;
     const startRss = await vmKb(pid, 'VmRSS');
-    const tokenRes = await request(`${url}/services/oauth2/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'grant_type=client_credentials&client_id=tandem-emulator&client_secret=tandem-emulator-secret',
-    });
-    const token = ((await tokenRes.body.json()) as { access_token: string }).access_token;
+    const token = await bulkToken(url, emulator.clientId, emulator.clientSecret);
     const auth = { authorization: `Bearer ${token}` };
     const call = async (method: 'GET' | 'POST' | 'PATCH' | 'PUT', path: string, body?: unknown): Promise<unknown> => {
       const res = await request(`${url}${API}${path}`, {
@@ -180,10 +144,7 @@ export async function benchEmulatorIngest(
       loadAverage: loadavg(),
     };
   } finally {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
+    await emulator.close();
   }
 }
 
