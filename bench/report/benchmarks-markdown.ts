@@ -420,5 +420,45 @@ export function spliceBenchmarksMarkdown(existing: string, results: BenchResults
       out.splice(setup >= 0 ? setup : out.length, 0, { ...section, text });
     }
   }
+  const targets = out.findIndex((o) => o.heading === '## Targets');
+  if (targets >= 0) out[targets] = { ...out[targets]!, text: splicedTargets(out[targets]!.text, results, reportIds) };
   return old.head + out.map((o) => o.text).join('');
+}
+
+/** Whether a scenario id of the targets table or of a failure line is one this run reported on. */
+function rerun(id: string, reportIds: ReadonlySet<string>): boolean {
+  return [...reportIds].some((r) => r === id || r.startsWith(`${id}-`));
+}
+
+/**
+ * The Targets section after a partial run: the rows of the scenarios it ran come from it, the others' rows (and
+ * their failures) stay as the earlier runs left them, so the table always matches the sections below it.
+ */
+function splicedTargets(text: string, results: BenchResults, reportIds: ReadonlySet<string>): string {
+  const cells = (line: string) =>
+    line
+      .slice(1, -1)
+      .split('|')
+      .map((c) => c.trim());
+  const lines = text.split('\n');
+  const tableRows = lines.filter((l) => l.startsWith('|')).slice(2);
+  const kept = tableRows.map(cells).filter((c) => c[0] !== undefined && !rerun(c[0], reportIds));
+  const fresh = targetsTable({ reports: results.reports }).slice(1);
+  const freshIds = new Set(results.reports.map((r) => r.id));
+  const rows = [...kept, ...fresh.filter((c) => freshIds.has(c[0] ?? ''))];
+  const failures = lines.filter((l) => {
+    const id = /^\*\*Scenario `([^`]+)` failed\*\*/.exec(l)?.[1];
+    return id !== undefined && !rerun(id, reportIds);
+  });
+  for (const [id, e] of Object.entries(results.errors))
+    failures.push(`**Scenario \`${id}\` failed** in this run: \`${e.split('\n')[0]}\``);
+  const notes = lines.filter((l) => l.startsWith('> ')).join('\n');
+  return [
+    '## Targets',
+    '',
+    ...(notes ? [notes, ''] : []),
+    markdownTable([['scenario', 'figure', 'target', 'median', ''], ...rows]),
+    '',
+    ...failures.flatMap((f) => [f, '']),
+  ].join('\n');
 }

@@ -102,6 +102,34 @@ describe('docs/benchmarks.md after a partial run', () => {
     expect(spliced.match(/^## Setup/gm)).toHaveLength(1);
   });
 
+  it('rebuilds the targets table: rows of the scenarios it ran from this run, the others and their failures kept', () => {
+    const targeted = (id: string, value: number): BenchResults['reports'][number] => ({
+      id,
+      title: `Scenario ${id}`,
+      baselineLabel: 'none',
+      rows: [{ name: 'wall time', unit: 's', values: [value], target: { op: '<=', value: 1 } }],
+    });
+    const before = benchmarksMarkdown({
+      ...results([targeted('after-load', 3.5), targeted('zoho-quiet', 0.5)]),
+      errors: { incremental: 'Error: round 0 failed\n    at stack', hubspot: 'Error: emulator gone' },
+    });
+    expect(before).toContain('**Scenario `incremental` failed**');
+    const spliced = spliceBenchmarksMarkdown(before, results([targeted('incremental', 0.8)]));
+    const targets = spliced.slice(
+      spliced.indexOf('## Targets'),
+      spliced.indexOf('\n## ', spliced.indexOf('## Targets') + 1),
+    );
+    expect(targets).toContain('| after-load | wall time | ≤ 1 s | 3.50 | **missed** |');
+    expect(targets).toContain('| zoho-quiet | wall time | ≤ 1 s | 0.50 | met |');
+    expect(targets).toContain('| incremental | wall time | ≤ 1 s | 0.80 | met |');
+    expect(targets).not.toContain('**Scenario `incremental` failed**');
+    expect(targets).toContain('**Scenario `hubspot` failed** in this run: `Error: emulator gone`');
+    // Run again: the same row is replaced, not added twice.
+    const again = spliceBenchmarksMarkdown(spliced, results([targeted('incremental', 1.4)]));
+    expect(again.match(/^\| incremental \|/gm)).toHaveLength(1);
+    expect(again).toContain('| incremental | wall time | ≤ 1 s | 1.40 | **missed** |');
+  });
+
   it('adds a section it had not before ahead of the setup section', () => {
     const spliced = spliceBenchmarksMarkdown(full, results([report('zoho-load', 'Zoho: load', 7)]));
     expect(spliced.indexOf('## Zoho: load')).toBeGreaterThan(spliced.indexOf('## HubSpot'));
