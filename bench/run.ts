@@ -144,7 +144,9 @@ try {
       const increments = await benchIncremental(state, settings.runs, {
         beforeWarmUp: async () => {
           if (behindWindowMs <= 0) return;
-          console.error(`  waiting ${(behindWindowMs / 1000).toFixed(0)} s until the load is behind the CRM lookback window`);
+          console.error(
+            `  waiting ${(behindWindowMs / 1000).toFixed(0)} s until the load is behind the CRM lookback window`,
+          );
           await new Promise((r) => setTimeout(r, behindWindowMs));
         },
         onWarmUp: (run) => (first = run),
