@@ -130,7 +130,7 @@ export type ApplyOptions = Pick<SyncOptions, 'bulkConfirm' | 'checkpoint'>;
  * result of a first load) are confirmed set-based by the state store (`ResultConfirmer`), in one transaction with
  * the run's counters; the rest, and all of them when `options.bulkConfirm` is false, record by record with
  * `confirmWrite` in another one. Both give the same state: `confirmWrite` is the specification, the set-based path an
- * optimisation of it (test/integration/bulk-confirm.test.ts checks they agree).
+ * optimisation of it (test/integration/bulk-confirm.pbt.test.ts and test/e2e/bulk-path-equivalence.test.ts check they agree).
  */
 export async function applyResults(
   ctx: SyncContext,
