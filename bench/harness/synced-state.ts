@@ -19,8 +19,8 @@ const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
 /**
  * Seeds the state a finished initial load leaves, without running one over 10M rows: `record_state` is written in
- * SQL from the ERP table (base = the mapping's canonical record: trim(name), lower(trim(website)), the rest as is;
- * base_hash = the same sha256 of sorted-key JSON that recordHash computes), the ERP watermark is the newest row, the
+ * SQL from the ERP table (base = the mapping's canonical record: trim(name), lower(trim(website)), the rest as is),
+ * the ERP watermark is the newest row, the
  * CRM holds accounts for the first `crmRows` keys (inserted through the emulator's admin API) and the CRM watermark
  * is read with tandem's own Salesforce source. Every other record_state row names a CRM id that the emulator does
  * not hold: an incremental sync never looks at records that did not change, which is what this scenario measures.
@@ -97,14 +97,11 @@ export async function prepareSyncedState(
     await client.query(`set maintenance_work_mem = '512MB'`);
     await client.query(`alter table ${s}.record_state drop constraint record_state_pkey`);
     await client.query(
-      `insert into ${s}.record_state (sync_name, object, key, base, base_hash, erp_fields, crm_fields, erp_exists, crm_exists, erp_id, crm_id, erp_modified_at, crm_modified_at, pending, pending_delete, updated_at)
-      select 'bench', 'account', customer_no, base, left(encode(sha256(convert_to(canon, 'UTF8')), 'hex'), 16), null, null, true, true,
+      `insert into ${s}.record_state (sync_name, object, key, base, erp_fields, crm_fields, erp_exists, crm_exists, erp_id, crm_id, erp_modified_at, crm_modified_at, pending, pending_delete, updated_at)
+      select 'bench', 'account', customer_no, base, null, null, true, true,
              customer_no, coalesce(ids.id, 'SYNTH' || customer_no), to_char(updated_at at time zone 'UTC', ${ISO}), $1, null, false, now()
         from (select customer_no, updated_at,
-                     jsonb_build_object('city', city, 'country', country, 'employees', employees, 'industry', industry, 'name', trim(name), 'phone', phone, 'website', lower(trim(website))) as base,
-                     '{"city":' || to_json(city)::text || ',"country":' || to_json(country)::text || ',"employees":' || employees::text ||
-                     ',"industry":' || to_json(industry)::text || ',"name":' || to_json(trim(name))::text || ',"phone":' || to_json(phone)::text ||
-                     ',"website":' || to_json(lower(trim(website)))::text || '}' as canon
+                     jsonb_build_object('city', city, 'country', country, 'employees', employees, 'industry', industry, 'name', trim(name), 'phone', phone, 'website', lower(trim(website))) as base
                 from ${table}) t
         left join unnest($2::text[], $3::text[]) as ids(key, id) on ids.key = t.customer_no`,
       [crmAt, [...crmIds.keys()], [...crmIds.values()]],

@@ -114,7 +114,7 @@ export async function loadFloorChild(input: LoadFloorInput): Promise<LoadFloorRe
     await pipeline(results.body, into.query(copyFrom(`COPY ${s}.floor_results FROM STDIN WITH (FORMAT csv, HEADER)`)));
     const t5 = performance.now();
 
-    // 4. The state rows (base, hash, both ids) into record_state by COPY; built into a file first, off the clock.
+    // 4. The state rows (base, both ids) into record_state by COPY; built into a file first, off the clock.
     const file = join(dir, 'state.csv');
     await pipeline(
       out.query(
@@ -122,7 +122,7 @@ export async function loadFloorChild(input: LoadFloorInput): Promise<LoadFloorRe
           SELECT 'bench', 'account', c.customer_no,
                  jsonb_build_object('city', c.city, 'country', c.country, 'employees', c.employees, 'industry', c.industry,
                                     'name', trim(c.name), 'phone', c.phone, 'website', lower(trim(c.website))),
-                 left(md5(c.customer_no || c.name), 16), true, true, c.customer_no, r.sf_id, now(), false
+                 true, true, c.customer_no, r.sf_id, now(), false
             FROM ${input.table} c JOIN ${s}.floor_results r ON r.external_id = c.customer_no) TO STDOUT WITH (FORMAT csv)`),
       ),
       createWriteStream(file),
@@ -131,7 +131,7 @@ export async function loadFloorChild(input: LoadFloorInput): Promise<LoadFloorRe
     await pipeline(
       createReadStream(file),
       into.query(
-        copyFrom(`COPY ${s}.record_state (sync_name, object, key, base, base_hash, erp_exists, crm_exists, erp_id, crm_id,
+        copyFrom(`COPY ${s}.record_state (sync_name, object, key, base, erp_exists, crm_exists, erp_id, crm_id,
           updated_at, pending_delete) FROM STDIN WITH (FORMAT csv)`),
       ),
     );

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { stringify } from 'safe-stable-stringify';
 import type { Fields } from '../model/record.js';
 
@@ -6,22 +5,12 @@ import type { Fields } from '../model/record.js';
  * JSON with keys sorted (safe-stable-stringify), so equal records give equal text whatever order their fields were
  * built in (Nango hashes `JSON.stringify`, which depends on key order; this does not). Absent and null fields are the
  * same thing in tandem, so null fields are left out. Field values are scalars, so the text is exactly what the former
- * hand-written version produced: `record_state.base_hash` values stored before the switch still match.
+ * hand-written version produced.
  */
 export function canonicalJson(fields: Fields): string {
   // fromEntries defines own properties, so a field named `__proto__` is kept like any other.
   const present = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null && v !== undefined));
   return stringify(present) ?? '{}';
-}
-
-/** A short, stable hash of a record's canonical fields (base32-ish hex, 16 chars). */
-export function recordHash(fields: Fields): string {
-  return canonicalJsonHash(canonicalJson(fields));
-}
-
-/** `recordHash` of the record whose `canonicalJson` is `canonical` (for a caller that already has that text). */
-export function canonicalJsonHash(canonical: string): string {
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
 /** Whether two records hold the same fields (absent = null). */

@@ -84,7 +84,7 @@ export async function forgetRecord(database: StateDatabase, sync: string, target
     await run(
       'record_state',
       sql`update ${t('record_state')}
-             set base = null, base_hash = null, erp_fields = null, crm_fields = null, pending = null, updated_at = now()
+             set base = null, erp_fields = null, crm_fields = null, pending = null, updated_at = now()
            where ${where}`,
     );
     // Run details keep up to 20 rejections per object (key and reason, where a reason may quote a value).

@@ -95,7 +95,7 @@ export async function pruneState(
   const deletedRecordValues = await count(
     database,
     sql`update ${t('record_state')}
-           set base = null, base_hash = null, erp_fields = null, crm_fields = null, pending = null
+           set base = null, erp_fields = null, crm_fields = null, pending = null
          where sync_name = ${sync} and not erp_exists and not crm_exists and updated_at < ${at.staged}
            and (base is not null or erp_fields is not null or crm_fields is not null or pending is not null)`,
   );

@@ -1,6 +1,5 @@
 import { storableText } from '../util/storable-text.js';
 import { sql, type Kysely } from 'kysely';
-import { canonicalJsonHash } from '../diff/canonical-json.js';
 import { nextRetryDelayMs } from '../model/failed-queue.js';
 import type { Fields } from '../model/record.js';
 import type {
@@ -55,7 +54,6 @@ export async function applyWriteSet(at: ApplyScope, set: WriteSet): Promise<void
 const RECORD_STATE_COLUMNS: readonly CopyColumn[] = [
   { name: 'key', type: 'text' },
   { name: 'base', type: 'jsonb' },
-  { name: 'base_hash', type: 'text' },
   { name: 'erp_fields', type: 'jsonb' },
   { name: 'crm_fields', type: 'jsonb' },
   { name: 'erp_exists', type: 'boolean' },
@@ -69,15 +67,14 @@ const RECORD_STATE_COLUMNS: readonly CopyColumn[] = [
 ];
 
 /**
- * A record state as a row of RECORD_STATE_COLUMNS. Each record is serialised once: the base's canonical JSON gives
- * its hash, is compared with each side's, and is (most often) the jsonb text itself (json.ts, recordJson).
+ * A record state as a row of RECORD_STATE_COLUMNS. Each record is serialised once: the base's canonical JSON is
+ * compared with each side's, and is (most often) the jsonb text itself (json.ts, recordJson).
  */
 function recordStateRow(s: RecordState): CopyValue[] {
   const base = s.base === null ? null : recordJson(s.base);
   return [
     s.key,
     base?.stored ?? null,
-    base === null ? null : canonicalJsonHash(base.canonical),
     stored(s.erp, base),
     stored(s.crm, base),
     s.erp !== null,
@@ -109,7 +106,6 @@ async function upsertRecordStates(at: ApplyScope, states: readonly RecordState[]
       'object',
       'key',
       'base',
-      'base_hash',
       'erp_fields',
       'crm_fields',
       'erp_exists',
@@ -126,7 +122,6 @@ async function upsertRecordStates(at: ApplyScope, states: readonly RecordState[]
     .onConflict((oc) =>
       oc.columns(['sync_name', 'object', 'key']).doUpdateSet((eb) => ({
         base: eb.ref('excluded.base'),
-        base_hash: eb.ref('excluded.base_hash'),
         erp_fields: eb.ref('excluded.erp_fields'),
         crm_fields: eb.ref('excluded.crm_fields'),
         erp_exists: eb.ref('excluded.erp_exists'),

@@ -24,7 +24,7 @@ export function toJsonOrNull(value: unknown): string | null {
   return value === null || value === undefined ? null : toJson(value);
 }
 
-/** A record serialised once: its canonical JSON (hashes, comparisons) and the JSON text its jsonb column stores. */
+/** A record serialised once: its canonical JSON (comparisons) and the JSON text its jsonb column stores. */
 export interface RecordJson {
   readonly canonical: string;
   readonly stored: string;

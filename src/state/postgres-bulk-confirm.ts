@@ -20,12 +20,12 @@ const STAGE = 'tandem_confirm_stage';
  * sides relative to it, sets the native id, clears the pending target, deletes the outbox entry (and the failed entry)
  * and appends the `written` event, exactly as `confirmWrite` followed by `applyWriteSet` would.
  *
- * What SQL cannot reproduce exactly stays on the record-by-record path: `base_hash` is the SHA-256 of the canonical
- * JSON (canonical-json.ts), which SQL rebuilds only for flat records whose field names sort the same in UTF-8 and
- * UTF-16 (no character from U+E000 up) and whose numbers print the same in JavaScript and Postgres (a number whose
- * text is its own float8 text, at most 30 characters). A record with any other value is left to the JS path, as
- * are deletes, records whose other side still has a planned write, records without a pending target and results
- * for keys with no planned write.
+ * What SQL cannot decide exactly as JavaScript does stays on the record-by-record path. A side is stored as null when
+ * it equals the new base; JavaScript compares canonical JSON (canonical-json.ts), SQL compares jsonb values, and the
+ * two agree for flat records whose numbers print the same in JavaScript and Postgres (a number whose text is its own
+ * float8 text, at most 30 characters). So the pending target, the written fields and the other side must all be such
+ * records; any other value is left to the JS path, as are deletes, records whose other side still has a planned
+ * write, records without a pending target and results for keys with no planned write.
  */
 export class PostgresResultConfirmer implements ResultConfirmer {
   readonly #db: Kysely<StateTables>;
@@ -146,7 +146,7 @@ function confirmStatement(at: ConfirmScope): RawBuilder<{ key: string }> {
     with candidate as (
       select s.ord, s.key, s.status, s.native_id as result_native_id, s.job_id, s.reason,
              o.native_id as entry_native_id, ${side(at.system, 'id')} as old_id, rs.pending,
-             ${written} as written, ${otherSide} as other_side, canon.text as canonical
+             ${written} as written, ${otherSide} as other_side
       from ${sql.id('pg_temp', STAGE)} s
       cross join lateral (
         select * from ${t('outbox')} o
@@ -160,21 +160,14 @@ function confirmStatement(at: ConfirmScope): RawBuilder<{ key: string }> {
         select true as busy from ${t('outbox')} o2
         where o2.sync_name = ${at.sync} and o2.object = ${at.object} and o2.system = ${other} and o2.key = s.key
         limit 1) o2 on true
-      cross join lateral (
-        select '{' || coalesce(string_agg(to_json(p.key)::text || ':' || p.value::text, ',' order by p.key collate "C")
-                                 filter (where jsonb_typeof(p.value) <> 'null'), '') || '}' as text,
-               coalesce(bool_and(p.key !~ '[\\uE000-\\U0010FFFF]' and ${plainValue(sql`p.value`)}), true) as plain
-        from jsonb_each(case when jsonb_typeof(rs.pending) = 'object' then rs.pending else '{}'::jsonb end) p
-      ) canon
       where s.status in ('created', 'updated') and o.op = 'upsert'
-        and jsonb_typeof(rs.pending) = 'object' and not rs.pending_delete and canon.plain
+        and not rs.pending_delete and ${plainRecord(sql`rs.pending`)}
         and o2.busy is null
         and ${plainRecord(written)}
         and (not ${side(other, 'exists')} or ${plainRecord(otherSide)})
     ), confirmed as (
       update ${t('record_state')} rs set
         base = c.pending,
-        base_hash = substr(encode(sha256(convert_to(c.canonical, 'UTF8')), 'hex'), 1, 16),
         ${col(at.system, 'fields')} = ${storedAgainstPending(sql`c.written`)},
         ${col(at.system, 'exists')} = true,
         ${col(at.system, 'id')} = coalesce(c.result_native_id, c.old_id),

@@ -111,9 +111,9 @@ export class PostgresBulkPlanner implements BulkPlanner {
           from candidate c
         ),
         states as (
-          insert into ${t('record_state')} (sync_name, object, key, base, base_hash, erp_fields, crm_fields,
+          insert into ${t('record_state')} (sync_name, object, key, base, erp_fields, crm_fields,
             erp_exists, crm_exists, erp_id, crm_id, erp_modified_at, crm_modified_at, pending, pending_delete, updated_at)
-          select ${sync}, ${object}, p.key, null, null,
+          select ${sync}, ${object}, p.key, null,
                  case when p.system = 'erp' then p.fields end, case when p.system = 'crm' then p.fields end,
                  p.system = 'erp', p.system = 'crm',
                  case when p.system = 'erp' then p.native_id end, case when p.system = 'crm' then p.native_id end,

@@ -31,7 +31,6 @@ export interface StateTables {
     object: string;
     key: string;
     base: ColumnType<unknown, string | null, string | null>;
-    base_hash: string | null;
     erp_fields: ColumnType<unknown, string | null, string | null>;
     crm_fields: ColumnType<unknown, string | null, string | null>;
     erp_exists: boolean;

@@ -96,7 +96,7 @@ async function syncOnce(
         };
       }
       const t = (name: string) => sql.id(store.database.schema, name);
-      const states = await sql<Record<string, unknown>>`select key, base, base_hash, erp_fields, crm_fields, erp_exists,
+      const states = await sql<Record<string, unknown>>`select key, base, erp_fields, crm_fields, erp_exists,
           crm_exists, erp_id is not null as has_erp_id, crm_id is not null as has_crm_id, pending, pending_delete
         from ${t('record_state')} where sync_name = ${r.sync} order by key`.execute(store.database.db);
       const outstanding = await sql<{ n: number }>`select (select count(*) from ${t('outbox')})::int

@@ -196,8 +196,7 @@ async function dump(store: StateStore, object: string): Promise<unknown> {
   const t = (name: string) => sql.id(store.database.schema, name);
   const rows = async (query: ReturnType<typeof sql>) => (await query.execute(db)).rows;
   return {
-    states:
-      await rows(sql`select key, base::text, base_hash, erp_fields::text, crm_fields::text, erp_exists, crm_exists,
+    states: await rows(sql`select key, base::text, erp_fields::text, crm_fields::text, erp_exists, crm_exists,
       erp_id, crm_id, erp_modified_at, crm_modified_at, pending::text, pending_delete, updated_at = ${NOW}::timestamptz as touched
       from ${t('record_state')} where sync_name = ${SYNC} and object = ${object} order by key collate "C"`),
     outbox: await rows(sql`select system, key, op, payload::text, after::text, native_id, set_key, run_id, job_id

@@ -168,7 +168,7 @@ async function stateOf(h: Harness, object: string): Promise<unknown> {
   const db = h.store.database.db;
   const rows = async (query: ReturnType<typeof sql>) => (await query.execute(db)).rows;
   return {
-    states: await rows(sql`select key, base, base_hash, erp_fields, crm_fields, erp_exists, crm_exists, erp_id, crm_id,
+    states: await rows(sql`select key, base, erp_fields, crm_fields, erp_exists, crm_exists, erp_id, crm_id,
       erp_modified_at, crm_modified_at, pending, pending_delete from ${t('record_state')} where object = ${object} order by key`),
     outbox: await rows(sql`select system, key, op, payload, after, native_id, set_key, run_id, job_id
       from ${t('outbox')} where object = ${object} order by system, key`),
