@@ -2,7 +2,8 @@
 // captured inbox (rows one-sided records in the ERP, 10 mapped fields each) planned by `planObject` with the store's
 // `bulkPlan` on and off, alternating, each on a fresh state schema of a real Postgres. Reports the plan stage's wall
 // time and the load average at the start of each trial.
-// Usage: npx tsx bench/bulk-plan.ts [rows=100000] [trials=2]   (BENCH_DATABASE_URL, default the local test server)
+// Usage: npx tsx bench/bulk-plan.ts [rows=100000] [trials=2] [lanes=2]   (BENCH_DATABASE_URL, default the local test
+// server; lanes: the store's parallelTransactions, how many key ranges are planned side by side)
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -11,7 +12,7 @@ import type { StagedChange } from '../src/model/record-rows.js';
 import type { SystemId } from '../src/model/system.js';
 import { planObject } from '../src/pipeline/plan-stage.js';
 import { emptyObjectCounts } from '../src/pipeline/run-counts.js';
-import type { FieldMapper, SyncContext, SyncObject } from '../src/pipeline/sync-object.js';
+import type { FieldMapper, SyncContext, SyncObject, SyncStores } from '../src/pipeline/sync-object.js';
 import { latestWins } from '../src/resolve/latest-wins.js';
 import { openStateDatabase } from '../src/state/state-database.js';
 import { StateStore } from '../src/state/state-store.js';
@@ -19,6 +20,7 @@ import { silentLogger } from '../src/util/logger.js';
 
 const rows = Number(process.argv[2] ?? 100_000);
 const trials = Number(process.argv[3] ?? 2);
+const lanes = Number(process.argv[4] ?? 2);
 const url = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const FIELDS = ['name', 'phone', 'city', 'street', 'zip', 'country', 'email', 'revenue', 'active', 'note'];
 
@@ -73,7 +75,7 @@ async function once(bulkPlan: boolean): Promise<{ ms: number; load: number; coun
     };
     const ctx = {
       sync: 'bench',
-      store,
+      store: Object.create(store, { parallelTransactions: { value: lanes } }) as SyncStores,
       connectors: {} as SyncContext['connectors'],
       objects: [object],
       logger: silentLogger(),
@@ -96,7 +98,7 @@ for (let t = 0; t < trials; t++) {
   for (const bulkPlan of t % 2 === 0 ? [false, true] : [true, false]) {
     const r = await once(bulkPlan);
     console.log(
-      `${rows} rows, bulkPlan ${bulkPlan ? 'on ' : 'off'}: plan stage ${(r.ms / 1000).toFixed(2)} s ` +
+      `${rows} rows, bulkPlan ${bulkPlan ? 'on ' : 'off'}, ${lanes} lane(s): plan stage ${(r.ms / 1000).toFixed(2)} s ` +
         `(${Math.round((r.ms * 1000) / rows)} µs/record), load ${r.load.toFixed(2)}, plan ${JSON.stringify(r.counts)}`,
     );
   }

@@ -6,10 +6,9 @@ export interface OneSidedCounts {
   readonly crm: number;
 }
 
-/** One chunk of set-based planning: what it planned, and the last key of the key range it covered. */
-export interface OneSidedChunk {
-  readonly planned: OneSidedCounts;
-  /** The next chunk starts after this key. */
+/** A key range of the inbox: the keys after `afterKey` (null: from the first) up to and including `lastKey`. */
+export interface InboxKeyRange {
+  readonly afterKey: string | null;
   readonly lastKey: string;
 }
 
@@ -28,17 +27,21 @@ export interface OneSidedRun {
  */
 export interface BulkPlanner {
   /**
-   * Plans, in one transaction, the one-sided new records among the inbox keys of the next key range after
-   * `afterKey` (the range of the next `limit` inbox entries): the record states, planned writes and timeline events
-   * the normal planner would store for them, the inbox entries consumed, and the run's counters. Null when the inbox
-   * holds no key after `afterKey`.
-   *
-   * `fields`: the object's canonical field names (the plan's target has exactly these).
+   * The key range of the next `limit` inbox entries after `afterKey` (null: from the first); null when the inbox
+   * holds no key after it. Ranges read one after another cover the inbox without overlap, so they may be planned
+   * side by side.
    */
-  planOneSidedChunk(
+  nextRange(sync: string, object: string, afterKey: string | null, limit: number): Promise<InboxKeyRange | null>;
+  /**
+   * Plans, in one transaction, the one-sided new records among the inbox keys of `range`: the record states, planned
+   * writes and timeline events the normal planner would store for them, the inbox entries consumed, and the run's
+   * counters. `fields`: the object's canonical field names (the plan's target has exactly these).
+   */
+  planOneSidedRange(
     sync: string,
     object: string,
-    range: { readonly fields: readonly string[]; readonly afterKey: string | null; readonly limit: number },
+    range: InboxKeyRange,
+    fields: readonly string[],
     run?: OneSidedRun,
-  ): Promise<OneSidedChunk | null>;
+  ): Promise<OneSidedCounts>;
 }

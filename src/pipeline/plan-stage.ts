@@ -1,6 +1,7 @@
 import type { RecordChangeKind } from '../diff/plan-record.js';
 import type { SystemId } from '../model/system.js';
 import type { DecisionRow, OutboxEntry, QueuedConflictRow, RecordState } from '../model/record-rows.js';
+import { sideBySide } from '../util/side-by-side.js';
 import { planKey } from './plan-key.js';
 import type { ObjectCounts, RunHandle } from './run-counts.js';
 import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';
@@ -93,6 +94,7 @@ const ONE_SIDED_CHUNKS = 10;
  * Plans the one-sided records tandem has never seen set-based, a key range per transaction (each with the run's
  * counters), and returns how many it planned. Their plan is always a create on the other side; the store writes
  * exactly what planKey + applyWriteSet would (postgres-bulk-plan.ts), and counts them as the normal loop does.
+ * The ranges are disjoint, so the store plans as many side by side as it runs transactions usefully at once.
  */
 async function planOneSided(
   ctx: SyncContext,
@@ -107,29 +109,27 @@ async function planOneSided(
   const limit = (options.batchSize ?? 5000) * ONE_SIDED_CHUNKS;
   let afterKey: string | null = null;
   let done = 0;
-  for (;;) {
-    const chunk = await planner.planOneSidedChunk(
-      ctx.sync,
-      object.name,
-      { fields: object.mapper.fieldNames, afterKey, limit },
-      {
-        id: run.id,
-        now,
-        counts: (planned) => {
-          bump(counts, 'erp-created', planned.erp);
-          bump(counts, 'crm-created', planned.crm);
-          return run.counts;
-        },
+  const nextRange = async () => {
+    const range = await planner.nextRange(ctx.sync, object.name, afterKey, limit);
+    if (range !== null) afterKey = range.lastKey;
+    return range;
+  };
+  await sideBySide(ctx.store.parallelTransactions ?? 1, nextRange, async (range) => {
+    const chunk = await planner.planOneSidedRange(ctx.sync, object.name, range, object.mapper.fieldNames, {
+      id: run.id,
+      now,
+      counts: (planned) => {
+        bump(counts, 'erp-created', planned.erp);
+        bump(counts, 'crm-created', planned.crm);
+        return run.counts;
       },
-    );
-    if (chunk === null) break;
-    afterKey = chunk.lastKey;
-    const planned = chunk.planned.erp + chunk.planned.crm;
-    if (planned === 0) continue;
+    });
+    const planned = chunk.erp + chunk.crm;
+    if (planned === 0) return;
     done += planned;
     options.onProgress?.({ object: object.name, stage: 'plan', done });
     await options.checkpoint?.(`bulk-planned-chunk:${object.name}`);
-  }
+  });
   return done;
 }
 

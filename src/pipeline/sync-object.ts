@@ -100,6 +100,12 @@ export interface SyncStores {
    * record (`confirmWrite`), which gives the same state.
    */
   readonly confirmer?: ResultConfirmer;
+  /**
+   * How many of the run's transactions on disjoint records may usefully run side by side (write results are applied
+   * in that many lanes): 2 on a Postgres server (one backend per core of a small machine), 1 on embedded PGlite (one
+   * connection). Default 1.
+   */
+  readonly parallelTransactions?: number;
   /** The bulk-job ledger of a sync, handed to sinks. */
   ledger(sync: string): JobLedger;
 }

@@ -3,6 +3,7 @@ import type { SystemId } from '../model/system.js';
 import type { FailedEntry, OutboxEntry, RecordState } from '../model/record-rows.js';
 import type { NewRecordEvent } from '../model/record-timeline.js';
 import type { StagedWriteResult } from '../model/result-confirmer.js';
+import { forEachKeyedChunk } from '../util/keyed-lanes.js';
 import { hasNul } from '../util/storable-text.js';
 import { confirmWrite, isConfirmed } from './record-transition.js';
 import { reportingLedger } from './job-progress.js';
@@ -100,21 +101,28 @@ async function applyResultStream(
   let done = 0;
   // Every batch is applied before the next one is asked for: a sink marks a remote job done in the ledger once its
   // consumer comes back after the job's last results, so they must be durable by then, or a crash loses them.
+  // Within a batch, the results are applied in lanes by key (each key's results in order, in one lane), the lanes'
+  // transactions side by side, so that the store's server works on both cores of a small machine.
+  const lanes = { lanes: ctx.store.parallelTransactions ?? 1, chunkSize: RESULT_CHUNK };
   for await (const batch of results) {
-    for (let i = 0; i < batch.length; i += RESULT_CHUNK) {
-      const chunk = batch.slice(i, i + RESULT_CHUNK);
-      await options.checkpoint?.(`before-apply:${object.name}:${system}`);
-      await applyResults(ctx, object, system, run, chunk, clearFailed, options);
-      done += chunk.length;
-      options.onProgress?.({
-        object: object.name,
-        stage: progress.stage,
-        system,
-        done,
-        ...(progress.total !== undefined ? { total: progress.total } : {}),
-      });
-      await options.checkpoint?.(`write-batch:${object.name}:${system}`);
-    }
+    await forEachKeyedChunk(
+      batch,
+      (result) => result.key,
+      lanes,
+      async (chunk) => {
+        await options.checkpoint?.(`before-apply:${object.name}:${system}`);
+        await applyResults(ctx, object, system, run, chunk, clearFailed, options);
+        done += chunk.length;
+        options.onProgress?.({
+          object: object.name,
+          stage: progress.stage,
+          system,
+          done,
+          ...(progress.total !== undefined ? { total: progress.total } : {}),
+        });
+        await options.checkpoint?.(`write-batch:${object.name}:${system}`);
+      },
+    );
   }
   return done;
 }

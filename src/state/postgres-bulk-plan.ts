@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { BulkPlanner, OneSidedChunk, OneSidedCounts, OneSidedRun } from '../model/bulk-plan.js';
+import type { BulkPlanner, InboxKeyRange, OneSidedCounts, OneSidedRun } from '../model/bulk-plan.js';
 import { updateRunCounts } from './postgres-run-log.js';
 import type { StateDatabase } from './state-database.js';
 import type { StateStoreOptions } from './state-store-options.js';
@@ -45,27 +45,32 @@ export class PostgresBulkPlanner implements BulkPlanner {
     this.#recordEvents = options.recordEvents ?? true;
   }
 
-  async planOneSidedChunk(
+  async nextRange(sync: string, object: string, afterKey: string | null, limit: number): Promise<InboxKeyRange | null> {
+    const bound = await sql<{ last: string | null }>`
+      select max(key) as last from (
+        select key from ${sql.id(this.#schema, 'inbox')} where sync_name = ${sync} and object = ${object}
+          and key > ${afterKey ?? ''} order by key limit ${limit}) k`.execute(this.#db);
+    const last = bound.rows[0]?.last ?? null;
+    return last === null ? null : { afterKey, lastKey: last };
+  }
+
+  async planOneSidedRange(
     sync: string,
     object: string,
-    range: { readonly fields: readonly string[]; readonly afterKey: string | null; readonly limit: number },
+    range: InboxKeyRange,
+    fields: readonly string[],
     run?: OneSidedRun,
-  ): Promise<OneSidedChunk | null> {
+  ): Promise<OneSidedCounts> {
     const t = (table: keyof StateTables): RawBuilder<unknown> => sql.id(this.#schema, table);
     const after = range.afterKey ?? '';
+    const last = range.lastKey;
     // `detail.fields` of a planned event lists the payload's fields sorted as JavaScript sorts them (record-events.ts).
-    const names = [...range.fields].sort();
+    const names = [...fields].sort();
     // Every field of the object, null: `template || fields` is the target (the fields projected on the object's).
     const template = JSON.stringify(Object.fromEntries(names.map((n) => [n, null])));
     const now = run?.now ?? new Date();
     const runId = run?.id ?? null;
     return this.#db.transaction().execute(async (trx) => {
-      const bound = await sql<{ last: string | null }>`
-        select max(key) as last from (
-          select key from ${t('inbox')} where sync_name = ${sync} and object = ${object} and key > ${after}
-          order by key limit ${range.limit}) k`.execute(trx);
-      const last = bound.rows[0]?.last ?? null;
-      if (last === null) return null;
       const events = this.#recordEvents
         ? sql`, events as (
             insert into ${t('record_event')} (sync_name, object, run_id, key, kind, system, native_id, job_id, detail)
@@ -141,7 +146,7 @@ export class PostgresBulkPlanner implements BulkPlanner {
         crm: Number(result.rows.find((r) => r.system === 'crm')?.n ?? 0),
       };
       if (run) await updateRunCounts(trx, run.id, run.counts(planned));
-      return { planned, lastKey: last };
+      return planned;
     });
   }
 }

@@ -52,6 +52,8 @@ export class StateStore {
   readonly records: RecordStore;
   /** Confirms a side's plain successful writes set-based (the fast path of applying write results). */
   readonly confirmer: ResultConfirmer;
+  /** Transactions on disjoint records worth running side by side: 2 on a server, 1 on PGlite (one connection). */
+  readonly parallelTransactions: number;
   /** Records waiting for a person. */
   readonly conflicts: ConflictQueue;
   /** Records a side rejected or did not process. */
@@ -70,6 +72,7 @@ export class StateStore {
     this.bulkPlan = options.bulkPlan !== false ? new PostgresBulkPlanner(database, options) : undefined;
     this.records = new PostgresRecordStore(database, options);
     this.confirmer = new PostgresResultConfirmer(database, options);
+    this.parallelTransactions = database.kind === 'postgres' ? 2 : 1;
     this.conflicts = new PostgresConflictQueue(database, options);
     this.failed = new PostgresFailedQueue(database, options);
     this.status = new PostgresStatusQueries(database);

@@ -255,12 +255,10 @@ for (const backend of testBackends()) {
       // The fast path alone takes exactly the one-sided keys out of the inbox and leaves every other one.
       const object = `o${++objects}`;
       await prepare(fast, object, cases);
-      const chunk = await fast.store.bulkPlan!.planOneSidedChunk('test', object, {
-        fields: FIELDS,
-        afterKey: null,
-        limit: 1000,
-      });
-      expect(chunk?.planned).toEqual({
+      const range = await fast.store.bulkPlan!.nextRange('test', object, null, 1000);
+      expect(range).toEqual({ afterKey: null, lastKey: `K${String(cases.length - 1).padStart(3, '0')}` });
+      const planned = await fast.store.bulkPlan!.planOneSidedRange('test', object, range!, FIELDS);
+      expect(planned).toEqual({
         erp: cases.filter((c) => c.scenario === 'erp-only').length,
         crm: cases.filter((c) => c.scenario === 'crm-only').length,
       });
@@ -282,13 +280,15 @@ for (const backend of testBackends()) {
         { scenario: 'both-sides', fields: { name: 'c' }, other: { name: 'C' } },
       ]);
       const id = await fast.store.runs.startRun('test', [object], false, {});
-      const chunk = await fast.store.bulkPlan!.planOneSidedChunk(
-        'test',
-        object,
-        { fields: FIELDS, afterKey: null, limit: 100 },
-        { id, now: NOW, counts: (planned) => ({ marker: planned }) },
-      );
-      expect(chunk).toEqual({ planned: { erp: 1, crm: 1 }, lastKey: 'K002' });
+      const range = await fast.store.bulkPlan!.nextRange('test', object, null, 100);
+      expect(range).toEqual({ afterKey: null, lastKey: 'K002' });
+      expect(await fast.store.bulkPlan!.nextRange('test', object, 'K002', 100)).toBeNull();
+      const planned = await fast.store.bulkPlan!.planOneSidedRange('test', object, range!, FIELDS, {
+        id,
+        now: NOW,
+        counts: (counted) => ({ marker: counted }),
+      });
+      expect(planned).toEqual({ erp: 1, crm: 1 });
       const [stored] = await fast.store.runs.listRuns('test', 1);
       expect(stored?.counts).toEqual({ marker: { erp: 1, crm: 1 } });
     });

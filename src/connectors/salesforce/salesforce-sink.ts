@@ -18,8 +18,8 @@ const OPERATION: Readonly<Record<JobKind, IngestOperation>> = { upsert: 'upsert'
 
 /** Up to this many Id -> key pairs of a delete job are kept in the ledger so that a resumed job reports keys. */
 const LEDGER_KEYS_LIMIT = 10_000;
-/** Results are yielded in arrays of at most this many. */
-const RESULT_BATCH = 2_000;
+/** Results are yielded in arrays of at most this many (8,000: the write stage applies one array in two lanes of 2,000-result chunks). */
+const RESULT_BATCH = 8_000;
 /** Keys per lookup query when deletes come without a native id. */
 const LOOKUP_CHUNK = 300;
 
