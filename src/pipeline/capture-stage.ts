@@ -2,6 +2,7 @@ import { sameRecord } from '../diff/canonical-json.js';
 import type { NativeRecord } from '../model/record.js';
 import type { SystemId } from '../model/system.js';
 import type { Logger } from '../util/logger.js';
+import { readAhead } from '../util/read-ahead.js';
 import type { StagedChange } from '../model/record-rows.js';
 import type { RunHandle } from './run-counts.js';
 import { toStagedChange } from './staged-change.js';
@@ -10,7 +11,7 @@ import type { SyncContext, SyncObject, SyncOptions } from './sync-object.js';
 
 /**
  * Reads one side's changes since its watermark and stages them in the inbox, page by page; each page and the
- * watermark after it are stored in one transaction. A change identical to what tandem already knows of that side
+ * watermark after it are stored in one transaction. The next page is read while one is staged (readAhead). A change identical to what tandem already knows of that side
  * (an echo of tandem's own write, a re-read from a lookback window) is dropped here, so it costs no planning.
  */
 export async function captureSide(
@@ -33,10 +34,11 @@ export async function captureSide(
   // On a first load tandem knows nothing of this object: no need to look each captured key up.
   const presence = await ctx.store.staging.presence(ctx.sync, object.name);
   const knowsRecords = presence.states || presence.inbox;
-  for await (const batch of source.readChanges(stream, since, {
+  const pagesRead = source.readChanges(stream, since, {
     batchSize: options.batchSize ?? 5000,
     ...(options.signal ? { signal: options.signal } : {}),
-  })) {
+  });
+  for await (const batch of readAhead(pagesRead)) {
     const screened = screenUnstorable(system, object.name, batch.records);
     for (const s of screened.stripped) log.warn(s, 'removed U+0000 (NUL) characters, which Postgres cannot store');
     if (screened.failed.length > 0) {
