@@ -22,7 +22,8 @@ export async function sideBySide<T>(
     while (failure === undefined) {
       try {
         const item = await take();
-        if (item === null) return;
+        // Another worker may have failed while this one waited for its item: it is not started then.
+        if (item === null || failure !== undefined) return;
         await work(item);
       } catch (error) {
         failure ??= { error };

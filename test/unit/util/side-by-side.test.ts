@@ -51,6 +51,18 @@ describe('sideBySide', () => {
     expect(started).toBeLessThanOrEqual(6);
   });
 
+  it('does not start an item a worker was waiting for when another worker failed meanwhile', async () => {
+    const started: number[] = [];
+    const failing = sideBySide(2, cursor(10), async (item) => {
+      started.push(item);
+      if (item === 0) throw new Error('item 0 failed');
+      await tick();
+    });
+    await expect(failing).rejects.toThrow('item 0 failed');
+    // Item 1 was being read (one tick) when item 0 failed: it is taken but not started.
+    expect(started).toEqual([0]);
+  });
+
   it('throws an error of the cursor itself', async () => {
     await expect(
       sideBySide(
